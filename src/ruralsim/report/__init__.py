@@ -1,0 +1,1 @@
+"""Report layer: fonts, bilingual labels and plots (the only layer importing matplotlib)."""

@@ -1,0 +1,81 @@
+"""Finding a CJK font robustly and configuring matplotlib with per-character fallback.
+
+Order: the ``RURALSIM_CJK_FONT`` environment variable (a font file), fonts
+matplotlib already knows, then system font files (added at run time, since
+matplotlib's cache may predate their installation).  The family list puts the
+CJK font first and DejaVu Sans after it, so Latin glyphs and symbols fall back
+per character.  With no CJK font, plots use English labels and one warning.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import warnings
+from functools import lru_cache
+
+KNOWN_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+                  "WenQuanYi Zen Hei", "Noto Serif CJK SC", "AR PL UMing CN", "SimHei",
+                  "Microsoft YaHei", "PingFang SC", "Heiti SC")
+SYSTEM_GLOBS = ("/usr/share/fonts/**/*wqy*.tt[cf]", "/usr/share/fonts/**/NotoSansCJK*.tt[cf]",
+                "/usr/share/fonts/**/NotoSerifCJK*.tt[cf]", "/usr/share/fonts/**/*[Hh]ei*.tt[cf]",
+                "/usr/share/fonts/**/*uming*.tt[cf]", "/System/Library/Fonts/PingFang.ttc",
+                "C:/Windows/Fonts/msyh.tt[cf]", "C:/Windows/Fonts/simhei.ttf")
+
+
+def _family_of(path: str) -> str | None:
+    from matplotlib import font_manager
+
+    try:
+        font_manager.fontManager.addfont(path)
+        return font_manager.FontProperties(fname=path).get_name()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=1)
+def find_cjk_font() -> str | None:
+    """The family name of a usable CJK font, or None."""
+    from matplotlib import font_manager
+
+    env = os.environ.get("RURALSIM_CJK_FONT")
+    if env == "none":
+        return None
+    if env and os.path.exists(env):
+        fam = _family_of(env)
+        if fam:
+            return fam
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for fam in KNOWN_FAMILIES:
+        if fam in known:
+            return fam
+    for pattern in SYSTEM_GLOBS:
+        for path in sorted(glob.glob(pattern, recursive=True)):
+            fam = _family_of(path)
+            if fam:
+                return fam
+    return None
+
+
+_warned = False
+
+
+def resolve_lang(lang: str | None) -> str:
+    """'zh' when asked for (or by default) and a CJK font exists, else 'en' (warn once)."""
+    global _warned
+    want = lang or "zh"
+    if want == "zh" and find_cjk_font() is None:
+        if not _warned:
+            warnings.warn("no CJK font found: plots use English labels (install fonts-wqy-microhei "
+                          "or fonts-noto-cjk, or set RURALSIM_CJK_FONT=/path/to/font)", stacklevel=2)
+            _warned = True
+        return "en"
+    return want
+
+
+def apply_fonts(lang: str) -> dict:
+    """rcParams for ``lang``: CJK font first (when zh), DejaVu Sans for fallback."""
+    fam = find_cjk_font() if lang == "zh" else None
+    families = ([fam] if fam else []) + ["DejaVu Sans"]
+    # an explicit family list (not the generic 'sans-serif') is captured by each text
+    # object when it is created, so figures render the same wherever they are saved
+    return {"font.family": families, "axes.unicode_minus": False}

@@ -1,0 +1,451 @@
+"""Loading a scenario: files, ``extends``, village CSVs, ``--set`` overrides, validation.
+
+A variant is a baseline plus overrides: everything is merged on plain data first,
+then validated in full, so an override can never leave a half-changed scenario.
+All problems are collected and raised together as one :class:`ScenarioError`.
+
+Example:
+    >>> from ruralsim import load_scenario
+    >>> sc = load_scenario("scenarios/teaching.yaml", overrides=["run.horizon_months=24"])
+    >>> sc.model.run.horizon_months
+    24
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from pydantic import ValidationError
+
+from ..errors import Issue, ScenarioError
+from .schema import Scenario
+from .yamlio import parse_scalar, read_yaml_file
+
+#: Where the built-in scenarios live (``scenarios/`` at the repository root links here).
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+#: Memory needed per household for state and working arrays (measured, see benchmarks/).
+BYTES_PER_HOUSEHOLD = 160
+MAX_EXTENDS_DEPTH = 8
+
+Where = tuple[str, int | None]  # (file, line)
+
+
+@dataclass
+class LoadedScenario:
+    """A validated scenario with where it came from."""
+
+    model: Scenario
+    source: str
+    hash: str
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+
+def builtin_path(name: str = "nanpu") -> Path:
+    """Path of a built-in scenario such as ``nanpu`` or ``teaching``."""
+    return BUILTIN_DIR / f"{name}.yaml"
+
+
+# ----------------------------------------------------------------------------- merging
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge(base[k], v) if k in base else v
+        return out
+    return over
+
+
+def _read_with_extends(path: Path, depth: int = 0) -> tuple[Any, dict[tuple, Where]]:
+    doc = read_yaml_file(path)
+    where = {p: (doc.file, line) for p, line in doc.lines.items()}
+    data = doc.data
+    if not isinstance(data, dict):
+        raise ScenarioError([Issue(doc.file, "", "a scenario must be a mapping of keys "
+                                   f"(got {type(data).__name__})", 1)])
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, where
+    if depth >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError([Issue(doc.file, "extends", "too many levels of 'extends' (a cycle?)",
+                                   doc.line_of(("extends",)))])
+    if not isinstance(parent, str):
+        raise ScenarioError([Issue(doc.file, "extends", "must be a file path",
+                                   doc.line_of(("extends",)))])
+    ppath = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
+    if not ppath.exists() and (BUILTIN_DIR / parent).exists():
+        ppath = BUILTIN_DIR / parent
+    if not ppath.exists():
+        raise ScenarioError([Issue(doc.file, "extends", f"file not found: {parent}",
+                                   doc.line_of(("extends",)))])
+    base, bwhere = _read_with_extends(ppath, depth + 1)
+    merged = _merge(base, data)
+    # villages CSV paths in the base stay relative to the base file
+    if isinstance(base.get("villages"), dict) and "villages" not in data:
+        f = base["villages"].get("file")
+        if isinstance(f, str) and not Path(f).is_absolute():
+            merged["villages"] = dict(base["villages"], file=str(ppath.parent / f))
+    bwhere.update(where)
+    return merged, bwhere
+
+
+# ----------------------------------------------------------------------------- overrides
+def parse_override(text: str) -> tuple[list[Any], Any]:
+    """Split ``a.b.0.c=value`` into a path and a YAML-typed value."""
+    where = f"--set {text}"
+    if "=" not in text:
+        raise ScenarioError([Issue(where, "", "expected key.path=value")])
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    if not key or any(not part for part in key.split(".")):
+        raise ScenarioError([Issue(where, key, "empty key path")])
+    path: list[Any] = [int(p) if p.isdigit() else p for p in key.split(".")]
+    return path, parse_scalar(raw, where)
+
+
+def apply_overrides(data: dict, overrides: Iterable[str | tuple[str, Any]],
+                    where: dict[tuple, Where]) -> dict:
+    """Return a copy of ``data`` with dotted-path overrides applied.
+
+    Overrides are strings ``"a.b=1"`` or ``(dotted_path, value)`` pairs.
+    """
+    out = copy.deepcopy(data)
+    issues: list[Issue] = []
+    for ov in overrides:
+        if isinstance(ov, str):
+            path, value = parse_override(ov)
+            label = f"--set {ov}"
+        else:
+            key, value = ov
+            path = [int(p) if p.isdigit() else p for p in str(key).split(".")]
+            label = f"override {key}"
+        node: Any = out
+        ok = True
+        for i, part in enumerate(path[:-1]):
+            nxt = _child(node, part)
+            if nxt is _MISSING:
+                if isinstance(node, dict) and isinstance(part, str):
+                    node[part] = {}
+                    nxt = node[part]
+                else:
+                    issues.append(Issue(label, ".".join(map(str, path[: i + 1])),
+                                        "no such key or list index"))
+                    ok = False
+                    break
+            node = nxt
+        if not ok:
+            continue
+        last = path[-1]
+        if isinstance(node, list):
+            if not isinstance(last, int) or last >= len(node):
+                issues.append(Issue(label, ".".join(map(str, path)), "no such list index"))
+                continue
+            node[last] = value
+        elif isinstance(node, dict):
+            node[str(last) if not isinstance(last, str) else last] = value
+        else:
+            issues.append(Issue(label, ".".join(map(str, path)), "parent is not a mapping"))
+            continue
+        where[tuple(path)] = (label, None)
+    if issues:
+        raise ScenarioError(issues)
+    return out
+
+
+_MISSING = object()
+
+
+def _child(node: Any, part: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(part if part in node else str(part), _MISSING)
+    if isinstance(node, list) and isinstance(part, int) and part < len(node):
+        return node[part]
+    return _MISSING
+
+
+# ----------------------------------------------------------------------------- villages CSV
+_VILLAGE_NUMERIC = {"households": int, "homestead_mu_per_household": float,
+                    "maintenance_cny_per_month": float, "field_distance_km": float,
+                    "x_km": float, "y_km": float}
+
+
+def read_village_csv(path: Path, label: str, where: dict[tuple, Where],
+                     base_dir: Path | None = None) -> list[dict]:
+    """Read villages from CSV; numeric columns are converted, errors name file and line."""
+    p = Path(path)
+    if base_dir is not None:
+        try:
+            inside = p.resolve().is_relative_to(base_dir.resolve()) or \
+                p.resolve().is_relative_to(BUILTIN_DIR)
+        except OSError:
+            inside = False
+        if not inside and not os.environ.get("RURALSIM_ALLOW_OUTSIDE_FILES"):
+            raise ScenarioError([Issue(label, "villages.file", f"{path} is outside the scenario's "
+                                       "folder; copy it next to the scenario (or set "
+                                       "RURALSIM_ALLOW_OUTSIDE_FILES=1)")])
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ScenarioError([Issue(label, "villages.file",
+                                   f"cannot read {path}: {exc.strerror or exc}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScenarioError([Issue(str(path), "", "not UTF-8 text / 文件须为UTF-8编码")]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise ScenarioError([Issue(str(path), "", "empty CSV (expected a header row)", 1)])
+    issues: list[Issue] = []
+    rows: list[dict] = []
+    for i, row in enumerate(reader):
+        line = reader.line_num
+        if None in row:
+            issues.append(Issue(str(path), f"villages.{i}", "more cells than header columns", line))
+            continue
+        rec: dict[str, Any] = {}
+        for key, val in row.items():
+            key = (key or "").strip()
+            val = (val or "").strip()
+            if val == "":
+                continue
+            conv = _VILLAGE_NUMERIC.get(key)
+            if conv is not None:
+                try:
+                    num = float(val)
+                    rec[key] = int(num) if conv is int and num.is_integer() else (
+                        num if conv is float else val)
+                except ValueError:
+                    rec[key] = val  # validation reports the wrong type with this line
+            else:
+                rec[key] = val
+            where[("villages", i, key)] = (str(path), line)
+        where[("villages", i)] = (str(path), line)
+        rows.append(rec)
+    if issues:
+        raise ScenarioError(issues)
+    return rows
+
+
+# ----------------------------------------------------------------------------- validation
+def _issue_for(err: Mapping[str, Any], where: dict[tuple, Where], default_file: str) -> Issue:
+    loc = tuple(err["loc"])
+    # drop pydantic's union-branch markers such as 'list[Village]'
+    clean = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p == "VillageFile")))
+    file, line = _where(clean, where, default_file)
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(clean[:-1])
+        msg = f"unknown key '{clean[-1]}' / 未知的键" + (f"; allowed: {', '.join(allowed)}"
+                                                         if allowed else "")
+    elif err["type"] == "missing":
+        msg = "required key is missing / 缺少必填项"
+    elif "input" in err and err["type"].endswith("_type"):
+        msg += f" (got {type(err['input']).__name__} {str(err['input'])[:40]!r})"
+    return Issue(file, ".".join(str(p) for p in clean), msg, line)
+
+
+def _where(path: tuple, where: dict[tuple, Where], default_file: str) -> Where:
+    p = tuple(path)
+    while p:
+        if p in where:
+            return where[p]
+        p = p[:-1]
+    return where.get((), (default_file, None))
+
+
+def _allowed_keys(path: tuple) -> list[str]:
+    import typing
+
+    from pydantic import BaseModel
+
+    model: Any = Scenario
+    for part in path:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(part)
+        if field is None:
+            # a dict of models (household_types): the key is a free name
+            return []
+        model = _unwrap(field.annotation, typing)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _unwrap(ann: Any, typing: Any) -> Any:
+    from pydantic import BaseModel
+
+    args = typing.get_args(ann)
+    if not args:
+        return ann
+    for a in args:
+        u = _unwrap(a, typing)
+        if isinstance(u, type) and issubclass(u, BaseModel):
+            return u
+    return args[-1]
+
+
+def validate_data(data: dict, where: dict[tuple, Where], file: str,
+                  base_dir: Path | None) -> Scenario:
+    """Validate plain data into a :class:`Scenario`, resolving a villages CSV first."""
+    data = dict(data)
+    vil = data.get("villages")
+    if isinstance(vil, dict) and set(vil) == {"file"} and isinstance(vil["file"], str):
+        cpath = Path(vil["file"])
+        if not cpath.is_absolute() and base_dir is not None:
+            cpath = base_dir / cpath
+        label = where.get(("villages", "file"), (file, None))[0]
+        data["villages"] = read_village_csv(cpath, label, where, base_dir)
+    try:
+        model = Scenario.model_validate(data)
+    except ValidationError as exc:
+        issues = [_issue_for(e, where, file) for e in exc.errors(include_url=False)]
+        raise ScenarioError(_dedupe(issues)) from None
+    issues = [Issue(*_where(tuple(p), where, file)[:1], ".".join(map(str, p)), m,
+                    _where(tuple(p), where, file)[1]) for p, m in _cross_checks(model)]
+    if issues:
+        raise ScenarioError(issues)
+    return model
+
+
+def _dedupe(issues: list[Issue]) -> list[Issue]:
+    seen, out = set(), []
+    for i in issues:
+        k = (i.file, i.path, i.message)
+        if k not in seen:
+            seen.add(k)
+            out.append(i)
+    return out
+
+
+def _cross_checks(sc: Scenario) -> list[tuple[tuple, str]]:
+    """Checks that span several keys; returns (path, message) pairs."""
+    out: list[tuple[tuple, str]] = []
+    types = sc.household_types
+    total = sum(t.share for t in types.values())
+    if abs(total - 1.0) > 1e-6:
+        out.append((("household_types",), f"type shares sum to {total:.6g}, not 1 / 各类农户比例之和须为1"))
+    villages = sc.village_list
+    if not villages:
+        out.append((("villages",), "no villages / 至少需要一个村庄"))
+    comms = [c.name for c in sc.communities]
+    for i, name in enumerate(comms):
+        if name in comms[:i]:
+            out.append((("communities", i, "name"), f"duplicate community name '{name}'"))
+    names: set[str] = set()
+    for i, v in enumerate(villages):
+        if v.name in names:
+            out.append((("villages", i, "name"), f"duplicate village name '{v.name}'"))
+        names.add(v.name)
+        if v.community not in comms:
+            out.append((("villages", i, "community"),
+                        f"unknown community '{v.community}'; known: {', '.join(comms)}"))
+    n = sum(v.households for v in villages)
+    if villages and n == 0:
+        out.append((("villages",), "no households in any village"))
+    need = n * BYTES_PER_HOUSEHOLD
+    avail = _physical_memory()
+    if avail and need > 0.5 * avail:
+        out.append((("villages",), f"{n:,} households need about {need / 2**30:.1f} GiB of memory; "
+                    f"this machine has {avail / 2**30:.1f} GiB (limit: half of it)"))
+    for path, lst in _type_refs(sc):
+        for j, t in enumerate(lst):
+            if t not in types:
+                out.append((path + (j,), f"unknown household type '{t}'; known: "
+                            f"{', '.join(types)}"))
+    for path, lst in _village_refs(sc):
+        for j, v in enumerate(lst):
+            if v not in names:
+                out.append((path + (j,), f"unknown village '{v}'"))
+    for i, c in enumerate(sc.communities):
+        for j, ph in enumerate(c.phases):
+            if ph.units.apartment + ph.units.courtyard == 0:
+                out.append((("communities", i, "phases", j, "units"), "a phase must build at "
+                            "least one unit"))
+    for i, r in enumerate(sc.government.revenues):
+        if r.end_month is not None and r.end_month < r.start_month:
+            out.append((("government", "revenues", i, "end_month"), "ends before it starts"))
+    for i, ins in enumerate(sc.policy.instruments):
+        if ins.end_month is not None and ins.end_month < ins.start_month:
+            out.append((("policy", "instruments", i, "end_month"), "ends before it starts"))
+    seen: set[str] = set()
+    for i, ins in enumerate(sc.policy.instruments):
+        if ins.name in seen:
+            out.append((("policy", "instruments", i, "name"), f"duplicate instrument '{ins.name}'"))
+        seen.add(ins.name)
+    return out
+
+
+def _type_refs(sc: Scenario) -> list[tuple[tuple, list[str]]]:
+    refs = [(("strategy", "priority"), sc.strategy.priority)]
+    refs += [(("strategy", "outreach", i, "types"), o.types) for i, o in
+             enumerate(sc.strategy.outreach)]
+    refs += [(("policy", "instruments", i, "eligible", "types"), x.eligible.types or [])
+             for i, x in enumerate(sc.policy.instruments)]
+    refs += [(("policy", "events", i, "eligible", "types"), x.eligible.types or [])
+             for i, x in enumerate(sc.policy.events)]
+    return refs
+
+
+def _village_refs(sc: Scenario) -> list[tuple[tuple, list[str]]]:
+    refs = [(("policy", "instruments", i, "eligible", "villages"), x.eligible.villages or [])
+            for i, x in enumerate(sc.policy.instruments)]
+    refs += [(("policy", "events", i, "eligible", "villages"), x.eligible.villages or [])
+             for i, x in enumerate(sc.policy.events)]
+    return refs
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+# ----------------------------------------------------------------------------- entry point
+def scenario_hash(model: Scenario) -> str:
+    """SHA-256 of the validated scenario's canonical JSON (first 16 hex digits)."""
+    blob = json.dumps(model.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def load_scenario(source: str | Path | Mapping[str, Any] | LoadedScenario | None = None,
+                  overrides: Iterable[str | tuple[str, Any]] = ()) -> LoadedScenario:
+    """Load and validate a scenario from a YAML path, a dict, or the built-in Nanpu case.
+
+    ``overrides`` are ``"key.path=value"`` strings (as ``--set``) or ``(path, value)`` pairs,
+    applied before validation. Raises :class:`ScenarioError` listing every problem.
+    """
+    overrides = list(overrides)
+    if isinstance(source, LoadedScenario):
+        if not overrides:
+            return source
+        return load_scenario(source.model.model_dump(mode="python"), overrides)
+    if source is None:
+        source = builtin_path("nanpu")
+    where: dict[tuple, Where]
+    if isinstance(source, Mapping):
+        data, where, file, base_dir = copy.deepcopy(dict(source)), {}, "<dict>", None
+        data.pop("extends", None)
+    else:
+        path = Path(source)
+        if not path.exists() and not path.suffix and builtin_path(str(source)).exists():
+            path = builtin_path(str(source))
+        data, where = _read_with_extends(path)
+        file, base_dir = str(source), path.parent
+    if overrides:
+        data = apply_overrides(data, overrides, where)
+    model = validate_data(data, where, file, base_dir)
+    return LoadedScenario(model, file, scenario_hash(model))
+
