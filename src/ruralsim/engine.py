@@ -272,10 +272,10 @@ class Model:
                 float((vil.maintenance_cny_pm * (1 - maintained))[occupied].sum()))
 
     def village_pull(self) -> np.ndarray:
-        """Per-village utility term: neighbours committed and services lost."""
+        """Per-village utility term: neighbours already gone and services lost."""
         vil, b = self.vil, self.b
-        committed = np.divide(vil.n_committed, vil.n0, out=np.zeros(vil.n), where=vil.n0 > 0)
-        return b.b_social * committed + b.b_service * (1.0 - vil.service.mean(axis=1))
+        gone = np.divide(vil.n0 - vil.n_present, vil.n0, out=np.zeros(vil.n), where=vil.n0 > 0)
+        return b.b_social * gone + b.b_service * (1.0 - vil.service.mean(axis=1))
 
     def utility(self, idx: np.ndarray, t: int) -> np.ndarray:
         """Monthly utility V of moving for households ``idx`` (see behaviour module)."""
@@ -305,22 +305,24 @@ class Model:
         hh.month_registered[new] = t
         hh.kind[new] = self.intended_kind[new]
         hh.pushed[new] = vil.month_withdrawn[hh.village[new]] != NO_MONTH
-        vil.n_committed += np.bincount(hh.village[new], minlength=vil.n)
         self.com.registrations += np.bincount(vil.community[hh.village[new]],
                                               minlength=len(self.com.names))
         self.waiting = np.concatenate([self.waiting, new])
         self.rec.put("new_registrations", t, new.size)
         self.rec.put("new_registrations_pushed", t, int(hh.pushed[new].sum()))
+        self.rec.put("new_registrations_apartment", t, int((hh.kind[new] == 0).sum()))
 
     def _allocation(self, t: int) -> None:
         w = self.waiting
         if w.size == 0:
             return
         hh, com = self.hh, self.com
-        group = self.vil.community[hh.village[w]].astype(np.int64) * K + hh.kind[w]
         free = com.free.ravel()
         if not free.any():
             return
+        comm = self.vil.community[hh.village[w]].astype(np.int64)
+        self._switch_kind(w, comm, t)
+        group = comm * K + hh.kind[w]
         served = bh.allocate(group, self.rank[hh.htype[w]], hh.month_registered[w], w, free)
         got = w[served]
         if got.size == 0:
@@ -331,6 +333,17 @@ class Model:
         com.allocated += np.bincount(group[served], minlength=free.size).reshape(com.built.shape)
         self.move_due[t + self.b.move_lag_months].append(got)
         self.rec.put("new_allocations", t, got.size)
+
+    def _switch_kind(self, w: np.ndarray, comm: np.ndarray, t: int) -> None:
+        """Households waiting long for a sold-out kind accept the other kind if it is free."""
+        hh, free = self.hh, self.com.free
+        wait = self.b.switch_kind_after_months
+        long = (t - hh.month_registered[w]) >= wait
+        if not long.any():
+            return
+        own, other = hh.kind[w], 1 - hh.kind[w]
+        switch = long & (free[comm, own] <= 0) & (free[comm, other] > 0)
+        hh.kind[w[switch]] = other[switch]
 
     def _moves(self, t: int) -> None:
         due = self.move_due.pop(t, None)

@@ -44,7 +44,8 @@ class Recorder:
             ["exp_reclamation_cny", "exp_interest_cny", "exp_debt_repayment_cny"]
         names = [f"n_{s}" for s in STATUS_NAMES]
         names += [f"n_{s}_{t}" for t in type_names for s in STATUS_NAMES]
-        names += ["new_registrations", "new_registrations_pushed", "new_allocations", "new_moves",
+        names += ["new_registrations", "new_registrations_pushed", "new_registrations_apartment",
+                  "new_allocations", "new_moves",
                   "new_moves_pushed", "n_waiting"]
         names += [f"units_built_{k}" for k in KINDS] + [f"units_free_{k}" for k in KINDS]
         names += ["units_occupied", "phases_building", "phases_done", "service_level_mean",
@@ -87,7 +88,7 @@ class Recorder:
             c[f"units_built_{kn}"][t] = m.com.built[:, k].sum()
             c[f"units_free_{kn}"][t] = m.com.free[:, k].sum()
         c["units_occupied"][t] = m.com.occupied.sum()
-        c["phases_building"][t] = int((m.ph.state == 1).sum() + (m.ph.state == 3).sum())
+        c["phases_building"][t] = int(((m.ph.state == 1) & (m.ph.month_started <= t)).sum())
         c["phases_done"][t] = int((m.ph.state == 2).sum())
         vil = m.vil
         live = vil.n0 > 0
@@ -174,7 +175,6 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
     for ti, tn in enumerate(m.type_names):
         mm = hh.month_moved[(hh.htype == ti) & moved_mask]
         by_type_median[tn] = float(np.median(mm)) if mm.size else None
-    kinds = hh.kind[hh.kind >= 0]
     instr_cost = {i.name: float(ts[f"exp_instr_{i.name}_cny"].sum()) for i in sc.policy.instruments}
     out: dict[str, Any] = dict(meta)
     out.update({
@@ -192,7 +192,9 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "first_community_registrations_per_planned_unit": (
             _community_regs_until(m, 0, int(first_done[0])) / max(1, int(m.ph.units[c0][0].sum()))
             if first_done.size and first_done[0] >= 0 else None),
-        "apartment_share_of_registrations": float((kinds == 0).mean()) if kinds.size else None,
+        "apartment_share_of_registrations": (
+            float(ts["new_registrations_apartment"].sum() / ts["new_registrations"].sum())
+            if ts["new_registrations"].sum() else None),
         "units_built": int(m.com.built.sum()),
         "total_public_cost_cny": total_cost,
         "cost_per_relocated_household_cny": total_cost / moved if moved else None,

@@ -84,7 +84,6 @@ class Villages:
     withdrawn: np.ndarray      # bool [V, S], service s no longer maintained
     month_withdrawn: np.ndarray  # int32, -1 if never
     n_present: np.ndarray      # int64, households not yet moved
-    n_committed: np.ndarray    # int64, registered + allocated + moved
     land_freed_mu: np.ndarray  # float64, cumulative
     land_reclaimed_mu: np.ndarray
 
@@ -210,7 +209,7 @@ def init_villages(sc: Scenario) -> Villages:
         x_km=col("x_km"), y_km=col("y_km"),
         service=np.ones((nv, ns)), withdrawn=np.zeros((nv, ns), dtype=bool),
         month_withdrawn=np.full(nv, NO_MONTH, dtype=np.int32),
-        n_present=n0.copy(), n_committed=np.zeros(nv, dtype=np.int64),
+        n_present=n0.copy(),
         land_freed_mu=np.zeros(nv), land_reclaimed_mu=np.zeros(nv),
     )
 

@@ -253,7 +253,7 @@ class Behaviour(Strict):
                                  "cover (affordability).", ge=0)
     b_social: float = P(3.0, "logit per unit share", "following behaviour among neighbours "
                         "(Huai'an census of 872,414 households), DESIGN.md §2; value assumed",
-                        "Pull of the share of one's village already registered or gone.", ge=0)
+                        "Pull of the share of one's village already gone (moved out).", ge=0)
     b_service: float = P(3.0, "logit per unit service loss", NANPU + " (抓两头、带中间); value "
                          "assumed", "Push of lost services in the old village (1 - mean level).",
                          ge=0)
@@ -272,6 +272,9 @@ class Behaviour(Strict):
     credit_years_of_income: float = P(1.5, "years of income", ASSUMPTION,
                                       "Informal credit (relatives, rural credit co-operative) "
                                       "available without any loan programme.", ge=0, le=50)
+    switch_kind_after_months: int = P(12, "months", ASSUMPTION, "A household waiting this long "
+                                      "for a sold-out unit kind accepts the other kind when one "
+                                      "is free.", ge=0, le=1200)
     move_lag_months: int = P(3, "months", ASSUMPTION, "Delay from allocation of a unit to moving "
                              "in.", ge=0, le=120)
 
