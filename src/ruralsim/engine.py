@@ -38,7 +38,7 @@ import simpy
 
 from . import behaviour as bh
 from .policy import active_at, change_months, eligible_mask, outreach_shift, policy_terms, \
-    priority_rank
+    priority_rank, village_batches
 from .results import Recorder
 from .rng import Streams
 from .scenario.schema import Scenario
@@ -103,6 +103,11 @@ class Model:
         self.cash = sc.government.opening_cash_cny
         self.debt = 0.0
         self.reg_open = False
+        self.batches = village_batches(sc, self.vil.names)
+        self.open_village = np.zeros(self.vil.n, dtype=bool)
+        self.open_village[self.batches[0]] = True
+        self.n_batches_open = 1
+        self.awards_paid = np.zeros(len(sc.policy.awards), dtype=bool)
         self.policy_dirty = True
         self.due_events: list = []
         self.due_phases: list[int] = []
@@ -179,11 +184,20 @@ class Model:
             self.check_invariants(t)
 
     def _budget(self, t: int) -> None:
+        self._awards(t)
         for r in self.sc.government.revenues:
             if t >= r.start_month and (r.end_month is None or t <= r.end_month) and \
                     (t - r.start_month) % r.every_months == 0:
                 amount = r.amount_cny * (1 + r.growth_per_year) ** ((t - r.start_month) / 12)
                 self.rec.earn(f"rev_{r.name}_cny", t, amount)
+
+    def _awards(self, t: int) -> None:
+        """以奖代补: a higher level pays an award once a share of households has moved."""
+        moved = self.counts[:, MOVED].sum() / max(1, self.hh.n)
+        for i, aw in enumerate(self.sc.policy.awards):
+            if not self.awards_paid[i] and moved >= aw.moved_share:
+                self.awards_paid[i] = True
+                self.rec.earn(f"rev_award_{aw.name}_cny", t, aw.amount_cny)
 
     def _events(self, t: int) -> None:
         hh = self.hh
@@ -210,7 +224,7 @@ class Model:
                                             self.apt_share[hh.htype] + self.event_apt_shift)
         price = self.com.price_cny[self.vil.community[hh.village], self.intended_kind]
         cost = bh.net_cost(price, b.fit_out_cny, self.terms.value_cny, self.terms.covers_price)
-        field = self.vil.field_km[hh.village]
+        field = self.vil.field_km[hh.village] * (1.0 - self.terms.field_relief)
         self.util0 = bh.static_utility(self.asc[hh.htype], self.terms.shift + self.event_shift,
                                        hh.attachment, field, cost, b.b_attachment,
                                        b.b_field_distance_per_km,
@@ -294,9 +308,12 @@ class Model:
         if not self.reg_open or self.active.size == 0:
             return
         hh, vil = self.hh, self.vil
+        self._open_batches()
         idx = self.active
         v = self.utility(idx, t)
         go = bh.decide(v, self.streams.uniform("decide", idx, t))
+        if not self.open_village.all():
+            go &= self.open_village[hh.village[idx]]
         new = idx[go]
         self.active = idx[~go]
         if new.size == 0:
@@ -311,6 +328,17 @@ class Model:
         self.rec.put("new_registrations", t, new.size)
         self.rec.put("new_registrations_pushed", t, int(hh.pushed[new].sum()))
         self.rec.put("new_registrations_apartment", t, int((hh.kind[new] == 0).sum()))
+
+    def _open_batches(self) -> None:
+        """Village-by-village sequencing: open the next batch once the open ones have emptied."""
+        seq, vil = self.sc.strategy.sequence, self.vil
+        while self.n_batches_open < len(self.batches):
+            opened = self.open_village & (vil.n0 > 0)
+            share = vil.n_present[opened].sum() / max(1, vil.n0[opened].sum())
+            if opened.any() and share >= seq.open_next_below_share:
+                break
+            self.open_village[self.batches[self.n_batches_open]] = True
+            self.n_batches_open += 1
 
     def _allocation(self, t: int) -> None:
         w = self.waiting

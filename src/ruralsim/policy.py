@@ -48,13 +48,15 @@ class PolicyTerms:
     credit_cny: np.ndarray     # float64, extra credit
     shift: np.ndarray          # float64, utility shift from instruments
     covers_price: np.ndarray   # bool, the state pays the unit price
+    field_relief: np.ndarray   # float64 in [0, 1], share of the distance-to-fields term removed
 
 
 def policy_terms(sc: Scenario, month: int, type_names: list[str], village_names: list[str],
                  htype: np.ndarray, village: np.ndarray, income: np.ndarray) -> PolicyTerms:
     """Sum the instruments active in ``month`` over the households eligible for each."""
     n = htype.shape[0]
-    terms = PolicyTerms(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool))
+    terms = PolicyTerms(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool),
+                        np.zeros(n))
     for ins in sc.policy.instruments:
         if not active_at(ins, month):
             continue
@@ -64,7 +66,20 @@ def policy_terms(sc: Scenario, month: int, type_names: list[str], village_names:
         terms.shift[m] += ins.utility_shift
         if ins.covers_price:
             terms.covers_price |= m
+        terms.field_relief[m] = np.maximum(terms.field_relief[m], ins.field_distance_relief)
     return terms
+
+
+def village_batches(sc: Scenario, village_names: list[str]) -> list[np.ndarray]:
+    """Village indices of each registration batch, in opening order."""
+    seq = sc.strategy.sequence
+    if seq.mode == "all":
+        return [np.arange(len(village_names))]
+    order = seq.order or village_names
+    pos = {v: i for i, v in enumerate(village_names)}
+    idx = [pos[v] for v in order] + [i for v, i in pos.items() if v not in set(order)]
+    k = seq.batch_villages
+    return [np.array(idx[i:i + k]) for i in range(0, len(idx), k)]
 
 
 def change_months(sc: Scenario) -> list[int]:

@@ -89,11 +89,6 @@ def _read_with_extends(path: Path, depth: int = 0) -> tuple[Any, dict[tuple, Whe
                                    doc.line_of(("extends",)))])
     base, bwhere = _read_with_extends(ppath, depth + 1)
     merged = _merge(base, data)
-    # villages CSV paths in the base stay relative to the base file
-    if isinstance(base.get("villages"), dict) and "villages" not in data:
-        f = base["villages"].get("file")
-        if isinstance(f, str) and not Path(f).is_absolute():
-            merged["villages"] = dict(base["villages"], file=str(ppath.parent / f))
     bwhere.update(where)
     return merged, bwhere
 
@@ -302,10 +297,13 @@ def validate_data(data: dict, where: dict[tuple, Where], file: str,
     data = dict(data)
     vil = data.get("villages")
     if isinstance(vil, dict) and set(vil) == {"file"} and isinstance(vil["file"], str):
+        # a CSV path is relative to the file that declared it (a base file when inherited)
+        label = where.get(("villages", "file"), (file, None))[0]
+        if Path(label).is_file():
+            base_dir = Path(label).parent
         cpath = Path(vil["file"])
         if not cpath.is_absolute() and base_dir is not None:
             cpath = base_dir / cpath
-        label = where.get(("villages", "file"), (file, None))[0]
         data["villages"] = read_village_csv(cpath, label, where, base_dir)
     try:
         model = Scenario.model_validate(data)
@@ -374,6 +372,9 @@ def _cross_checks(sc: Scenario) -> list[tuple[tuple, str]]:
                 out.append((("communities", i, "phases", j, "units"), "a phase must build at "
                             "least one unit"))
     for i, r in enumerate(sc.government.revenues):
+        if r.name in ("land_quota", "borrowing") or r.name.startswith("award_"):
+            out.append((("government", "revenues", i, "name"), f"'{r.name}' is reserved for a "
+                        "built-in revenue line; choose another name"))
         if r.end_month is not None and r.end_month < r.start_month:
             out.append((("government", "revenues", i, "end_month"), "ends before it starts"))
     for i, ins in enumerate(sc.policy.instruments):
@@ -403,6 +404,7 @@ def _village_refs(sc: Scenario) -> list[tuple[tuple, list[str]]]:
             for i, x in enumerate(sc.policy.instruments)]
     refs += [(("policy", "events", i, "eligible", "villages"), x.eligible.villages or [])
              for i, x in enumerate(sc.policy.events)]
+    refs.append((("strategy", "sequence", "order"), sc.strategy.sequence.order or []))
     return refs
 
 

@@ -308,6 +308,9 @@ class Instrument(Strict):
     cost_monthly_cny: float = P(0.0, "CNY per recipient per month", "-",
                                 "Government cost each month after a recipient moves.", ge=0)
     cost_months: int = P(0, "months", "-", "Months the monthly cost lasts.", ge=0, le=1200)
+    field_distance_relief: float = P(0.0, "fraction", NANPU + " (土地流转 eases 'fields far from "
+                                     "the new flats')", "Share of the distance-to-fields "
+                                     "disutility removed (land transfer, 土地流转).", ge=0, le=1)
 
 
 class Event(Strict):
@@ -347,6 +350,27 @@ class Withdrawal(Strict):
                                       ge=0, le=1)
 
 
+class Sequence(Strict):
+    mode: Literal["all", "batches"] = P("all", "-", "-", "'all': every village may register at "
+                                        "once; 'batches': villages open a batch at a time "
+                                        "(village-by-village clearing).")
+    order: list[str] | None = P(None, "-", "-", "Village order for batches (none: scenario order).")
+    batch_villages: int = P(1, "villages", ASSUMPTION, "Villages opened per batch.", ge=1)
+    open_next_below_share: float = P(0.3, "fraction of households remaining", ASSUMPTION,
+                                     "The next batch opens once the open villages' remaining "
+                                     "share falls below this.", ge=0, le=1)
+
+
+class Award(Strict):
+    name: str = P(..., "-", "-", "Identifier (column rev_award_<name>_cny).",
+                  pattern=r"^[a-z][a-z0-9_]*$")
+    label_zh: str = P("以奖代补", "-", "seed essay 2 (以奖代补)", "Chinese name.")
+    moved_share: float = P(..., "fraction of households moved", "-",
+                           "Milestone: paid once this share of all households has moved.",
+                           gt=0, le=1)
+    amount_cny: float = P(..., "CNY", ASSUMPTION, "Award paid by the higher level.", ge=0)
+
+
 class Strategy(Strict):
     name: str = P("zhua_liangtou", "-", "-", "Identifier.")
     label_zh: str = P("抓两头、带中间", "-", NANPU, "Chinese name.")
@@ -354,6 +378,7 @@ class Strategy(Strict):
                             "list (types not listed come after, in registration order).")
     outreach: list[Outreach] = P([], "-", NANPU, "Targeted persuasion of chosen types.")
     withdrawal: Withdrawal = P({"enabled": False}, "-", "-", "Service withdrawal rule.")
+    sequence: Sequence = P({}, "-", "-", "Which villages may register when.")
 
 
 class Policy(Strict):
@@ -363,6 +388,8 @@ class Policy(Strict):
     instruments: list[Instrument] = P([], "-", "-", "The incentive package, instrument by "
                                       "instrument.")
     events: list[Event] = P([], "-", "-", "Policy events at given months.")
+    awards: list[Award] = P([], "-", "seed essay 2 (以奖代补)", "Awards paid to the government "
+                            "by a higher level when consolidation milestones are reached.")
 
 
 # ----------------------------------------------------------------------------- scenario
