@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default: ruralsim-out)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="覆盖参数 / override a parameter, e.g. --set run.horizon_months=120")
+    run.add_argument("--package", dest="packages", action="append", default=[], metavar="NAME",
+                     help="叠加政策包 / stack an incentive package (built-in name such as "
+                     "awards, or a YAML file)")
     run.add_argument("--force", action="store_true", help="覆盖已有输出 / replace a non-empty "
                      "output folder")
     run.add_argument("--no-figures", action="store_true", help="不绘图 / skip figures")
@@ -71,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("scenario", help="情景文件 / scenario YAML")
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="覆盖参数 / override a parameter")
+    val.add_argument("--package", dest="packages", action="append", default=[], metavar="NAME",
+                     help="叠加政策包 / stack an incentive package")
     return p
 
 
@@ -99,7 +104,8 @@ def cmd_run(args) -> int:
 
     out = Path(args.out)
     check_out_dir(out, args.force)
-    result = simulate(args.scenario, seed=args.seed, overrides=args.overrides, check=args.check,
+    result = simulate(args.scenario, seed=args.seed, overrides=args.overrides,
+                      packages=args.packages, check=args.check,
                       progress=_progress_printer(args.quiet))
     with staged_dir(out, args.force) as tmp:
         write_run(result, tmp, figures=not args.no_figures, lang=args.lang)
@@ -122,7 +128,7 @@ def print_summary(summary: dict, out: Path) -> None:
 def cmd_validate(args) -> int:
     from .scenario.load import load_scenario
 
-    sc = load_scenario(args.scenario, args.overrides)
+    sc = load_scenario(args.scenario, args.overrides, args.packages)
     m = sc.model
     print(f"{args.scenario}: 有效 / valid — {len(m.village_list)} villages, "
           f"{sum(v.households for v in m.village_list):,} households, "

@@ -98,8 +98,9 @@ class Model:
         self.collective_mu = 0.0
         self.sold_mu = 0.0
         ni = len(sc.policy.instruments)
-        self.recurring_diff = np.zeros((max(ni, 1), self.H + 2))
-        self.recurring_rate = np.zeros(max(ni, 1))
+        # recurring instrument flows as difference arrays: [instrument, month], cost and revenue
+        self.recurring_diff = np.zeros((2, max(ni, 1), self.H + 2))
+        self.recurring_rate = np.zeros((2, max(ni, 1)))
         self.cash = sc.government.opening_cash_cny
         self.debt = 0.0
         self.reg_open = False
@@ -403,14 +404,15 @@ class Model:
             hh.instruments[m[got]] |= np.uint64(1) << np.uint64(i)
             value[got] += ins.value_cny
             cost = k * ins.cost_once_cny
-            if ins.covers_price:
+            if ins.covers_price:  # the price is paid once, by the first instrument covering it
+                cost += float(price[got & ~covers].sum())
                 covers |= got
-                cost += float(price[got].sum())
             self.rec.spend(f"exp_instr_{ins.name}_cny", t, cost)
-            if ins.cost_monthly_cny and ins.cost_months:
-                self.recurring_diff[i, t + 1] += k * ins.cost_monthly_cny
-                self.recurring_diff[i, min(t + 1 + ins.cost_months, self.H + 1)] -= \
-                    k * ins.cost_monthly_cny
+            end = min(t + 1 + ins.cost_months, self.H + 1)
+            for j, amount in enumerate((ins.cost_monthly_cny, ins.revenue_monthly_cny)):
+                if amount and ins.cost_months:
+                    self.recurring_diff[j, i, t + 1] += k * amount
+                    self.recurring_diff[j, i, end] -= k * amount
         cost_hh = bh.net_cost(price, b.fit_out_cny, value, covers)
         savings = hh.savings0_cny[m] + hh.saving_cny_pm[m] * t
         hh.debt_cny[m] = bh.household_debt(cost_hh, savings)
@@ -454,10 +456,13 @@ class Model:
                 self.collective_mu * land.collective_income_cny_per_mu_per_year / 12)
 
     def _recurring(self, t: int) -> None:
-        self.recurring_rate += self.recurring_diff[:, t]
+        self.recurring_rate += self.recurring_diff[:, :, t]
         for i, ins in enumerate(self.sc.policy.instruments):
-            if self.recurring_rate[i]:
-                self.rec.spend(f"exp_instr_{ins.name}_cny", t, float(self.recurring_rate[i]))
+            cost, revenue = self.recurring_rate[:, i]
+            if cost:
+                self.rec.spend(f"exp_instr_{ins.name}_cny", t, float(cost))
+            if revenue:
+                self.rec.earn(f"rev_instr_{ins.name}_cny", t, float(revenue))
 
     def _finance(self, t: int) -> None:
         bor, rec = self.sc.government.borrowing, self.rec

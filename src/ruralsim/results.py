@@ -39,6 +39,7 @@ class Recorder:
         self.type_names = type_names
         self.rev_lines = [f"rev_{r.name}_cny" for r in sc.government.revenues] + \
             [f"rev_award_{a.name}_cny" for a in sc.policy.awards] + \
+            [f"rev_instr_{i.name}_cny" for i in sc.policy.instruments if i.revenue_monthly_cny] + \
             [f"rev_{r}_cny" for r in RESERVED_REVENUES]
         self.exp_lines = ["exp_construction_cny", "exp_maintenance_cny", "exp_events_cny"] + \
             [f"exp_instr_{i.name}_cny" for i in sc.policy.instruments] + \

@@ -23,16 +23,18 @@ from .scenario.load import LoadedScenario, load_scenario
 def simulate(scenario: str | Path | Mapping[str, Any] | LoadedScenario | None = None,
              seed: int | np.random.SeedSequence | None = None,
              overrides: Iterable[str | tuple[str, Any]] = (),
+             packages: Iterable[str] = (),
              check: bool = False,
              progress: Callable[[int, int], None] | None = None,
              keep_model: bool = False) -> SimulationResult:
     """Run one scenario once.
 
     ``scenario`` is a path, a dict, a :class:`LoadedScenario` or None (built-in Nanpu);
-    ``seed`` defaults to the scenario's ``run.seed``; ``check`` verifies every invariant
+    ``seed`` defaults to the scenario's ``run.seed``; ``packages`` (built-in names or YAML
+    files) are stacked and ``overrides`` applied as in :func:`load_scenario`; ``check`` verifies every invariant
     each month (slower); ``keep_model`` keeps the final model state on the result.
     """
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides, packages)
     sc = loaded.model
     seed = sc.run.seed if seed is None else seed
     model = Model(sc, seed, progress=progress, check=check).run()

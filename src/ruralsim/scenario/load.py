@@ -73,8 +73,9 @@ def _read_with_extends(path: Path, depth: int = 0) -> tuple[Any, dict[tuple, Whe
         raise ScenarioError([Issue(doc.file, "", "a scenario must be a mapping of keys "
                                    f"(got {type(data).__name__})", 1)])
     parent = data.pop("extends", None)
+    packages = data.pop("packages", None)
     if parent is None:
-        return data, where
+        return _stack_packages(data, where, packages, doc.file, doc.line_of(("packages",))), where
     if depth >= MAX_EXTENDS_DEPTH:
         raise ScenarioError([Issue(doc.file, "extends", "too many levels of 'extends' (a cycle?)",
                                    doc.line_of(("extends",)))])
@@ -90,7 +91,74 @@ def _read_with_extends(path: Path, depth: int = 0) -> tuple[Any, dict[tuple, Whe
     base, bwhere = _read_with_extends(ppath, depth + 1)
     merged = _merge(base, data)
     bwhere.update(where)
-    return merged, bwhere
+    return _stack_packages(merged, bwhere, packages, doc.file, doc.line_of(("packages",))), bwhere
+
+
+# ----------------------------------------------------------------------------- packages
+PACKAGE_KEYS = ("name", "label_zh", "label_en", "description", "instruments", "events", "awards")
+PACKAGE_LISTS = ("instruments", "events", "awards")
+
+
+def package_path(ref: str, base_dir: Path | None) -> Path | None:
+    """Resolve a package reference: a YAML path (relative to ``base_dir``) or a built-in name."""
+    if ref.endswith((".yaml", ".yml")):
+        p = Path(ref)
+        if not p.is_absolute() and base_dir is not None:
+            p = base_dir / p
+        return p if p.exists() else None
+    p = BUILTIN_DIR / "packages" / f"{ref}.yaml"
+    return p if p.exists() else None
+
+
+def _stack_packages(data: dict, where: dict[tuple, Where], packages: Any, file: str,
+                    line: int | None) -> dict:
+    """Append each package's instruments, events and awards to ``data['policy']``."""
+    if packages is None:
+        return data
+    if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
+        raise ScenarioError([Issue(file, "packages", "must be a list of package names or files",
+                                   line)])
+    base_dir = Path(file).parent if Path(file).is_file() else None
+    for ref in packages:
+        data = apply_package(data, where, ref, base_dir, (file, line))
+    return data
+
+
+def apply_package(data: dict, where: dict[tuple, Where], ref: str, base_dir: Path | None,
+                  origin: Where) -> dict:
+    """Stack package ``ref`` onto scenario data (returns a new dict; ``where`` is updated)."""
+    path = package_path(ref, base_dir)
+    if path is None:
+        known = sorted(p.stem for p in (BUILTIN_DIR / "packages").glob("*.yaml"))
+        raise ScenarioError([Issue(origin[0], "packages", f"package not found: {ref}; built-in "
+                                   f"packages: {', '.join(known)}", origin[1])])
+    doc = read_yaml_file(path)
+    pkg = doc.data
+    if not isinstance(pkg, dict):
+        raise ScenarioError([Issue(doc.file, "", "a package must be a mapping of keys", 1)])
+    unknown = [k for k in pkg if k not in PACKAGE_KEYS]
+    if unknown:
+        raise ScenarioError([Issue(doc.file, str(k), f"unknown key '{k}' / 未知的键; allowed: "
+                                   f"{', '.join(PACKAGE_KEYS)}", doc.line_of((k,))) for k in unknown])
+    out = copy.deepcopy(data)
+    policy = out.setdefault("policy", {})
+    if not isinstance(policy, dict):
+        return out  # validation reports the bad 'policy'
+    for key in PACKAGE_LISTS:
+        items = pkg.get(key) or []
+        if not isinstance(items, list):
+            raise ScenarioError([Issue(doc.file, key, "must be a list", doc.line_of((key,)))])
+        have = policy.setdefault(key, [])
+        if not isinstance(have, list):
+            continue
+        for j, item in enumerate(items):
+            i = len(have)
+            have.append(item)
+            for p, ln in doc.lines.items():
+                if p[:2] == (key, j):
+                    where[("policy", key, i) + p[2:]] = (doc.file, ln)
+    policy.setdefault("packages", []).append(str(pkg.get("name", Path(ref).stem)))
+    return out
 
 
 # ----------------------------------------------------------------------------- overrides
@@ -372,7 +440,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[tuple, str]]:
                 out.append((("communities", i, "phases", j, "units"), "a phase must build at "
                             "least one unit"))
     for i, r in enumerate(sc.government.revenues):
-        if r.name in ("land_quota", "borrowing") or r.name.startswith("award_"):
+        if r.name in ("land_quota", "borrowing") or r.name.startswith(("award_", "instr_")):
             out.append((("government", "revenues", i, "name"), f"'{r.name}' is reserved for a "
                         "built-in revenue line; choose another name"))
         if r.end_month is not None and r.end_month < r.start_month:
@@ -423,29 +491,35 @@ def scenario_hash(model: Scenario) -> str:
 
 
 def load_scenario(source: str | Path | Mapping[str, Any] | LoadedScenario | None = None,
-                  overrides: Iterable[str | tuple[str, Any]] = ()) -> LoadedScenario:
+                  overrides: Iterable[str | tuple[str, Any]] = (),
+                  packages: Iterable[str] = ()) -> LoadedScenario:
     """Load and validate a scenario from a YAML path, a dict, or the built-in Nanpu case.
 
-    ``overrides`` are ``"key.path=value"`` strings (as ``--set``) or ``(path, value)`` pairs,
-    applied before validation. Raises :class:`ScenarioError` listing every problem.
+    ``packages`` (names of built-in packages or YAML files, as ``--package``) are stacked
+    first, then ``overrides`` (``"key.path=value"`` strings as ``--set``, or ``(path, value)``
+    pairs); everything is validated at the end. Raises :class:`ScenarioError` listing every
+    problem.
     """
-    overrides = list(overrides)
+    overrides, packages = list(overrides), list(packages)
     if isinstance(source, LoadedScenario):
-        if not overrides:
+        if not overrides and not packages:
             return source
-        return load_scenario(source.model.model_dump(mode="python"), overrides)
+        return load_scenario(source.model.model_dump(mode="python"), overrides, packages)
     if source is None:
         source = builtin_path("nanpu")
     where: dict[tuple, Where]
     if isinstance(source, Mapping):
         data, where, file, base_dir = copy.deepcopy(dict(source)), {}, "<dict>", None
         data.pop("extends", None)
+        data = _stack_packages(data, where, data.pop("packages", None), file, None)
     else:
         path = Path(source)
         if not path.exists() and not path.suffix and builtin_path(str(source)).exists():
             path = builtin_path(str(source))
         data, where = _read_with_extends(path)
         file, base_dir = str(source), path.parent
+    for ref in packages:
+        data = apply_package(data, where, ref, Path.cwd(), (f"--package {ref}", None))
     if overrides:
         data = apply_overrides(data, overrides, where)
     model = validate_data(data, where, file, base_dir)

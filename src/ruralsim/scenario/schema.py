@@ -307,7 +307,11 @@ class Instrument(Strict):
                              "moves.", ge=0)
     cost_monthly_cny: float = P(0.0, "CNY per recipient per month", "-",
                                 "Government cost each month after a recipient moves.", ge=0)
-    cost_months: int = P(0, "months", "-", "Months the monthly cost lasts.", ge=0, le=1200)
+    cost_months: int = P(0, "months", "-", "Months the monthly cost (and revenue) lasts.",
+                         ge=0, le=1200)
+    revenue_monthly_cny: float = P(0.0, "CNY per recipient per month", "-",
+                                   "Paid back to the government each month after a recipient "
+                                   "moves, for cost_months (rent, instalments).", ge=0)
     field_distance_relief: float = P(0.0, "fraction", NANPU + " (土地流转 eases 'fields far from "
                                      "the new flats')", "Share of the distance-to-fields "
                                      "disutility removed (land transfer, 土地流转).", ge=0, le=1)
@@ -388,6 +392,8 @@ class Policy(Strict):
     instruments: list[Instrument] = P([], "-", "-", "The incentive package, instrument by "
                                       "instrument.")
     events: list[Event] = P([], "-", "-", "Policy events at given months.")
+    packages: list[str] = P([], "-", "-", "Names of the packages stacked on this scenario (filled "
+                            "in by the loader from the top-level 'packages' key; informational).")
     awards: list[Award] = P([], "-", "seed essay 2 (以奖代补)", "Awards paid to the government "
                             "by a higher level when consolidation milestones are reached.")
 
