@@ -73,7 +73,7 @@ class Model:
         self.rec = Recorder(sc, self.type_names, self.vil.n)
         b = sc.behaviour
         self.b = b
-        self.asc = np.array([t.asc for t in types])
+        self.asc = np.array([t.asc for t in types]) + sc.behaviour.asc_offset
         self.apt_share = np.array([t.apartment_share for t in types])
         self.rank = priority_rank(sc, self.type_names)
         n, T = self.hh.n, len(types)

@@ -246,6 +246,9 @@ class Land(Strict):
 
 # ----------------------------------------------------------------------------- behaviour
 class Behaviour(Strict):
+    asc_offset: float = P(0.0, "logit per month", "fitted to the Nanpu registrations (docs/"
+                          "validation.md); 0 elsewhere", "Calibration constant added to every "
+                          "household type's asc.", ge=-30, le=30)
     b_cost_per_10k_cny: float = P(0.08, "logit per 10,000 CNY", ASSUMPTION,
                                   "Disutility of the household's net cost of moving.", ge=0)
     b_gap_per_10k_cny: float = P(0.3, "logit per 10,000 CNY", ASSUMPTION,
@@ -399,6 +402,20 @@ class Policy(Strict):
 
 
 # ----------------------------------------------------------------------------- scenario
+class Fitted(Strict):
+    value: float = P(..., "as the parameter", "-", "Fitted value (the one used in the scenario).")
+    sd: float = P(0.0, "as the parameter", "-", "Spread of the fit across replication batches.",
+                  ge=0)
+    batches: int = P(1, "batches", "-", "Independent replication batches fitted.", ge=1)
+    reps_per_batch: int = P(1, "replications", "-", "Replications averaged per batch.", ge=1)
+
+
+class Calibration(Strict):
+    method: str = P("", "-", "-", "How the values were fitted.")
+    fitted: dict[str, Fitted] = P({}, "-", "-", "Fitted parameters by dotted key path.")
+    targets: dict[str, str] = P({}, "-", "-", "Patterns fitted to, with their source.")
+
+
 class Scenario(Strict):
     """A complete, validated scenario."""
 
@@ -415,6 +432,8 @@ class Scenario(Strict):
     behaviour: Behaviour = P({}, "-", "-", "Decision-model coefficients.")
     policy: Policy = P({}, "-", "-", "Incentive package and policy events.")
     strategy: Strategy = P({}, "-", "-", "Sequencing strategy.")
+    calibration: Calibration | None = P(None, "-", "-", "Record of fitted coefficients "
+                                        "(informational; the values themselves are set above).")
 
     @property
     def village_list(self) -> list[Village]:
