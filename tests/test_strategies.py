@@ -61,3 +61,17 @@ def test_voluntary_pushes_nobody_and_early_withdrawal_pushes_more():
     assert vol.summary["households_pushed"] == 0
     assert early.summary["households_pushed"] > base.summary["households_pushed"] > 0
     assert early.summary["households_ever_stranded"] > base.summary["households_ever_stranded"]
+
+
+@pytest.mark.parametrize("name", ["nanpu", "teaching", "nanjing_qinhuai"])
+def test_every_builtin_scenario_runs_with_invariants(name):
+    r = ruralsim.simulate(name, seed=1, check=True)
+    assert r.summary["households_moved"] > 0
+
+
+def test_expropriation_case_relocates_everyone_quickly():
+    r = ruralsim.simulate("nanjing_qinhuai", seed=1)
+    assert r.summary["share_moved"] > 0.98
+    assert r.summary["months_to_90pct_moved"] < 48
+    assert r.summary["cost_by_instrument_cny"]["expropriation_compensation"] == \
+        90_000 * r.summary["households_moved"]

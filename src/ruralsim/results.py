@@ -201,6 +201,8 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "total_public_cost_cny": total_cost,
         "cost_per_relocated_household_cny": total_cost / moved if moved else None,
         "cost_by_instrument_cny": instr_cost,
+        "cost_per_household_by_instrument_cny": {k: v / moved if moved else None
+                                                 for k, v in instr_cost.items()},
         "total_revenue_own_cny": float(ts[own_rev].to_numpy().sum()),
         "npv_cny": npv,
         "peak_financing_gap_cny": float(ts["financing_gap_cny"].max()),

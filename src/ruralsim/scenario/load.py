@@ -179,7 +179,8 @@ def apply_overrides(data: dict, overrides: Iterable[str | tuple[str, Any]],
                     where: dict[tuple, Where]) -> dict:
     """Return a copy of ``data`` with dotted-path overrides applied.
 
-    Overrides are strings ``"a.b=1"`` or ``(dotted_path, value)`` pairs.
+    Overrides are strings ``"a.b=1"`` or ``(dotted_path, value)`` pairs; list items are
+    addressed by index, and the index one past the end appends an item.
     """
     out = copy.deepcopy(data)
     issues: list[Issue] = []
@@ -209,10 +210,15 @@ def apply_overrides(data: dict, overrides: Iterable[str | tuple[str, Any]],
             continue
         last = path[-1]
         if isinstance(node, list):
-            if not isinstance(last, int) or last >= len(node):
-                issues.append(Issue(label, ".".join(map(str, path)), "no such list index"))
+            if not isinstance(last, int) or last > len(node):
+                issues.append(Issue(label, ".".join(map(str, path)),
+                                    f"no such list index (the list has {len(node)} items; "
+                                    f"index {len(node)} appends)"))
                 continue
-            node[last] = value
+            if last == len(node):
+                node.append(value)
+            else:
+                node[last] = value
         elif isinstance(node, dict):
             node[str(last) if not isinstance(last, str) else last] = value
         else:
