@@ -37,8 +37,8 @@ import numpy as np
 import simpy
 
 from . import behaviour as bh
-from .policy import active_at, change_months, eligible_mask, outreach_shift, policy_terms, \
-    priority_rank, village_batches
+from .policy import Eligible, active_at, change_months, eligible_mask, outreach_shift, \
+    policy_terms, priority_rank, village_batches
 from .results import Recorder
 from .rng import Streams
 from .scenario.schema import Scenario
@@ -109,6 +109,8 @@ class Model:
         self.open_village[self.batches[0]] = True
         self.n_batches_open = 1
         self.awards_paid = np.zeros(len(sc.policy.awards), dtype=bool)
+        self.instr_eligible = [Eligible(i.eligible, self.type_names, self.vil.names)
+                               for i in sc.policy.instruments]
         self.policy_dirty = True
         self.due_events: list = []
         self.due_phases: list[int] = []
@@ -352,14 +354,20 @@ class Model:
         comm = self.vil.community[hh.village[w]].astype(np.int64)
         self._switch_kind(w, comm, t)
         group = comm * K + hh.kind[w]
-        served = bh.allocate(group, self.rank[hh.htype[w]], hh.month_registered[w], w, free)
-        got = w[served]
+        cand = np.flatnonzero(free[group] > 0)   # only groups with a free unit need sorting
+        if cand.size == 0:
+            return
+        wc, gc = w[cand], group[cand]
+        served_c = bh.allocate(gc, self.rank[hh.htype[wc]], hh.month_registered[wc], wc, free)
+        got = wc[served_c]
         if got.size == 0:
             return
+        served = np.zeros(w.size, dtype=bool)
+        served[cand[served_c]] = True
         self.waiting = w[~served]
         self._transition(got, ALLOCATED)
         hh.month_allocated[got] = t
-        com.allocated += np.bincount(group[served], minlength=free.size).reshape(com.built.shape)
+        com.allocated += np.bincount(gc[served_c], minlength=free.size).reshape(com.built.shape)
         self.move_due[t + self.b.move_lag_months].append(got)
         self.rec.put("new_allocations", t, got.size)
 
@@ -396,8 +404,7 @@ class Model:
         for i, ins in enumerate(self.sc.policy.instruments):
             if not active_at(ins, t):
                 continue
-            got = eligible_mask(ins.eligible, self.type_names, vil.names, hh.htype[m],
-                                hh.village[m], hh.income_cny_py[m])
+            got = self.instr_eligible[i].mask(hh.htype[m], hh.village[m], hh.income_cny_py[m])
             k = int(got.sum())
             if k == 0:
                 continue

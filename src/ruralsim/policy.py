@@ -23,16 +23,24 @@ from .scenario.schema import Eligibility, Instrument, Scenario
 def eligible_mask(el: Eligibility, type_names: list[str], village_names: list[str],
                   htype: np.ndarray, village: np.ndarray, income: np.ndarray) -> np.ndarray:
     """Households (given by their type, village and income arrays) that ``el`` admits."""
-    mask = np.ones(htype.shape[0], dtype=bool)
-    if el.types is not None:
-        ok = np.isin(np.array(type_names), el.types)
-        mask &= ok[htype]
-    if el.villages is not None:
-        ok = np.isin(np.array(village_names), el.villages)
-        mask &= ok[village]
-    if el.max_income_cny_per_year is not None:
-        mask &= income <= el.max_income_cny_per_year
-    return mask
+    return Eligible(el, type_names, village_names).mask(htype, village, income)
+
+class Eligible:
+    """An eligibility rule compiled to per-type and per-village lookup arrays."""
+
+    def __init__(self, el: Eligibility, type_names: list[str], village_names: list[str]):
+        self.types = None if el.types is None else np.isin(np.array(type_names), el.types)
+        self.villages = None if el.villages is None else np.isin(np.array(village_names),
+                                                                   el.villages)
+        self.max_income = el.max_income_cny_per_year
+
+    def mask(self, htype: np.ndarray, village: np.ndarray, income: np.ndarray) -> np.ndarray:
+        out = np.ones(htype.shape[0], dtype=bool) if self.types is None else self.types[htype]
+        if self.villages is not None:
+            out = out & self.villages[village]
+        if self.max_income is not None:
+            out = out & (income <= self.max_income)
+        return out
 
 
 def active_at(ins: Instrument, month: int) -> bool:

@@ -44,9 +44,10 @@ class Recorder:
         self.exp_lines = ["exp_construction_cny", "exp_maintenance_cny", "exp_events_cny"] + \
             [f"exp_instr_{i.name}_cny" for i in sc.policy.instruments] + \
             ["exp_reclamation_cny", "exp_interest_cny", "exp_debt_repayment_cny"]
-        names = [f"n_{s}" for s in STATUS_NAMES]
-        names += [f"n_{s}_{t}" for t in type_names for s in STATUS_NAMES]
-        names += ["new_registrations", "new_registrations_pushed", "new_registrations_apartment",
+        # households by type and status: one [month, type, status] array, expanded to
+        # n_<status> and n_<status>_<type> columns by timeseries()
+        self.by_type_status = np.zeros((H, len(type_names), len(STATUS_NAMES)), dtype=np.int64)
+        names = ["new_registrations", "new_registrations_pushed", "new_registrations_apartment",
                   "new_allocations", "new_moves",
                   "new_moves_pushed", "n_waiting"]
         names += [f"units_built_{k}" for k in KINDS] + [f"units_free_{k}" for k in KINDS]
@@ -80,11 +81,7 @@ class Recorder:
     def record_month(self, t: int, m: "Model") -> None:
         """Write the stocks of month ``t`` (flows were booked as they happened)."""
         c = self.cols
-        by_status = m.counts.sum(axis=0)
-        for s, name in enumerate(STATUS_NAMES):
-            c[f"n_{name}"][t] = by_status[s]
-            for ti, tn in enumerate(self.type_names):
-                c[f"n_{name}_{tn}"][t] = m.counts[ti, s]
+        self.by_type_status[t] = m.counts
         c["n_waiting"][t] = m.waiting.size
         for k, kn in enumerate(KINDS):
             c[f"units_built_{kn}"][t] = m.com.built[:, k].sum()
@@ -112,7 +109,12 @@ class Recorder:
         absm = (start_month - 1) + months
         dates = [f"{start_year + a // 12:04d}-{a % 12 + 1:02d}" for a in absm]
         df = pd.DataFrame({"month": months, "date": dates})
-        body = pd.DataFrame({k: v for k, v in self.cols.items()})
+        counts = {f"n_{name}": self.by_type_status[:, :, s].sum(axis=1)
+                  for s, name in enumerate(STATUS_NAMES)}
+        counts.update({f"n_{name}_{tn}": self.by_type_status[:, ti, s]
+                       for ti, tn in enumerate(self.type_names)
+                       for s, name in enumerate(STATUS_NAMES)})
+        body = pd.DataFrame({**counts, **self.cols})
         ints = [k for k in body.columns if k.startswith(("n_", "new_", "units_", "phases_"))]
         body[ints] = body[ints].round().astype(np.int64)
         return pd.concat([df, body], axis=1)
