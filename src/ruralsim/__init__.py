@@ -10,5 +10,7 @@ __version__ = "0.1.0"
 from .errors import ScenarioError  # noqa: E402
 from .scenario.load import load_scenario  # noqa: E402
 from .simulate import simulate  # noqa: E402
+from .experiments import compare, replicate, sweep  # noqa: E402
 
-__all__ = ["ScenarioError", "__version__", "load_scenario", "simulate"]
+__all__ = ["ScenarioError", "__version__", "compare", "load_scenario", "replicate", "simulate",
+           "sweep"]

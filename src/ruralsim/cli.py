@@ -76,7 +76,38 @@ def build_parser() -> argparse.ArgumentParser:
                      help="覆盖参数 / override a parameter")
     val.add_argument("--package", dest="packages", action="append", default=[], metavar="NAME",
                      help="叠加政策包 / stack an incentive package")
+    cmp = sub.add_parser("compare", help="比较多个方案 / compare scenarios with uncertainty",
+                         description="以相同随机数重复运行并比较多个情景 / Replicate scenarios with "
+                         "common random numbers and compare every summary metric (95% ranges "
+                         "and paired differences to the first scenario).")
+    cmp.add_argument("scenarios", nargs="+", help="情景文件 / scenario YAML files (2-6)")
+    cmp.add_argument("--reps", type=int, default=30, help="重复次数 / replications (default 30)")
+    cmp.add_argument("--seed", type=int, help="随机种子 / root seed (default: first scenario's)")
+    cmp.add_argument("--out", default="ruralsim-compare", help="输出目录 / output folder")
+    cmp.add_argument("--force", action="store_true", help="覆盖已有输出 / replace a non-empty "
+                     "output folder")
+    cmp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="对所有情景覆盖参数 / override a parameter in every scenario")
+    _executor_args(cmp)
+    cmp.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
+    cmp.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
+
+    swp = sub.add_parser("sweep", help="参数扫描与敏感性分析 / parameter sweep and sensitivity",
+                         description="按扫描文件运行参数扫描，可中断后续跑 / Run a sweep file; "
+                         "a killed sweep resumes where it stopped when run again.")
+    swp.add_argument("sweep", help="扫描文件 / sweep YAML")
+    swp.add_argument("--out", help="输出目录 / output folder (default: <sweep name>-out)")
+    _executor_args(swp)
+    swp.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
+    swp.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
     return p
+
+
+def _executor_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, help="并行进程数 / worker processes (default: all "
+                   "cores; 1 = serial)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="dask 调度器地址 / dask.distributed "
+                   "scheduler address, e.g. tcp://10.0.0.5:8786 (needs the 'parallel' extra)")
 
 
 def _progress_printer(quiet: bool):
@@ -136,7 +167,114 @@ def cmd_validate(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate}
+def cmd_compare(args) -> int:
+    from .experiments import compare, make_executor
+    from .outputs import check_out_dir, staged_dir
+
+    if not 1 <= len(args.scenarios) <= 12:
+        raise UsageError("compare takes 1 to 12 scenarios")
+    if args.reps < 2:
+        raise UsageError("--reps must be at least 2 for intervals")
+    out = Path(args.out)
+    check_out_dir(out, args.force)
+    with make_executor(args.workers, args.scheduler) as ex:
+        cmp = compare(args.scenarios, reps=args.reps, seed=args.seed, executor=ex,
+                      overrides=args.overrides, progress=not args.quiet)
+    with staged_dir(out, args.force) as tmp:
+        cmp.table.to_csv(tmp / "compare.csv", index=False)
+        for name, reps in zip(cmp.names, cmp.replications):
+            reps.summary.to_csv(tmp / f"replications_{_safe(name)}.csv", index=False)
+            if not reps.errors.empty:
+                reps.errors.to_csv(tmp / f"errors_{_safe(name)}.csv", index=False)
+        _compare_figures(cmp, tmp / "figures", args.lang)
+    if not args.quiet:
+        print_comparison(cmp)
+        print(f"结果已写入 outputs written to: {out}/")
+    return EXIT_OK
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+
+
+def _compare_figures(cmp, folder: Path, lang) -> None:
+    import matplotlib.pyplot as plt
+
+    from .report.experiment_plots import BAND_METRICS, plot_bands, plot_comparison
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fig = plot_comparison(cmp, lang=lang)
+    fig.savefig(folder / "compare.png", dpi=110)
+    plt.close(fig)
+    for metric, unit, scale in BAND_METRICS:
+        fig = plot_bands(cmp, metric, lang=lang, scale=scale, unit_key=unit)
+        fig.savefig(folder / f"compare_{metric}.png", dpi=110)
+        plt.close(fig)
+
+
+def print_comparison(cmp) -> None:
+    """The comparison table: the first scenario's mean [2.5%, 97.5%], then paired differences."""
+    rows = [["metric / 指标"] + list(cmp.names)]
+    for metric, g in cmp.table.groupby("metric", sort=False):
+        cells = [metric]
+        for r in g.itertuples():
+            if r.scenario == cmp.names[0]:
+                cells.append(f"{r.mean:,.4g} [{r.p2_5:,.3g}, {r.p97_5:,.3g}]")
+            else:
+                cells.append(f"{r.diff_vs_first:+,.3g} [{r.diff_ci_low:+,.3g}, "
+                             f"{r.diff_ci_high:+,.3g}]")
+        rows.append(cells)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
+                        enumerate(zip(r, widths))))
+    print(f"({cmp.names[0]}: mean [2.5%, 97.5%] over replications; others: paired difference "
+          "to it, mean [95% CI] / 其余列为与第一个方案的配对差值及95%置信区间)")
+
+
+def cmd_sweep(args) -> int:
+    from .experiments import load_sweep, make_executor, run_sweep, sensitivity
+    from .experiments.sweep import save_sensitivity
+
+    spec, base_dir = load_sweep(args.sweep)
+    out = Path(args.out) if args.out else Path(f"{Path(args.sweep).stem}-out")
+    with make_executor(args.workers, args.scheduler) as ex:
+        table = run_sweep(spec, base_dir, out, ex, progress=not args.quiet)
+    _sweep_figures(spec, table, out / "figures", args.lang)
+    if spec.design.method in ("salib_sobol", "morris"):
+        import matplotlib.pyplot as plt
+
+        from .report.experiment_plots import plot_sensitivity
+
+        res = sensitivity(spec, table)
+        save_sensitivity(res, out)
+        for m in spec.metrics:
+            fig = plot_sensitivity(res, m, lang=args.lang)
+            fig.savefig(out / "figures" / f"sensitivity_{_safe(m)}.png", dpi=110)
+            plt.close(fig)
+    if not args.quiet:
+        ok = int((table["status"] == "ok").sum())
+        print(f"扫描完成 sweep done: {ok}/{len(table)} runs ok, "
+              f"{int((table['status'] == 'error').sum())} failed; results in {out}/results.csv")
+    return EXIT_OK
+
+
+def _sweep_figures(spec, table, folder: Path, lang) -> None:
+    import matplotlib.pyplot as plt
+
+    from .report.experiment_plots import plot_response
+
+    params = list(spec.parameters)
+    if not params:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for m in spec.metrics:
+        fig = plot_response(table, params, m, lang=lang)
+        fig.savefig(folder / f"response_{_safe(m)}.png", dpi=110)
+        plt.close(fig)
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "sweep": cmd_sweep}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -305,14 +305,15 @@ def read_village_csv(path: Path, label: str, where: dict[tuple, Where],
 
 
 # ----------------------------------------------------------------------------- validation
-def _issue_for(err: Mapping[str, Any], where: dict[tuple, Where], default_file: str) -> Issue:
+def _issue_for(err: Mapping[str, Any], where: dict[tuple, Where], default_file: str,
+               root: Any = None) -> Issue:
     loc = tuple(err["loc"])
     # drop pydantic's union-branch markers such as 'list[Village]'
     clean = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p == "VillageFile")))
     file, line = _where(clean, where, default_file)
     msg = err["msg"]
     if err["type"] == "extra_forbidden":
-        allowed = _allowed_keys(clean[:-1])
+        allowed = _allowed_keys(clean[:-1], root or Scenario)
         msg = f"unknown key '{clean[-1]}' / 未知的键" + (f"; allowed: {', '.join(allowed)}"
                                                          if allowed else "")
     elif err["type"] == "missing":
@@ -331,12 +332,12 @@ def _where(path: tuple, where: dict[tuple, Where], default_file: str) -> Where:
     return where.get((), (default_file, None))
 
 
-def _allowed_keys(path: tuple) -> list[str]:
+def _allowed_keys(path: tuple, root: Any) -> list[str]:
     import typing
 
     from pydantic import BaseModel
 
-    model: Any = Scenario
+    model: Any = root
     for part in path:
         if isinstance(part, int):
             continue
@@ -379,16 +380,21 @@ def validate_data(data: dict, where: dict[tuple, Where], file: str,
         if not cpath.is_absolute() and base_dir is not None:
             cpath = base_dir / cpath
         data["villages"] = read_village_csv(cpath, label, where, base_dir)
-    try:
-        model = Scenario.model_validate(data)
-    except ValidationError as exc:
-        issues = [_issue_for(e, where, file) for e in exc.errors(include_url=False)]
-        raise ScenarioError(_dedupe(issues)) from None
+    model = validate_model(Scenario, data, where, file)
     issues = [Issue(*_where(tuple(p), where, file)[:1], ".".join(map(str, p)), m,
                     _where(tuple(p), where, file)[1]) for p, m in _cross_checks(model)]
     if issues:
         raise ScenarioError(issues)
     return model
+
+
+def validate_model(root: Any, data: Any, where: dict[tuple, Where], file: str) -> Any:
+    """Validate ``data`` against pydantic model ``root``; errors name file, key path and line."""
+    try:
+        return root.model_validate(data)
+    except ValidationError as exc:
+        issues = [_issue_for(e, where, file, root) for e in exc.errors(include_url=False)]
+        raise ScenarioError(_dedupe(issues)) from None
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:

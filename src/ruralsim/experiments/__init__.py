@@ -1,0 +1,27 @@
+"""Experiments: replications, comparisons, sweeps and sensitivity analysis.
+
+Designs are tables of overrides and seeds; executors run them (serial, a process pool or
+any ``concurrent.futures.Executor`` such as dask's); results come back aligned by row.
+"""
+from .executors import SerialExecutor, make_executor
+from .replicate import Comparison, Replications, compare, replicate
+from .sweep import SweepSpec, load_sweep, run_sweep, sensitivity
+
+
+def sweep(path, out, executor=None, progress: bool = False):
+    """Run (or resume) the sweep file ``path`` into folder ``out``; returns the results table.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "s.yaml").write_text("base: teaching\\nparameters: {run.horizon_months: [12, 24]}\\n")
+    >>> len(sweep(d / "s.yaml", d / "out"))
+    2
+    """
+    from pathlib import Path
+
+    spec, base_dir = load_sweep(path)
+    return run_sweep(spec, base_dir, Path(out), executor, progress)
+
+
+__all__ = ["Comparison", "Replications", "SerialExecutor", "SweepSpec", "compare", "load_sweep",
+           "make_executor", "replicate", "run_sweep", "sensitivity", "sweep"]

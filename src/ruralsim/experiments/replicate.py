@@ -1,0 +1,176 @@
+"""Replications and comparisons of scenarios with common random numbers.
+
+Replication ``i`` of every scenario uses the same child seed
+``SeedSequence(seed).spawn(reps)[i]``, and draws are indexed by household id, so two
+packages compared this way differ only where the policy acts.
+
+Example:
+    >>> from ruralsim.experiments import replicate
+    >>> reps = replicate("teaching", reps=3, seed=1)
+    >>> reps.summary.shape[0], sorted(reps.bands("n_moved").columns)[:2]
+    (3, ['month', 'q05'])
+"""
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..rng import seed_label, spawn_seeds
+from ..scenario.load import LoadedScenario, load_scenario
+from .executors import Progress, SerialExecutor, run_all
+from .runs import RunSpec, run_one
+
+#: Time-series columns kept for bands unless asked otherwise.
+DEFAULT_COLUMNS = ("n_moved", "n_in_village", "n_stranded", "n_waiting", "cash_cny",
+                   "financing_gap_cny", "debt_cny", "land_freed_mu", "land_reclaimed_mu",
+                   "land_sold_mu", "service_level_mean")
+#: Summary metrics reported by compare.
+COMPARE_METRICS = ("share_moved", "months_to_50pct_moved", "months_to_90pct_moved",
+                   "total_public_cost_cny", "cost_per_relocated_household_cny",
+                   "peak_financing_gap_cny", "npv_cny", "land_freed_mu", "households_pushed",
+                   "households_stranded_final", "stranded_household_months",
+                   "vulnerable_moved", "mean_household_debt_cny")
+
+
+@dataclass
+class Replications:
+    """Replications of one scenario: summary metrics per replication, tidy time series."""
+
+    name: str
+    summary: pd.DataFrame        # one row per replication (column 'rep', 'seed', metrics...)
+    timeseries: pd.DataFrame     # long: rep, month, metric, value
+    errors: pd.DataFrame         # failed replications: rep, error
+
+    def bands(self, metric: str, quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+        """Per-month quantiles of ``metric`` across replications (columns q05, q50, q95...)."""
+        wide = self.timeseries[self.timeseries["metric"] == metric].pivot(
+            index="month", columns="rep", values="value")
+        q = wide.quantile(list(quantiles), axis=1).T
+        q.columns = [f"q{round(x * 100):02d}" for x in quantiles]
+        q["mean"] = wide.mean(axis=1)
+        return q.reset_index()
+
+
+def _specs(sc: LoadedScenario, seeds: list, columns: Sequence[str], start_id: int,
+           scenario_index: int) -> list[RunSpec]:
+    return [RunSpec(start_id + i, sc, s, (), tuple(columns),
+                    {"scenario": scenario_index, "rep": i, "seed": seed_label(s)})
+            for i, s in enumerate(seeds)]
+
+
+def _collect(name: str, results: list[dict], columns: Sequence[str]) -> Replications:
+    ok = sorted((r for r in results if r["status"] == "ok"), key=lambda r: r["rep"])
+    rows = [{"rep": r["rep"], "seed": r["seed"], **r["metrics"]} for r in ok]
+    summary = pd.DataFrame(rows)
+    long = []
+    for r in ok:
+        for c in columns:
+            v = r["timeseries"][c]
+            long.append(pd.DataFrame({"rep": r["rep"], "month": np.arange(v.size), "metric": c,
+                                      "value": v}))
+    ts = pd.concat(long, ignore_index=True) if long else pd.DataFrame(
+        columns=["rep", "month", "metric", "value"])
+    errors = pd.DataFrame([{"rep": r["rep"], "error": r["error"]} for r in results
+                           if r["status"] != "ok"], columns=["rep", "error"])
+    return Replications(name, summary, ts, errors)
+
+
+def replicate(scenario: Any, reps: int = 30, seed: int | None = None,
+              executor: Executor | None = None, overrides: Iterable = (),
+              packages: Iterable[str] = (), columns: Sequence[str] = DEFAULT_COLUMNS,
+              progress: bool = False) -> Replications:
+    """Run ``scenario`` ``reps`` times with child seeds of ``seed`` (default: its run.seed)."""
+    sc = load_scenario(scenario, list(overrides), list(packages))
+    seed = sc.model.run.seed if seed is None else seed
+    specs = _specs(sc, spawn_seeds(seed, reps), columns, 0, 0)
+    results = run_all(executor or SerialExecutor(), run_one, specs,
+                      Progress(len(specs), "运行 runs", progress))
+    return _collect(sc.name, results, columns)
+
+
+@dataclass
+class Comparison:
+    """Scenarios replicated with the same seeds; ``table`` has one row per metric x scenario."""
+
+    names: list[str]
+    replications: list[Replications]
+    table: pd.DataFrame
+
+
+def _interval(x: np.ndarray) -> tuple[float, float, float]:
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return np.nan, np.nan, np.nan
+    return float(x.mean()), float(np.percentile(x, 2.5)), float(np.percentile(x, 97.5))
+
+
+def _mean_ci(d: np.ndarray) -> tuple[float, float, float]:
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return np.nan, np.nan, np.nan
+    m = float(d.mean())
+    if d.size < 2 or np.all(d == d[0]):
+        return m, m, m
+    half = float(stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
+    return m, m - half, m + half
+
+
+def comparison_table(reps: list[Replications], metrics: Sequence[str]) -> pd.DataFrame:
+    """Each metric per scenario: mean with 2.5-97.5% range over replications, and the paired
+    difference to the first scenario: mean with its 95% confidence interval (t)."""
+    rows = []
+    base = reps[0].summary.set_index("rep")
+    for r in reps:
+        s = r.summary.set_index("rep")
+        for m in metrics:
+            if m not in s.columns:
+                continue
+            x = pd.to_numeric(s[m], errors="coerce").to_numpy(dtype=float)
+            mean, lo, hi = _interval(x)
+            common = s.index.intersection(base.index)
+            d = (pd.to_numeric(s.loc[common, m], errors="coerce")
+                 - pd.to_numeric(base.loc[common, m], errors="coerce")).to_numpy(dtype=float)
+            dm, dlo, dhi = _mean_ci(d)
+            rows.append({"metric": m, "scenario": r.name, "mean": mean, "p2_5": lo, "p97_5": hi,
+                         "diff_vs_first": dm, "diff_ci_low": dlo, "diff_ci_high": dhi,
+                         "reps": int(np.isfinite(x).sum())})
+    return pd.DataFrame(rows)
+
+
+def compare(scenarios: Sequence[Any], reps: int = 30, seed: int | None = None,
+            executor: Executor | None = None, overrides: Iterable = (),
+            metrics: Sequence[str] = COMPARE_METRICS, columns: Sequence[str] = DEFAULT_COLUMNS,
+            progress: bool = False) -> Comparison:
+    """Replicate every scenario with the same child seeds and tabulate the differences."""
+    loaded = [load_scenario(s, list(overrides)) for s in scenarios]
+    names = _unique_names([_label(s, sc) for s, sc in zip(scenarios, loaded)])
+    seed = loaded[0].model.run.seed if seed is None else seed
+    seeds = spawn_seeds(seed, reps)
+    specs = [sp for i, sc in enumerate(loaded) for sp in _specs(sc, seeds, columns, i * reps, i)]
+    results = run_all(executor or SerialExecutor(), run_one, specs,
+                      Progress(len(specs), "运行 runs", progress))
+    per = [_collect(names[i], [r for r in results if r["scenario"] == i], columns)
+           for i in range(len(loaded))]
+    return Comparison(names, per, comparison_table(per, metrics))
+
+
+def _label(source: Any, sc: LoadedScenario) -> str:
+    """A scenario's label in comparisons: its file name when given a file, else its name."""
+    from pathlib import Path
+
+    if isinstance(source, (str, Path)) and str(source).endswith((".yaml", ".yml")):
+        return Path(source).stem
+    return sc.name
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    out, seen = [], {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}#{seen[n]}")
+    return out

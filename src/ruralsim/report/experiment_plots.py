@@ -1,0 +1,109 @@
+"""Plots of experiments: bands across replications, sweep responses, sensitivity indices.
+
+Each takes ``ax=None`` where it draws one panel, returns the figure and never shows it.
+"""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .fonts import apply_fonts, resolve_lang  # noqa: E402
+from .labels import t  # noqa: E402
+
+COLORS = ("#1f78b4", "#e31a1c", "#33a02c", "#ff7f00", "#6a3d9a", "#b15928")
+BAND_METRICS = (("n_moved", "households", 1.0), ("financing_gap_cny", "million_cny", 1e-6),
+                ("land_freed_mu", "mu", 1.0))
+TITLES = {"n_moved": ("已入住新社区户数", "Households moved"),
+          "financing_gap_cny": ("资金缺口(负债+欠款)", "Financing gap (debt + arrears)"),
+          "land_freed_mu": ("腾退宅基地", "Homestead land freed")}
+
+
+def plot_bands(comparison, metric: str, ax=None, lang: str | None = None, scale: float = 1.0,
+               unit_key: str = "households"):
+    """Median and 5-95% band of ``metric`` per month, one colour per scenario."""
+    lang = resolve_lang(lang)
+    with plt.rc_context(apply_fonts(lang)):
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+        fig = ax.figure
+        for i, (name, reps) in enumerate(zip(comparison.names, comparison.replications)):
+            if reps.timeseries.empty:
+                continue
+            b = reps.bands(metric)
+            c = COLORS[i % len(COLORS)]
+            ax.fill_between(b["month"], b["q05"] * scale, b["q95"] * scale, color=c, alpha=0.2,
+                            lw=0)
+            ax.plot(b["month"], b["q50"] * scale, color=c, lw=2, label=name)
+        zh, en = TITLES.get(metric, (metric, metric))
+        ax.set_title(zh if lang == "zh" else en)
+        ax.set_xlabel(t("month", lang))
+        ax.set_ylabel(t(unit_key, lang))
+        ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def plot_comparison(comparison, lang: str | None = None):
+    """Side-by-side panels: households moved, financing gap, land freed, with bands."""
+    lang = resolve_lang(lang)
+    with plt.rc_context(apply_fonts(lang)):
+        fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), layout="constrained")
+        for ax, (metric, unit, scale) in zip(axes, BAND_METRICS):
+            plot_bands(comparison, metric, ax=ax, lang=lang, scale=scale, unit_key=unit)
+    return fig
+
+
+def plot_response(table: pd.DataFrame, params: list[str], metric: str, lang: str | None = None):
+    """``metric`` against each parameter (scatter with point means); a heat map for two."""
+    lang = resolve_lang(lang)
+    ok = table[table["status"] == "ok"]
+    y = pd.to_numeric(ok[metric], errors="coerce")
+    with plt.rc_context(apply_fonts(lang)):
+        if len(params) == 2 and ok[params[0]].nunique() * ok[params[1]].nunique() <= 400:
+            fig, ax = plt.subplots(figsize=(6, 4.8), layout="constrained")
+            piv = ok.assign(y=y).pivot_table(index=params[1], columns=params[0], values="y")
+            im = ax.imshow(piv.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
+            ax.set_xticks(range(piv.shape[1]), [f"{v:.3g}" for v in piv.columns], rotation=45)
+            ax.set_yticks(range(piv.shape[0]), [f"{v:.3g}" for v in piv.index])
+            ax.set_xlabel(params[0])
+            ax.set_ylabel(params[1])
+            fig.colorbar(im, ax=ax, label=metric)
+            ax.set_title(metric)
+            return fig
+        n = max(1, len(params))
+        fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.8), layout="constrained", squeeze=False)
+        for ax, p in zip(axes[0], params):
+            x = pd.to_numeric(ok[p], errors="coerce")
+            ax.scatter(x, y, s=10, alpha=0.5, color=COLORS[0])
+            means = pd.DataFrame({"x": x, "y": y}).groupby("x")["y"].mean()
+            if len(means) <= 50:
+                ax.plot(means.index, means.to_numpy(), color=COLORS[1], lw=1.5)
+            ax.set_xlabel(p)
+            ax.set_ylabel(metric)
+        return fig
+
+
+def plot_sensitivity(result: pd.DataFrame, metric: str, ax=None, lang: str | None = None):
+    """Bar plot of Sobol S1/ST (with confidence intervals) or Morris mu* for one metric."""
+    lang = resolve_lang(lang)
+    r = result[result["metric"] == metric]
+    with plt.rc_context(apply_fonts(lang)):
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(7, 0.5 * len(r) + 1.8), layout="constrained")
+        fig = ax.figure
+        ypos = np.arange(len(r))
+        if "ST" in r.columns:
+            ax.barh(ypos + 0.2, r["ST"], 0.4, xerr=r["ST_conf"], color=COLORS[0],
+                    label="ST 总效应" if lang == "zh" else "ST (total)")
+            ax.barh(ypos - 0.2, r["S1"], 0.4, xerr=r["S1_conf"], color=COLORS[2],
+                    label="S1 一阶" if lang == "zh" else "S1 (first order)")
+        else:
+            ax.barh(ypos, r["mu_star"], 0.6, xerr=r["mu_star_conf"], color=COLORS[0],
+                    label="Morris μ*")
+        ax.set_yticks(ypos, r["parameter"])
+        ax.set_title(("敏感性: " if lang == "zh" else "Sensitivity: ") + metric)
+        ax.legend(fontsize=8, frameon=False)
+    return fig
