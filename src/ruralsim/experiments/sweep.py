@@ -184,6 +184,16 @@ def _read_runs(path: Path) -> dict[int, dict]:
     return done
 
 
+def _drop_torn_tail(path: Path) -> None:
+    """Cut a last line left unfinished by a killed sweep, so new records start on a new line."""
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as fh:
+            fh.truncate(data.rfind(b"\n") + 1)
+
+
 def _fingerprint(spec: SweepSpec, runs: pd.DataFrame, scenario: LoadedScenario) -> str:
     buf = io.StringIO()
     runs.to_csv(buf, index=False)
@@ -212,6 +222,7 @@ def run_sweep(spec: SweepSpec, base_dir: Path, out: Path, executor: Executor | N
         _atomic_write(stamp, fp)
         _atomic_write(out / "design.csv", runs.to_csv(index=False))
     store = out / RUNS_FILE
+    _drop_torn_tail(store)
     done = _read_runs(store)
     seeds = spawn_seeds(spec.seed, spec.replications)
     todo = [RunSpec(int(r["run_id"]), sc, seeds[int(r["rep"])],
