@@ -79,6 +79,9 @@ class Model:
         n, T = self.hh.n, len(types)
         self.counts = np.zeros((T, len(STATUS_NAMES)), dtype=np.int64)
         self.counts[:, IN_VILLAGE] = np.bincount(self.hh.htype, minlength=T)
+        # households still present, by village and type (only moves change it)
+        self.present_vt = np.bincount(self.hh.village.astype(np.int64) * T + self.hh.htype,
+                                      minlength=self.vil.n * T).reshape(self.vil.n, T)
         # per-household policy terms (refreshed when the package or an event changes them)
         self.event_shift = np.zeros(n, dtype=np.float32)
         self.event_apt_shift = np.zeros(n, dtype=np.float32)
@@ -395,6 +398,9 @@ class Model:
         com.allocated -= group.reshape(com.built.shape)
         com.occupied += group.reshape(com.built.shape)
         vil.n_present -= np.bincount(hh.village[m], minlength=vil.n)
+        T = len(self.type_names)
+        self.present_vt -= np.bincount(hh.village[m].astype(np.int64) * T + hh.htype[m],
+                                       minlength=self.present_vt.size).reshape(self.present_vt.shape)
         freed = np.bincount(hh.village[m], weights=vil.homestead_mu_ph[hh.village[m]], minlength=vil.n)
         vil.land_freed_mu += freed
         self.reclaim_due[t + self.sc.land.reclaim_lag_months] += freed

@@ -31,6 +31,8 @@ def check_model(m: "Model", t: int) -> list[str]:
     present = np.bincount(hh.village, weights=np.isin(hh.status, PRESENT), minlength=vil.n)
     if not np.array_equal(present.astype(np.int64), vil.n_present):
         out.append("village present counts do not match the households")
+    if not np.array_equal(m.present_vt.sum(axis=1), vil.n_present):
+        out.append("present households by village and type do not add up")
     if (com.allocated + com.occupied > com.built).any():
         out.append("more units allocated or occupied than built")
     if (com.occupied != np.bincount(

@@ -63,6 +63,7 @@ class Recorder:
         self.v_service = np.zeros((H, n_villages))
         self.v_withdrawn = np.zeros((H, n_villages), dtype=bool)
         self.v_freed = np.zeros((H, n_villages))
+        self.v_present_by_type = np.zeros((H, n_villages, len(type_names)), dtype=np.int64)
 
     def earn(self, line: str, t: int, amount: float) -> None:
         self.cols[line][t] += amount
@@ -103,6 +104,7 @@ class Recorder:
         self.v_service[t] = vil.service.mean(axis=1)
         self.v_withdrawn[t] = vil.month_withdrawn != NO_MONTH
         self.v_freed[t] = vil.land_freed_mu
+        self.v_present_by_type[t] = m.present_vt
 
     def timeseries(self, start_year: int, start_month: int) -> pd.DataFrame:
         months = np.arange(self.H)
@@ -134,6 +136,10 @@ class Recorder:
             "service_level": self.v_service.ravel(),
             "withdrawn": self.v_withdrawn.ravel(),
             "land_freed_mu": self.v_freed.ravel(),
+            **{f"n_present_{tn}": self.v_present_by_type[:, :, ti].ravel()
+               for ti, tn in enumerate(self.type_names)},
+            "x_km": np.tile(vil.x_km, H),
+            "y_km": np.tile(vil.y_km, H),
         })
 
 

@@ -25,6 +25,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "registered_cum": ("累计报名", "Registrations (cumulative)"),
     "units_built": ("建成住房套数", "Units built"),
     "withdrawn_at": ("首个村庄停止公共服务", "First village services withdrawn"),
+    "flows_title": ("政府收支(按年、分项)与年末资金余额", "Government revenue and spending by line (per year) and cash at year end"),
+    "year": ("年份", "Year"),
+    "revenue": ("收入", "Revenue"),
+    "spending": ("支出", "Spending"),
+    "service_title": ("各村公共服务水平", "Service level by village"),
+    "village": ("村庄", "Village"),
+    "service_level": ("服务水平(0-1)", "Service level (0-1)"),
+    "map_title": ("村庄剩余户数比例", "Share of households remaining"),
+    "community": ("新型社区", "New community"),
+    "share_remaining": ("剩余比例", "Share remaining"),
+    "km": ("公里", "km"),
     "in_village": ("留在旧村", "In old village"),
     "stranded": ("滞留(服务恶化且无力搬迁)", "Stranded"),
     "registered": ("已报名待分配", "Registered, waiting"),
@@ -37,6 +48,35 @@ def t(key: str, lang: str) -> str:
     """The text of ``key`` in ``lang`` ('zh' or 'en')."""
     zh, en = TEXT[key]
     return zh if lang == "zh" else en
+
+
+LINE_LABELS = {
+    "rev_land_quota_cny": ("增减挂钩指标出让", "Land quota sales"),
+    "rev_borrowing_cny": ("借款", "Borrowing"),
+    "exp_construction_cny": ("社区公共设施建设", "Community public works"),
+    "exp_maintenance_cny": ("旧村公共服务维护", "Old-village service upkeep"),
+    "exp_events_cny": ("政策活动", "Policy events"),
+    "exp_reclamation_cny": ("拆旧复垦", "Demolition and reclamation"),
+    "exp_interest_cny": ("利息", "Interest"),
+    "exp_debt_repayment_cny": ("还款", "Debt repayment"),
+}
+
+
+def line_label(sc, col: str, lang: str) -> str:
+    """Readable label of a revenue or expenditure column, from the scenario where it can."""
+    if col in LINE_LABELS:
+        zh, en = LINE_LABELS[col]
+        return zh if lang == "zh" else en
+    name = col.removeprefix("rev_").removeprefix("exp_").removesuffix("_cny")
+    for r in sc.government.revenues:
+        if name == r.name:
+            return (r.label_zh if lang == "zh" else "") or r.name
+    for kind, items in (("instr_", sc.policy.instruments), ("award_", sc.policy.awards)):
+        for i in items:
+            if name == kind + i.name:
+                label = i.label_zh if lang == "zh" else getattr(i, "label_en", "")
+                return label or i.name
+    return name
 
 
 def type_label(sc, name: str, lang: str) -> str:

@@ -21,7 +21,7 @@ import pandas as pd  # noqa: E402
 
 from ..state import STATUS_NAMES  # noqa: E402
 from .fonts import apply_fonts, resolve_lang  # noqa: E402
-from .labels import t, type_label  # noqa: E402
+from .labels import line_label, t, type_label  # noqa: E402
 
 TYPE_COLORS = ("#d95f02", "#e7298a", "#7570b3", "#1b9e77", "#66a61e", "#a6761d", "#666666",
                "#e6ab02")
@@ -132,12 +132,108 @@ def plot_housing(ts: pd.DataFrame, ax=None, lang: str | None = None):
     return fig
 
 
+def _yearly(ts: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    years = ts["date"].str.slice(0, 4)
+    return ts[cols].groupby(years).sum()
+
+
+def plot_cash_flows(ts: pd.DataFrame, sc, ax=None, lang: str | None = None, top: int = 6):
+    """Revenue (up) and spending (down) per year by line, with the year-end cash balance and
+    the financing gap. Small lines are grouped as 'other'."""
+    lang = resolve_lang(lang)
+    with plt.rc_context(apply_fonts(lang)):
+        fig, ax = _axes(ax, lang, figsize=(9, 5))
+        rev = [c for c in ts.columns if c.startswith("rev_") and c != "rev_borrowing_cny"]
+        exp = [c for c in ts.columns if c.startswith("exp_") and c != "exp_debt_repayment_cny"]
+        for cols, sign, cmap in ((rev, 1, plt.cm.Greens), (exp, -1, plt.cm.Reds)):
+            yearly = _yearly(ts, cols) / 1e6
+            order = yearly.sum().sort_values(ascending=False)
+            keep = [c for c in order.index[:top] if order[c] > 0]
+            rest = [c for c in cols if c not in keep]
+            x = np.arange(len(yearly))
+            bottom = np.zeros(len(yearly))
+            for i, c in enumerate(keep + (["other"] if rest else [])):
+                vals = (yearly[rest].sum(axis=1) if c == "other" else yearly[c]).to_numpy()
+                label = ("其他" if lang == "zh" else "other") if c == "other" else \
+                    line_label(sc, c, lang)
+                ax.bar(x, sign * vals, bottom=sign * bottom, width=0.8, label=label,
+                       color=cmap(0.85 - 0.6 * i / max(1, len(keep))))
+                bottom += vals
+        years = _yearly(ts, ["cash_cny"]).index
+        end = ts.groupby(ts["date"].str.slice(0, 4)).tail(1)
+        ax.plot(np.arange(len(years)), end["cash_cny"].to_numpy() / 1e6, color="#1f78b4", lw=2,
+                marker="o", ms=3, label=t("cash", lang))
+        ax.plot(np.arange(len(years)), -end["financing_gap_cny"].to_numpy() / 1e6, color="k",
+                lw=1.5, ls="--", label=t("gap", lang))
+        ax.axhline(0, color="k", lw=0.8)
+        step = max(1, len(years) // 12)
+        ax.set_xticks(np.arange(len(years))[::step], list(years)[::step])
+        ax.set_xlabel(t("year", lang))
+        ax.set_ylabel(t("million_cny", lang))
+        ax.set_title(t("flows_title", lang))
+        ax.legend(fontsize=7, ncol=2, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def plot_service_heatmap(villages: pd.DataFrame, ax=None, lang: str | None = None):
+    """Mean service level of each village (rows) per month (columns)."""
+    lang = resolve_lang(lang)
+    with plt.rc_context(apply_fonts(lang)):
+        piv = villages.pivot(index="village", columns="month", values="service_level")
+        piv = piv.loc[villages["village"].drop_duplicates()]
+        fig, ax = _axes(ax, lang, figsize=(9, 0.22 * len(piv) + 1.8))
+        im = ax.imshow(piv.to_numpy(), aspect="auto", cmap="RdYlGn", vmin=0, vmax=1,
+                       interpolation="nearest")
+        ax.set_yticks(range(len(piv)), list(piv.index), fontsize=7)
+        ax.set_xlabel(t("month", lang))
+        ax.set_title(t("service_title", lang))
+        fig.colorbar(im, ax=ax, label=t("service_level", lang), fraction=0.04)
+    return fig
+
+
+def plot_village_map(villages: pd.DataFrame, sc, months: list[int] | None = None,
+                     lang: str | None = None):
+    """Villages shaded by the share of households remaining at chosen months, and the new
+    communities, from the scenario's coordinates. None when coordinates are missing."""
+    lang = resolve_lang(lang)
+    first = villages[villages["month"] == 0]
+    if first["x_km"].isna().any() or any(c.x_km is None for c in sc.communities):
+        return None
+    H = int(villages["month"].max()) + 1
+    months = months or sorted({0, H // 3, 2 * H // 3, H - 1})
+    with plt.rc_context(apply_fonts(lang)):
+        fig, axes = plt.subplots(1, len(months), figsize=(3.6 * len(months), 3.9),
+                                 layout="constrained", squeeze=False)
+        size = 400 * first["n_households_start"].to_numpy() / first["n_households_start"].max()
+        for ax, mth in zip(axes[0], months):
+            d = villages[villages["month"] == mth]
+            sc_ = ax.scatter(d["x_km"], d["y_km"], s=size, c=d["share_present"], cmap="YlOrBr",
+                             vmin=0, vmax=1, edgecolors="k", linewidths=0.5)
+            for c in sc.communities:
+                ax.scatter([c.x_km], [c.y_km], marker="*", s=260, color="#1f78b4",
+                           edgecolors="k", linewidths=0.6, zorder=3)
+            ax.set_title(f"{t('month', lang)} {mth} ({_date(villages, mth, sc)})", fontsize=9)
+            ax.set_aspect("equal")
+            ax.set_xlabel(t("km", lang))
+        fig.colorbar(sc_, ax=axes[0].tolist(), label=t("share_remaining", lang), fraction=0.03)
+        fig.suptitle(t("map_title", lang) + " (★ " + t("community", lang) + ")")
+    return fig
+
+
+def _date(villages: pd.DataFrame, month: int, sc) -> str:
+    a = sc.run.start_month - 1 + month
+    return f"{sc.run.start_year + a // 12}-{a % 12 + 1:02d}"
+
+
 FIGURES = {
     "migration_by_type": lambda r, lang: plot_migration(r.timeseries, r.scenario, lang=lang),
     "status": lambda r, lang: plot_status(r.timeseries, lang=lang),
     "cash_and_gap": lambda r, lang: plot_cash(r.timeseries, lang=lang),
     "housing": lambda r, lang: plot_housing(r.timeseries, lang=lang),
     "land": lambda r, lang: plot_land(r.timeseries, lang=lang),
+    "cash_flows": lambda r, lang: plot_cash_flows(r.timeseries, r.scenario, lang=lang),
+    "services": lambda r, lang: plot_service_heatmap(r.villages, lang=lang),
+    "village_map": lambda r, lang: plot_village_map(r.villages, r.scenario, lang=lang),
 }
 
 
@@ -149,6 +245,8 @@ def save_figures(result, folder: Path, lang: str | None = None, dpi: int = 110) 
     for name, make in FIGURES.items():
         with plt.rc_context(apply_fonts(lang)):
             fig = make(result, lang)
+            if fig is None:  # e.g. a map without coordinates
+                continue
             path = folder / f"{name}.png"
             fig.savefig(path, dpi=dpi)
         plt.close(fig)
