@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .fonts import apply_fonts, resolve_lang  # noqa: E402
+from .fonts import apply_fonts, displayable, resolve_lang  # noqa: E402
 from .labels import t  # noqa: E402
 
 COLORS = ("#1f78b4", "#e31a1c", "#33a02c", "#ff7f00", "#6a3d9a", "#b15928")
@@ -37,7 +37,8 @@ def plot_bands(comparison, metric: str, ax=None, lang: str | None = None, scale:
             c = COLORS[i % len(COLORS)]
             ax.fill_between(b["month"], b["q05"] * scale, b["q95"] * scale, color=c, alpha=0.2,
                             lw=0)
-            ax.plot(b["month"], b["q50"] * scale, color=c, lw=2, label=name)
+            ax.plot(b["month"], b["q50"] * scale, color=c, lw=2,
+                    label=displayable(name, f"scenario {i + 1}"))
         zh, en = TITLES.get(metric, (metric, metric))
         ax.set_title(zh if lang == "zh" else en)
         ax.set_xlabel(t("month", lang))

@@ -73,9 +73,17 @@ def resolve_lang(lang: str | None) -> str:
 
 
 def apply_fonts(lang: str) -> dict:
-    """rcParams for ``lang``: CJK font first (when zh), DejaVu Sans for fallback."""
-    fam = find_cjk_font() if lang == "zh" else None
-    families = ([fam] if fam else []) + ["DejaVu Sans"]
+    """rcParams for ``lang``: for zh the CJK font first and DejaVu Sans for fallback; for en
+    DejaVu Sans first and the CJK font (when there is one) for Chinese names in the data."""
+    fam = find_cjk_font()
+    families = ([fam, "DejaVu Sans"] if lang == "zh" else ["DejaVu Sans", fam]) if fam \
+        else ["DejaVu Sans"]
     # an explicit family list (not the generic 'sans-serif') is captured by each text
     # object when it is created, so figures render the same wherever they are saved
     return {"font.family": families, "axes.unicode_minus": False}
+
+
+def displayable(text: str, fallback: str) -> str:
+    """``text`` if it can be drawn without missing glyphs, else ``fallback`` (e.g. a village
+    number instead of a Chinese village name on a machine without a CJK font)."""
+    return text if text.isascii() or find_cjk_font() is not None else fallback

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..state import STATUS_NAMES  # noqa: E402
-from .fonts import apply_fonts, resolve_lang  # noqa: E402
+from .fonts import apply_fonts, displayable, resolve_lang  # noqa: E402
 from .labels import line_label, t, type_label  # noqa: E402
 
 TYPE_COLORS = ("#d95f02", "#e7298a", "#7570b3", "#1b9e77", "#66a61e", "#a6761d", "#666666",
@@ -184,7 +184,8 @@ def plot_service_heatmap(villages: pd.DataFrame, ax=None, lang: str | None = Non
         fig, ax = _axes(ax, lang, figsize=(9, 0.22 * len(piv) + 1.8))
         im = ax.imshow(piv.to_numpy(), aspect="auto", cmap="RdYlGn", vmin=0, vmax=1,
                        interpolation="nearest")
-        ax.set_yticks(range(len(piv)), list(piv.index), fontsize=7)
+        ax.set_yticks(range(len(piv)), [displayable(str(v), f"#{i + 1}")
+                                         for i, v in enumerate(piv.index)], fontsize=7)
         ax.set_xlabel(t("month", lang))
         ax.set_title(t("service_title", lang))
         fig.colorbar(im, ax=ax, label=t("service_level", lang), fraction=0.04)
