@@ -16,22 +16,6 @@ from .errors import RuralsimError, ScenarioError, UsageError
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 
-SUMMARY_ROWS = (
-    ("households", "农户总数", "Households", "{:,}"),
-    ("share_moved", "期末入住比例", "Share moved", "{:.1%}"),
-    ("months_to_50pct_moved", "50%入住所需月数", "Months to 50% moved", "{}"),
-    ("months_to_90pct_moved", "90%入住所需月数", "Months to 90% moved", "{}"),
-    ("total_public_cost_cny", "公共支出合计(元)", "Total public cost (CNY)", "{:,.0f}"),
-    ("cost_per_relocated_household_cny", "户均公共支出(元)", "Public cost per household moved (CNY)",
-     "{:,.0f}"),
-    ("peak_financing_gap_cny", "资金缺口峰值(元)", "Peak financing gap (CNY)", "{:,.0f}"),
-    ("land_freed_mu", "腾退宅基地(亩)", "Homestead land freed (mu)", "{:,.0f}"),
-    ("households_pushed", "因停止服务而搬迁户数", "Households pushed by withdrawal", "{:,}"),
-    ("households_stranded_final", "期末滞留户数", "Households stranded at the end", "{:,}"),
-    ("vulnerable_moved", "特困/五保户入住", "Poor and five-guarantee households moved", "{:,}"),
-)
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # exit 2 with a short bilingual message
         self.print_usage(sys.stderr)
@@ -92,6 +76,27 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
     cmp.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
 
+    rep = sub.add_parser("report", help="生成报告 / write the planner's HTML report",
+                         description="由结果目录生成独立的HTML报告 / Write one self-contained "
+                         "HTML report for result folders of 'run' and 'compare'.")
+    rep.add_argument("results", nargs="+", help="结果目录 / result folders")
+    rep.add_argument("--out", help="报告文件 / report file (default: <first folder>/report.html)")
+    rep.add_argument("--lang", choices=("zh", "en"), default="zh", help="报告语言 / language "
+                     "(default zh)")
+    rep.add_argument("--pdf", action="store_true", help="同时用Chromium打印PDF / also print a PDF "
+                     "with headless Chromium")
+
+    demo = sub.add_parser("demo", help="培训演示 / trainer's demo (抓两头、带中间 vs naive)",
+                          description="一条命令生成培训演示：抓两头带中间与一刀切对比的图表、动画和报告 / "
+                          "One command for trainers: side-by-side figures, an animation and the "
+                          "report, 抓两头、带中间 against a naive strategy.")
+    demo.add_argument("--out", default="ruralsim-demo", help="输出目录 / output folder")
+    demo.add_argument("--force", action="store_true", help="覆盖已有输出 / replace a non-empty "
+                      "output folder")
+    demo.add_argument("--lang", choices=("zh", "en"), help="语言 / language")
+    demo.add_argument("--seed", type=int, default=42, help="随机种子 / seed")
+    demo.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
+
     swp = sub.add_parser("sweep", help="参数扫描与敏感性分析 / parameter sweep and sensitivity",
                          description="按扫描文件运行参数扫描，可中断后续跑 / Run a sweep file; "
                          "a killed sweep resumes where it stopped when run again.")
@@ -146,14 +151,23 @@ def cmd_run(args) -> int:
 
 
 def print_summary(summary: dict, out: Path) -> None:
+    from .report.labels import METRICS, fmt_metric
+
     print(f"情景 scenario: {summary['scenario']}  种子 seed: {summary['seed']}  "
           f"hash: {summary['scenario_hash']}")
-    width = max(len(zh) + len(en) for _, zh, en, _ in SUMMARY_ROWS) + 4
-    for key, zh, en, fmt in SUMMARY_ROWS:
-        val = summary.get(key)
-        text = "—" if val is None else fmt.format(val)
-        print(f"  {zh} / {en}".ljust(width) + f" {text:>16}")
+    labels = [f"  {zh} / {en}" for _, zh, en, _ in METRICS]
+    width = max(_display_width(x) for x in labels) + 2
+    for label, (key, *_rest) in zip(labels, METRICS):
+        pad = " " * (width - _display_width(label))
+        print(f"{label}{pad}{fmt_metric(key, summary.get(key)):>16}")
     print(f"结果已写入 outputs written to: {out}/")
+
+
+def _display_width(text: str) -> int:
+    """Terminal columns of ``text`` (CJK characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def cmd_validate(args) -> int:
@@ -274,7 +288,34 @@ def _sweep_figures(spec, table, folder: Path, lang) -> None:
         plt.close(fig)
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "sweep": cmd_sweep}
+def cmd_report(args) -> int:
+    from .outputs import write_text_atomic
+    from .report.html import build_report, print_pdf
+
+    dirs = [Path(d) for d in args.results]
+    text = build_report(dirs, lang=args.lang)
+    out = Path(args.out) if args.out else dirs[0] / "report.html"
+    write_text_atomic(out, text)
+    print(f"报告已写入 report written to: {out}")
+    if args.pdf:
+        pdf = out.with_suffix(".pdf")
+        print_pdf(out, pdf)
+        print(f"PDF: {pdf}")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    out = Path(args.out)
+    run_demo(out, force=args.force, lang=args.lang, seed=args.seed, quiet=args.quiet)
+    if not args.quiet:
+        print(f"演示已写入 demo written to: {out}/  (report.html, villages.gif, figures/)")
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "sweep": cmd_sweep,
+            "report": cmd_report, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,6 +35,9 @@ def staged_dir(out: Path, force: bool) -> Iterator[Path]:
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)   # mkdtemp makes it private; outputs follow the umask
     try:
         yield tmp
     except BaseException:
@@ -47,6 +50,18 @@ def staged_dir(out: Path, force: bool) -> Iterator[Path]:
     os.replace(tmp, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _clean(obj: Any) -> Any:
@@ -66,6 +81,7 @@ def to_json(data: dict) -> str:
 
 def write_run(result, folder: Path, figures: bool = True, lang: str | None = None) -> None:
     """Write timeseries.csv, villages.csv, summary.json, scenario.json and figures/."""
+    folder.mkdir(parents=True, exist_ok=True)
     result.timeseries.to_csv(folder / "timeseries.csv", index=False)
     result.villages.to_csv(folder / "villages.csv", index=False)
     (folder / "summary.json").write_text(to_json(result.summary), encoding="utf-8")

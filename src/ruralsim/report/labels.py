@@ -84,3 +84,43 @@ def type_label(sc, name: str, lang: str) -> str:
     ht = sc.household_types[name]
     label = ht.label_zh if lang == "zh" else ht.label_en
     return label or name
+
+
+#: Headline metrics: summary key, Chinese label, English label, format.
+METRICS: tuple[tuple[str, str, str, str], ...] = (
+    ("households", "农户总数", "Households", "{:,.0f}"),
+    ("share_moved", "期末入住比例", "Share moved by the end", "{:.1%}"),
+    ("months_to_50pct_moved", "50%农户入住所需月数", "Months to 50% moved", "{:,.0f}"),
+    ("months_to_90pct_moved", "90%农户入住所需月数", "Months to 90% moved", "{:,.0f}"),
+    ("total_public_cost_cny", "政府公共支出合计(元)", "Total public cost (CNY)", "{:,.0f}"),
+    ("cost_per_relocated_household_cny", "每户入住的公共支出(元)",
+     "Public cost per household moved (CNY)", "{:,.0f}"),
+    ("peak_financing_gap_cny", "资金缺口峰值(元)", "Peak financing gap (CNY)", "{:,.0f}"),
+    ("npv_cny", "政府净现值(元)", "Government NPV (CNY)", "{:,.0f}"),
+    ("land_freed_mu", "腾退宅基地(亩)", "Homestead land freed (mu)", "{:,.0f}"),
+    ("households_pushed", "因停止服务而搬迁的户数", "Households pushed by service withdrawal",
+     "{:,.0f}"),
+    ("households_ever_stranded", "曾滞留旧村的户数", "Households ever stranded", "{:,.0f}"),
+    ("households_stranded_final", "期末仍滞留的户数", "Households stranded at the end", "{:,.0f}"),
+    ("vulnerable_moved", "特困户、五保户入住", "Poor and five-guarantee households moved",
+     "{:,.0f}"),
+    ("mean_household_debt_cny", "入住农户平均负债(元)", "Mean household debt of movers (CNY)",
+     "{:,.0f}"),
+)
+
+
+def fmt_metric(key: str, value) -> str:
+    """A summary value formatted as in reports and on screen ('—' when undefined)."""
+    if value is None:
+        return "—"
+    for k, _, _, f in METRICS:
+        if k == key:
+            return f.format(value)
+    return f"{value:,.4g}" if isinstance(value, float) else str(value)
+
+
+def metric_label(key: str, lang: str) -> str:
+    for k, zh, en, _ in METRICS:
+        if k == key:
+            return zh if lang == "zh" else en
+    return key
