@@ -15,9 +15,13 @@ from .fonts import apply_fonts, displayable, resolve_lang  # noqa: E402
 from .labels import t  # noqa: E402
 
 COLORS = ("#1f78b4", "#e31a1c", "#33a02c", "#ff7f00", "#6a3d9a", "#b15928")
-BAND_METRICS = (("n_moved", "households", 1.0), ("financing_gap_cny", "million_cny", 1e-6),
-                ("land_freed_mu", "mu", 1.0))
+BAND_METRICS = (("n_moved", "households", 1.0), ("n_waiting", "households", 1.0),
+                ("n_stranded", "households", 1.0), ("cash_cny", "million_cny", 1e-6),
+                ("financing_gap_cny", "million_cny", 1e-6), ("land_freed_mu", "mu", 1.0))
 TITLES = {"n_moved": ("已入住新社区户数", "Households moved"),
+          "n_waiting": ("排队等待分配户数", "Waiting list"),
+          "n_stranded": ("滞留户数", "Households stranded"),
+          "cash_cny": ("政府资金余额", "Government cash"),
           "financing_gap_cny": ("资金缺口(负债+欠款)", "Financing gap (debt + arrears)"),
           "land_freed_mu": ("腾退宅基地", "Homestead land freed")}
 
@@ -48,11 +52,12 @@ def plot_bands(comparison, metric: str, ax=None, lang: str | None = None, scale:
 
 
 def plot_comparison(comparison, lang: str | None = None):
-    """Side-by-side panels: households moved, financing gap, land freed, with bands."""
+    """Side-by-side panels with bands: households moved, waiting, stranded; cash, financing
+    gap; land freed."""
     lang = resolve_lang(lang)
     with plt.rc_context(apply_fonts(lang)):
-        fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), layout="constrained")
-        for ax, (metric, unit, scale) in zip(axes, BAND_METRICS):
+        fig, axes = plt.subplots(2, 3, figsize=(15, 8), layout="constrained")
+        for ax, (metric, unit, scale) in zip(axes.ravel(), BAND_METRICS):
             plot_bands(comparison, metric, ax=ax, lang=lang, scale=scale, unit_key=unit)
     return fig
 
