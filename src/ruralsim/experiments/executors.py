@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import (FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor,
+                                as_completed, wait)
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator
 
@@ -88,15 +89,34 @@ class Progress:
 
 
 def run_all(executor: Executor, fn: Callable, items: Iterable, progress: Progress | None = None,
-            on_result: Callable[[Any], None] | None = None) -> list:
-    """Submit ``fn(item)`` for every item; call ``on_result`` as each completes (any order)."""
-    futures = [executor.submit(fn, it) for it in items]
-    out = []
-    for fut in as_completed(futures):
+            on_result: Callable[[Any], None] | None = None, window: int | None = None) -> list:
+    """Run ``fn(item)`` for every item; call ``on_result`` as each completes (any order).
+
+    At most ``window`` tasks are in flight (default: twice the executor's workers; 1 for the
+    serial executor), so each result is handed on as soon as it exists, and a sweep of
+    100,000 runs does not queue 100,000 futures at once.
+    """
+    if window is None:
+        workers = getattr(executor, "_max_workers", None)
+        window = 1 if isinstance(executor, SerialExecutor) else 2 * workers if workers else 64
+    pending: set[Future] = set()
+    out: list = []
+    it = iter(items)
+
+    def finish(fut: Future) -> None:
         res = fut.result()
         if on_result is not None:
             on_result(res)
         out.append(res)
         if progress is not None:
             progress.step()
+
+    for item in it:
+        pending.add(executor.submit(fn, item))
+        if len(pending) >= window:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                finish(fut)
+    for fut in as_completed(pending):
+        finish(fut)
     return out
