@@ -201,8 +201,9 @@ def apply_overrides(data: dict, overrides: Iterable[str | tuple[str, Any]],
                     node[part] = {}
                     nxt = node[part]
                 else:
-                    issues.append(Issue(label, ".".join(map(str, path[: i + 1])),
-                                        "no such key or list index"))
+                    what = (f"no such list index (the list has {len(node)} items)"
+                            if isinstance(node, list) else "no such key")
+                    issues.append(Issue(label, ".".join(map(str, path[: i + 1])), what))
                     ok = False
                     break
             node = nxt

@@ -113,6 +113,10 @@ class _Builder:
             raise _Abort(Issue(self.file, _dotted(path), f"nested deeper than {MAX_DEPTH} levels",
                                node.start_mark.line + 1))
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            raise _Abort(Issue(self.file, _dotted(path), f"YAML tag '{node.tag}' is not allowed "
+                               "(only plain YAML: no !!python or other tags)",
+                               node.start_mark.line + 1))
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             out: dict[Any, Any] = {}
@@ -136,6 +140,9 @@ class _Builder:
         return self.loader.construct_object(node, deep=True)
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap")
+
+
 class _Abort(Exception):
     def __init__(self, issue: Issue):
         self.issue = issue
@@ -147,7 +154,10 @@ def _dotted(path: Path_) -> str:
 
 def read_yaml_text(text: str, file: str) -> YamlDoc:
     """Parse YAML text strictly; raise :class:`ScenarioError` naming ``file`` and line."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:   # e.g. control characters, caught by the reader itself
+        raise ScenarioError([Issue(file, "", f"YAML error: {exc}".replace("\n", " "))]) from None
     try:
         node = loader.get_single_node()
         if node is None:

@@ -1,0 +1,124 @@
+"""Scenario loading: one broken fixture per failure mode, each with a clear message that
+names the file, the key path and the line, and exit code 2 from the CLI (no traceback)."""
+from pathlib import Path
+
+import pytest
+
+import ruralsim
+from ruralsim.cli import main
+from ruralsim.scenario.yamlio import read_yaml_text
+
+BAD = Path(__file__).parent / "fixtures" / "bad"
+
+# fixture, file the error must name, key path, line, words in the message
+CASES = [
+    ("yaml_syntax.yaml", "yaml_syntax.yaml", "", 3, "YAML syntax"),
+    ("duplicate_key.yaml", "duplicate_key.yaml", "run.seed", 4, "duplicate key"),
+    ("unknown_top_key.yaml", "unknown_top_key.yaml", "horizon", 2, "unknown key 'horizon'"),
+    ("unknown_nested_key.yaml", "unknown_nested_key.yaml", "behaviour.b_socail", 3, "allowed: "),
+    ("wrong_type.yaml", "wrong_type.yaml", "run.horizon_months", 3, "valid integer"),
+    ("bool_for_number.yaml", "bool_for_number.yaml", "run.horizon_months", 3, "valid integer"),
+    ("negative_money.yaml", "negative_money.yaml", "government.opening_cash_cny", 3,
+     "greater than or equal to 0"),
+    ("shares_not_one.yaml", "shares_not_one.yaml", "household_types", 2, "sum to 0.9"),
+    ("unknown_community.yaml", "unknown_community.yaml", "villages.1.community", 5,
+     "unknown community 'Nowhere'"),
+    ("unknown_type_in_priority.yaml", "unknown_type_in_priority.yaml", "strategy.priority.1", 3,
+     "unknown household type 'rich'"),
+    ("empty_villages.yaml", "empty_villages.yaml", "villages", 3, "no villages"),
+    ("missing_villages.yaml", "missing_villages.yaml", "villages", None, "required"),
+    ("python_tag.yaml", "python_tag.yaml", "name", 2, "tag"),
+    ("nan_value.yaml", "nan_value.yaml", "behaviour.b_social", 3, "finite number"),
+    ("infinite_value.yaml", "infinite_value.yaml", "government.opening_cash_cny", 3,
+     "finite number"),
+    ("triangular_order.yaml", "triangular_order.yaml", "communities.0.phases.0.build_months", 6,
+     "low <= mode <= high"),
+    ("csv_bad_number.yaml", "bad_villages.csv", "villages.1.households", 3, "valid integer"),
+    ("csv_outside_folder.yaml", "csv_outside_folder.yaml", "villages.file", None,
+     "outside the scenario's folder"),
+    ("huge_households.yaml", "huge_households.yaml", "villages.0.households", 3,
+     "less than or equal to 10000000"),
+    ("memory_exhausting.yaml", "memory_exhausting.yaml", "villages", 2, "GiB of memory"),
+    ("deep_nesting.yaml", "deep_nesting.yaml", "description.0.0*", 2, "nested deeper than"),
+    ("not_utf8.yaml", "not_utf8.yaml", "", 1, "not UTF-8"),
+    ("share_out_of_range.yaml", "share_out_of_range.yaml", "strategy.withdrawal.threshold_share",
+     3, "less than or equal to 1"),
+    ("zero_unit_phase.yaml", "zero_unit_phase.yaml", "communities.0.phases.0.units", 5,
+     "at least one unit"),
+    ("not_a_mapping.yaml", "not_a_mapping.yaml", "", 1, "must be a mapping"),
+]
+
+
+def test_every_fixture_has_a_case():
+    yamls = {p.name for p in BAD.glob("*.yaml")}
+    assert yamls == {c[0] for c in CASES}
+
+
+@pytest.mark.parametrize("fixture,file,path,line,words", CASES, ids=[c[0] for c in CASES])
+def test_broken_fixture_is_reported_precisely(fixture, file, path, line, words):
+    with pytest.raises(ruralsim.ScenarioError) as e:
+        ruralsim.load_scenario(BAD / fixture)
+    def at(p: str) -> bool:   # a trailing * matches a prefix of the key path
+        return p.startswith(path[:-1]) if path.endswith("*") else p == path
+
+    hits = [i for i in e.value.issues if at(i.path) and words in i.message]
+    assert hits, f"no issue at {path!r} with {words!r}: {e.value}"
+    issue = hits[0]
+    assert Path(issue.file).name == file
+    if line is not None:
+        assert issue.line == line
+
+
+@pytest.mark.parametrize("fixture", [c[0] for c in CASES])
+def test_cli_validate_exits_2_with_the_message_and_no_traceback(fixture, capsys):
+    assert main(["validate", str(BAD / fixture)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    case = next(c for c in CASES if c[0] == fixture)
+    assert case[4] in err and case[1] in err
+
+
+def test_all_problems_are_reported_at_once(tmp_path):
+    f = tmp_path / "many.yaml"
+    f.write_text("extends: " + str(BAD.parent / "minimal.yaml") + "\n"
+                 "run: {horizon_months: -1, start_month: 13}\n"
+                 "government: {opening_cash_cny: -5}\n", encoding="utf-8")
+    with pytest.raises(ruralsim.ScenarioError) as e:
+        ruralsim.load_scenario(f)
+    paths = {i.path for i in e.value.issues}
+    assert {"run.horizon_months", "run.start_month", "government.opening_cash_cny"} <= paths
+
+
+def test_set_errors_name_the_override(capsys):
+    assert main(["validate", "scenarios/teaching.yaml", "--set", "run.horizon_months=abc"]) == 2
+    err = capsys.readouterr().err
+    assert "--set run.horizon_months=abc" in err and "run.horizon_months" in err
+    assert main(["validate", "scenarios/teaching.yaml", "--set", "nonexistent.key=1"]) == 2
+    assert "unknown key 'nonexistent'" in capsys.readouterr().err
+    assert main(["validate", "scenarios/teaching.yaml", "--set", "run.seed"]) == 2
+    assert "key.path=value" in capsys.readouterr().err
+    assert main(["validate", "scenarios/teaching.yaml", "--set", "villages.99.name=x"]) == 2
+    assert "no such list index" in capsys.readouterr().err
+    assert main(["validate", "scenarios/teaching.yaml", "--set", "run.horizon_months=24"]) == 0
+
+
+def test_yaml_surprises_are_handled():
+    d = read_yaml_text("a: 1e3\nb: 010\nc: no\nd: yes\ne: on\nf: true\ng: 0x10\nh: 1_000\n", "t")
+    assert d.data == {"a": 1000.0, "b": 10, "c": "no", "d": "yes", "e": "on", "f": True,
+                      "g": 16, "h": 1000}
+    assert isinstance(d.data["a"], float)
+
+
+def test_missing_file_and_directory(tmp_path):
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert main(["validate", str(tmp_path)]) == 2
+
+
+def test_alias_bombs_are_refused(tmp_path):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    f = tmp_path / "bomb.yaml"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ruralsim.ScenarioError, match="YAML nodes"):
+        ruralsim.load_scenario(f)
