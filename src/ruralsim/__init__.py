@@ -10,7 +10,28 @@ __version__ = "0.1.0"
 from .errors import ScenarioError  # noqa: E402
 from .scenario.load import load_scenario  # noqa: E402
 from .simulate import simulate  # noqa: E402
-from .experiments import compare, replicate, sweep  # noqa: E402
+
+
+def replicate(*args, **kwargs):
+    """Replicate a scenario with child seeds (see :func:`ruralsim.experiments.replicate`)."""
+    from .experiments import replicate as _replicate
+
+    return _replicate(*args, **kwargs)
+
+
+def compare(*args, **kwargs):
+    """Compare scenarios with common random numbers (:func:`ruralsim.experiments.compare`)."""
+    from .experiments import compare as _compare
+
+    return _compare(*args, **kwargs)
+
+
+def sweep(*args, **kwargs):
+    """Run or resume a sweep file (see :func:`ruralsim.experiments.sweep`)."""
+    from .experiments import sweep as _sweep
+
+    return _sweep(*args, **kwargs)
+
 
 __all__ = ["ScenarioError", "__version__", "compare", "load_scenario", "replicate", "simulate",
            "sweep"]

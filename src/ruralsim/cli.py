@@ -97,6 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42, help="随机种子 / seed")
     demo.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
 
+    bench = sub.add_parser("bench", help="测速 / measure speed and memory",
+                           description="测量每秒户·月数、内存与批量运行速度 / Print household-months "
+                           "per second at 10^4-10^6 households, memory, run time and "
+                           "replication throughput.")
+    bench.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
+                       help="户数 / household counts (the first is the memory baseline)")
+    bench.add_argument("--reps", type=int, default=200, help="重复运行次数 / replications for "
+                       "the throughput test (0: skip)")
+    bench.add_argument("--workers", type=int, help="并行进程数 / worker processes")
+
     swp = sub.add_parser("sweep", help="参数扫描与敏感性分析 / parameter sweep and sensitivity",
                          description="按扫描文件运行参数扫描，可中断后续跑 / Run a sweep file; "
                          "a killed sweep resumes where it stopped when run again.")
@@ -314,7 +324,16 @@ def cmd_demo(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "sweep": cmd_sweep,
+def cmd_bench(args) -> int:
+    from .bench import report
+
+    if any(n < 1 for n in args.sizes) or args.reps < 0:
+        raise UsageError("--sizes must be positive and --reps non-negative")
+    report(args.sizes, args.reps, args.workers)
+    return EXIT_OK
+
+
+COMMANDS = {"bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "sweep": cmd_sweep,
             "report": cmd_report, "demo": cmd_demo}
 
 

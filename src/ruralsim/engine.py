@@ -94,6 +94,7 @@ class Model:
         self.terms = None
         self.active = np.arange(n, dtype=np.int64)     # IN_VILLAGE or STRANDED
         self.waiting = np.zeros(0, dtype=np.int64)     # REGISTERED
+        self.waiting_group = np.zeros(0, dtype=np.int64)   # their (community, kind) group
         self.move_due: dict[int, list[np.ndarray]] = defaultdict(list)
         lag = sc.land.reclaim_lag_months + sc.land.quota_sale_lag_months
         self.reclaim_due = np.zeros((self.H + lag + 2, self.vil.n))
@@ -331,6 +332,8 @@ class Model:
         self.com.registrations += np.bincount(vil.community[hh.village[new]],
                                               minlength=len(self.com.names))
         self.waiting = np.concatenate([self.waiting, new])
+        self.waiting_group = np.concatenate([
+            self.waiting_group, vil.community[hh.village[new]].astype(np.int64) * K + hh.kind[new]])
         self.rec.put("new_registrations", t, new.size)
         self.rec.put("new_registrations_pushed", t, int(hh.pushed[new].sum()))
         self.rec.put("new_registrations_apartment", t, int((hh.kind[new] == 0).sum()))
@@ -354,9 +357,8 @@ class Model:
         free = com.free.ravel()
         if not free.any():
             return
-        comm = self.vil.community[hh.village[w]].astype(np.int64)
-        self._switch_kind(w, comm, t)
-        group = comm * K + hh.kind[w]
+        group = self.waiting_group
+        self._switch_kind(w, group, free, t)
         cand = np.flatnonzero(free[group] > 0)   # only groups with a free unit need sorting
         if cand.size == 0:
             return
@@ -367,23 +369,24 @@ class Model:
             return
         served = np.zeros(w.size, dtype=bool)
         served[cand[served_c]] = True
-        self.waiting = w[~served]
+        self.waiting, self.waiting_group = w[~served], group[~served]
         self._transition(got, ALLOCATED)
         hh.month_allocated[got] = t
         com.allocated += np.bincount(gc[served_c], minlength=free.size).reshape(com.built.shape)
         self.move_due[t + self.b.move_lag_months].append(got)
         self.rec.put("new_allocations", t, got.size)
 
-    def _switch_kind(self, w: np.ndarray, comm: np.ndarray, t: int) -> None:
+    def _switch_kind(self, w: np.ndarray, group: np.ndarray, free: np.ndarray, t: int) -> None:
         """Households waiting long for a sold-out kind accept the other kind if it is free."""
-        hh, free = self.hh, self.com.free
-        wait = self.b.switch_kind_after_months
-        long = (t - hh.month_registered[w]) >= wait
-        if not long.any():
+        other = np.arange(free.size) ^ 1          # group of the other kind, same community
+        switchable = (free <= 0) & (free[other] > 0)
+        if not switchable.any():
             return
-        own, other = hh.kind[w], 1 - hh.kind[w]
-        switch = long & (free[comm, own] <= 0) & (free[comm, other] > 0)
-        hh.kind[w[switch]] = other[switch]
+        hh = self.hh
+        sw = switchable[group] & ((t - hh.month_registered[w]) >= self.b.switch_kind_after_months)
+        if sw.any():
+            hh.kind[w[sw]] ^= 1
+            group[sw] = other[group[sw]]
 
     def _moves(self, t: int) -> None:
         due = self.move_due.pop(t, None)

@@ -61,14 +61,37 @@ class PolicyTerms:
 
 def policy_terms(sc: Scenario, month: int, type_names: list[str], village_names: list[str],
                  htype: np.ndarray, village: np.ndarray, income: np.ndarray) -> PolicyTerms:
-    """Sum the instruments active in ``month`` over the households eligible for each."""
-    n = htype.shape[0]
-    terms = PolicyTerms(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool),
-                        np.zeros(n))
+    """Sum the instruments active in ``month`` over the households eligible for each.
+
+    Eligibility by type and village is summed in a small [village, type] table first and
+    broadcast to households with one gather per term; only income limits need a pass over
+    households.
+    """
+    V, T = len(village_names), len(type_names)
+    # [term, village, type]: value, credit, shift, covers price, field relief
+    table = np.zeros((5, V, T))
+    per_household = []
     for ins in sc.policy.instruments:
         if not active_at(ins, month):
             continue
-        m = eligible_mask(ins.eligible, type_names, village_names, htype, village, income)
+        el = Eligible(ins.eligible, type_names, village_names)
+        if el.max_income is not None:
+            per_household.append((ins, el))
+            continue
+        cell = np.outer(np.ones(V, dtype=bool) if el.villages is None else el.villages,
+                        np.ones(T, dtype=bool) if el.types is None else el.types)
+        table[0][cell] += ins.value_cny
+        table[1][cell] += ins.credit_cny
+        table[2][cell] += ins.utility_shift
+        if ins.covers_price:
+            table[3][cell] = 1.0
+        table[4][cell] = np.maximum(table[4][cell], ins.field_distance_relief)
+    flat = table.reshape(5, V * T)
+    code = village.astype(np.int64) * T + htype
+    terms = PolicyTerms(flat[0][code], flat[1][code], flat[2][code], flat[3][code] > 0,
+                        flat[4][code])
+    for ins, el in per_household:
+        m = el.mask(htype, village, income)
         terms.value_cny[m] += ins.value_cny
         terms.credit_cny[m] += ins.credit_cny
         terms.shift[m] += ins.utility_shift

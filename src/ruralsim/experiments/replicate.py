@@ -18,7 +18,6 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..rng import seed_label, spawn_seeds
 from ..scenario.load import LoadedScenario, load_scenario
@@ -116,6 +115,8 @@ def _mean_ci(d: np.ndarray) -> tuple[float, float, float]:
     m = float(d.mean())
     if d.size < 2 or np.all(d == d[0]):
         return m, m, m
+    from scipy import stats   # imported here: scipy.stats is slow to import
+
     half = float(stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
     return m, m - half, m + half
 

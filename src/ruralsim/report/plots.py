@@ -249,7 +249,7 @@ def save_figures(result, folder: Path, lang: str | None = None, dpi: int = 110) 
             if fig is None:  # e.g. a map without coordinates
                 continue
             path = folder / f"{name}.png"
-            fig.savefig(path, dpi=dpi)
+            fig.savefig(path, dpi=dpi, pil_kwargs={"compress_level": 3})
         plt.close(fig)
         paths.append(path)
     return paths

@@ -1,0 +1,128 @@
+"""Measured speed: household-months per second, memory per household, run and sweep times.
+
+``ruralsim bench`` (and the scripts in ``benchmarks/``) print numbers; no test asserts a time.
+
+- Household throughput: the Nanpu scenario scaled to 10^4, 10^5 and 10^6 households (every
+  village, phase, cost and revenue scaled), 240 months, one process per size so that its peak
+  memory is its own; memory per household is the growth of peak memory over the smallest size.
+- End to end: ``ruralsim run`` of the built-in scenario with figures, as a user runs it.
+- Replications: Nanpu runs per second on a process pool, and the executor's overhead.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HORIZON = 240
+
+
+def scaled_nanpu(households: int) -> dict:
+    """The Nanpu scenario with villages, phases, costs and revenues scaled to ``households``."""
+    from .scenario.load import load_scenario
+
+    data = load_scenario("nanpu").model.model_dump(mode="python")
+    total = sum(v["households"] for v in data["villages"])
+    f = households / total
+    for v in data["villages"]:
+        v["households"] = max(1, round(v["households"] * f))
+    for c in data["communities"]:
+        for ph in c["phases"]:
+            for k in ph["units"]:
+                ph["units"][k] = round(ph["units"][k] * f)
+            ph["public_cost_cny"] *= f
+    gov = data["government"]
+    gov["opening_cash_cny"] *= f
+    gov["borrowing"]["limit_cny"] *= f
+    for r in gov["revenues"]:
+        r["amount_cny"] *= f
+    data["run"]["horizon_months"] = HORIZON
+    return data
+
+
+def one_size(households: int) -> dict:
+    """Run one scaled scenario in this process and measure it."""
+    from .engine import Model
+    from .scenario.load import load_scenario
+
+    sc = load_scenario(scaled_nanpu(households)).model
+    t0 = time.perf_counter()
+    m = Model(sc, 1)
+    t1 = time.perf_counter()
+    m.run()
+    t2 = time.perf_counter()
+    n = m.hh.n
+    return {"households": n, "months": HORIZON, "init_s": t1 - t0, "run_s": t2 - t1,
+            "hh_months_per_s": n * HORIZON / (t2 - t1),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "state_bytes_per_hh": m.hh.nbytes() / n}
+
+
+def households_table(sizes=(10_000, 100_000, 1_000_000)) -> list[dict]:
+    rows = []
+    for n in sizes:
+        out = subprocess.run([sys.executable, "-m", "ruralsim.bench", "--one", str(n)],
+                             capture_output=True, text=True, check=True).stdout
+        rows.append(json.loads(out))
+    base = rows[0]
+    for r in rows[1:]:
+        r["bytes_per_hh"] = ((r["peak_rss_mb"] - base["peak_rss_mb"]) * 2**20
+                             / max(1, r["households"] - base["households"]))
+    return rows
+
+
+def end_to_end_run() -> float:
+    """Seconds for ``ruralsim run`` of the built-in scenario, figures included."""
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "ruralsim.cli", "run", "--out", str(Path(d) / "o"),
+                        "--quiet"], check=True)
+        return time.perf_counter() - t0
+
+
+def replications(reps: int = 200, workers: int | None = None) -> dict:
+    import ruralsim
+
+    from .experiments import make_executor, replicate
+    from .experiments.executors import default_workers
+
+    workers = workers or default_workers()
+    sc = ruralsim.load_scenario("nanpu")
+    ruralsim.simulate(sc, seed=0)
+    t0 = time.perf_counter()
+    for i in range(10):
+        ruralsim.simulate(sc, seed=i)
+    direct = (time.perf_counter() - t0) / 10
+    with make_executor(workers) as ex:
+        t0 = time.perf_counter()
+        replicate(sc, reps=reps, seed=1, executor=ex, columns=("n_moved",))
+        wall = time.perf_counter() - t0
+    per_run = wall * workers / reps
+    return {"reps": reps, "workers": workers, "wall_s": wall, "runs_per_s": reps / wall,
+            "direct_run_s": direct, "overhead": (per_run - direct) / direct}
+
+
+def report(sizes=(10_000, 100_000, 1_000_000), reps: int = 200, workers: int | None = None,
+           out=sys.stdout) -> None:
+    p = lambda s: print(s, file=out, flush=True)  # noqa: E731
+    p(f"{'households':>11} {'run s':>7} {'hh-months/s':>12} {'peak RSS MB':>12} "
+      f"{'B/hh (RSS)':>11} {'state B/hh':>10}")
+    for r in households_table(sizes):
+        extra = f"{r['bytes_per_hh']:>11.0f}" if "bytes_per_hh" in r else f"{'-':>11}"
+        p(f"{r['households']:>11,} {r['run_s']:>7.2f} {r['hh_months_per_s']:>12.3g} "
+          f"{r['peak_rss_mb']:>12.0f} {extra} {r['state_bytes_per_hh']:>10.0f}")
+    p(f"ruralsim run (Nanpu, figures included): {end_to_end_run():.2f} s")
+    if reps:
+        r = replications(reps, workers)
+        p(f"replications: {r['reps']} Nanpu runs on {r['workers']} workers in {r['wall_s']:.1f} s "
+          f"= {r['runs_per_s']:.1f} runs/s; one run {r['direct_run_s'] * 1000:.0f} ms; executor "
+          f"overhead {100 * r['overhead']:+.1f}% of a run")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--one":
+        print(json.dumps(one_size(int(sys.argv[2]))))
