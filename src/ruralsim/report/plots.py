@@ -44,6 +44,15 @@ def _xaxis(ax, ts: pd.DataFrame, lang: str) -> None:
     ax.set_xticks(ticks, [f"{x}\n{ts['date'].iloc[x]}" for x in ticks])
 
 
+def _finish(ax, ts: pd.DataFrame, lang: str, title: str, ylabel: str, loc: str = "upper left",
+            frame: bool = False) -> None:
+    """Title, y label, legend and the month/date x axis shared by the time-series plots."""
+    ax.set_title(title)
+    ax.set_ylabel(t(ylabel, lang))
+    ax.legend(loc=loc, fontsize=8, frameon=frame)
+    _xaxis(ax, ts, lang)
+
+
 def plot_migration(ts: pd.DataFrame, sc, ax=None, lang: str | None = None):
     """Stacked households moved by type, with the month services were first withdrawn."""
     lang = resolve_lang(lang)
@@ -58,10 +67,7 @@ def plot_migration(ts: pd.DataFrame, sc, ax=None, lang: str | None = None):
             ax.axvline(w[0], color="k", ls="--", lw=1)
             ax.annotate(t("withdrawn_at", lang), (w[0], ax.get_ylim()[1] * 0.95),
                         xytext=(4, 0), textcoords="offset points", va="top", fontsize=8)
-        ax.set_title(t("migration_by_type", lang))
-        ax.set_ylabel(t("households", lang))
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
-        _xaxis(ax, ts, lang)
+        _finish(ax, ts, lang, t("migration_by_type", lang), "households")
     return fig
 
 
@@ -72,10 +78,7 @@ def plot_status(ts: pd.DataFrame, ax=None, lang: str | None = None):
         fig, ax = _axes(ax, lang)
         ax.stackplot(ts["month"], [ts[f"n_{s}"] for s in STATUS_NAMES],
                      labels=[t(s, lang) for s in STATUS_NAMES], colors=STATUS_COLORS)
-        ax.set_title(t("status", lang))
-        ax.set_ylabel(t("households", lang))
-        ax.legend(loc="center right", fontsize=8, frameon=True)
-        _xaxis(ax, ts, lang)
+        _finish(ax, ts, lang, t("status", lang), "households", "center right", frame=True)
     return fig
 
 
@@ -90,10 +93,7 @@ def plot_cash(ts: pd.DataFrame, ax=None, lang: str | None = None):
         ax.plot(m, cash, color="#1f78b4", lw=2, label=t("cash", lang))
         ax.fill_between(m, 0, -gap, color="#e31a1c", alpha=0.35, lw=0, label=t("gap", lang))
         ax.axhline(0, color="k", lw=0.8)
-        ax.set_title(t("cash_title", lang))
-        ax.set_ylabel(t("million_cny", lang))
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
-        _xaxis(ax, ts, lang)
+        _finish(ax, ts, lang, t("cash_title", lang), "million_cny")
     return fig
 
 
@@ -106,10 +106,7 @@ def plot_land(ts: pd.DataFrame, ax=None, lang: str | None = None):
                                 ("land_reclaimed_mu", "land_reclaimed", "#35978f"),
                                 ("land_sold_mu", "land_sold", "#01665e")):
             ax.plot(ts["month"], ts[col], label=t(key, lang), color=color, lw=2)
-        ax.set_title(t("land_title", lang))
-        ax.set_ylabel(t("mu", lang))
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
-        _xaxis(ax, ts, lang)
+        _finish(ax, ts, lang, t("land_title", lang), "mu")
     return fig
 
 
@@ -125,10 +122,7 @@ def plot_housing(ts: pd.DataFrame, ax=None, lang: str | None = None):
                         label=t("waiting", lang))
         ax.step(m, ts["units_built_apartment"] + ts["units_built_courtyard"], where="post",
                 color="#1f78b4", lw=2, label=t("units_built", lang))
-        ax.set_title(t("housing_title", lang))
-        ax.set_ylabel(t("households", lang))
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
-        _xaxis(ax, ts, lang)
+        _finish(ax, ts, lang, t("housing_title", lang), "households")
     return fig
 
 
