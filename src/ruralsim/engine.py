@@ -42,11 +42,10 @@ from .policy import Eligible, active_at, change_months, eligible_mask, outreach_
 from .results import Recorder
 from .rng import Streams
 from .scenario.schema import Scenario
-from .state import (ALLOCATED, BUILDING, DONE, IN_VILLAGE, KINDS, MOVED, NO_MONTH, PLANNED,
-                    REGISTERED, STATUS_NAMES, STRANDED, init_communities, init_households,
-                    init_phases, init_villages)
+from .state import (ALLOCATED, BUILDING, DONE, FUNDED, IN_VILLAGE, KINDS, MOVED, NO_MONTH,
+                    PLANNED, REGISTERED, STATUS_NAMES, STRANDED, init_communities,
+                    init_households, init_phases, init_villages)
 
-FUNDED = 3  # phase state: funded, waiting for a construction team
 K = len(KINDS)
 
 
@@ -140,21 +139,28 @@ class Model:
                 yield self.env.timeout(1)
 
     def _calendar(self):
-        """Policy events, registration opening and package changes, in month order."""
-        items = [(e.month, 0, i) for i, e in enumerate(self.sc.policy.events)]
-        items += [(m, 1, None) for m in change_months(self.sc)]
-        items.append((self.sc.policy.registration_opens_month, 2, None))
-        for month, kind, i in sorted(items, key=lambda x: (x[0], x[1], x[2] or 0)):
+        """Policy events, package changes and the opening of registration, in month order.
+
+        Each sets a flag or appends to ``due_events``; the next round applies it.
+        """
+        def event(i):
+            return lambda: self.due_events.append(self.sc.policy.events[i])
+
+        def package_changes():
+            self.policy_dirty = True
+
+        def registration_opens():
+            self.reg_open = True
+
+        items = [(e.month, 0, i, event(i)) for i, e in enumerate(self.sc.policy.events)]
+        items += [(m, 1, 0, package_changes) for m in change_months(self.sc)]
+        items.append((self.sc.policy.registration_opens_month, 2, 0, registration_opens))
+        for month, _, _, apply in sorted(items, key=lambda x: x[:3]):
             if month >= self.H:
                 break
             if month > self.env.now:
                 yield self.env.timeout(month - self.env.now)
-            if kind == 0:
-                self.due_events.append(self.sc.policy.events[i])
-            elif kind == 1:
-                self.policy_dirty = True
-            else:
-                self.reg_open = True
+            apply()
 
     def _build(self, p: int):
         """A funded phase waits for a construction team, then builds for its drawn time."""

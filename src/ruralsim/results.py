@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .scenario.schema import Scenario
-from .state import KINDS, MOVED, NO_MONTH, STATUS_NAMES, STRANDED
+from .state import BUILDING, DONE, KINDS, MOVED, NO_MONTH, STATUS_NAMES, STRANDED
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Model
@@ -88,8 +88,8 @@ class Recorder:
             c[f"units_built_{kn}"][t] = m.com.built[:, k].sum()
             c[f"units_free_{kn}"][t] = m.com.free[:, k].sum()
         c["units_occupied"][t] = m.com.occupied.sum()
-        c["phases_building"][t] = int(((m.ph.state == 1) & (m.ph.month_started <= t)).sum())
-        c["phases_done"][t] = int((m.ph.state == 2).sum())
+        c["phases_building"][t] = int(((m.ph.state == BUILDING) & (m.ph.month_started <= t)).sum())
+        c["phases_done"][t] = int((m.ph.state == DONE).sum())
         vil = m.vil
         live = vil.n0 > 0
         c["service_level_mean"][t] = vil.service.mean(axis=1)[live].mean() if live.any() else 1.0

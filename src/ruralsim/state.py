@@ -113,7 +113,8 @@ class Communities:
         return self.built - self.allocated - self.occupied
 
 
-PLANNED, BUILDING, DONE = 0, 1, 2
+# Construction phase states: planned, building, done, or funded and waiting for a team.
+PLANNED, BUILDING, DONE, FUNDED = 0, 1, 2, 3
 
 
 @dataclass
@@ -128,7 +129,7 @@ class Phases:
     committed: np.ndarray      # bool, funding == 'committed'
     min_reg_share: np.ndarray
     build_months: np.ndarray   # int32, drawn at the start
-    state: np.ndarray          # int8 PLANNED / BUILDING / DONE
+    state: np.ndarray          # int8 PLANNED / FUNDED / BUILDING / DONE
     month_funded: np.ndarray   # int32
     month_started: np.ndarray  # int32
     month_done: np.ndarray     # int32
