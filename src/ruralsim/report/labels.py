@@ -25,7 +25,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "registered_cum": ("累计报名", "Registrations (cumulative)"),
     "units_built": ("建成住房套数", "Units built"),
     "withdrawn_at": ("首个村庄停止公共服务", "First village services withdrawn"),
-    "flows_title": ("政府收支(按年、分项)与年末资金余额", "Government revenue and spending by line (per year) and cash at year end"),
+    "flows_title": ("政府收支(按年、分项)与年末资金余额", "Government money per year, by line"),
     "year": ("年份", "Year"),
     "revenue": ("收入", "Revenue"),
     "spending": ("支出", "Spending"),
@@ -68,15 +68,13 @@ def line_label(sc, col: str, lang: str) -> str:
         zh, en = LINE_LABELS[col]
         return zh if lang == "zh" else en
     name = col.removeprefix("rev_").removeprefix("exp_").removesuffix("_cny")
-    for r in sc.government.revenues:
-        if name == r.name:
-            return (r.label_zh if lang == "zh" else "") or r.name
-    for kind, items in (("instr_", sc.policy.instruments), ("award_", sc.policy.awards)):
+    for kind, items in (("", sc.government.revenues), ("instr_", sc.policy.instruments),
+                        ("award_", sc.policy.awards)):
         for i in items:
             if name == kind + i.name:
                 label = i.label_zh if lang == "zh" else getattr(i, "label_en", "")
-                return label or i.name
-    return name
+                return label or i.name.replace("_", " ").capitalize()
+    return name.replace("_", " ").capitalize()
 
 
 def type_label(sc, name: str, lang: str) -> str:

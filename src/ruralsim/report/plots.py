@@ -136,7 +136,7 @@ def plot_cash_flows(ts: pd.DataFrame, sc, ax=None, lang: str | None = None, top:
     the financing gap. Small lines are grouped as 'other'."""
     lang = resolve_lang(lang)
     with plt.rc_context(apply_fonts(lang)):
-        fig, ax = _axes(ax, lang, figsize=(9, 5))
+        fig, ax = _axes(ax, lang, figsize=(9, 6))
         rev = [c for c in ts.columns if c.startswith("rev_") and c != "rev_borrowing_cny"]
         exp = [c for c in ts.columns if c.startswith("exp_") and c != "exp_debt_repayment_cny"]
         for cols, sign, cmap in ((rev, 1, plt.cm.Greens), (exp, -1, plt.cm.Reds)):
@@ -160,12 +160,13 @@ def plot_cash_flows(ts: pd.DataFrame, sc, ax=None, lang: str | None = None, top:
         ax.plot(np.arange(len(years)), -end["financing_gap_cny"].to_numpy() / 1e6, color="k",
                 lw=1.5, ls="--", label=t("gap", lang))
         ax.axhline(0, color="k", lw=0.8)
-        step = max(1, len(years) // 12)
+        step = max(1, -(-len(years) // 10))
         ax.set_xticks(np.arange(len(years))[::step], list(years)[::step])
         ax.set_xlabel(t("year", lang))
         ax.set_ylabel(t("million_cny", lang))
         ax.set_title(t("flows_title", lang))
-        ax.legend(fontsize=7, ncol=2, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.legend(fontsize=7, ncol=3, frameon=False, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.12))
     return fig
 
 

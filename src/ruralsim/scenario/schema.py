@@ -188,6 +188,7 @@ class Revenue(Strict):
     name: str = P(..., "-", "-", "Identifier of the revenue line (column rev_<name>_cny).",
                   pattern=r"^[a-z][a-z0-9_]*$")
     label_zh: str = P("", "-", "-", "Chinese name.")
+    label_en: str = P("", "-", "-", "English name.")
     amount_cny: float = P(..., "CNY per payment", ASSUMPTION, "Amount of each payment.", ge=0)
     every_months: int = P(12, "months", ASSUMPTION, "Interval between payments.", ge=1, le=1200)
     start_month: int = P(0, "month", ASSUMPTION, "Month of the first payment.", ge=0)
