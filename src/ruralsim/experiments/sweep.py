@@ -34,6 +34,7 @@ from pydantic import model_validator
 from scipy.stats import qmc
 
 from ..errors import Issue, ScenarioError, UsageError
+from ..outputs import write_text_atomic
 from ..rng import seed_label, spawn_seeds
 from ..scenario.load import LoadedScenario, load_scenario, validate_model
 from ..scenario.schema import ASSUMPTION, P, Strict
@@ -219,8 +220,8 @@ def run_sweep(spec: SweepSpec, base_dir: Path, out: Path, executor: Executor | N
         raise UsageError(f"{out} holds a different sweep; use another --out folder "
                          "/ 该目录属于另一组扫描")
     if not stamp.exists():
-        _atomic_write(stamp, fp)
-        _atomic_write(out / "design.csv", runs.to_csv(index=False))
+        write_text_atomic(stamp, fp)
+        write_text_atomic(out / "design.csv", runs.to_csv(index=False))
     store = out / RUNS_FILE
     _drop_torn_tail(store)
     done = _read_runs(store)
@@ -267,15 +268,9 @@ def results_table(runs: pd.DataFrame, done: dict[int, dict], metrics: list[str])
     return pd.concat([runs.reset_index(drop=True), res], axis=1)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_results(table: pd.DataFrame, out: Path) -> None:
     """results.csv always; results.parquet when pyarrow is installed."""
-    _atomic_write(out / "results.csv", table.to_csv(index=False, quoting=csv.QUOTE_MINIMAL))
+    write_text_atomic(out / "results.csv", table.to_csv(index=False, quoting=csv.QUOTE_MINIMAL))
     try:
         import pyarrow  # noqa: F401
     except ImportError:
@@ -325,5 +320,5 @@ def indices(method: str, problem: dict, x: np.ndarray, y: np.ndarray) -> list[di
 
 
 def save_sensitivity(result: pd.DataFrame, out: Path) -> None:
-    _atomic_write(out / "sensitivity.csv", result.to_csv(index=False))
+    write_text_atomic(out / "sensitivity.csv", result.to_csv(index=False))
 

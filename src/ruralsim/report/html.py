@@ -27,7 +27,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import UsageError
-from .labels import METRICS, fmt_metric, metric_label
+from .labels import METRICS, TEXT, fmt_metric, metric_label, t
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei","PingFang SC",
@@ -46,41 +46,8 @@ figcaption{font-size:.9em;color:#555}
 @media print{body{margin:0;max-width:none}}
 """
 
-T = {
-    "title": ("新型农村社区建设模拟报告", "Simulation report: consolidating villages into new rural "
-              "communities"),
-    "generated": ("生成时间", "Generated"),
-    "scenario": ("情景概况", "The scenario"),
-    "headline": ("主要结果", "Headline numbers"),
-    "figures": ("图表", "Figures"),
-    "compare": ("方案比较", "Comparison of scenarios"),
-    "compare_note": ("第一个方案列出各次重复的均值及2.5%–97.5%范围；其余方案列出与第一个方案的配对差值"
-                     "（相同随机数）及其95%置信区间。", "For the first scenario: mean and 2.5–97.5% "
-                     "range over replications. For the others: the paired difference to the first "
-                     "(same random numbers) with its 95% confidence interval."),
-    "caveat": ("说明：本报告由模拟模型生成，结果取决于情景中的参数假设（见情景文件及 docs/validation.md）。"
-               "单次模拟存在随机性，方案比较请以多次重复的区间为准。",
-               "Note: these results come from a simulation model and depend on the assumptions in "
-               "the scenario (see the scenario file and docs/validation.md). A single run is "
-               "one draw of chance; compare packages on the intervals of many replications."),
-    "metric": ("指标", "Metric"),
-}
-FIG_CAPTIONS = {
-    "migration_by_type": ("各类农户入住新社区的先后", "Who moves when, by household type"),
-    "status": ("农户状态变化", "Households by status"),
-    "housing": ("报名、排队与建成住房", "Registrations, waiting list and units built"),
-    "cash_and_gap": ("政府资金余额与资金缺口", "Government cash and financing gap"),
-    "cash_flows": ("政府分项收支", "Government revenue and spending by line"),
-    "land": ("土地腾退、复垦与指标出让", "Land freed, reclaimed and sold"),
-    "services": ("各村公共服务水平", "Service level by village"),
-    "village_map": ("村庄剩余户数比例", "Share of households remaining, by village"),
-    "compare": ("方案比较(中位数及5%–95%区间)", "Scenarios compared (median and 5–95% band)"),
-}
-
-
 def _t(key: str, lang: str) -> str:
-    zh, en = T[key]
-    return zh if lang == "zh" else en
+    return t(f"report_{key}", lang)
 
 
 def _img(path: Path) -> str:
@@ -91,14 +58,13 @@ def _img(path: Path) -> str:
 def _figures(folder: Path, lang: str) -> str:
     if not folder.is_dir():
         return ""
-    order = list(FIG_CAPTIONS)
+    order = [k.removeprefix("fig_") for k in TEXT if k.startswith("fig_")]
     pngs = sorted(folder.glob("*.png"), key=lambda p: (order.index(p.stem) if p.stem in order
                                                          else len(order), p.name))
     out = []
     for p in pngs:
-        zh, en = FIG_CAPTIONS.get(p.stem, (p.stem, p.stem))
-        out.append(f"<figure>{_img(p)}<figcaption>{html.escape(zh if lang == 'zh' else en)}"
-                   "</figcaption></figure>")
+        caption = t(f"fig_{p.stem}", lang) if f"fig_{p.stem}" in TEXT else p.stem
+        out.append(f"<figure>{_img(p)}<figcaption>{html.escape(caption)}</figcaption></figure>")
     return "\n".join(out)
 
 
