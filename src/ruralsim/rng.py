@@ -1,11 +1,22 @@
-"""Named, seeded random streams with draws indexed by household id.
+"""Named, seeded, counter-based random streams (Philox4x32-10), indexed by household id.
 
-Each stream is keyed by the run's :class:`numpy.random.SeedSequence` and the
-stream's name.  A draw is a pure function of (stream key, id, month): the
-SplitMix64 output at counter ``id * 2**24 + month``.  So a household's draw for
-"decide in month t" does not depend on who else is eligible, and two scenarios
-run with one seed share every draw where their policies do not differ
-(common random numbers).  Replications use ``SeedSequence.spawn`` children.
+Every draw is a pure function of (stream, id, month, slot): the Philox4x32-10 block cipher
+(Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3"; the generator behind
+Random123, JAX and numpy's ``Philox``) applied to the counter ``(month, id_lo, id_hi, slot)``
+under a 64-bit key that belongs to the stream.  The key of a stream is derived from the run's
+:class:`numpy.random.SeedSequence` and the stream's name, so:
+
+* a household's draw for "decide in month t" does not depend on who else is drawing, and two
+  scenarios run with one seed share every draw where their policies do not differ (common
+  random numbers);
+* streams are independent by construction: each key selects a different keyed permutation of
+  the counter space, not a shifted window of one sequence (the SplitMix64 streams of version
+  0.1 added the key to the counter, so two streams could overlap; see CHANGELOG.md);
+* replications use ``SeedSequence.spawn`` children, never ``seed + i``.
+
+The implementation is vectorized numpy on uint64 arrays holding 32-bit words, processed in
+cache-sized chunks; it reproduces the published known-answer vectors of Random123
+(``tests/test_rng.py``).
 
 Example:
     >>> s = Streams(7)
@@ -15,23 +26,80 @@ Example:
 """
 from __future__ import annotations
 
+import operator
 import zlib
 
 import numpy as np
 from scipy.special import ndtri
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_MONTH_BITS = np.uint64(24)
+# Philox4x32 constants (Random123, philox.h)
+_M0 = np.uint64(0xD2511F53)
+_M1 = np.uint64(0xCD9E8D57)
+_W0 = 0x9E3779B9
+_W1 = 0xBB67AE85
+_LO = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_S21 = np.uint64(21)
+_S11 = np.uint64(11)
 _TO_UNIT = 2.0 ** -53
+ROUNDS = 10
+#: Elements per block: the working set of one block stays in the CPU cache.
+_CHUNK = 1 << 16
+#: Largest month or slot a counter word can hold.
+MAX_WORD = 0xFFFFFFFF
+
+
+def philox4x32(c0: np.ndarray, c1: np.ndarray, c2: np.ndarray, c3: np.ndarray,
+               k0: int, k1: int, rounds: int = ROUNDS) -> tuple[np.ndarray, ...]:
+    """The Philox4x32 block function on uint64 arrays holding 32-bit words.
+
+    Returns the four output words (uint64 arrays with values below 2**32).  ``c*`` are the
+    counter words and ``(k0, k1)`` the key.  Known answer (Random123, kat_vectors):
+
+    >>> z = np.zeros(1, np.uint64)
+    >>> [hex(int(w[0])) for w in philox4x32(z, z, z, z, 0, 0)]
+    ['0x6627e8d5', '0xe169c58d', '0xbc57ac4c', '0x9b00dbd8']
+    """
+    x0, x1, x2, x3 = (np.array(c, dtype=np.uint64, copy=True) for c in (c0, c1, c2, c3))
+    p0, p1 = np.empty_like(x0), np.empty_like(x0)
+    k0, k1 = int(k0) & 0xFFFFFFFF, int(k1) & 0xFFFFFFFF
+    for _ in range(rounds):
+        np.multiply(x0, _M0, out=p0)
+        np.multiply(x2, _M1, out=p1)
+        # (x0, x1, x2, x3) <- (hi(p1) ^ x1 ^ k0, lo(p1), hi(p0) ^ x3 ^ k1, lo(p0))
+        np.right_shift(p1, _S32, out=x0)
+        x0 ^= x1
+        x0 ^= np.uint64(k0)
+        np.bitwise_and(p1, _LO, out=x1)
+        np.right_shift(p0, _S32, out=x2)
+        x2 ^= x3
+        x2 ^= np.uint64(k1)
+        np.bitwise_and(p0, _LO, out=x3)
+        k0, k1 = (k0 + _W0) & 0xFFFFFFFF, (k1 + _W1) & 0xFFFFFFFF
+    return x0, x1, x2, x3
+
+
+def _unit(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """A double in the open interval (0, 1) from two 32-bit words (53 random bits)."""
+    bits = ((hi << _S21) ^ (lo >> _S11))
+    return (bits.astype(np.float64) + 0.5) * _TO_UNIT
 
 
 def as_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
-    """A SeedSequence from an int seed (or the sequence itself)."""
+    """A SeedSequence from a non-negative integer seed (or the sequence itself).
+
+    Refuses what is not an integer (``1.5``, ``True``, ``"3"``), negative seeds and seeds
+    above 2**128 with a ``ValueError`` or ``TypeError`` that names the value.
+    """
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    return np.random.SeedSequence(int(seed))
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be a whole number, not {seed!r} ({type(seed).__name__}) "
+                        f"/ 随机种子必须是整数")
+    value = operator.index(seed)
+    if not 0 <= value < 2 ** 128:
+        raise ValueError(f"seed must be between 0 and 2**128 - 1, got {value} / 随机种子超出范围")
+    return np.random.SeedSequence(value)
 
 
 def spawn_seeds(seed: int | np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
@@ -47,38 +115,59 @@ def seed_label(seed: int | np.random.SeedSequence) -> str:
     return f"{ss.entropy}/" + "/".join(str(k) for k in ss.spawn_key)
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
-
-
 class Streams:
-    """Counter-based uniform and normal draws for named streams of one run."""
+    """Counter-based uniform and normal draws for the named streams of one run."""
 
     def __init__(self, seed: int | np.random.SeedSequence):
         self.seed = as_seed_sequence(seed)
-        self._keys: dict[str, np.uint64] = {}
+        self._keys: dict[str, tuple[int, int]] = {}
 
-    def key(self, name: str) -> np.uint64:
-        """The 64-bit key of stream ``name`` (stable across processes and platforms)."""
+    def key(self, name: str) -> tuple[int, int]:
+        """The 64-bit Philox key of stream ``name`` as two 32-bit words.
+
+        Derived with ``SeedSequence(entropy, spawn_key + (crc32(name),))``: stable across
+        processes, platforms and Python hash seeds.
+        """
         if name not in self._keys:
-            ss = np.random.SeedSequence(self.seed.entropy,
-                                        spawn_key=tuple(self.seed.spawn_key) + (zlib.crc32(name.encode()),))
-            self._keys[name] = ss.generate_state(1, np.uint64)[0]
+            ss = np.random.SeedSequence(self.seed.entropy, spawn_key=tuple(self.seed.spawn_key)
+                                        + (zlib.crc32(name.encode()),))
+            k0, k1 = ss.generate_state(2, np.uint32)
+            self._keys[name] = (int(k0), int(k1))
         return self._keys[name]
 
-    def bits(self, name: str, ids: np.ndarray, month: int = 0) -> np.ndarray:
-        """64 random bits per id for (stream, month)."""
-        ctr = (np.asarray(ids, dtype=np.uint64) << _MONTH_BITS) | np.uint64(month)
-        with np.errstate(over="ignore"):
-            return _mix(self.key(name) + ctr * _GOLDEN)
+    def words(self, name: str, ids: np.ndarray, month: int = 0,
+              slot: int = 0) -> tuple[np.ndarray, ...]:
+        """The four 32-bit output words of Philox at counter (month, id, slot) for each id."""
+        if not (0 <= month <= MAX_WORD and 0 <= slot <= MAX_WORD):
+            raise ValueError(f"month and slot must fit in 32 bits, got {month}, {slot}")
+        ids = np.asarray(ids, dtype=np.int64).astype(np.uint64)
+        k0, k1 = self.key(name)
+        out = tuple(np.empty(ids.shape[0], dtype=np.uint64) for _ in range(4))
+        m, s = np.uint64(month), np.uint64(slot)
+        for a in range(0, ids.shape[0], _CHUNK):
+            blk = ids[a:a + _CHUNK]
+            res = philox4x32(np.full(blk.shape, m), blk & _LO, blk >> _S32,
+                             np.full(blk.shape, s), k0, k1)
+            for o, r in zip(out, res):
+                o[a:a + _CHUNK] = r
+        return out
 
-    def uniform(self, name: str, ids: np.ndarray, month: int = 0) -> np.ndarray:
+    def uniform2(self, name: str, ids: np.ndarray, month: int = 0,
+                 slot: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Two independent uniform draws in (0, 1) per id (one Philox block each)."""
+        w0, w1, w2, w3 = self.words(name, ids, month, slot)
+        return _unit(w0, w1), _unit(w2, w3)
+
+    def uniform(self, name: str, ids: np.ndarray, month: int = 0, slot: int = 0) -> np.ndarray:
         """Uniform draws in the open interval (0, 1), one per id."""
-        b = self.bits(name, ids, month) >> np.uint64(11)
-        return (b.astype(np.float64) + 0.5) * _TO_UNIT
+        w0, w1, _, _ = self.words(name, ids, month, slot)
+        return _unit(w0, w1)
 
-    def normal(self, name: str, ids: np.ndarray, month: int = 0) -> np.ndarray:
+    def normal(self, name: str, ids: np.ndarray, month: int = 0, slot: int = 0) -> np.ndarray:
         """Standard normal draws, one per id (inverse CDF of :meth:`uniform`)."""
-        return ndtri(self.uniform(name, ids, month))
+        return ndtri(self.uniform(name, ids, month, slot))
+
+    def exponential(self, name: str, ids: np.ndarray, month: int = 0,
+                    slot: int = 0) -> np.ndarray:
+        """Unit-rate exponential draws, one per id (``-log U``): thresholds of hazard clocks."""
+        return -np.log(self.uniform(name, ids, month, slot))
