@@ -1,32 +1,37 @@
 """The engine: SimPy decides *when*, vectorized numpy rules decide *what*.
 
-SimPy owns the calendar: the monthly round, construction phases (each waits for
-funding and a construction team, then takes its build time), policy events and
-instrument start/end dates.  Calendar processes only append to ``due_*`` lists
-or set due dates; every change to model state happens in :meth:`Model.step`,
-the one documented order of work in a month.  Calendar events fall on whole
-months; the round of month ``t`` runs at ``t + 0.5``, after them.
+SimPy owns the calendar: the monthly round, policy events, instrument start and end dates,
+the opening of registration, the yearly update of household finances, and construction
+teams (a funded phase waits for a team, holds it while under way and frees it when the phase
+is done or abandoned).  Calendar processes only append to ``due_*`` lists, set flags or set a
+phase's start month; every change to model state happens in :meth:`Model.step`, the one
+documented order of work in a month.  Calendar items fall on whole months; the round of
+month ``t`` runs at ``t + 0.5``, after them.
 
-Order of work in month ``t`` (see docs/model.md):
+Order of work in month ``t`` (each step's reason is in docs/model.md, section 3):
 
-1. budget opens      - revenue lines due this month are paid in;
-2. events due        - policy events fired by the calendar apply; if the package
-                       changed, per-household policy terms are recomputed;
-3. construction      - phases due complete and add units; phases under way are
-                       paid; waiting phases start if funded (cash + credit);
-4. services          - villages below the withdrawal threshold lose services,
-                       withdrawn services decay, the rest are maintained (paid);
-5. decisions         - households still in old villages draw their monthly move
-                       hazard and register, asking for a unit kind;
-6. allocation        - free units go to the waiting list by the strategy's priority;
-7. moves             - allocated households whose fit-out is done move in; their
-                       homestead is freed, their instruments are paid;
-8. stranding         - who is left in a degraded village and cannot afford to move;
-9. land              - freed land is reclaimed after its lag (paid), reclaimed quota
-                       is sold after its lag (revenue), the rest is collective;
-10. recurring costs  - monthly instrument costs for movers;
-11. finance          - interest; borrowing when cash is short, repayment when ample;
-12. record           - the month's row of the time series.
+1. budget opens   - revenues of the month are paid in: transfers, awards, rents and
+                    instalments, collective land income, quota sales due;
+2. calendar       - policy events apply; a new year updates household incomes and savings;
+                    if policy or finances changed, the decision terms are recomputed;
+3. services       - villages below the withdrawal threshold lose services; upkeep is due;
+4. decisions      - households in their old village accumulate their monthly hazard and
+                    those whose clock crosses its threshold register (decisions.py);
+5. giving up      - registered households whose wait passed their patience leave the list,
+                    get their deposit back or lose it, and may rebuild (waiting.py);
+6. allocation     - free units go to the waiting list by the strategy's rule;
+7. moves          - allocated households whose fit-out is done move in, demolish or keep
+                    their old house, pay, borrow; their promised payments fall due (moves.py);
+8. returns        - movers who kept their old house and are due to return go back;
+9. settlement     - the township pays what is due, in the budget rule's order of priority:
+                    interest, households, maintenance, construction, reclamation, events;
+                    paid phases progress, unpaid ones stall (treasury.py, construction.py);
+10. construction  - finished phases deliver units, phases stalled too long are abandoned,
+                    ready phases are funded in the phase rule's order;
+11. land          - reclaimed land becomes collective (or quota for sale) and earns;
+12. exposure      - who lives with degraded services this month, who is stranded;
+13. finance       - the month closes: borrowing or repayment, arrears, trust;
+14. record        - the month's row of the time series.
 """
 from __future__ import annotations
 
@@ -36,17 +41,27 @@ from typing import Callable
 import numpy as np
 import simpy
 
-from . import behaviour as bh
-from .policy import Eligible, active_at, change_months, eligible_mask, outreach_shift, \
-    policy_terms, priority_rank, village_batches
+from . import construction as cons
+from . import households as hhm
+from .decisions import ActiveSet, renege_wait, village_shares
+from .land import collective_income_per_mu_year, quota_level, quota_open, quota_price
+from .moves import livelihood_change, months_in_distress, return_month
+from .policy import Eligible, PolicyTable, active_at, active_set, change_months, \
+    eligible_mask, outreach_shift, priority_rank, village_batches
 from .results import Recorder
 from .rng import Streams
-from .scenario.schema import Scenario
-from .state import (ALLOCATED, BUILDING, DONE, FUNDED, IN_VILLAGE, KINDS, MOVED, NO_MONTH,
-                    PLANNED, REGISTERED, STATUS_NAMES, STRANDED, init_communities,
-                    init_households, init_phases, init_villages)
+from .services import decay_services, degraded, exposure_by_type, withdrawal_due
+from .state import (ABANDONED, ALLOCATED, BUILDING, DEVELOPER, DONE, F_AFTER_WITHDRAWAL,
+                    F_DISTRESS, F_EVER_REGISTERED, F_EVER_STRANDED, F_RENEGED, F_REBUILT,
+                    F_WORSE_OFF, FUNDED, IN_VILLAGE, KINDS, MOVED, NO_MONTH, REGISTERED,
+                    RETURNED, STATUS_NAMES, TOWNSHIP, TWO_HOMES, init_communities, init_phases,
+                    init_villages)
+from .treasury import Developer, Treasury
+from .waiting import MAX_HOUSEHOLDS, WaitingList, rule_key, sort_key, switch_groups
 
 K = len(KINDS)
+#: Households whose finances change each year: those not yet living in a new community.
+NOT_MOVED = (IN_VILLAGE, REGISTERED, ALLOCATED)
 
 
 class InvariantError(AssertionError):
@@ -56,70 +71,119 @@ class InvariantError(AssertionError):
 class Model:
     """One simulation run of one scenario with one seed."""
 
-    def __init__(self, sc: Scenario, seed: int | np.random.SeedSequence,
-                 progress: Callable[[int, int], None] | None = None, check: bool = False):
+    def __init__(self, sc, seed, progress: Callable[[int, int], None] | None = None,
+                 check: bool = False):
         self.sc = sc
-        self.H = sc.run.horizon_months
+        self.H = H = sc.run.horizon_months
         self.check = check
         self.progress = progress
         self.streams = Streams(seed)
         self.type_names = list(sc.household_types)
-        types = list(sc.household_types.values())
-        self.hh = init_households(sc, self.streams)
-        self.vil = init_villages(sc)
+        self.T = T = len(self.type_names)
+        self.hh = hh = hhm.init_households(sc, self.streams)
+        self.vil = vil = init_villages(sc)
+        vil.two_share = np.divide(np.bincount(hh.village, weights=hhm.two_homesteads(hh),
+                                              minlength=vil.n), vil.n0,
+                                  out=np.zeros(vil.n), where=vil.n0 > 0)
         self.com = init_communities(sc)
         self.ph = init_phases(sc, self.streams)
-        self.rec = Recorder(sc, self.type_names, self.vil.n)
-        b = sc.behaviour
-        self.b = b
-        self.asc = np.array([t.asc for t in types]) + sc.behaviour.asc_offset
-        self.apt_share = np.array([t.apartment_share for t in types])
+        self.rec = Recorder(sc, self.type_names, vil.n)
+        self.tr = Treasury(sc.government, self.rec)
+        self.dev = Developer(sc.government.developer)
+        b = self.b = sc.behaviour
+        tt = lambda get: hhm.type_table(sc, get)  # noqa: E731
+        self.asc = tt(lambda t: t.asc) + b.asc_offset
+        self.apt_share = tt(lambda t: t.apartment_share)
+        self.needs_build = tt(lambda t: t.needs_to_build).astype(bool)
+        self.growth = tt(lambda t: t.income_growth_per_year)
+        self.value_new = tt(lambda t: t.house_value_new_cny)
         self.rank = priority_rank(sc, self.type_names)
-        n, T = self.hh.n, len(types)
         self.counts = np.zeros((T, len(STATUS_NAMES)), dtype=np.int64)
-        self.counts[:, IN_VILLAGE] = np.bincount(self.hh.htype, minlength=T)
-        # households still present, by village and type (only moves change it)
-        self.present_vt = np.bincount(self.hh.village.astype(np.int64) * T + self.hh.htype,
-                                      minlength=self.vil.n * T).reshape(self.vil.n, T)
-        # per-household policy terms (refreshed when the package or an event changes them)
-        self.event_shift = np.zeros(n, dtype=np.float32)
-        self.event_apt_shift = np.zeros(n, dtype=np.float32)
-        self.util0 = np.zeros(n, dtype=np.float32)
-        self.gap0_cny = np.zeros(n, dtype=np.float32)   # cost - savings0 - credit
-        self.house0 = np.zeros(n, dtype=np.float32)
-        self.house_slope = (b.b_house_value_per_10k_cny * self.hh.house_value_new_cny / 1e4
-                            / (12 * b.house_life_years)).astype(np.float32)
-        self.intended_kind = np.zeros(n, dtype=np.int8)
-        self.terms = None
-        self.active = np.arange(n, dtype=np.int64)     # IN_VILLAGE or STRANDED
-        self.waiting = np.zeros(0, dtype=np.int64)     # REGISTERED
-        self.waiting_group = np.zeros(0, dtype=np.int64)   # their (community, kind) group
+        self.counts[:, IN_VILLAGE] = np.bincount(hh.htype, minlength=T)
+        self.present_vt = np.bincount(hh.village.astype(np.int64) * T + hh.htype,
+                                      minlength=vil.n * T).reshape(vil.n, T)
+        # events: lasting shifts by (village, type); per household only with income limits
+        self.event_shift = np.zeros((vil.n, T))
+        self.event_apt = np.zeros((vil.n, T))
+        self.event_shift_hh: np.ndarray | None = None
+        self.event_apt_hh: np.ndarray | None = None
+        self.active = ActiveSet()
+        self.waiting = WaitingList()
         self.move_due: dict[int, list[np.ndarray]] = defaultdict(list)
-        lag = sc.land.reclaim_lag_months + sc.land.quota_sale_lag_months
-        self.reclaim_due = np.zeros((self.H + lag + 2, self.vil.n))
-        self.sale_due = np.zeros(self.H + lag + 2)
-        self.collective_mu = 0.0
-        self.sold_mu = 0.0
-        ni = len(sc.policy.instruments)
-        # recurring instrument flows as difference arrays: [instrument, month], cost and revenue
-        self.recurring_diff = np.zeros((2, max(ni, 1), self.H + 2))
-        self.recurring_rate = np.zeros((2, max(ni, 1)))
-        self.cash = sc.government.opening_cash_cny
-        self.debt = 0.0
+        self.renege_due: dict[int, list[tuple[np.ndarray, int]]] = defaultdict(list)
+        self.return_due: dict[int, list[np.ndarray]] = defaultdict(list)
+        land = sc.land
+        span = H + land.reclaim_lag_months + land.quota.sale_lag_months + 2
+        self.reclaim_due = np.zeros((span, vil.n))
+        self.reclaim_backlog = np.zeros(vil.n)
+        self.reclaimed_now = np.zeros(vil.n)
+        self.sale_due = np.zeros(span)
+        self.quota_level = quota_level(land.quota, float(self.streams.uniform(
+            "land.quota_price", np.zeros(1, dtype=np.int64))[0]))
+        self.income_per_mu_year = collective_income_per_mu_year(land)
+        self.dividend_phy = np.zeros(vil.n)   # dividends per household per year, by village
+        ni = max(len(sc.policy.instruments), 1)
+        # recurring instrument flows as difference arrays: [cost/revenue, instrument, month]
+        self.recurring_diff = np.zeros((2, ni, H + 2))
+        self.recurring_rate = np.zeros((2, ni))
+        self.distress_diff = np.zeros(H + 2, dtype=np.int64)
+        self.service_diff = np.zeros(H + 2)
+        self.hh_due: dict[str, float] = defaultdict(float)
+        self.pending_events_cny = 0.0
+        self.escrow_cny = 0.0
+        self.maint_due = 0.0
+        self.cum_moves = 0
+        self.months_since_update = 0
+        self.year = 0
         self.reg_open = False
-        self.batches = village_batches(sc, self.vil.names)
-        self.open_village = np.zeros(self.vil.n, dtype=bool)
+        self.year_due = False
+        self.policy_dirty = True
+        self.batches = village_batches(sc, vil.names)
+        self.open_village = np.zeros(vil.n, dtype=bool)
         self.open_village[self.batches[0]] = True
         self.n_batches_open = 1
         self.awards_paid = np.zeros(len(sc.policy.awards), dtype=bool)
-        self.instr_eligible = [Eligible(i.eligible, self.type_names, self.vil.names)
+        self.instr_eligible = [Eligible(i.eligible, self.type_names, vil.names)
                                for i in sc.policy.instruments]
-        self.policy_dirty = True
+        self.to_date = cons.units_to_date(self.ph)
+        names = {c.name: i for i, c in enumerate(sc.communities)}
+        first = [(min(p.earliest_month for p in c.phases), i) for i, c in enumerate(sc.communities)]
+        self.community_order = np.array([i for _, i in sorted(first)])
+        self.planner_pos = self._planner_positions(names)
+        self.community_closed = np.zeros(len(self.com.names), dtype=bool)
+        self._tables: dict[tuple[int, ...], PolicyTable] = {}
         self.due_events: list = []
-        self.due_phases: list[int] = []
         self.env = simpy.Environment()
         teams = sc.government.construction_teams
         self.teams = simpy.Resource(self.env, capacity=teams) if teams else None
+        self.phase_end: dict[int, simpy.Event] = {}
+        # everyone starts deciding (terms are set by the first refresh, in month 0)
+        ids = np.arange(hh.n, dtype=np.int64)
+        zeros = np.zeros(hh.n, dtype=np.float32)
+        self.active.add(ids, A=zeros, code=self._code(ids), hv0=zeros, hslope=zeros, g0=zeros,
+                        gflow=zeros, thresh=self.streams.exponential("decide", ids, 0, 0))
+
+    def _planner_positions(self, names: dict[str, int]) -> np.ndarray | None:
+        order = self.sc.government.planner_order
+        if not order:
+            return None
+        pos = np.full(self.ph.n, len(order), dtype=np.int64)
+        first_row = {c: int(np.flatnonzero(self.ph.community == c)[0]) for c in names.values()}
+        for i, ref in enumerate(order):
+            cname, num = ref.rsplit("/", 1)
+            pos[first_row[names[cname]] + int(num) - 1] = i
+        return pos
+
+    def policy_terms(self, ids: np.ndarray, t: int):
+        """What the package active in month ``t`` gives households ``ids`` (policy.py)."""
+        key = active_set(self.sc, t)
+        if key not in self._tables:
+            self._tables[key] = PolicyTable(self.sc, key, self.type_names, self.vil.names)
+        hh = self.hh
+        return self._tables[key].terms(hh.htype[ids], hh.village[ids], hh.income_cny[ids])
+
+    def _code(self, ids: np.ndarray) -> np.ndarray:
+        return self.hh.village[ids].astype(np.int32) * self.T + self.hh.htype[ids]
 
     # ------------------------------------------------------------------ calendar (SimPy)
     def run(self) -> "Model":
@@ -139,7 +203,7 @@ class Model:
                 yield self.env.timeout(1)
 
     def _calendar(self):
-        """Policy events, package changes and the opening of registration, in month order.
+        """Policy events, package changes, registration opening and new years, in month order.
 
         Each sets a flag or appends to ``due_events``; the next round applies it.
         """
@@ -152,9 +216,13 @@ class Model:
         def registration_opens():
             self.reg_open = True
 
+        def new_year():
+            self.year_due = True
+
         items = [(e.month, 0, i, event(i)) for i, e in enumerate(self.sc.policy.events)]
         items += [(m, 1, 0, package_changes) for m in change_months(self.sc)]
         items.append((self.sc.policy.registration_opens_month, 2, 0, registration_opens))
+        items += [(m, 3, 0, new_year) for m in range(12, self.H, 12)]
         for month, _, _, apply in sorted(items, key=lambda x: x[:3]):
             if month >= self.H:
                 break
@@ -163,186 +231,241 @@ class Model:
             apply()
 
     def _build(self, p: int):
-        """A funded phase waits for a construction team, then builds for its drawn time."""
+        """A funded phase waits for a construction team and holds it until it ends."""
         if self.teams is None:
-            yield from self._construct(p)
-        else:
-            with self.teams.request() as req:
-                yield req
-                yield from self._construct(p)
-
-    def _construct(self, p: int):
-        start = int(np.ceil(self.env.now))
-        self.ph.month_started[p] = start
-        due = start + int(self.ph.build_months[p])
-        yield self.env.timeout(due - self.env.now)
-        self.due_phases.append(p)
+            self.ph.month_started[p] = int(np.ceil(self.env.now))
+            return
+        with self.teams.request() as req:
+            yield req
+            self.ph.month_started[p] = int(np.ceil(self.env.now))
+            yield self.phase_end[p]
 
     # ------------------------------------------------------------------ the month
     def step(self, t: int) -> None:
         """One month, in the documented order of work (module docstring)."""
         self._budget(t)
-        self._events(t)
-        self._construction(t)
+        self._calendar_items(t)
         self._services(t)
         self._decisions(t)
+        self._giving_up(t)
         self._allocation(t)
         self._moves(t)
-        self._stranding(t)
+        self._returns(t)
+        self._settle(t)
+        self._construction(t)
         self._land(t)
-        self._recurring(t)
-        self._finance(t)
-        self._record(t)
+        self._exposure(t)
+        self._close(t)
+        self.rec.record_month(t, self)
         if self.check:
             self.check_invariants(t)
 
+    # 1 ---------------------------------------------------------------- budget opens
     def _budget(self, t: int) -> None:
-        self._awards(t)
-        for r in self.sc.government.revenues:
+        tr, sc = self.tr, self.sc
+        share = self.cum_moves / max(1, self.hh.n)
+        for i, aw in enumerate(sc.policy.awards):
+            if not self.awards_paid[i] and share >= aw.moved_share:
+                self.awards_paid[i] = True
+                tr.earn(f"rev_award_{aw.name}_cny", t, aw.amount_cny)
+        for r in sc.government.revenues:
             if t >= r.start_month and (r.end_month is None or t <= r.end_month) and \
                     (t - r.start_month) % r.every_months == 0:
                 amount = r.amount_cny * (1 + r.growth_per_year) ** ((t - r.start_month) / 12)
-                self.rec.earn(f"rev_{r.name}_cny", t, amount)
+                tr.earn(f"rev_{r.name}_cny", t, amount)
+        self.recurring_rate += self.recurring_diff[:, :, t]
+        for i, ins in enumerate(sc.policy.instruments):
+            if self.recurring_rate[1, i]:
+                tr.earn(f"rev_instr_{ins.name}_cny", t, float(self.recurring_rate[1, i]))
+        tr.earn("rev_collective_land_cny", t,
+                float(self.vil.land_collective_mu.sum()) * self.income_per_mu_year / 12.0)
+        sold = float(self.sale_due[t])
+        if sold:
+            tr.earn("rev_land_quota_cny", t,
+                    sold * quota_price(sc.land.quota, t, self.quota_level))
 
-    def _awards(self, t: int) -> None:
-        """以奖代补: a higher level pays an award once a share of households has moved."""
-        moved = self.counts[:, MOVED].sum() / max(1, self.hh.n)
-        for i, aw in enumerate(self.sc.policy.awards):
-            if not self.awards_paid[i] and moved >= aw.moved_share:
-                self.awards_paid[i] = True
-                self.rec.earn(f"rev_award_{aw.name}_cny", t, aw.amount_cny)
-
-    def _events(self, t: int) -> None:
-        hh = self.hh
+    # 2 ---------------------------------------------------------------- calendar items
+    def _calendar_items(self, t: int) -> None:
+        hh, vil = self.hh, self.vil
         for ev in self.due_events:
-            m = eligible_mask(ev.eligible, self.type_names, self.vil.names, hh.htype, hh.village,
-                              hh.income_cny_py)
-            self.event_shift[m] += ev.utility_shift
-            self.event_apt_shift[m] += ev.apartment_share_shift
-            if ev.cost_cny:
-                self.rec.spend("exp_events_cny", t, ev.cost_cny)
+            if ev.eligible.max_income_cny_per_year is None:
+                cell = np.outer(Eligible(ev.eligible, self.type_names, vil.names).villages
+                                if ev.eligible.villages is not None else np.ones(vil.n, bool),
+                                np.isin(np.array(self.type_names), ev.eligible.types)
+                                if ev.eligible.types is not None else np.ones(self.T, bool))
+                self.event_shift[cell] += ev.utility_shift
+                self.event_apt[cell] += ev.apartment_share_shift
+            else:
+                if self.event_shift_hh is None:
+                    self.event_shift_hh = np.zeros(hh.n, dtype=np.float32)
+                    self.event_apt_hh = np.zeros(hh.n, dtype=np.float32)
+                m = eligible_mask(ev.eligible, self.type_names, vil.names, hh.htype, hh.village,
+                                  hh.income_cny)
+                self.event_shift_hh[m] += ev.utility_shift
+                self.event_apt_hh[m] += ev.apartment_share_shift
+            self.pending_events_cny += ev.cost_cny
             if ev.opens_registration:
                 self.reg_open = True
             self.policy_dirty = True
         self.due_events.clear()
+        if self.year_due:
+            self.year += 1
+            idx = np.flatnonzero(hh.status <= ALLOCATED)   # not yet moved (NOT_MOVED)
+            hhm.yearly_update(self.sc, self.streams, hh, idx, self.year)
+            self.months_since_update = 0
+            self.year_due = False
+            if not self.policy_dirty:
+                self._refresh_finances()
         if self.policy_dirty:
-            self._refresh_policy(t)
+            self._refresh(t)
 
-    def _refresh_policy(self, t: int) -> None:
-        """Recompute per-household terms that change only with policy (full pass)."""
-        hh, b, sc = self.hh, self.b, self.sc
-        self.terms = policy_terms(sc, t, self.type_names, self.vil.names, hh.htype, hh.village,
-                                  hh.income_cny_py)
-        self.intended_kind = bh.choose_kind(hh.kind_draw,
-                                            self.apt_share[hh.htype] + self.event_apt_shift)
-        price = self.com.price_cny[self.vil.community[hh.village], self.intended_kind]
-        cost = bh.net_cost(price, b.fit_out_cny, self.terms.value_cny, self.terms.covers_price)
-        field = self.vil.field_km[hh.village] * (1.0 - self.terms.field_relief)
-        self.util0 = bh.static_utility(self.asc[hh.htype], self.terms.shift + self.event_shift,
-                                       hh.attachment, field, cost, b.b_attachment,
-                                       b.b_field_distance_per_km,
-                                       b.b_cost_per_10k_cny).astype(np.float32)
-        liquid = hh.savings0_cny + self.terms.credit_cny + b.credit_years_of_income * hh.income_cny_py
-        self.gap0_cny = (cost - liquid).astype(np.float32)
-        remaining0 = hh.house_value_new_cny * np.maximum(0, 1 - hh.house_age0_y / b.house_life_years)
-        self.house0 = (b.b_house_value_per_10k_cny * remaining0 / 1e4).astype(np.float32)
+    def _refresh(self, t: int) -> None:
+        """Recompute the decision terms of the households deciding (policy changed)."""
+        ids = self.active.members()
+        if ids.size:
+            A, hv0, hslope, g0, gflow, C, _ = self.decision_terms(ids, t)
+            self.active.set_terms(A=A, hv0=hv0, hslope=hslope, g0=g0, gflow=gflow, C=C)
         self.policy_dirty = False
 
-    def _construction(self, t: int) -> None:
-        ph, com, rec = self.ph, self.com, self.rec
-        for p in self.due_phases:
-            ph.state[p] = DONE
-            ph.month_done[p] = t
-            com.built[ph.community[p]] += ph.units[p]
-        self.due_phases.clear()
-        building = (ph.state == BUILDING) | ((ph.state == FUNDED) & (ph.month_started >= 0))
-        ph.state[building] = BUILDING
-        paying = building & (ph.month_started <= t) & (ph.paid_cny < ph.cost_cny - 1e-6)
-        pay = np.where(paying, ph.cost_cny / ph.build_months, 0.0)
-        pay = np.minimum(pay, ph.cost_cny - ph.paid_cny)
-        ph.paid_cny += pay
-        rec.spend("exp_construction_cny", t, float(pay.sum()))
-        if not self.reg_open:
-            return
-        committed = float((ph.cost_cny - ph.paid_cny)[(ph.state == BUILDING) | (ph.state == FUNDED)].sum())
-        headroom = self.cash + rec.net(t) + self.sc.government.borrowing.limit_cny - self.debt - committed
-        for p in np.flatnonzero(ph.state == PLANNED):
-            c = ph.community[p]
-            prev_open = ph.order[p] == 0 or ph.state[p - 1] != PLANNED
-            units_to_date = ph.units[(ph.community == c) & (ph.order <= ph.order[p])].sum()
-            demand_ok = com.registrations[c] >= ph.min_reg_share[p] * units_to_date
-            if not (prev_open and demand_ok and t >= ph.earliest[p]):
-                continue
-            if not ph.committed[p] and ph.cost_cny[p] > headroom:
-                continue
-            headroom -= ph.cost_cny[p]
-            ph.state[p] = FUNDED
-            ph.month_funded[p] = t
-            self.env.process(self._build(int(p)))
+    def _refresh_finances(self) -> None:
+        """A new year: only the affordability term of the households deciding changes."""
+        ids = self.active.members()
+        if ids.size:
+            g0, gflow = self._gap_terms(ids, self.active.C[self.active.alive]
+                                        if self.active.n_dead else self.active.C)
+            self.active.set_terms(g0=g0, gflow=gflow)
 
+    def _gap_terms(self, ids: np.ndarray, net_cost: np.ndarray):
+        """Affordability term at the last yearly update and its monthly decline (log hazard)."""
+        hh, b = self.hh, self.b
+        bg = b.b_gap_per_10k_cny / 1e4
+        g0 = bg * (net_cost - hh.savings_cny[ids] - b.credit_years_of_income * hh.income_cny[ids])
+        return g0, bg * hh.flow_cny_pm[ids]
+
+    def intended_kind(self, ids: np.ndarray) -> np.ndarray:
+        hh = self.hh
+        apt = self.apt_share[hh.htype[ids]] + self.event_apt[hh.village[ids], hh.htype[ids]]
+        if self.event_apt_hh is not None:
+            apt = apt + self.event_apt_hh[ids]
+        return np.where(hh.kind_draw[ids] / hhm.DRAW_SCALE < apt, 0, 1).astype(np.int8)
+
+    def decision_terms(self, ids: np.ndarray, t: int):
+        """The terms of the log hazard of households ``ids`` (decisions.py) and their unit kind."""
+        hh, vil, com, b, sc = self.hh, self.vil, self.com, self.b, self.sc
+        ty, v = hh.htype[ids], hh.village[ids]
+        terms = self.policy_terms(ids, t)
+        kind = self.intended_kind(ids)
+        price = np.where(terms.covers_price, 0.0, com.price_cny[vil.community[v], kind])
+        dem = hhm.demolishes(sc, self.streams, hh, ids, t)
+        comp = hhm.compensation(sc, hh, ids, t)
+        if sc.policy.compensation.requires_demolition:
+            comp = comp * dem
+        cost = price + b.fit_out_cny - terms.value_cny - comp
+        C = cost - terms.credit_cny
+        g0, gflow = self._gap_terms(ids, C)
+        life = 12.0 * b.house_life_years
+        f = np.where(dem, 1.0, b.house_kept_factor) * b.b_house_value_per_10k_cny / 1e4
+        vn = self.value_new[ty]
+        hv0 = f * vn * (1.0 + hh.house_built[ids] / life)
+        hslope = f * vn / life
+        farm = b.b_farm_distance_per_km * hhm.farm_share(hh, ids) * vil.field_km[v] * \
+            (1.0 - terms.field_relief)
+        A = (hh.base_util[ids] + self.asc[ty] + terms.shift + self.event_shift[v, ty]
+             - b.b_cost_per_10k_cny * cost / 1e4 - farm
+             + b.reneged_shift * ((hh.flags[ids] & F_RENEGED) != 0))
+        if self.event_shift_hh is not None:
+            A = A + self.event_shift_hh[ids]
+        return A, hv0, hslope, g0, gflow, C, kind
+
+    # 3 ---------------------------------------------------------------- services
     def _services(self, t: int) -> None:
-        vil, w, rec = self.vil, self.sc.strategy.withdrawal, self.rec
+        vil, w, sc = self.vil, self.sc.strategy.withdrawal, self.sc
         share = np.divide(vil.n_present, vil.n0, out=np.zeros(vil.n), where=vil.n0 > 0)
         if w.enabled and t >= w.earliest_month:
-            already = vil.month_withdrawn != NO_MONTH
-            due = bh.withdrawal_due(share, w.threshold_share, already) & (vil.n0 > 0)
+            due = withdrawal_due(share, w.threshold_share, vil.month_withdrawn != NO_MONTH) & \
+                (vil.n0 > 0)
             if due.any():
-                targets = np.isin(np.array(self.sc.services.names),
-                                  w.services if w.services is not None else self.sc.services.names)
+                targets = np.isin(np.array(sc.services.names),
+                                  w.services if w.services is not None else sc.services.names)
                 vil.withdrawn[np.ix_(due, targets)] = True
                 vil.month_withdrawn[due] = t
-            vil.service = bh.decay_services(vil.service, vil.withdrawn, w.decay_per_month)
         maintained = 1.0 - vil.withdrawn.mean(axis=1)
         occupied = vil.n_present > 0
-        rec.spend("exp_maintenance_cny", t, float((vil.maintenance_cny_pm * maintained)[occupied].sum()))
-        rec.put("maintenance_saved_cny", t,
-                float((vil.maintenance_cny_pm * (1 - maintained))[occupied].sum()))
+        self.maint_due = float((vil.maintenance_cny_pm * maintained)[occupied].sum())
+        self.rec.put("maintenance_saved_cny", t,
+                     float((vil.maintenance_cny_pm * (1 - maintained))[occupied].sum()))
 
-    def village_pull(self) -> np.ndarray:
-        """Per-village utility term: neighbours already gone and services lost."""
-        vil, b = self.vil, self.b
-        gone = np.divide(vil.n0 - vil.n_present, vil.n0, out=np.zeros(vil.n), where=vil.n0 > 0)
-        return b.b_social * gone + b.b_service * (1.0 - vil.service.mean(axis=1))
-
-    def utility(self, idx: np.ndarray, t: int) -> np.ndarray:
-        """Monthly utility V of moving for households ``idx`` (see behaviour module)."""
-        hh = self.hh
-        vt = self.village_pull().astype(np.float32)
-        tt = outreach_shift(self.sc, self.type_names, t).astype(np.float32)
-        return (self.util0[idx] + vt[hh.village[idx]] + tt[hh.htype[idx]]
-                - bh.decline(self.house0[idx], self.house_slope[idx], t)
-                - self.b.b_gap_per_10k_cny / 1e4 * self.affordability_gap(idx, t))
-
-    def affordability_gap(self, idx: np.ndarray, t: int) -> np.ndarray:
-        """CNY of the net cost that savings (grown to month ``t``) and credit do not cover."""
-        return bh.decline(self.gap0_cny[idx], self.hh.saving_cny_pm[idx], t)
+    # 4 ---------------------------------------------------------------- decisions
+    def visible_terms(self, t: int) -> np.ndarray:
+        """The [village × type] term W of the log hazard this month (−inf: may not register)."""
+        vil, com, b, C = self.vil, self.com, self.b, len(self.com.names)
+        sreg = village_shares(vil.n0, vil.n_waiting, vil.community, C, b.social_prior_households)
+        smov = village_shares(vil.n0, vil.n_out, vil.community, C, b.social_prior_households)
+        done = np.bincount(self.ph.community, weights=self.ph.state == DONE, minlength=C) > 0
+        wv = (b.b_social_registered * sreg + b.b_social_moved * smov
+              + b.b_demonstration * done[vil.community]
+              + b.b_service * (1.0 - vil.service.mean(axis=1)))
+        tt = outreach_shift(self.sc, self.type_names, t)
+        if self.tr.deferred:
+            tt = tt + b.trust_shift_overdue
+        W = (wv[:, None] + tt[None, :]).astype(np.float32)
+        may = self.open_village & (t >= com.open_month[vil.community]) & \
+            ~self.community_closed[vil.community]
+        if self.tr.overcommitted or not self.reg_open:
+            may[:] = False
+        W[~may] = -np.inf
+        return W
 
     def _decisions(self, t: int) -> None:
         if not self.reg_open or self.active.size == 0:
             return
-        hh, vil = self.hh, self.vil
         self._open_batches()
-        idx = self.active
-        v = self.utility(idx, t)
-        go = bh.decide(v, self.streams.uniform("decide", idx, t))
-        if not self.open_village.all():
-            go &= self.open_village[hh.village[idx]]
-        new = idx[go]
-        self.active = idx[~go]
-        if new.size == 0:
+        rows = self.active.step_rows(self.visible_terms(t).ravel(), t, self.months_since_update)
+        if rows.size == 0:
             return
-        self._transition(new, REGISTERED)
-        hh.month_registered[new] = t
-        hh.kind[new] = self.intended_kind[new]
-        hh.pushed[new] = vil.month_withdrawn[hh.village[new]] != NO_MONTH
-        self.com.registrations += np.bincount(vil.community[hh.village[new]],
-                                              minlength=len(self.com.names))
-        self.waiting = np.concatenate([self.waiting, new])
-        self.waiting_group = np.concatenate([
-            self.waiting_group, vil.community[hh.village[new]].astype(np.int64) * K + hh.kind[new]])
-        self.rec.put("new_registrations", t, new.size)
-        self.rec.put("new_registrations_pushed", t, int(hh.pushed[new].sum()))
-        self.rec.put("new_registrations_apartment", t, int((hh.kind[new] == 0).sum()))
+        hh, vil = self.hh, self.vil
+        ids = self.active.ids[rows]
+        deposit = self.sc.policy.registration.deposit_cny
+        if deposit > 0:   # a household that cannot pay the deposit stays and decides again
+            ok = hhm.savings_at(hh, ids, self.months_since_update) >= deposit
+            rows, ids = rows[ok], ids[ok]
+        self.active.remove(rows)
+        if ids.size == 0:
+            return
+        self._transition(ids, REGISTERED)
+        hh.month_registered[ids] = t
+        hh.kind[ids] = self.intended_kind(ids)
+        after = vil.month_withdrawn[hh.village[ids]] != NO_MONTH
+        hh.flags[ids] = (hh.flags[ids] & ~F_AFTER_WITHDRAWAL) | F_EVER_REGISTERED | \
+            np.where(after, F_AFTER_WITHDRAWAL, np.uint8(0))
+        c = vil.community[hh.village[ids]]
+        self.com.registrations += np.bincount(c, minlength=len(self.com.names))
+        vil.n_waiting += np.bincount(hh.village[ids], minlength=vil.n)
+        self.waiting.add(ids, self._wait_keys(ids))
+        if deposit > 0:
+            hh.savings_cny[ids] -= deposit
+            self.escrow_cny += deposit * ids.size
+        self._schedule_giving_up(ids, t)
+        hh.spells[ids] = np.minimum(hh.spells[ids].astype(np.int64) + 1, 255)
+        self.rec.put("new_registrations", t, ids.size)
+        self.rec.put("new_registrations_after_withdrawal", t, int(after.sum()))
+        self.rec.put("new_registrations_apartment", t, int((hh.kind[ids] == 0).sum()))
+
+    def _schedule_giving_up(self, ids: np.ndarray, t: int) -> None:
+        reg, b = self.sc.policy.registration, self.b
+        slope = b.renege_slope_per_month2
+        if reg.deposit_rule == "forfeit" and reg.deposit_cny > 0:   # losing the deposit deters
+            slope *= float(np.exp(-b.b_cost_per_10k_cny * reg.deposit_cny / 1e4))
+        e = self._per_spell("renege", ids)
+        wait = renege_wait(self.hh.patience[ids].astype(np.float64), e, slope)
+        due = t + np.ceil(np.maximum(wait, 1.0))
+        keep = due < self.H
+        for month in np.unique(due[keep]).astype(np.int64):
+            self.renege_due[int(month)].append((ids[keep & (due == month)], t))
+
+    def _per_spell(self, stream: str, ids: np.ndarray) -> np.ndarray:
+        """An Exp(1) draw of ``stream`` for each household's current registration spell."""
+        return self.streams.exponential(stream, ids, 0, self.hh.spells[ids])
 
     def _open_batches(self) -> None:
         """Village-by-village sequencing: open the next batch once the open ones have emptied."""
@@ -355,71 +478,179 @@ class Model:
             self.open_village[self.batches[self.n_batches_open]] = True
             self.n_batches_open += 1
 
+    # 5 ---------------------------------------------------------------- giving up
+    def _giving_up(self, t: int) -> None:
+        due = self.renege_due.pop(t, None)
+        if not due:
+            return
+        hh, vil, sc = self.hh, self.vil, self.sc
+        ids = np.concatenate([i for i, _ in due])
+        since = np.concatenate([np.full(i.size, m) for i, m in due])
+        still = (hh.status[ids] == REGISTERED) & (hh.month_registered[ids] == since)
+        ids = ids[still]
+        if ids.size == 0:
+            return
+        self.waiting.remove(self._wait_keys(ids))
+        vil.n_waiting -= np.bincount(hh.village[ids], minlength=vil.n)
+        self._transition(ids, IN_VILLAGE)
+        hh.flags[ids] |= F_RENEGED
+        reg = sc.policy.registration
+        if reg.deposit_cny > 0:
+            self.escrow_cny -= reg.deposit_cny * ids.size
+            if reg.deposit_rule == "refund":
+                hh.savings_cny[ids] += reg.deposit_cny
+            else:
+                self.tr.earn("rev_forfeited_deposits_cny", t, reg.deposit_cny * ids.size)
+        rebuild = self.needs_build[hh.htype[ids]] & sc.policy.rebuild_allowed
+        rb = ids[rebuild]
+        if rb.size:
+            hh.house_built[rb] = t
+            hh.savings_cny[rb] = np.maximum(hh.savings_cny[rb] - self.value_new[hh.htype[rb]], 0)
+            hh.flags[rb] |= F_REBUILT
+        A, hv0, hslope, g0, gflow, C, _ = self.decision_terms(ids, t)
+        self.active.add(ids, A=A, code=self._code(ids), hv0=hv0, hslope=hslope, g0=g0,
+                        gflow=gflow, C=C, thresh=self._per_spell("decide", ids))
+        self.rec.put("new_reneges", t, ids.size)
+        self.rec.put("new_rebuilds", t, rb.size)
+
+    # 6 ---------------------------------------------------------------- allocation
+    def _wait_keys(self, ids: np.ndarray) -> np.ndarray:
+        """Sort keys of waiting households: (community × kind, the allocation rule's key, id)."""
+        hh = self.hh
+        rule = self.sc.strategy.allocation
+        ticket = None
+        if rule == "lottery":   # a ticket drawn at registration, one per registration spell
+            ticket = self.streams.uniform("lottery", ids, 0, hh.spells[ids])
+        group = self.vil.community[hh.village[ids]].astype(np.int64) * K + hh.kind[ids]
+        return sort_key(group, rule_key(rule, self.rank[hh.htype[ids]],
+                                        hh.month_registered[ids], ticket), ids)
+
     def _allocation(self, t: int) -> None:
-        w = self.waiting
-        if w.size == 0:
+        wl = self.waiting
+        if wl.size == 0:
             return
         hh, com = self.hh, self.com
         free = com.free.ravel()
         if not free.any():
             return
-        group = self.waiting_group
-        self._switch_kind(w, group, free, t)
-        cand = np.flatnonzero(free[group] > 0)   # only groups with a free unit need sorting
-        if cand.size == 0:
-            return
-        wc, gc = w[cand], group[cand]
-        served_c = bh.allocate(gc, self.rank[hh.htype[wc]], hh.month_registered[wc], wc, free)
-        got = wc[served_c]
+        other = np.arange(free.size) ^ 1
+        if ((free <= 0) & (free[other] > 0)).any():
+            w = wl.ids
+            sw = switch_groups(wl.group, t - hh.month_registered[w], free,
+                               self.b.switch_kind_after_months)
+            if sw.any():
+                ids = w[sw]
+                wl.remove(wl.key[sw])
+                hh.kind[ids] ^= 1
+                wl.add(ids, self._wait_keys(ids))
+        got = wl.serve(free)
         if got.size == 0:
             return
-        served = np.zeros(w.size, dtype=bool)
-        served[cand[served_c]] = True
-        self.waiting, self.waiting_group = w[~served], group[~served]
         self._transition(got, ALLOCATED)
         hh.month_allocated[got] = t
-        com.allocated += np.bincount(gc[served_c], minlength=free.size).reshape(com.built.shape)
+        grp = self.vil.community[hh.village[got]].astype(np.int64) * K + hh.kind[got]
+        com.allocated += np.bincount(grp, minlength=free.size).reshape(com.built.shape)
         self.move_due[t + self.b.move_lag_months].append(got)
         self.rec.put("new_allocations", t, got.size)
 
-    def _switch_kind(self, w: np.ndarray, group: np.ndarray, free: np.ndarray, t: int) -> None:
-        """Households waiting long for a sold-out kind accept the other kind if it is free."""
-        other = np.arange(free.size) ^ 1          # group of the other kind, same community
-        switchable = (free <= 0) & (free[other] > 0)
-        if not switchable.any():
-            return
-        hh = self.hh
-        sw = switchable[group] & ((t - hh.month_registered[w]) >= self.b.switch_kind_after_months)
-        if sw.any():
-            hh.kind[w[sw]] ^= 1
-            group[sw] = other[group[sw]]
-
+    # 7 ---------------------------------------------------------------- moves
     def _moves(self, t: int) -> None:
         due = self.move_due.pop(t, None)
         if not due:
             return
         m = np.concatenate(due)
-        hh, vil, com, b = self.hh, self.vil, self.com, self.b
-        self._transition(m, MOVED)
+        hh, vil, com, b, sc, T = self.hh, self.vil, self.com, self.b, self.sc, self.T
+        v = hh.village[m]
+        c = vil.community[v]
+        kind = hh.kind[m]
+        dem = hhm.demolishes(sc, self.streams, hh, m, t)
+        self._transition(m[dem], MOVED)
+        self._transition(m[~dem], TWO_HOMES)
         hh.month_moved[m] = t
-        c = vil.community[hh.village[m]]
-        group = np.bincount(c.astype(np.int64) * K + hh.kind[m], minlength=com.built.size)
-        com.allocated -= group.reshape(com.built.shape)
-        com.occupied += group.reshape(com.built.shape)
-        vil.n_present -= np.bincount(hh.village[m], minlength=vil.n)
-        T = len(self.type_names)
-        self.present_vt -= np.bincount(hh.village[m].astype(np.int64) * T + hh.htype[m],
+        self.cum_moves += m.size
+        grp = c.astype(np.int64) * K + kind
+        group = np.bincount(grp, minlength=com.built.size).reshape(com.built.shape)
+        com.allocated -= group
+        com.occupied += group
+        self._sell(group, t)
+        out_v = np.bincount(v, minlength=vil.n)
+        vil.n_present -= out_v
+        vil.n_waiting -= out_v
+        vil.n_out += out_v
+        self.present_vt -= np.bincount(v.astype(np.int64) * T + hh.htype[m],
                                        minlength=self.present_vt.size).reshape(self.present_vt.shape)
-        freed = np.bincount(hh.village[m], weights=vil.homestead_mu_ph[hh.village[m]], minlength=vil.n)
+        # land: only a demolished homestead is freed
+        two = hhm.two_homesteads(hh, m)
+        freed = np.bincount(v[dem], weights=vil.homestead_mu(v[dem], two[dem]), minlength=vil.n)
         vil.land_freed_mu += freed
-        self.reclaim_due[t + self.sc.land.reclaim_lag_months] += freed
-        price = com.price_cny[c, hh.kind[m]]
+        self.reclaim_due[t + sc.land.reclaim_lag_months] += freed
+        # promised payments: instruments and compensation
+        price = com.price_cny[c, kind]
+        value, covers = self._instruments_at_move(m, price, t)
+        comp = hhm.compensation(sc, hh, m, t)
+        if sc.policy.compensation.requires_demolition:
+            comp = comp * dem
+        self.hh_due["exp_compensation_cny"] += float(comp.sum())
+        # the household pays out of savings and borrows the rest
+        deposit = sc.policy.registration.deposit_cny
+        self.escrow_cny -= deposit * m.size
+        savings = hhm.savings_at(hh, m, self.months_since_update)
+        oop = np.where(covers, 0.0, price) + b.fit_out_cny - value - comp - deposit
+        debt = np.maximum(oop - savings, 0.0)
+        hh.savings_cny[m] = np.maximum(savings - oop, 0.0)
+        lv = sc.livelihood
+        pmt = hhm.annuity(debt, lv.loan_rate_per_year, lv.loan_term_years)
+        hh.debt_cny[m] = debt
+        hh.debt_service_cny_pm[m] = pmt
+        terms = self.policy_terms(m, t)
+        income = hh.income_cny[m].astype(np.float64)
+        change = livelihood_change(
+            income, hhm.farm_share(hh, m), hh.farmland_mu[m], vil.field_km[v],
+            terms.field_relief, terms.income_gain,
+            np.array([lv.living_cost_change_cny_per_month.apartment,
+                      lv.living_cost_change_cny_per_month.courtyard])[kind],
+            sc.land.rent_cny_per_mu_per_year * sc.land.rent_paid_share,
+            lv.farm_commute_cost_cny_per_mu_km_year, lv.nonfarm_income_gain_share,
+            lv.labour_redeployed_share)
+        hh.income_change_cny_py[m] = change
+        worse = change + self.dividend_phy[v] < 0
+        dsr = np.divide(12.0 * pmt, income, out=np.full(m.size, np.inf), where=income > 0)
+        distress = dsr > lv.distress_debt_service_ratio
+        hh.flags[m] |= np.where(worse, F_WORSE_OFF, np.uint8(0)) | \
+            np.where(distress, F_DISTRESS, np.uint8(0))
+        term = 12.0 * lv.loan_term_years
+        months = months_in_distress(dsr, lv.distress_debt_service_ratio,
+                                    self.growth[hh.htype[m]], term)
+        self.distress_diff[t] += int(distress.sum())
+        ends = np.minimum(t + np.ceil(months[distress]), self.H + 1).astype(np.int64)
+        np.subtract.at(self.distress_diff, ends, 1)
+        self.service_diff[t + 1] += float(pmt.sum())
+        loan_end = min(self.H + 1, t + 1 + int(np.ceil(term)))
+        self.service_diff[loan_end] -= float(pmt.sum())
+        # a mover that kept its house may come back
+        keep = m[~dem]
+        if keep.size:
+            e = self.streams.exponential("return", keep)
+            back = return_month(t, worse[~dem], e, lv.return_hazard_worse_per_month,
+                                lv.return_hazard_base_per_month)
+            for month in np.unique(back[back < self.H]).astype(np.int64):
+                self.return_due[int(month)].append(keep[back == month])
+        aw = (hh.flags[m] & F_AFTER_WITHDRAWAL) != 0
+        self.rec.put("new_moves", t, m.size)
+        self.rec.put("new_moves_after_withdrawal", t, int(aw.sum()))
+        self.rec.put("new_demolitions", t, int(dem.sum()))
+
+    def _instruments_at_move(self, m: np.ndarray, price: np.ndarray,
+                             t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Instruments received by movers ``m``: their money value and whether the township
+        pays the price; the township's payments fall due (household payments)."""
+        hh = self.hh
         value = np.zeros(m.size)
         covers = np.zeros(m.size, dtype=bool)
         for i, ins in enumerate(self.sc.policy.instruments):
             if not active_at(ins, t):
                 continue
-            got = self.instr_eligible[i].mask(hh.htype[m], hh.village[m], hh.income_cny_py[m])
+            got = self.instr_eligible[i].mask(hh.htype[m], hh.village[m], hh.income_cny[m])
             k = int(got.sum())
             if k == 0:
                 continue
@@ -429,80 +660,196 @@ class Model:
             if ins.covers_price:  # the price is paid once, by the first instrument covering it
                 cost += float(price[got & ~covers].sum())
                 covers |= got
-            self.rec.spend(f"exp_instr_{ins.name}_cny", t, cost)
+            self.hh_due[f"exp_instr_{ins.name}_cny"] += cost
             end = min(t + 1 + ins.cost_months, self.H + 1)
             for j, amount in enumerate((ins.cost_monthly_cny, ins.revenue_monthly_cny)):
                 if amount and ins.cost_months:
                     self.recurring_diff[j, i, t + 1] += k * amount
                     self.recurring_diff[j, i, end] -= k * amount
-        cost_hh = bh.net_cost(price, b.fit_out_cny, value, covers)
-        savings = hh.savings0_cny[m] + hh.saving_cny_pm[m] * t
-        hh.debt_cny[m] = bh.household_debt(cost_hh, savings)
-        self.rec.put("new_moves", t, m.size)
-        self.rec.put("new_moves_pushed", t, int(hh.pushed[m].sum()))
+        return value, covers
 
-    def _stranding(self, t: int) -> None:
-        w = self.sc.strategy.withdrawal
-        vil, hh = self.vil, self.hh
-        degraded = (vil.month_withdrawn != NO_MONTH) & \
-            (vil.service.mean(axis=1) < w.stranded_service_level)
-        if not degraded.any() or self.active.size == 0:
+    def _sell(self, group: np.ndarray, t: int) -> None:
+        """Movers buy units a developer or the township built and has not yet sold."""
+        com = self.com
+        for seller in (0, 1):
+            n = np.minimum(group, com.unsold[seller])
+            if not n.any():
+                continue
+            com.unsold[seller] -= n
+            group = group - n
+            amount = float((n * com.price_cny).sum())
+            if seller == 0:
+                self.dev.sell(amount)
+            else:
+                self.tr.earn("rev_unit_sales_cny", t, amount)
+
+    # 8 ---------------------------------------------------------------- returns
+    def _returns(self, t: int) -> None:
+        due = self.return_due.pop(t, None)
+        if not due:
             return
-        idx = self.active[degraded[hh.village[self.active]]]
-        cannot = self.affordability_gap(idx, t) > 0
-        now_stranded = idx[cannot & (hh.status[idx] == IN_VILLAGE)]
-        freed = idx[~cannot & (hh.status[idx] == STRANDED)]
-        self._transition(now_stranded, STRANDED)
-        self._transition(freed, IN_VILLAGE)
-        st = idx[cannot]
-        hh.stranded_months[st] += 1
+        hh, vil, com, T = self.hh, self.vil, self.com, self.T
+        ids = np.concatenate(due)
+        ids = ids[hh.status[ids] == TWO_HOMES]
+        if ids.size == 0:
+            return
+        self._transition(ids, RETURNED)
+        hh.month_returned[ids] = t
+        v = hh.village[ids]
+        grp = vil.community[v].astype(np.int64) * K + hh.kind[ids]
+        com.occupied -= np.bincount(grp, minlength=com.built.size).reshape(com.built.shape)
+        back = np.bincount(v, minlength=vil.n)
+        vil.n_present += back
+        vil.n_out -= back
+        self.present_vt += np.bincount(v.astype(np.int64) * T + hh.htype[ids],
+                                       minlength=self.present_vt.size).reshape(self.present_vt.shape)
+        self.rec.put("new_returns", t, ids.size)
 
+    # 9 ---------------------------------------------------------------- settlement
+    def _settle(self, t: int) -> None:
+        """Pay what is due this month in the budget rule's order of priority (treasury.py)."""
+        tr, sc, vil, ph = self.tr, self.sc, self.vil, self.ph
+        tr.interest(t)                                           # 1 interest
+        tr.pay_deferred(t)                                       # 2 households: owed first,
+        for line, amount in self.hh_due.items():                 #   then this month's
+            tr.pay_household(line, t, amount)
+        self.hh_due.clear()
+        for i, ins in enumerate(sc.policy.instruments):
+            if self.recurring_rate[0, i]:
+                tr.pay_household(f"exp_instr_{ins.name}_cny", t, float(self.recurring_rate[0, i]))
+        income_v = vil.land_collective_mu * self.income_per_mu_year / 12.0
+        dividends = float(income_v.sum()) * sc.land.dividend_share
+        tr.pay_household("exp_dividends_cny", t, dividends)
+        self.dividend_phy = 12.0 * sc.land.dividend_share * np.divide(
+            income_v, vil.n0, out=np.zeros(vil.n), where=vil.n0 > 0)
+        paid = tr.pay("exp_maintenance_cny", t, self.maint_due)  # 3 maintenance
+        unpaid = 1.0 - paid / self.maint_due if self.maint_due > 0 else 0.0
+        vil.service = decay_services(vil.service, vil.withdrawn,
+                                     sc.strategy.withdrawal.decay_per_month, unpaid)
+        self._pay_construction(t)                                # 4 construction
+        mu = self.reclaim_due[t] + self.reclaim_backlog          # 5 reclamation
+        cost = float(mu.sum()) * sc.land.reclaim_cost_cny_per_mu
+        frac = tr.pay("exp_reclamation_cny", t, cost) / cost if cost > 0 else 1.0
+        self.reclaimed_now = mu * frac
+        self.reclaim_backlog = mu * (1.0 - frac)
+        self.pending_events_cny -= tr.pay("exp_events_cny", t, self.pending_events_cny)  # 6
+        self.dev.accrue_interest()
+        self.rec.put("phases_stalled", t, int(((ph.state == BUILDING) & (ph.stalled > 0)).sum()))
+
+    def _pay_construction(self, t: int) -> None:
+        ph, tr, dev = self.ph, self.tr, self.dev
+        rows = cons.under_way(ph, t)
+        if rows.size == 0:
+            return
+        ph.state[rows] = BUILDING
+        demand = self._demand()
+        for p in cons.order_key(rows, self.sc.government.phase_rule, demand, self.planner_pos):
+            public = float(ph.monthly_cny[p])
+            housing = float(ph.housing_monthly_cny[p])
+            own = public + (housing if ph.financing[p] == TOWNSHIP else 0.0)
+            by_dev = ph.financing[p] == DEVELOPER
+            if (not by_dev or dev.can_pay(housing)) and own <= tr.headroom() + 1e-9:
+                tr.pay("exp_construction_cny", t, public, partial=False)
+                if ph.financing[p] == TOWNSHIP:
+                    tr.pay("exp_housing_cny", t, housing, partial=False)
+                elif by_dev:
+                    dev.pay(housing)
+                ph.paid_cny[p] += public
+                ph.housing_paid_cny[p] += housing
+                ph.progress[p] += 1
+                ph.stalled[p] = 0
+            else:
+                ph.stalled[p] += 1
+                ph.stalled_total[p] += 1
+
+    def _demand(self) -> np.ndarray:
+        """Registrations per planned unit up to each phase (for the demand-first rule)."""
+        return self.com.registrations[self.ph.community] / np.maximum(self.to_date, 1)
+
+    # 10 --------------------------------------------------------------- construction
+    def _construction(self, t: int) -> None:
+        ph, com, sc = self.ph, self.com, self.sc
+        for p in cons.finished(ph):
+            ph.state[p] = DONE
+            ph.month_done[p] = t
+            c = ph.community[p]
+            com.built[c] += ph.units[p]
+            if ph.financing[p] == DEVELOPER:
+                com.unsold[0, c] += ph.units[p]
+            elif ph.financing[p] == TOWNSHIP:
+                com.unsold[1, c] += ph.units[p]
+            self._end_phase(int(p))
+        for p in cons.to_abandon(ph, sc.government.stall_limit_months):
+            ph.state[p] = ABANDONED
+            ph.month_done[p] = t
+            self._end_phase(int(p))
+        ended = cons.ended(ph.state)
+        closed = np.bincount(ph.community, weights=~ended, minlength=len(com.names)) == 0
+        self.community_closed = closed & (com.free.sum(axis=1) <= 0)
+        if not self.reg_open or self.tr.overcommitted:
+            return
+        rows = np.flatnonzero(cons.ready(ph, t, com.registrations, self.to_date))
+        if sc.government.phase_rule == "one_community_at_a_time":
+            cur = cons.current_community(ph, self.community_order)
+            rows = rows[ph.community[rows] == cur]
+        if rows.size == 0:
+            return
+        tr, dev = self.tr, self.dev
+        own = ph.cost_cny + np.where(ph.financing == TOWNSHIP, ph.housing_cny, 0.0)
+        committed = float(cons.remaining_cost(ph).sum()) + float(
+            cons.remaining_housing(ph)[ph.financing == TOWNSHIP].sum())
+        headroom = tr.cash + (tr.limit - tr.debt) - committed
+        dev_room = dev.cash + dev.limit - dev.debt - float(
+            cons.remaining_housing(ph)[ph.financing == DEVELOPER].sum())
+        for p in cons.order_key(rows, sc.government.phase_rule, self._demand(), self.planner_pos):
+            dev_ok = ph.financing[p] != DEVELOPER or ph.housing_cny[p] <= dev_room
+            if not ph.committed[p] and (own[p] > headroom or not dev_ok):
+                continue
+            headroom -= own[p]
+            if ph.financing[p] == DEVELOPER:
+                dev_room -= ph.housing_cny[p]
+            ph.state[p] = FUNDED
+            ph.month_funded[p] = t
+            self.phase_end[int(p)] = self.env.event()
+            self.env.process(self._build(int(p)))
+
+    def _end_phase(self, p: int) -> None:
+        ev = self.phase_end.get(p)
+        if ev is not None and not ev.triggered:
+            ev.succeed()
+
+    # 11 --------------------------------------------------------------- land
     def _land(self, t: int) -> None:
-        land, rec, vil = self.sc.land, self.rec, self.vil
-        mu = self.reclaim_due[t]
-        total = float(mu.sum())
+        vil, land = self.vil, self.sc.land
+        mu = self.reclaimed_now
         vil.land_reclaimed_mu += mu
-        if total:
-            rec.spend("exp_reclamation_cny", t, total * land.reclaim_cost_cny_per_mu)
-            self.sale_due[t + land.quota_sale_lag_months] += total * land.quota_share
-            self.collective_mu += total * (1 - land.quota_share)
-        sold = float(self.sale_due[t])
-        self.sold_mu += sold
-        if sold:
-            rec.earn("rev_land_quota_cny", t, sold * land.quota_price_cny_per_mu)
-        rec.put("land_freed_mu", t, float(vil.land_freed_mu.sum()))
-        rec.put("land_reclaimed_mu", t, float(vil.land_reclaimed_mu.sum()))
-        rec.put("land_sold_mu", t, self.sold_mu)
-        rec.put("land_collective_mu", t, self.collective_mu)
-        rec.put("collective_dividends_cny", t,
-                self.collective_mu * land.collective_income_cny_per_mu_per_year / 12)
+        if quota_open(land.quota, t):
+            q = mu * land.quota.share
+            vil.land_quota_mu += q
+            self.sale_due[t + land.quota.sale_lag_months] += float(q.sum())
+            mu = mu - q
+        vil.land_collective_mu += mu
 
-    def _recurring(self, t: int) -> None:
-        self.recurring_rate += self.recurring_diff[:, :, t]
-        for i, ins in enumerate(self.sc.policy.instruments):
-            cost, revenue = self.recurring_rate[:, i]
-            if cost:
-                self.rec.spend(f"exp_instr_{ins.name}_cny", t, float(cost))
-            if revenue:
-                self.rec.earn(f"rev_instr_{ins.name}_cny", t, float(revenue))
+    # 12 --------------------------------------------------------------- exposure
+    def _exposure(self, t: int) -> None:
+        vil, w, rec = self.vil, self.sc.strategy.withdrawal, self.rec
+        deg = degraded(vil.service, w.exposure_service_level)
+        rec.exposed[t] = exposure_by_type(self.present_vt, deg)
+        stranded_v = (vil.month_withdrawn != NO_MONTH) & degraded(vil.service,
+                                                                  w.stranded_service_level)
+        if not stranded_v.any() or self.active.size == 0:
+            return
+        a = self.active
+        rows = np.flatnonzero(stranded_v[a.code // self.T] & a.alive)
+        rows = rows[a.gap(rows, self.months_since_update) > 0]
+        ids = a.ids[rows]
+        self.hh.flags[ids] |= F_EVER_STRANDED
+        rec.stranded[t] = np.bincount(self.hh.htype[ids], minlength=self.T)
 
-    def _finance(self, t: int) -> None:
-        bor, rec = self.sc.government.borrowing, self.rec
-        if self.debt:
-            rec.spend("exp_interest_cny", t, self.debt * bor.interest_rate_per_year / 12)
-        cash = self.cash + rec.net(t)
-        if cash < 0 and self.debt < bor.limit_cny:
-            draw = min(-cash, bor.limit_cny - self.debt)
-            rec.earn("rev_borrowing_cny", t, draw)
-            self.debt += draw
-        elif cash > bor.cash_buffer_cny and self.debt > 0:
-            repay = min(self.debt, cash - bor.cash_buffer_cny)
-            rec.spend("exp_debt_repayment_cny", t, repay)
-            self.debt -= repay
-        self.cash += rec.net(t)
-
-    def _record(self, t: int) -> None:
-        self.rec.record_month(t, self)
+    # 13 --------------------------------------------------------------- finance
+    def _close(self, t: int) -> None:
+        self.tr.close_month(t)
+        self.months_since_update += 1
 
     # ------------------------------------------------------------------ bookkeeping
     def _transition(self, idx: np.ndarray, new: int) -> None:

@@ -1,6 +1,17 @@
-"""Model invariants (DESIGN.md §5), checked every month with ``check=True`` / ``--check``.
+"""Model invariants, checked every month with ``check=True`` / ``--check``.
 
 Each check returns human-readable problems; an empty list means all hold.
+
+* every household is in exactly one status, and the counts kept by type, village and
+  community agree with the household arrays;
+* units: allocated + occupied ≤ built; occupied units are exactly the households living in
+  the community (moved or two homes);
+* land: freed land equals the homesteads of households that demolished; reclaimed land is
+  freed land, and it is either collective or quota;
+* money: ``cash = opening + Σ revenues − Σ expenditures``; debt within its limit; arrears
+  pass the cap only by interest; deposits held equal the deposits of those on the list;
+  movers' debt service equals the annuity of their debt;
+* services in [0, 1]; no negative stock.
 """
 from __future__ import annotations
 
@@ -8,7 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .state import MOVED, PRESENT, STATUS_NAMES
+from .households import annuity, two_homesteads
+from .state import ALLOCATED, IN_COMMUNITY, MOVED, PRESENT, REGISTERED, STATUS_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Model
@@ -20,43 +32,96 @@ LAND_TOLERANCE_MU = 1e-6
 
 def check_model(m: "Model", t: int) -> list[str]:
     """All invariants of month ``t`` (after the month's record was written)."""
-    hh, vil, com, rec = m.hh, m.vil, m.com, m.rec
+    return _households(m) + _units(m) + _land(m) + _money(m, t)
+
+
+def _households(m: "Model") -> list[str]:
+    hh, vil = m.hh, m.vil
     out: list[str] = []
-    recount = np.bincount(hh.htype.astype(np.int64) * len(STATUS_NAMES) + hh.status,
+    S = len(STATUS_NAMES)
+    if not np.isin(hh.status, np.arange(S)).all() or m.counts.sum() != hh.n:
+        out.append("not every household is in exactly one status")
+    recount = np.bincount(hh.htype.astype(np.int64) * S + hh.status,
                           minlength=m.counts.size).reshape(m.counts.shape)
     if not np.array_equal(recount, m.counts):
         out.append("status counts by type do not match the households")
-    if m.counts.sum() != hh.n or not np.isin(hh.status, np.arange(len(STATUS_NAMES))).all():
-        out.append("not every household is in exactly one status")
-    present = np.bincount(hh.village, weights=np.isin(hh.status, PRESENT), minlength=vil.n)
-    if not np.array_equal(present.astype(np.int64), vil.n_present):
-        out.append("village present counts do not match the households")
+    for name, statuses, kept in (("present", PRESENT, vil.n_present),
+                                 ("waiting", (REGISTERED, ALLOCATED), vil.n_waiting),
+                                 ("in a community", IN_COMMUNITY, vil.n_out)):
+        real = np.bincount(hh.village, weights=np.isin(hh.status, statuses), minlength=vil.n)
+        if not np.array_equal(real.astype(np.int64), kept):
+            out.append(f"village counts of households {name} do not match the households")
     if not np.array_equal(m.present_vt.sum(axis=1), vil.n_present):
         out.append("present households by village and type do not add up")
-    if (com.allocated + com.occupied > com.built).any():
+    if m.waiting.size != int((hh.status == REGISTERED).sum()):
+        out.append("the waiting list does not hold exactly the registered households")
+    if m.active.size != int((hh.status == 0).sum()):
+        out.append("the deciding set does not hold exactly the households in their village")
+    return out
+
+
+def _units(m: "Model") -> list[str]:
+    hh, vil, com = m.hh, m.vil, m.com
+    out: list[str] = []
+    if (com.allocated + com.occupied > com.built).any() or (com.allocated < 0).any():
         out.append("more units allocated or occupied than built")
-    if (com.occupied != np.bincount(
-            vil.community[hh.village[hh.status == MOVED]].astype(np.int64) * com.built.shape[1]
-            + hh.kind[hh.status == MOVED], minlength=com.built.size).reshape(com.built.shape)).any():
-        out.append("occupied units do not match moved households")
-    land0 = vil.land0_mu
-    land_now = vil.n_present * vil.homestead_mu_ph + vil.land_freed_mu
-    if not np.allclose(land_now, land0, atol=LAND_TOLERANCE_MU, rtol=1e-9):
-        out.append("land not conserved: occupied + freed != initial homestead land")
+    live = np.isin(hh.status, IN_COMMUNITY)
+    occ = np.bincount(vil.community[hh.village[live]].astype(np.int64) * com.built.shape[1]
+                      + hh.kind[live], minlength=com.built.size).reshape(com.built.shape)
+    if not np.array_equal(occ, com.occupied):
+        out.append("occupied units do not match the households living in the communities")
+    return out
+
+
+def _land(m: "Model") -> list[str]:
+    hh, vil = m.hh, m.vil
+    out: list[str] = []
+    dem = hh.status == MOVED
+    freed = np.bincount(hh.village[dem], weights=vil.homestead_mu(hh.village[dem],
+                                                                  two_homesteads(hh, dem)),
+                        minlength=vil.n)
+    if not np.allclose(freed, vil.land_freed_mu, atol=LAND_TOLERANCE_MU, rtol=1e-9):
+        out.append("land freed differs from the homesteads of households that demolished")
     if (vil.land_reclaimed_mu > vil.land_freed_mu + LAND_TOLERANCE_MU).any():
         out.append("more land reclaimed than freed")
+    if not np.allclose(vil.land_collective_mu + vil.land_quota_mu, vil.land_reclaimed_mu,
+                       atol=LAND_TOLERANCE_MU, rtol=1e-9):
+        out.append("reclaimed land is not exactly collective plus quota")
+    return out
+
+
+def _money(m: "Model", t: int) -> list[str]:
+    rec, tr, sc, hh = m.rec, m.tr, m.sc, m.hh
+    out: list[str] = []
     c = rec.cols
-    cash = (m.sc.government.opening_cash_cny
+    cash = (sc.government.opening_cash_cny
             + sum(c[n][: t + 1].sum() for n in rec.rev_lines)
             - sum(c[n][: t + 1].sum() for n in rec.exp_lines))
-    if abs(cash - c["cash_cny"][t]) > CASH_TOLERANCE_CNY:
+    if abs(cash - c["cash_cny"][t]) > CASH_TOLERANCE_CNY + 1e-9 * abs(cash):
         out.append(f"cash {c['cash_cny'][t]:.2f} != opening + revenues - expenditures {cash:.2f}")
-    for name, arr in c.items():
-        if (name.startswith(("n_", "units_", "land_", "rev_", "exp_", "debt"))
-                and arr[t] < -1e-6):
-            out.append(f"negative stock {name} = {arr[t]}")
-    if m.debt > m.sc.government.borrowing.limit_cny + 1e-6:
+    if tr.debt > tr.limit + 1e-6:
         out.append("debt above the borrowing limit")
+    prev = c["arrears_cny"][t - 1] if t else 0.0
+    interest = c["exp_interest_cny"][t] + c["exp_arrears_interest_cny"][t]
+    if tr.arrears > max(prev, tr.cap) + interest + CASH_TOLERANCE_CNY:
+        out.append("arrears above their cap beyond the interest they carry")
+    deposit = sc.policy.registration.deposit_cny
+    on_list = int(np.isin(hh.status, (REGISTERED, ALLOCATED)).sum())
+    if abs(m.escrow_cny - deposit * on_list) > CASH_TOLERANCE_CNY:
+        out.append("deposits held differ from the deposits of households on the list")
+    moved = hh.month_moved >= 0
+    lv = sc.livelihood
+    want = annuity(hh.debt_cny[moved].astype(np.float64), lv.loan_rate_per_year,
+                   lv.loan_term_years)
+    if not np.allclose(want, hh.debt_service_cny_pm[moved], rtol=1e-5, atol=0.01):
+        out.append("movers' debt service differs from the annuity of their debt")
+    if (hh.debt_cny < 0).any() or (hh.savings_cny < 0).any():
+        out.append("negative household debt or savings")
+    for name, arr in c.items():
+        if (name.startswith(("n_", "units_", "land_", "rev_", "exp_", "debt", "phases_"))
+                and name != "land_freed_net_mu" and arr[t] < -1e-6):
+            out.append(f"negative stock {name} = {arr[t]}")
+    vil = m.vil
     if ((vil.service < -1e-12) | (vil.service > 1 + 1e-12)).any():
         out.append("service level outside [0, 1]")
     return out

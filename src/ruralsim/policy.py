@@ -56,7 +56,62 @@ class PolicyTerms:
     credit_cny: np.ndarray     # float64, extra credit
     shift: np.ndarray          # float64, utility shift from instruments
     covers_price: np.ndarray   # bool, the state pays the unit price
-    field_relief: np.ndarray   # float64 in [0, 1], share of the distance-to-fields term removed
+    field_relief: np.ndarray   # float64 in [0, 1], share of the household's farmland transferred
+    income_gain: np.ndarray    # float64, non-farm income gained per year after moving
+
+
+class PolicyTable:
+    """The instruments active in a month, compiled: a [term, village, type] table for those
+    eligible by type and village, and the few with an income limit, applied per household.
+
+    Built once per set of active instruments (:meth:`for_month` caches it), then
+    :meth:`terms` gathers the terms of any households with one lookup per term.
+    """
+
+    def __init__(self, sc: Scenario, active: tuple[int, ...], type_names: list[str],
+                 village_names: list[str]):
+        V, T = len(village_names), len(type_names)
+        self.T = T
+        # [term, village, type]: value, credit, shift, covers price, field relief, income gain
+        table = np.zeros((6, V, T))
+        self.per_household = []
+        for i in active:
+            ins = sc.policy.instruments[i]
+            el = Eligible(ins.eligible, type_names, village_names)
+            if el.max_income is not None:
+                self.per_household.append((ins, el))
+                continue
+            cell = np.outer(np.ones(V, dtype=bool) if el.villages is None else el.villages,
+                            np.ones(T, dtype=bool) if el.types is None else el.types)
+            table[0][cell] += ins.value_cny
+            table[1][cell] += ins.credit_cny
+            table[2][cell] += ins.utility_shift
+            if ins.covers_price:
+                table[3][cell] = 1.0
+            table[4][cell] = np.maximum(table[4][cell], ins.field_distance_relief)
+            table[5][cell] += ins.income_gain_cny_per_year
+        self.flat = table.reshape(6, V * T)
+
+    def terms(self, htype: np.ndarray, village: np.ndarray, income: np.ndarray) -> PolicyTerms:
+        code = village.astype(np.int64) * self.T + htype
+        f = self.flat
+        terms = PolicyTerms(f[0][code], f[1][code], f[2][code], f[3][code] > 0, f[4][code],
+                            f[5][code])
+        for ins, el in self.per_household:
+            m = el.mask(htype, village, income)
+            terms.value_cny[m] += ins.value_cny
+            terms.credit_cny[m] += ins.credit_cny
+            terms.shift[m] += ins.utility_shift
+            if ins.covers_price:
+                terms.covers_price |= m
+            terms.field_relief[m] = np.maximum(terms.field_relief[m], ins.field_distance_relief)
+            terms.income_gain[m] += ins.income_gain_cny_per_year
+        return terms
+
+
+def active_set(sc: Scenario, month: int) -> tuple[int, ...]:
+    """Indices of the instruments offered in ``month``."""
+    return tuple(i for i, ins in enumerate(sc.policy.instruments) if active_at(ins, month))
 
 
 def policy_terms(sc: Scenario, month: int, type_names: list[str], village_names: list[str],
@@ -67,46 +122,27 @@ def policy_terms(sc: Scenario, month: int, type_names: list[str], village_names:
     broadcast to households with one gather per term; only income limits need a pass over
     households.
     """
-    V, T = len(village_names), len(type_names)
-    # [term, village, type]: value, credit, shift, covers price, field relief
-    table = np.zeros((5, V, T))
-    per_household = []
-    for ins in sc.policy.instruments:
-        if not active_at(ins, month):
-            continue
-        el = Eligible(ins.eligible, type_names, village_names)
-        if el.max_income is not None:
-            per_household.append((ins, el))
-            continue
-        cell = np.outer(np.ones(V, dtype=bool) if el.villages is None else el.villages,
-                        np.ones(T, dtype=bool) if el.types is None else el.types)
-        table[0][cell] += ins.value_cny
-        table[1][cell] += ins.credit_cny
-        table[2][cell] += ins.utility_shift
-        if ins.covers_price:
-            table[3][cell] = 1.0
-        table[4][cell] = np.maximum(table[4][cell], ins.field_distance_relief)
-    flat = table.reshape(5, V * T)
-    code = village.astype(np.int64) * T + htype
-    terms = PolicyTerms(flat[0][code], flat[1][code], flat[2][code], flat[3][code] > 0,
-                        flat[4][code])
-    for ins, el in per_household:
-        m = el.mask(htype, village, income)
-        terms.value_cny[m] += ins.value_cny
-        terms.credit_cny[m] += ins.credit_cny
-        terms.shift[m] += ins.utility_shift
-        if ins.covers_price:
-            terms.covers_price |= m
-        terms.field_relief[m] = np.maximum(terms.field_relief[m], ins.field_distance_relief)
-    return terms
+    return PolicyTable(sc, active_set(sc, month), type_names, village_names).terms(
+        htype, village, income)
 
 
 def village_batches(sc: Scenario, village_names: list[str]) -> list[np.ndarray]:
-    """Village indices of each registration batch, in opening order."""
+    """Village indices of each registration batch, in opening order.
+
+    Without a declared order, villages open community by community (communities in the order
+    of their first phase's earliest month, then scenario order; villages in file order within
+    each), so that each batch feeds the phases of one community rather than of all.
+    """
     seq = sc.strategy.sequence
     if seq.mode == "all":
         return [np.arange(len(village_names))]
-    order = seq.order or village_names
+    if seq.order:
+        order = seq.order
+    else:
+        first = {c.name: (min(p.earliest_month for p in c.phases), i)
+                 for i, c in enumerate(sc.communities)}
+        order = [v.name for _, v in sorted(enumerate(sc.village_list),
+                                           key=lambda iv: (first[iv[1].community], iv[0]))]
     pos = {v: i for i, v in enumerate(village_names)}
     idx = [pos[v] for v in order] + [i for v, i in pos.items() if v not in set(order)]
     k = seq.batch_villages

@@ -1,15 +1,17 @@
 """Results: preallocated monthly arrays with a naming grammar, and the run summary.
 
-Column names follow one grammar: ``n_`` stocks (households or villages),
-``new_`` flows in the month, ``units_`` housing stocks, ``land_*_mu`` cumulative
-land, ``rev_*_cny`` / ``exp_*_cny`` the government's revenue and expenditure
-lines in the month, ``cash_cny`` / ``debt_cny`` balances at the month's end.
-The cash identity holds by construction and is tested:
-``cash_cny[t] = opening + sum(rev_*[:t+1]) - sum(exp_*[:t+1])``.
+Column names follow one grammar: ``n_`` stocks of households (``n_<status>``,
+``n_<status>_<type>``), ``new_`` flows in the month, ``units_`` housing stocks, ``phases_``
+counts of phases, ``land_*_mu`` cumulative land, ``rev_*_cny`` / ``exp_*_cny`` the township's
+revenue and expenditure lines in the month, ``exposed_*`` / ``stranded_*`` households living
+with degraded services this month, and balances at the month's end (``cash_cny``,
+``debt_cny``, ``arrears_cny``, ``financing_gap_cny`` = debt + arrears, ``deferred_household_cny``,
+``developer_debt_cny``).  The cash identity holds by construction and is tested:
+``cash_cny[t] = opening + Σ rev_*[:t+1] − Σ exp_*[:t+1]`` (arrears are negative cash).
 
 Example:
     >>> import ruralsim
-    >>> r = ruralsim.simulate("scenarios/teaching.yaml", seed=1)
+    >>> r = ruralsim.simulate("teaching", seed=1)
     >>> r.timeseries.shape[0] == r.summary["horizon_months"]
     True
 """
@@ -21,49 +23,63 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .scenario.schema import Scenario
-from .state import BUILDING, DONE, KINDS, MOVED, NO_MONTH, STATUS_NAMES, STRANDED
+from .state import (ABANDONED, ALLOCATED, BUILDING, DONE, F_AFTER_WITHDRAWAL, F_DISTRESS,
+                    F_EVER_REGISTERED, F_EVER_STRANDED, F_REBUILT, F_RENEGED, F_WORSE_OFF, KINDS,
+                    MOVED, NO_MONTH, PLANNED, REGISTERED, RETURNED, STATUS_NAMES, TWO_HOMES)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Model
 
-RESERVED_REVENUES = ("land_quota", "borrowing")
+#: Revenue lines every run has (besides the scenario's own, awards and instrument revenues).
+BUILTIN_REVENUES = ("collective_land", "land_quota", "unit_sales", "forfeited_deposits",
+                    "borrowing")
+#: Expenditure lines every run has (besides one per instrument).
+BUILTIN_EXPENDITURES = ("construction", "housing", "maintenance", "events", "compensation",
+                        "dividends", "reclamation", "interest", "arrears_interest",
+                        "debt_repayment")
+#: Lines that are financing, not the programme's own flows.
+FINANCING_LINES = ("rev_borrowing_cny", "exp_debt_repayment_cny")
 
 
 class Recorder:
     """Monthly arrays, allocated once; the engine writes one row per month."""
 
-    def __init__(self, sc: Scenario, type_names: list[str], n_villages: int):
+    def __init__(self, sc, type_names: list[str], n_villages: int):
         H = sc.run.horizon_months
         self.H = H
         self.type_names = type_names
+        T = len(type_names)
         self.rev_lines = [f"rev_{r.name}_cny" for r in sc.government.revenues] + \
             [f"rev_award_{a.name}_cny" for a in sc.policy.awards] + \
             [f"rev_instr_{i.name}_cny" for i in sc.policy.instruments if i.revenue_monthly_cny] + \
-            [f"rev_{r}_cny" for r in RESERVED_REVENUES]
-        self.exp_lines = ["exp_construction_cny", "exp_maintenance_cny", "exp_events_cny"] + \
+            [f"rev_{r}_cny" for r in BUILTIN_REVENUES]
+        self.exp_lines = [f"exp_{e}_cny" for e in BUILTIN_EXPENDITURES[:5]] + \
             [f"exp_instr_{i.name}_cny" for i in sc.policy.instruments] + \
-            ["exp_reclamation_cny", "exp_interest_cny", "exp_debt_repayment_cny"]
-        # households by type and status: one [month, type, status] array, expanded to
-        # n_<status> and n_<status>_<type> columns by timeseries()
-        self.by_type_status = np.zeros((H, len(type_names), len(STATUS_NAMES)), dtype=np.int64)
-        names = ["new_registrations", "new_registrations_pushed", "new_registrations_apartment",
-                  "new_allocations", "new_moves",
-                  "new_moves_pushed", "n_waiting"]
+            [f"exp_{e}_cny" for e in BUILTIN_EXPENDITURES[5:]]
+        self.by_type_status = np.zeros((H, T, len(STATUS_NAMES)), dtype=np.int64)
+        self.exposed = np.zeros((H, T), dtype=np.int64)
+        self.stranded = np.zeros((H, T), dtype=np.int64)
+        self.registrations = np.zeros((H, len(sc.communities)), dtype=np.int64)
+        names = ["new_registrations", "new_registrations_after_withdrawal",
+                 "new_registrations_apartment", "new_reneges", "new_rebuilds", "new_allocations",
+                 "new_moves", "new_moves_after_withdrawal", "new_demolitions", "new_returns",
+                 "n_waiting", "n_ever_moved", "n_distress", "households_debt_service_cny"]
         names += [f"units_built_{k}" for k in KINDS] + [f"units_free_{k}" for k in KINDS]
-        names += ["units_occupied", "phases_building", "phases_done", "service_level_mean",
+        names += ["units_occupied", "units_allocated", "phases_building", "phases_stalled",
+                  "phases_done", "phases_abandoned", "sunk_cost_cny", "service_level_mean",
                   "n_villages_withdrawn", "maintenance_saved_cny", "land_freed_mu",
-                  "land_reclaimed_mu", "land_sold_mu", "land_collective_mu",
-                  "collective_dividends_cny"]
+                  "land_reclaimed_mu", "land_collective_mu", "land_quota_mu",
+                  "land_community_mu", "land_freed_net_mu"]
         names += self.rev_lines + self.exp_lines
         names += ["revenue_total_cny", "expenditure_total_cny", "cash_cny", "debt_cny",
-                  "arrears_cny", "financing_gap_cny"]
+                  "arrears_cny", "financing_gap_cny", "deferred_household_cny", "overcommitted",
+                  "developer_debt_cny", "deposits_held_cny"]
         self.cols: dict[str, np.ndarray] = {n: np.zeros(H) for n in names}
         self.v_present = np.zeros((H, n_villages), dtype=np.int64)
         self.v_service = np.zeros((H, n_villages))
         self.v_withdrawn = np.zeros((H, n_villages), dtype=bool)
         self.v_freed = np.zeros((H, n_villages))
-        self.v_present_by_type = np.zeros((H, n_villages, len(type_names)), dtype=np.int64)
+        self.v_present_by_type = np.zeros((H, n_villages, T), dtype=np.int64)
 
     def earn(self, line: str, t: int, amount: float) -> None:
         self.cols[line][t] += amount
@@ -74,32 +90,48 @@ class Recorder:
     def put(self, name: str, t: int, value: float) -> None:
         self.cols[name][t] = value
 
-    def net(self, t: int) -> float:
-        """Revenues minus expenditures booked so far in month ``t``."""
-        c = self.cols
-        return float(sum(c[n][t] for n in self.rev_lines) - sum(c[n][t] for n in self.exp_lines))
-
     def record_month(self, t: int, m: "Model") -> None:
         """Write the stocks of month ``t`` (flows were booked as they happened)."""
         c = self.cols
         self.by_type_status[t] = m.counts
+        self.registrations[t] = m.com.registrations
         c["n_waiting"][t] = m.waiting.size
+        c["n_ever_moved"][t] = m.cum_moves
+        c["n_distress"][t] = m.distress_diff[: t + 1].sum()
+        c["households_debt_service_cny"][t] = m.service_diff[: t + 1].sum()
         for k, kn in enumerate(KINDS):
             c[f"units_built_{kn}"][t] = m.com.built[:, k].sum()
             c[f"units_free_{kn}"][t] = m.com.free[:, k].sum()
         c["units_occupied"][t] = m.com.occupied.sum()
-        c["phases_building"][t] = int(((m.ph.state == BUILDING) & (m.ph.month_started <= t)).sum())
-        c["phases_done"][t] = int((m.ph.state == DONE).sum())
+        c["units_allocated"][t] = m.com.allocated.sum()
+        ph = m.ph
+        c["phases_building"][t] = int((ph.state == BUILDING).sum())
+        c["phases_done"][t] = int((ph.state == DONE).sum())
+        c["phases_abandoned"][t] = int((ph.state == ABANDONED).sum())
+        ab = ph.state == ABANDONED
+        c["sunk_cost_cny"][t] = float((ph.paid_cny + ph.housing_paid_cny)[ab].sum())
         vil = m.vil
         live = vil.n0 > 0
         c["service_level_mean"][t] = vil.service.mean(axis=1)[live].mean() if live.any() else 1.0
         c["n_villages_withdrawn"][t] = int((vil.month_withdrawn != NO_MONTH).sum())
+        c["land_freed_mu"][t] = vil.land_freed_mu.sum()
+        c["land_reclaimed_mu"][t] = vil.land_reclaimed_mu.sum()
+        c["land_collective_mu"][t] = vil.land_collective_mu.sum()
+        c["land_quota_mu"][t] = vil.land_quota_mu.sum()
+        footprint = float((m.com.built * m.com.land_mu_pu).sum())
+        c["land_community_mu"][t] = footprint
+        c["land_freed_net_mu"][t] = vil.land_freed_mu.sum() - footprint
         c["revenue_total_cny"][t] = sum(c[n][t] for n in self.rev_lines)
         c["expenditure_total_cny"][t] = sum(c[n][t] for n in self.exp_lines)
-        c["cash_cny"][t] = m.cash
-        c["debt_cny"][t] = m.debt
-        c["arrears_cny"][t] = max(0.0, -m.cash)
-        c["financing_gap_cny"][t] = m.debt + max(0.0, -m.cash)
+        tr = m.tr
+        c["cash_cny"][t] = tr.cash
+        c["debt_cny"][t] = tr.debt
+        c["arrears_cny"][t] = tr.arrears
+        c["financing_gap_cny"][t] = tr.debt + tr.arrears
+        c["deferred_household_cny"][t] = tr.deferred_total
+        c["overcommitted"][t] = float(tr.overcommitted)
+        c["developer_debt_cny"][t] = m.dev.debt
+        c["deposits_held_cny"][t] = m.escrow_cny
         self.v_present[t] = vil.n_present
         self.v_service[t] = vil.service.mean(axis=1)
         self.v_withdrawn[t] = vil.month_withdrawn != NO_MONTH
@@ -116,8 +148,16 @@ class Recorder:
         counts.update({f"n_{name}_{tn}": self.by_type_status[:, ti, s]
                        for ti, tn in enumerate(self.type_names)
                        for s, name in enumerate(STATUS_NAMES)})
+        counts["n_in_community"] = counts["n_moved"] + counts["n_two_homes"]
+        counts["n_stranded"] = self.stranded.sum(axis=1)
+        counts["exposed_households"] = self.exposed.sum(axis=1)
+        counts.update({f"exposed_{tn}": self.exposed[:, ti] for ti, tn in enumerate(self.type_names)})
+        counts.update({f"stranded_{tn}": self.stranded[:, ti]
+                       for ti, tn in enumerate(self.type_names)})
         body = pd.DataFrame({**counts, **self.cols})
-        ints = [k for k in body.columns if k.startswith(("n_", "new_", "units_", "phases_"))]
+        ints = [k for k in body.columns
+                if k.startswith(("n_", "new_", "units_", "phases_", "exposed_", "stranded_"))
+                or k in ("overcommitted",)]
         body[ints] = body[ints].round().astype(np.int64)
         return pd.concat([df, body], axis=1)
 
@@ -150,8 +190,10 @@ class SimulationResult:
     timeseries: pd.DataFrame
     villages: pd.DataFrame
     summary: dict[str, Any]
-    scenario: Scenario
+    scenario: Any
     model: "Model | None" = field(default=None, repr=False)
+    #: Per-household outcomes (month moved, status, …): kept for counterfactual comparisons.
+    households: pd.DataFrame | None = field(default=None, repr=False)
 
 
 def _first_month(series: np.ndarray, level: float) -> int | None:
@@ -159,95 +201,187 @@ def _first_month(series: np.ndarray, level: float) -> int | None:
     return int(hit[0]) + 1 if hit.size else None
 
 
+def _mean(x: np.ndarray) -> float | None:
+    return float(x.mean()) if x.size else None
+
+
+def _share(mask: np.ndarray, of: np.ndarray | None = None) -> float | None:
+    if of is not None:
+        return float(mask[of].mean()) if of.any() else None
+    return float(mask.mean()) if mask.size else None
+
+
+def household_table(m: "Model") -> pd.DataFrame:
+    """One row per household: who it is and what happened to it (for comparisons of twins)."""
+    hh = m.hh
+    return pd.DataFrame({
+        "type": np.array(m.type_names, dtype=object)[hh.htype],
+        "village": hh.village, "status": hh.status, "month_registered": hh.month_registered,
+        "month_moved": hh.month_moved, "flags": hh.flags,
+    })
+
+
 def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, Any]:
-    """The run's summary metrics (DESIGN.md §3 Observation)."""
-    sc, hh, rec = m.sc, m.hh, m.rec
+    """The run's summary metrics."""
+    sc, hh, rec, ph = m.sc, m.hh, m.rec, m.ph
     n = hh.n
-    moved_mask = hh.status == MOVED
-    moved = int(moved_mask.sum())
-    exp_cols = [c for c in rec.exp_lines if c != "exp_debt_repayment_cny"]
+    st, fl = hh.status, hh.flags
+    ever_moved = hh.month_moved != NO_MONTH
+    moved = int(ever_moved.sum())
+    in_comm = (st == MOVED) | (st == TWO_HOMES)
+    kept = (st == TWO_HOMES) | (st == RETURNED)
+    ever_reg = (fl & F_EVER_REGISTERED) != 0
+    reneged = (fl & F_RENEGED) != 0
+    worse = (fl & F_WORSE_OFF) != 0
+    distress = (fl & F_DISTRESS) != 0
+    exp_cols = [c for c in rec.exp_lines if c not in FINANCING_LINES]
     total_cost = float(ts[exp_cols].to_numpy().sum())
-    own_rev = [c for c in rec.rev_lines if c != "rev_borrowing_cny"]
-    own_exp = [c for c in exp_cols if c != "exp_interest_cny"]
-    flow = ts[own_rev].to_numpy().sum(axis=1) - ts[own_exp].to_numpy().sum(axis=1)
+    own_rev = [c for c in rec.rev_lines if c not in FINANCING_LINES]
+    own_total = float(ts[own_rev].to_numpy().sum())
+    flow = ts[own_rev].to_numpy().sum(axis=1) - ts[exp_cols].to_numpy().sum(axis=1)
     r = sc.government.discount_rate_per_year
     npv = float((flow / (1 + r) ** (np.arange(len(flow)) / 12.0)).sum())
-    vuln_types = np.array([t.vulnerable for t in sc.household_types.values()])
-    vuln = vuln_types[hh.htype]
-    ever_stranded = hh.stranded_months > 0
-    debt = hh.debt_cny[moved_mask].astype(np.float64)
-    income = hh.income_cny_py[moved_mask].astype(np.float64)
+    vuln = np.array([t.vulnerable for t in sc.household_types.values()])[hh.htype]
+    ever_stranded = (fl & F_EVER_STRANDED) != 0
+    debt = hh.debt_cny[ever_moved].astype(np.float64)
+    income = hh.income_cny[ever_moved].astype(np.float64)
+    service = hh.debt_service_cny_pm[ever_moved].astype(np.float64)
+    change = hh.income_change_cny_py[ever_moved] + m.dividend_phy[hh.village[ever_moved]]
     built_land = float((m.com.built * m.com.land_mu_pu).sum())
     freed = float(m.vil.land_freed_mu.sum())
-    c0 = m.ph.community == 0
-    first_done = m.ph.month_done[c0 & (m.ph.order == 0)]
-    by_type_median = {}
+    c0 = ph.community == 0
+    first_done = ph.month_done[c0 & (ph.order == 0)]
+    exposure = rec.exposed.sum(axis=0)
+    by_type: dict[str, dict[str, Any]] = {}
+    med: dict[str, float | None] = {}
     for ti, tn in enumerate(m.type_names):
-        mm = hh.month_moved[(hh.htype == ti) & moved_mask]
-        by_type_median[tn] = float(np.median(mm)) if mm.size else None
+        is_t = hh.htype == ti
+        mm = hh.month_moved[is_t & ever_moved]
+        med[tn] = float(np.median(mm)) if mm.size else None
+        mv = is_t & ever_moved
+        by_type[tn] = {
+            "households": int(is_t.sum()),
+            "ever_registered": int((is_t & ever_reg).sum()),
+            "reneged": int((is_t & reneged).sum()),
+            "moved": int(mv.sum()),
+            "kept_old_house": int((is_t & kept).sum()),
+            "returned": int((is_t & (st == RETURNED)).sum()),
+            "worse_off": int((mv & worse).sum()),
+            "in_distress_at_move": int((mv & distress).sum()),
+            "exposure_household_months": int(exposure[ti]),
+            "mean_income_change_cny_per_year": _mean(
+                (hh.income_change_cny_py + m.dividend_phy[hh.village])[mv]),
+        }
     instr_cost = {i.name: float(ts[f"exp_instr_{i.name}_cny"].sum()) for i in sc.policy.instruments}
+    rev_share = {c[4:-4]: (float(ts[c].sum()) / own_total if own_total else None)
+                 for c in own_rev}
+    started = ph.month_started != NO_MONTH
+    abandoned = ph.state == ABANDONED
+    nm = ts["n_ever_moved"].to_numpy()
     out: dict[str, Any] = dict(meta)
     out.update({
         "households": n,
         "villages": m.vil.n,
         "communities": len(m.com.names),
         "horizon_months": m.H,
+        # households
         "households_moved": moved,
         "share_moved": moved / n if n else 0.0,
-        "months_to_50pct_moved": _first_month(ts["n_moved"].to_numpy(), 0.5 * n),
-        "months_to_90pct_moved": _first_month(ts["n_moved"].to_numpy(), 0.9 * n),
-        "median_move_month_by_type": by_type_median,
-        "households_registered_total": int((hh.month_registered != NO_MONTH).sum()),
+        "households_in_community_final": int(in_comm.sum()),
+        "months_to_50pct_moved": _first_month(nm, 0.5 * n),
+        "months_to_90pct_moved": _first_month(nm, 0.9 * n),
+        "median_move_month_by_type": med,
+        "households_ever_registered": int(ever_reg.sum()),
+        "share_ever_registered": float(ever_reg.mean()) if n else 0.0,
+        "households_never_registered": int((~ever_reg).sum()),
+        "households_reneged": int(reneged.sum()),
+        "households_rebuilt": int(((fl & F_REBUILT) != 0).sum()),
+        "households_kept_old_house": int(kept.sum()),
+        "share_movers_kept_old_house": _share(kept, ever_moved),
+        "households_returned": int((st == RETURNED).sum()),
+        "households_waiting_final": int(((st == REGISTERED) | (st == ALLOCATED)).sum()),
+        "by_type": by_type,
         "peak_waiting_list": int(ts["n_waiting"].max()),
         "first_community_registrations_per_planned_unit": (
-            _community_regs_until(m, 0, int(first_done[0])) / max(1, int(m.ph.units[c0][0].sum()))
-            if first_done.size and first_done[0] >= 0 else None),
+            _community_regs_until(m, 0, int(first_done[0])) / max(1, int(ph.units[c0][0].sum()))
+            if first_done.size and first_done[0] >= 0 and ph.state[c0][0] == DONE else None),
         "apartment_share_of_registrations": (
             float(ts["new_registrations_apartment"].sum() / ts["new_registrations"].sum())
             if ts["new_registrations"].sum() else None),
+        # livelihoods
+        "mean_household_debt_cny": _mean(debt),
+        "share_movers_in_debt": float((debt > 0).mean()) if debt.size else None,
+        "mean_debt_service_ratio": _mean((12 * service / np.maximum(income, 1))[debt > 0]),
+        "share_movers_in_distress": _share(distress, ever_moved),
+        "households_in_distress_peak": int(ts["n_distress"].max()),
+        "mean_income_change_cny_per_year": _mean(change),
+        "share_movers_worse_off": float((change < 0).mean()) if change.size else None,
+        # housing and construction
         "units_built": int(m.com.built.sum()),
+        "units_empty_final": int(m.com.free.sum()),
+        "share_units_empty_final": (float(m.com.free.sum() / m.com.built.sum())
+                                    if m.com.built.sum() else None),
+        "phases": int(ph.n),
+        "phases_started": int(started.sum()),
+        "phases_done": int((ph.state == DONE).sum()),
+        "phases_never_started": int((ph.state == PLANNED).sum()),
+        "phases_stalled": int((ph.stalled_total > 0).sum()),
+        "phase_months_stalled": int(ph.stalled_total.sum()),
+        "phases_abandoned": int(abandoned.sum()),
+        "sunk_cost_abandoned_cny": float((ph.paid_cny + ph.housing_paid_cny)[abandoned].sum()),
+        # township finance
         "total_public_cost_cny": total_cost,
         "cost_per_relocated_household_cny": total_cost / moved if moved else None,
         "cost_by_instrument_cny": instr_cost,
         "cost_per_household_by_instrument_cny": {k: v / moved if moved else None
                                                  for k, v in instr_cost.items()},
-        "total_revenue_own_cny": float(ts[own_rev].to_numpy().sum()),
+        "total_revenue_own_cny": own_total,
+        "revenue_share_by_source": rev_share,
         "npv_cny": npv,
+        "discount_rate_per_year": r,
         "peak_financing_gap_cny": float(ts["financing_gap_cny"].max()),
         "peak_debt_cny": float(ts["debt_cny"].max()),
         "peak_arrears_cny": float(ts["arrears_cny"].max()),
-        "months_in_arrears": int((ts["arrears_cny"] > 0).sum()),
+        "months_in_arrears": int((ts["arrears_cny"] > 0.5).sum()),
+        "interest_paid_cny": float(ts["exp_interest_cny"].sum() + ts["exp_arrears_interest_cny"].sum()),
+        "arrears_interest_paid_cny": float(ts["exp_arrears_interest_cny"].sum()),
+        "months_overcommitted": int(ts["overcommitted"].sum()),
+        "peak_deferred_household_cny": float(ts["deferred_household_cny"].max()),
+        "months_household_payments_deferred": int((ts["deferred_household_cny"] > 0.5).sum()),
         "final_cash_cny": float(ts["cash_cny"].iloc[-1]),
         "final_debt_cny": float(ts["debt_cny"].iloc[-1]),
+        "developer_peak_debt_cny": float(ts["developer_debt_cny"].max()),
+        "developer_final_debt_cny": float(ts["developer_debt_cny"].iloc[-1]),
+        "developer_interest_cny": m.dev.interest_paid,
         "maintenance_saved_cny": float(ts["maintenance_saved_cny"].sum()),
+        "dividends_paid_cny": float(ts["exp_dividends_cny"].sum()),
+        "dividends_per_household_cny": float(ts["exp_dividends_cny"].sum()) / n if n else 0.0,
+        # land
         "land_freed_mu": freed,
+        "land_freed_per_moved_household_mu": freed / moved if moved else None,
         "land_reclaimed_mu": float(m.vil.land_reclaimed_mu.sum()),
-        "land_sold_mu": m.sold_mu,
-        "land_collective_mu": m.collective_mu,
+        "land_collective_mu": float(m.vil.land_collective_mu.sum()),
+        "land_quota_mu": float(m.vil.land_quota_mu.sum()),
         "community_land_used_mu": built_land,
         "net_land_freed_mu": freed - built_land,
-        "households_pulled": int((moved_mask & ~hh.pushed).sum()),
-        "households_pushed": int((moved_mask & hh.pushed).sum()),
+        # withdrawal: who lives with it
         "villages_withdrawn": int((m.vil.month_withdrawn != NO_MONTH).sum()),
-        "households_stranded_final": int((hh.status == STRANDED).sum()),
+        "households_registered_after_withdrawal": int(
+            (ever_moved & ((fl & F_AFTER_WITHDRAWAL) != 0)).sum()),
+        "exposure_household_months": int(exposure.sum()),
+        "exposure_vulnerable_household_months": int(exposure[
+            np.array([t.vulnerable for t in sc.household_types.values()])].sum()),
         "households_stranded_peak": int(ts["n_stranded"].max()),
         "households_ever_stranded": int(ever_stranded.sum()),
-        "stranded_household_months": int(hh.stranded_months.sum()),
-        "mean_months_stranded": float(hh.stranded_months[ever_stranded].mean())
-        if ever_stranded.any() else 0.0,
+        "stranded_household_months": int(rec.stranded.sum()),
         "vulnerable_households": int(vuln.sum()),
-        "vulnerable_moved": int((vuln & moved_mask).sum()),
-        "vulnerable_protected": int((vuln & moved_mask & (hh.instruments != 0)).sum()),
-        "vulnerable_stranded_final": int((vuln & (hh.status == STRANDED)).sum()),
+        "vulnerable_moved": int((vuln & ever_moved).sum()),
+        "vulnerable_protected": int((vuln & ever_moved & (hh.instruments != 0)).sum()),
         "vulnerable_ever_stranded": int((vuln & ever_stranded).sum()),
-        "mean_household_debt_cny": float(debt.mean()) if debt.size else 0.0,
-        "share_movers_in_debt": float((debt > 0).mean()) if debt.size else 0.0,
-        "share_movers_debt_over_2y_income": float((debt > 2 * income).mean()) if debt.size else 0.0,
     })
     return out
 
 
 def _community_regs_until(m: "Model", c: int, month: int) -> int:
-    hh = m.hh
-    reg = (hh.month_registered != NO_MONTH) & (hh.month_registered <= month)
-    return int((reg & (m.vil.community[hh.village] == c)).sum())
+    """Registrations for community ``c`` up to the end of ``month``."""
+    return int(m.rec.registrations[month, c])

@@ -61,6 +61,9 @@ def philox4x32(c0: np.ndarray, c1: np.ndarray, c2: np.ndarray, c3: np.ndarray,
     ['0x6627e8d5', '0xe169c58d', '0xbc57ac4c', '0x9b00dbd8']
     """
     x0, x1, x2, x3 = (np.array(c, dtype=np.uint64, copy=True) for c in (c0, c1, c2, c3))
+    if x0.shape != x1.shape:
+        x0, x1, x2, x3 = np.broadcast_arrays(x0, x1, x2, x3)
+        x0, x1, x2, x3 = (np.array(c, copy=True) for c in (x0, x1, x2, x3))
     p0, p1 = np.empty_like(x0), np.empty_like(x0)
     k0, k1 = int(k0) & 0xFFFFFFFF, int(k1) & 0xFFFFFFFF
     for _ in range(rounds):
@@ -135,39 +138,57 @@ class Streams:
             self._keys[name] = (int(k0), int(k1))
         return self._keys[name]
 
-    def words(self, name: str, ids: np.ndarray, month: int = 0,
-              slot: int = 0) -> tuple[np.ndarray, ...]:
-        """The four 32-bit output words of Philox at counter (month, id, slot) for each id."""
-        if not (0 <= month <= MAX_WORD and 0 <= slot <= MAX_WORD):
-            raise ValueError(f"month and slot must fit in 32 bits, got {month}, {slot}")
-        ids = np.asarray(ids, dtype=np.int64).astype(np.uint64)
+    def words(self, name: str, ids: np.ndarray, month: int | np.ndarray = 0,
+              slot: int | np.ndarray = 0) -> tuple[np.ndarray, ...]:
+        """The four 32-bit output words of Philox at counter (month, id, slot) for each id.
+
+        ``month`` and ``slot`` are numbers or arrays aligned with ``ids``.
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        n = ids.shape[0]
+        parts = []
+        for part in (month, slot):
+            a = np.asarray(part, dtype=np.int64)
+            if a.size and (a.min() < 0 or a.max() > MAX_WORD):
+                raise ValueError("month and slot must fit in 32 bits")
+            parts.append(a.astype(np.uint64) if a.ndim else np.uint64(a))
         k0, k1 = self.key(name)
-        out = tuple(np.empty(ids.shape[0], dtype=np.uint64) for _ in range(4))
-        m, s = np.uint64(month), np.uint64(slot)
-        for a in range(0, ids.shape[0], _CHUNK):
-            blk = ids[a:a + _CHUNK]
-            res = philox4x32(np.full(blk.shape, m), blk & _LO, blk >> _S32,
-                             np.full(blk.shape, s), k0, k1)
+        out = tuple(np.empty(n, dtype=np.uint64) for _ in range(4))
+        u = ids.view(np.uint64) if ids.flags.c_contiguous else ids.astype(np.uint64)
+        for a in range(0, n, _CHUNK):
+            blk = u[a:a + _CHUNK]
+            c0, c3 = (p[a:a + _CHUNK] if isinstance(p, np.ndarray) else np.full(blk.shape, p)
+                      for p in parts)
+            res = philox4x32(c0, blk & _LO, blk >> _S32, c3, k0, k1)
             for o, r in zip(out, res):
                 o[a:a + _CHUNK] = r
         return out
 
-    def uniform2(self, name: str, ids: np.ndarray, month: int = 0,
-                 slot: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    def uniform4(self, name: str, ids: np.ndarray, month: int | np.ndarray = 0,
+                 slot: int | np.ndarray = 0) -> tuple[np.ndarray, ...]:
+        """Four independent uniform draws in (0, 1) per id, with 32 random bits each (enough
+        for initial attributes; one Philox block for all four)."""
+        return tuple((w.astype(np.float64) + 0.5) * 2.0 ** -32
+                     for w in self.words(name, ids, month, slot))
+
+    def uniform2(self, name: str, ids: np.ndarray, month: int | np.ndarray = 0,
+                 slot: int | np.ndarray = 0) -> tuple[np.ndarray, np.ndarray]:
         """Two independent uniform draws in (0, 1) per id (one Philox block each)."""
         w0, w1, w2, w3 = self.words(name, ids, month, slot)
         return _unit(w0, w1), _unit(w2, w3)
 
-    def uniform(self, name: str, ids: np.ndarray, month: int = 0, slot: int = 0) -> np.ndarray:
+    def uniform(self, name: str, ids: np.ndarray, month: int | np.ndarray = 0,
+                slot: int | np.ndarray = 0) -> np.ndarray:
         """Uniform draws in the open interval (0, 1), one per id."""
         w0, w1, _, _ = self.words(name, ids, month, slot)
         return _unit(w0, w1)
 
-    def normal(self, name: str, ids: np.ndarray, month: int = 0, slot: int = 0) -> np.ndarray:
+    def normal(self, name: str, ids: np.ndarray, month: int | np.ndarray = 0,
+               slot: int | np.ndarray = 0) -> np.ndarray:
         """Standard normal draws, one per id (inverse CDF of :meth:`uniform`)."""
         return ndtri(self.uniform(name, ids, month, slot))
 
-    def exponential(self, name: str, ids: np.ndarray, month: int = 0,
-                    slot: int = 0) -> np.ndarray:
+    def exponential(self, name: str, ids: np.ndarray, month: int | np.ndarray = 0,
+                    slot: int | np.ndarray = 0) -> np.ndarray:
         """Unit-rate exponential draws, one per id (``-log U``): thresholds of hazard clocks."""
         return -np.log(self.uniform(name, ids, month, slot))

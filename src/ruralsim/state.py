@@ -1,71 +1,95 @@
 """Model state as structs of equal-length numpy arrays, declared in one place.
 
-Households, villages, communities and construction phases are each a
-dataclass of arrays (one row per entity).  Group sums use
-``np.bincount(ids, weights, minlength=n)`` and broadcasts use ``values[ids]``.
-Initial household attributes are drawn from named streams indexed by household
-id, so the same household gets the same attributes in every scenario that has
-the same villages and type shares.
+Households, villages, communities and construction phases are each a dataclass of arrays
+(one row per entity).  Group sums use ``np.bincount(ids, weights, minlength=n)`` and
+broadcasts use ``values[ids]``.  Initial household attributes are drawn from named streams
+indexed by household id (:mod:`ruralsim.households`), so the same household gets the same
+attributes in every scenario that has the same villages and type shares.
 
-Example:
-    >>> from ruralsim import load_scenario
-    >>> from ruralsim.rng import Streams
-    >>> sc = load_scenario("scenarios/teaching.yaml").model
-    >>> hh = init_households(sc, Streams(1))
-    >>> int((hh.status == IN_VILLAGE).sum()) == hh.n
-    True
+Every household is in exactly one status:
+
+=============  =====================================================================
+in_village     lives in its old village, not registered (includes those who gave up
+               waiting, and those who rebuilt on their old plot)
+registered     on a community's waiting list for a unit (still in the old village)
+allocated      a unit is reserved; fitting out (still in the old village)
+moved          lives in the new community; the old house was demolished
+two_homes      lives in the new community and kept the old house (两头住, 建新不拆旧)
+returned       moved back to the kept old house; its unit became free again
+=============  =====================================================================
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .rng import Streams
-from .scenario.schema import Scenario
-
 # Household statuses: every household is in exactly one.
-IN_VILLAGE, STRANDED, REGISTERED, ALLOCATED, MOVED = range(5)
-STATUS_NAMES = ("in_village", "stranded", "registered", "allocated", "moved")
-STATUS_LABELS_ZH = ("留在旧村", "滞留(服务恶化且无力搬迁)", "已报名待分配", "已分配待入住", "已入住新社区")
-#: Statuses of households still living in the old village.
-PRESENT = (IN_VILLAGE, STRANDED, REGISTERED, ALLOCATED)
+IN_VILLAGE, REGISTERED, ALLOCATED, MOVED, TWO_HOMES, RETURNED = range(6)
+STATUS_NAMES = ("in_village", "registered", "allocated", "moved", "two_homes", "returned")
+STATUS_LABELS_ZH = ("留在旧村", "已报名待分配", "已分配待入住", "已入住(旧房已拆)", "两头住(保留旧房)",
+                    "返回旧村")
+STATUS_LABELS_EN = ("In old village", "Registered, waiting", "Allocated, fitting out",
+                    "Moved (old house demolished)", "Two homes (kept old house)", "Returned")
+#: Statuses of households living in the old village (present there).
+PRESENT = (IN_VILLAGE, REGISTERED, ALLOCATED, RETURNED)
+#: Statuses of households living in a new community.
+IN_COMMUNITY = (MOVED, TWO_HOMES)
 #: Unit kinds.
 KINDS = ("apartment", "courtyard")
 KIND_LABELS_ZH = ("多层楼房", "独院")
 NO_MONTH = -1
 
+# Household flag bits (``Households.flags``).
+F_AFTER_WITHDRAWAL = np.uint8(1)   # registered (last) after its village's services were withdrawn
+F_RENEGED = np.uint8(2)            # gave up waiting at least once
+F_REBUILT = np.uint8(4)            # rebuilt on its old plot after giving up
+F_TWO_HOMESTEADS = np.uint8(8)     # holds two homesteads
+F_EVER_STRANDED = np.uint8(16)     # was once stranded (degraded village, cannot afford to move)
+F_DISTRESS = np.uint8(32)          # debt service above the distress ratio at the move
+F_WORSE_OFF = np.uint8(64)         # net income fell by moving (at the move)
+F_EVER_REGISTERED = np.uint8(128)  # registered at least once
+
 
 @dataclass
 class Households:
-    """One row per household."""
+    """One row per household (about 80 bytes each)."""
 
-    htype: np.ndarray          # int8, index into the scenario's household types
-    village: np.ndarray        # int32, index into villages
-    size: np.ndarray           # int8, persons
-    savings0_cny: np.ndarray   # float32, savings at month 0
-    saving_cny_pm: np.ndarray  # float32, savings added per month
-    income_cny_py: np.ndarray  # float32, income per year
-    house_age0_y: np.ndarray   # float32, house age at month 0
-    house_value_new_cny: np.ndarray  # float32
-    attachment: np.ndarray     # float32 in [0, 1]
-    kind_draw: np.ndarray      # float32 uniform, fixed taste for apartments vs courtyards
-    status: np.ndarray         # int8, one of the statuses above
-    kind: np.ndarray           # int8, unit kind asked for at registration (-1 none)
+    htype: np.ndarray            # int8, index into the scenario's household types
+    village: np.ndarray          # int32, index into villages
+    size: np.ndarray             # int8, persons
+    head_age: np.ndarray         # uint8, years at month 0
+    nonfarm: np.ndarray          # uint8, non-farm income share x 250
+    farmland_mu: np.ndarray      # float32, contracted farmland
+    house_m2: np.ndarray         # uint16, floor area of the old house
+    house_built: np.ndarray      # int16, month the old house was built (negative: before month 0)
+    patience: np.ndarray         # uint16, months waited before giving up becomes possible
+    kind_draw: np.ndarray        # uint16, fixed taste draw for apartments (x 65535)
+    demolish_draw: np.ndarray    # uint16, fixed draw for demolishing the old house (x 65535)
+    base_util: np.ndarray        # float32, persistent part of the log hazard (taste, covariates)
+    income0_cny: np.ndarray      # float32, income per year at month 0 (before shocks)
+    income_cny: np.ndarray       # float32, income per year this year (trend x shock)
+    savings_cny: np.ndarray      # float32, savings at the last yearly update
+    flow_cny_pm: np.ndarray      # float32, savings added per month this year (negative: drawdown)
+    status: np.ndarray           # int8, one of the statuses above
+    kind: np.ndarray             # int8, unit kind asked for (-1 none)
+    spells: np.ndarray           # uint8, registration spells begun (slot of the next threshold draw)
+    flags: np.ndarray            # uint8, F_* bits
     month_registered: np.ndarray  # int16
     month_allocated: np.ndarray   # int16
     month_moved: np.ndarray       # int16
-    pushed: np.ndarray         # bool, registered after its village's services were withdrawn
-    stranded_months: np.ndarray   # int16
-    debt_cny: np.ndarray       # float32, household debt taken to move
-    instruments: np.ndarray    # uint64 bit mask of instruments received
+    month_returned: np.ndarray    # int16
+    debt_cny: np.ndarray         # float32, debt taken on to move
+    debt_service_cny_pm: np.ndarray  # float32, monthly loan payment after the move
+    income_change_cny_py: np.ndarray  # float32, change of net income per year by moving (at the move)
+    instruments: np.ndarray      # uint64, bit mask of the instruments received
 
     @property
     def n(self) -> int:
         return int(self.htype.shape[0])
 
     def nbytes(self) -> int:
-        return sum(getattr(self, f).nbytes for f in self.__dataclass_fields__)
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
 
 
 @dataclass
@@ -73,19 +97,24 @@ class Villages:
     """One row per old village."""
 
     names: list[str]
-    community: np.ndarray      # int32
-    n0: np.ndarray             # int64, households at the start
-    homestead_mu_ph: np.ndarray  # float64
+    community: np.ndarray        # int32
+    n0: np.ndarray               # int64, households at the start
+    homestead_mu_ph: np.ndarray  # float64, mean homestead land per household
+    two_share: np.ndarray        # float64, share of households with two homesteads
     maintenance_cny_pm: np.ndarray
     field_km: np.ndarray
-    x_km: np.ndarray           # float64, NaN when unknown
+    x_km: np.ndarray             # float64, NaN when unknown
     y_km: np.ndarray
-    service: np.ndarray        # float64 [V, S], levels in [0, 1]
-    withdrawn: np.ndarray      # bool [V, S], service s no longer maintained
+    service: np.ndarray          # float64 [V, S], levels in [0, 1]
+    withdrawn: np.ndarray        # bool [V, S], service s no longer maintained
     month_withdrawn: np.ndarray  # int32, -1 if never
-    n_present: np.ndarray      # int64, households not yet moved
-    land_freed_mu: np.ndarray  # float64, cumulative
+    n_present: np.ndarray        # int64, households living in the village
+    n_waiting: np.ndarray        # int64, registered or allocated (visible commitment)
+    n_out: np.ndarray            # int64, living in a new community (moved or two homes)
+    land_freed_mu: np.ndarray    # float64, homesteads demolished, cumulative
     land_reclaimed_mu: np.ndarray
+    land_collective_mu: np.ndarray  # reclaimed land in collective use
+    land_quota_mu: np.ndarray    # reclaimed land sold as quota
 
     @property
     def n(self) -> int:
@@ -95,104 +124,79 @@ class Villages:
     def land0_mu(self) -> np.ndarray:
         return self.n0 * self.homestead_mu_ph
 
+    def homestead_mu(self, village: np.ndarray, two: np.ndarray) -> np.ndarray:
+        """Homestead land of households (two homesteads count twice; village totals stay n0 x mean)."""
+        return self.homestead_mu_ph[village] * (1.0 + two) / (1.0 + self.two_share[village])
+
 
 @dataclass
 class Communities:
     """One row per new community; unit arrays are [C, kinds]."""
 
     names: list[str]
-    price_cny: np.ndarray      # [C, K]
-    land_mu_pu: np.ndarray     # [C, K]
-    built: np.ndarray          # int64 [C, K]
-    allocated: np.ndarray      # int64 [C, K] allocated, not yet moved in
-    occupied: np.ndarray       # int64 [C, K]
-    registrations: np.ndarray  # int64 [C] cumulative registrations
+    price_cny: np.ndarray        # [C, K]
+    unit_m2: np.ndarray          # [C, K]
+    housing_cost_cny: np.ndarray  # [C, K]
+    land_mu_pu: np.ndarray       # [C, K]
+    built: np.ndarray            # int64 [C, K]
+    allocated: np.ndarray        # int64 [C, K] allocated, not yet moved in
+    occupied: np.ndarray         # int64 [C, K]
+    unsold: np.ndarray           # int64 [seller, C, K]: units of developer (0) and township (1) not yet sold
+    registrations: np.ndarray    # int64 [C] cumulative registrations
+    open_month: np.ndarray       # int32 [C] month registration opens (lead before the first phase)
 
     @property
     def free(self) -> np.ndarray:
         return self.built - self.allocated - self.occupied
 
 
-# Construction phase states: planned, building, done, or funded and waiting for a team.
-PLANNED, BUILDING, DONE, FUNDED = 0, 1, 2, 3
+# Construction phase states.
+PLANNED, FUNDED, BUILDING, DONE, ABANDONED = range(5)
+PHASE_STATE_NAMES = ("planned", "funded", "building", "done", "abandoned")
+# Who pays for the housing of a phase.
+HOUSEHOLDS, DEVELOPER, TOWNSHIP = range(3)
+FINANCING = {"households": HOUSEHOLDS, "developer": DEVELOPER, "township": TOWNSHIP}
 
 
 @dataclass
 class Phases:
     """One row per construction phase (all communities, in scenario order)."""
 
-    community: np.ndarray      # int32
-    order: np.ndarray          # int32, position within its community
-    units: np.ndarray          # int64 [P, K]
-    cost_cny: np.ndarray
-    earliest: np.ndarray       # int32
-    committed: np.ndarray      # bool, funding == 'committed'
+    community: np.ndarray        # int32
+    order: np.ndarray            # int32, position within its community
+    units: np.ndarray            # int64 [P, K]
+    cost_cny: np.ndarray         # float64, public works
+    housing_cny: np.ndarray      # float64, housing cost (developer or township financing)
+    financing: np.ndarray        # int8, HOUSEHOLDS / DEVELOPER / TOWNSHIP
+    earliest: np.ndarray         # int32
+    committed: np.ndarray        # bool, funding == 'committed'
     min_reg_share: np.ndarray
-    build_months: np.ndarray   # int32, drawn at the start
-    state: np.ndarray          # int8 PLANNED / FUNDED / BUILDING / DONE
-    month_funded: np.ndarray   # int32
-    month_started: np.ndarray  # int32
-    month_done: np.ndarray     # int32
-    paid_cny: np.ndarray       # float64
+    build_months: np.ndarray     # int32, paid months needed, drawn at the start
+    state: np.ndarray            # int8, PHASE_STATE_NAMES
+    progress: np.ndarray         # int32, paid months so far
+    stalled: np.ndarray          # int32, unpaid months in a row
+    stalled_total: np.ndarray    # int32, unpaid months in all
+    month_funded: np.ndarray     # int32
+    month_started: np.ndarray    # int32
+    month_done: np.ndarray       # int32 (done or abandoned)
+    paid_cny: np.ndarray         # float64, public works paid
+    housing_paid_cny: np.ndarray  # float64, housing paid (by its financer)
+
+    @property
+    def n(self) -> int:
+        return int(self.community.shape[0])
+
+    @property
+    def monthly_cny(self) -> np.ndarray:
+        """Public works payment of one month of progress."""
+        return self.cost_cny / self.build_months
+
+    @property
+    def housing_monthly_cny(self) -> np.ndarray:
+        return self.housing_cny / self.build_months
 
 
-def _lognormal(streams: Streams, name: str, ids: np.ndarray, median: np.ndarray,
-               sigma: np.ndarray) -> np.ndarray:
-    return median * np.exp(sigma * streams.normal(name, ids))
-
-
-def init_households(sc: Scenario, streams: Streams) -> Households:
-    """Draw the initial household population (vectorized, by household id)."""
-    villages = sc.village_list
-    counts = np.array([v.households for v in villages], dtype=np.int64)
-    n = int(counts.sum())
-    ids = np.arange(n, dtype=np.int64)
-    types = list(sc.household_types.values())
-    shares = np.array([t.share for t in types])
-    cdf = np.cumsum(shares)
-    cdf[-1] = 1.0
-    htype = np.searchsorted(cdf, streams.uniform("init.type", ids), side="right").astype(np.int8)
-    htype = np.minimum(htype, len(types) - 1)
-
-    def per_type(get) -> np.ndarray:
-        return np.array([get(t) for t in types], dtype=np.float64)[htype]
-
-    savings = _lognormal(streams, "init.savings", ids, per_type(lambda t: t.savings_cny.median),
-                         per_type(lambda t: t.savings_cny.sigma))
-    income = _lognormal(streams, "init.income", ids,
-                        per_type(lambda t: t.income_cny_per_year.median),
-                        per_type(lambda t: t.income_cny_per_year.sigma))
-    lo, hi = per_type(lambda t: t.size_persons.low), per_type(lambda t: t.size_persons.high)
-    size = np.floor(lo + (hi - lo + 1) * streams.uniform("init.size", ids))
-    size = np.clip(size, lo, hi)
-    alo, ahi = per_type(lambda t: t.house_age_years.low), per_type(lambda t: t.house_age_years.high)
-    age = alo + (ahi - alo) * streams.uniform("init.house_age", ids)
-    att = per_type(lambda t: t.attachment.mean) + per_type(lambda t: t.attachment.sd) * \
-        streams.normal("init.attachment", ids)
-    return Households(
-        htype=htype,
-        village=np.repeat(np.arange(len(villages), dtype=np.int32), counts),
-        size=size.astype(np.int8),
-        savings0_cny=savings.astype(np.float32),
-        saving_cny_pm=(income * per_type(lambda t: t.saving_rate) / 12.0).astype(np.float32),
-        income_cny_py=income.astype(np.float32),
-        house_age0_y=age.astype(np.float32),
-        house_value_new_cny=per_type(lambda t: t.house_value_new_cny).astype(np.float32),
-        attachment=np.clip(att, 0.0, 1.0).astype(np.float32),
-        kind_draw=streams.uniform("init.kind", ids).astype(np.float32),
-        status=np.full(n, IN_VILLAGE, dtype=np.int8),
-        kind=np.full(n, -1, dtype=np.int8),
-        month_registered=np.full(n, NO_MONTH, dtype=np.int16),
-        month_allocated=np.full(n, NO_MONTH, dtype=np.int16),
-        month_moved=np.full(n, NO_MONTH, dtype=np.int16),
-        pushed=np.zeros(n, dtype=bool),
-        stranded_months=np.zeros(n, dtype=np.int16),
-        debt_cny=np.zeros(n, dtype=np.float32),
-        instruments=np.zeros(n, dtype=np.uint64),
-    )
-
-
-def init_villages(sc: Scenario) -> Villages:
+def init_villages(sc) -> Villages:
     vs = sc.village_list
     comm = {c.name: i for i, c in enumerate(sc.communities)}
     n0 = np.array([v.households for v in vs], dtype=np.int64)
@@ -205,30 +209,42 @@ def init_villages(sc: Scenario) -> Villages:
     return Villages(
         names=[v.name for v in vs],
         community=np.array([comm[v.community] for v in vs], dtype=np.int32),
-        n0=n0, homestead_mu_ph=col("homestead_mu_per_household"),
+        n0=n0, homestead_mu_ph=col("homestead_mu_per_household"), two_share=np.zeros(nv),
         maintenance_cny_pm=col("maintenance_cny_per_month"), field_km=col("field_distance_km"),
         x_km=col("x_km"), y_km=col("y_km"),
         service=np.ones((nv, ns)), withdrawn=np.zeros((nv, ns), dtype=bool),
         month_withdrawn=np.full(nv, NO_MONTH, dtype=np.int32),
-        n_present=n0.copy(),
+        n_present=n0.copy(), n_waiting=np.zeros(nv, dtype=np.int64),
+        n_out=np.zeros(nv, dtype=np.int64),
         land_freed_mu=np.zeros(nv), land_reclaimed_mu=np.zeros(nv),
+        land_collective_mu=np.zeros(nv), land_quota_mu=np.zeros(nv),
     )
 
 
-def init_communities(sc: Scenario) -> Communities:
+def _kinds(obj) -> list[float]:
+    return [obj.apartment, obj.courtyard]
+
+
+def init_communities(sc) -> Communities:
     cs = sc.communities
     nc, nk = len(cs), len(KINDS)
+    lead = sc.policy.registration.lead_months
+    opens = [max(sc.policy.registration_opens_month, min(p.earliest_month for p in c.phases) - lead)
+             for c in cs]
     return Communities(
         names=[c.name for c in cs],
-        price_cny=np.array([[c.price_cny.apartment, c.price_cny.courtyard] for c in cs]),
-        land_mu_pu=np.array([[c.land_mu_per_unit.apartment, c.land_mu_per_unit.courtyard]
-                             for c in cs]),
+        price_cny=np.array([_kinds(c.price_cny) for c in cs]),
+        unit_m2=np.array([_kinds(c.unit_m2) for c in cs]),
+        housing_cost_cny=np.array([_kinds(c.housing_cost_cny) for c in cs]),
+        land_mu_pu=np.array([_kinds(c.land_mu_per_unit) for c in cs]),
         built=np.zeros((nc, nk), dtype=np.int64), allocated=np.zeros((nc, nk), dtype=np.int64),
-        occupied=np.zeros((nc, nk), dtype=np.int64), registrations=np.zeros(nc, dtype=np.int64),
+        occupied=np.zeros((nc, nk), dtype=np.int64), unsold=np.zeros((2, nc, nk), dtype=np.int64),
+        registrations=np.zeros(nc, dtype=np.int64),
+        open_month=np.array(opens, dtype=np.int32),
     )
 
 
-def init_phases(sc: Scenario, streams: Streams) -> Phases:
+def init_phases(sc, streams) -> Phases:
     rows = [(ci, k, ph) for ci, c in enumerate(sc.communities) for k, ph in enumerate(c.phases)]
     n = len(rows)
     u = streams.uniform("construction.build_months", np.arange(n))
@@ -236,21 +252,27 @@ def init_phases(sc: Scenario, streams: Streams) -> Phases:
     mo = np.array([ph.build_months.mode for _, _, ph in rows])
     hi = np.array([ph.build_months.high for _, _, ph in rows])
     months = np.maximum(1, np.rint(triangular_ppf(u, lo, mo, hi))).astype(np.int32)
+    units = np.array([[ph.units.apartment, ph.units.courtyard] for _, _, ph in rows],
+                     dtype=np.int64).reshape(n, len(KINDS))
+    cost_pu = np.array([_kinds(sc.communities[ci].housing_cost_cny) for ci, _, _ in rows])
+    financing = np.array([FINANCING[ph.financing] for _, _, ph in rows], dtype=np.int8)
+    housing = np.where(financing == HOUSEHOLDS, 0.0, (units * cost_pu.reshape(n, -1)).sum(axis=1))
+    none = np.full(n, NO_MONTH, dtype=np.int32)
     return Phases(
         community=np.array([r[0] for r in rows], dtype=np.int32),
         order=np.array([r[1] for r in rows], dtype=np.int32),
-        units=np.array([[ph.units.apartment, ph.units.courtyard] for _, _, ph in rows],
-                       dtype=np.int64).reshape(n, len(KINDS)),
+        units=units,
         cost_cny=np.array([ph.public_cost_cny for _, _, ph in rows], dtype=np.float64),
+        housing_cny=housing, financing=financing,
         earliest=np.array([ph.earliest_month for _, _, ph in rows], dtype=np.int32),
         committed=np.array([ph.funding == "committed" for _, _, ph in rows], dtype=bool),
         min_reg_share=np.array([ph.min_registered_share for _, _, ph in rows]),
         build_months=months,
         state=np.full(n, PLANNED, dtype=np.int8),
-        month_funded=np.full(n, NO_MONTH, dtype=np.int32),
-        month_started=np.full(n, NO_MONTH, dtype=np.int32),
-        month_done=np.full(n, NO_MONTH, dtype=np.int32),
-        paid_cny=np.zeros(n),
+        progress=np.zeros(n, dtype=np.int32), stalled=np.zeros(n, dtype=np.int32),
+        stalled_total=np.zeros(n, dtype=np.int32),
+        month_funded=none.copy(), month_started=none.copy(), month_done=none.copy(),
+        paid_cny=np.zeros(n), housing_paid_cny=np.zeros(n),
     )
 
 

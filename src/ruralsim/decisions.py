@@ -1,0 +1,192 @@
+"""The monthly decision to register: a hazard clock per household.
+
+A household in its old village registers for a unit with a monthly hazard
+
+    h(t) = exp(V(t)),   P(register in month t | not before) = 1 − exp(−h(t))
+
+(a discrete-time proportional-hazards, or complementary log-log, model; for monthly
+probabilities below 0.1 it is within 5% of a logit).  ``V`` is the household's log hazard:
+
+    V(t) = A                         persistent and policy terms (computed on refresh):
+                                       asc[type] + asc_offset + own taste + covariates
+                                       + instrument and event shifts − b_cost × net cost
+                                       − b_farm × farm share × km to fields × (1 − relief)
+                                       + reneged_shift if it gave up before
+         + W[village, type](t)        what it sees this month: shares of its village
+                                       registered and moved, a finished phase of its community,
+                                       lost services, outreach to its type, trust; −inf where
+                                       it may not register (village or community not open,
+                                       township past its arrears cap)
+         − max(0, H0 − Hs × t)        the remaining value of the old house it would give up
+         − max(0, G0 − Gs × Δt)       the part of the cost savings and credit do not cover,
+                                       shrinking as savings grow (Δt: months since the yearly
+                                       update)
+
+Instead of a uniform draw each month, each household draws once per registration spell a
+threshold ``E ~ Exp(1)`` (stream ``decide``, slot = spell) and registers in the first month its
+accumulated hazard reaches it.  This is exactly the monthly draw in distribution
+(P(no registration through t) = exp(−Σ h)), costs no random numbers on the monthly path, and
+makes common random numbers exact: a twin run with the same seed registers the household in
+the first month *its own* accumulated hazard crosses *its own* threshold.
+
+:class:`ActiveSet` keeps these terms compacted for the households that are deciding, so a
+month costs a few array operations over them; leavers are marked and compacted away lazily.
+
+Example:
+    >>> a = ActiveSet()
+    >>> a.add(np.array([7, 8]), A=np.array([0.0, -50.0]), code=np.array([0, 0]),
+    ...       hv0=np.zeros(2), hslope=np.zeros(2), g0=np.zeros(2), gflow=np.zeros(2),
+    ...       thresh=np.array([0.5, 0.5]))
+    >>> a.step(np.zeros(1, np.float32), month=0, months_since_update=0).tolist()  # h = 1 and ~0
+    [7]
+"""
+from __future__ import annotations
+
+import numpy as np
+
+_F = np.float32
+#: Compact the active set once this share of its rows has left.
+COMPACT_AT = 0.25
+
+
+class ActiveSet:
+    """Compacted decision terms of the households deciding whether to register."""
+
+    FIELDS = ("ids", "A", "code", "hv0", "hslope", "g0", "gflow", "C", "cumhaz", "thresh",
+              "alive")
+
+    def __init__(self) -> None:
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.A = np.zeros(0, dtype=_F)
+        self.code = np.zeros(0, dtype=np.int32)
+        self.hv0 = np.zeros(0, dtype=_F)
+        self.hslope = np.zeros(0, dtype=_F)
+        self.g0 = np.zeros(0, dtype=_F)
+        self.gflow = np.zeros(0, dtype=_F)
+        self.C = np.zeros(0, dtype=_F)   # net cost of moving less programme credit (CNY)
+        self.cumhaz = np.zeros(0, dtype=_F)
+        self.thresh = np.zeros(0, dtype=_F)
+        self.alive = np.zeros(0, dtype=bool)
+        self.n_dead = 0
+
+    @property
+    def size(self) -> int:
+        """Households deciding (alive rows)."""
+        return self.ids.size - self.n_dead
+
+    def members(self) -> np.ndarray:
+        """Ids of the households deciding."""
+        return self.ids[self.alive] if self.n_dead else self.ids
+
+    def add(self, ids: np.ndarray, *, A, code, hv0, hslope, g0, gflow, thresh,
+            C=None) -> None:
+        """Households ``ids`` start deciding, with a fresh clock (accumulated hazard 0)."""
+        if ids.size == 0:
+            return
+        cat = np.concatenate
+        self.ids = cat([self.ids, ids.astype(np.int64)])
+        self.A = cat([self.A, np.asarray(A, _F)])
+        self.code = cat([self.code, np.asarray(code, np.int32)])
+        self.hv0 = cat([self.hv0, np.asarray(hv0, _F)])
+        self.hslope = cat([self.hslope, np.asarray(hslope, _F)])
+        self.g0 = cat([self.g0, np.asarray(g0, _F)])
+        self.gflow = cat([self.gflow, np.asarray(gflow, _F)])
+        self.C = cat([self.C, np.zeros(ids.size, _F) if C is None else np.asarray(C, _F)])
+        self.cumhaz = cat([self.cumhaz, np.zeros(ids.size, _F)])
+        self.thresh = cat([self.thresh, np.asarray(thresh, _F)])
+        self.alive = cat([self.alive, np.ones(ids.size, dtype=bool)])
+
+    def set_terms(self, **terms) -> None:
+        """Replace terms of the alive rows (in :meth:`members` order), e.g. ``A=..., g0=...``."""
+        rows = np.flatnonzero(self.alive) if self.n_dead else slice(None)
+        for name, value in terms.items():
+            getattr(self, name)[rows] = value
+
+    def remove(self, rows: np.ndarray) -> None:
+        """Rows ``rows`` (positions, not ids) stop deciding."""
+        if rows.size == 0:
+            return
+        self.alive[rows] = False
+        self.thresh[rows] = np.inf
+        self.A[rows] = -np.inf
+        self.n_dead += int(rows.size)
+        if self.n_dead > COMPACT_AT * self.ids.size:
+            self.compact()
+
+    def compact(self) -> None:
+        keep = self.alive
+        for f in self.FIELDS:
+            setattr(self, f, getattr(self, f)[keep])
+        self.n_dead = 0
+
+    def step_rows(self, table: np.ndarray, month: int, months_since_update: int) -> np.ndarray:
+        """Accumulate one month of hazard; return the rows whose clock crossed its threshold.
+
+        ``table`` is the flattened [village × type] term ``W`` (float32; −inf where one may not
+        register).  The caller removes the rows that register (:meth:`remove`).
+        """
+        if self.ids.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        v = self.A + table[self.code]
+        v -= np.maximum(self.hv0 - self.hslope * _F(month), _F(0))
+        v -= np.maximum(self.g0 - self.gflow * _F(months_since_update), _F(0))
+        np.exp(v, out=v)
+        self.cumhaz += v
+        return np.flatnonzero(self.cumhaz >= self.thresh)
+
+    def step(self, table: np.ndarray, month: int, months_since_update: int) -> np.ndarray:
+        """:meth:`step_rows`, removing the rows that crossed; returns their ids."""
+        rows = self.step_rows(table, month, months_since_update)
+        ids = self.ids[rows]
+        self.remove(rows)
+        return ids
+
+    def gap(self, rows: np.ndarray | slice, months_since_update: int) -> np.ndarray:
+        """The affordability term of rows (in units of the log hazard)."""
+        return np.maximum(self.g0[rows] - self.gflow[rows] * _F(months_since_update), _F(0))
+
+
+def village_shares(n0: np.ndarray, count: np.ndarray, community: np.ndarray, n_communities: int,
+                   prior: float) -> np.ndarray:
+    """Share of a village's households in some state, as its members see it.
+
+    A village's own share is shrunk toward its community's share with weight
+    ``(n0 − 1) / (n0 − 1 + prior)``, so a village of one household sees its community (it is
+    not immune to what happens around it) and a large village sees itself.
+
+    >>> village_shares(np.array([1, 99]), np.array([0, 50]), np.array([0, 0]), 1, 0.0).round(3).tolist()
+    [0.5, 0.505]
+    """
+    n0f = n0.astype(np.float64)
+    own = np.divide(count, n0f, out=np.zeros(n0.size), where=n0 > 0)
+    c_n = np.bincount(community, weights=n0f, minlength=n_communities)
+    c_count = np.bincount(community, weights=count, minlength=n_communities)
+    comm = np.divide(c_count, c_n, out=np.zeros(n_communities), where=c_n > 0)[community]
+    w = np.divide(np.maximum(n0f - 1, 0), np.maximum(n0f - 1, 0) + prior,
+                  out=np.zeros(n0.size), where=(n0f - 1 + prior) > 0)
+    return w * own + (1 - w) * comm
+
+
+def cumulative_probability(log_hazard: np.ndarray, months: int) -> np.ndarray:
+    """Probability of registering within ``months`` at a constant log hazard (closed form).
+
+    >>> round(float(cumulative_probability(np.array([np.log(0.1)]), 10)[0]), 4)
+    0.6321
+    """
+    return 1.0 - np.exp(-months * np.exp(log_hazard))
+
+
+def renege_wait(patience: np.ndarray, e: np.ndarray, slope: float) -> np.ndarray:
+    """Months from registration until a household gives up, if it is still waiting.
+
+    The hazard of leaving the list is ``slope × (w − patience)`` for a wait ``w`` beyond the
+    household's patience, so the cumulative hazard is ``slope/2 × (w − patience)²`` and the
+    household leaves when it reaches its threshold ``e ~ Exp(1)``:
+    ``w = patience + sqrt(2 e / slope)``.
+
+    >>> renege_wait(np.array([12.0]), np.array([1.0]), 0.02).round(2).tolist()
+    [22.0]
+    """
+    if slope <= 0:
+        return np.full(np.shape(patience), np.inf)
+    return patience + np.sqrt(2.0 * e / slope)
