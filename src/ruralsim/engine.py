@@ -802,8 +802,11 @@ class Model:
         dev_room = dev.cash + dev.limit - dev.debt - float(
             cons.remaining_housing(ph)[ph.financing == DEVELOPER].sum())
         for p in cons.order_key(rows, sc.government.phase_rule, self._demand(), self.planner_pos):
-            dev_ok = ph.financing[p] != DEVELOPER or ph.housing_cny[p] <= dev_room
-            if not ph.committed[p] and (own[p] > headroom or not dev_ok):
+            # a developer starts a phase only when its credit covers the housing (committed or
+            # not); the township's own share must be covered unless the phase is committed
+            if ph.financing[p] == DEVELOPER and ph.housing_cny[p] > dev_room:
+                continue
+            if not ph.committed[p] and own[p] > headroom:
                 continue
             headroom -= own[p]
             if ph.financing[p] == DEVELOPER:

@@ -25,7 +25,7 @@ from .labels import line_label, t, type_label  # noqa: E402
 
 TYPE_COLORS = ("#d95f02", "#e7298a", "#7570b3", "#1b9e77", "#66a61e", "#a6761d", "#666666",
                "#e6ab02")
-STATUS_COLORS = ("#bdbdbd", "#e31a1c", "#fdbf6f", "#a6cee3", "#1f78b4")
+STATUS_COLORS = ("#bdbdbd", "#fdbf6f", "#ff7f00", "#1f78b4", "#a6cee3", "#e31a1c")
 
 
 def _axes(ax, lang: str, figsize=(8, 4.5)):
@@ -54,12 +54,13 @@ def _finish(ax, ts: pd.DataFrame, lang: str, title: str, ylabel: str, loc: str =
 
 
 def plot_migration(ts: pd.DataFrame, sc, ax=None, lang: str | None = None):
-    """Stacked households moved by type, with the month services were first withdrawn."""
+    """Households living in a new community, stacked by type, with the month services were
+    first withdrawn."""
     lang = resolve_lang(lang)
     with plt.rc_context(apply_fonts(lang)):
         fig, ax = _axes(ax, lang)
         names = list(sc.household_types)
-        ys = [ts[f"n_moved_{n}"].to_numpy() for n in names]
+        ys = [ts[f"n_moved_{n}"].to_numpy() + ts[f"n_two_homes_{n}"].to_numpy() for n in names]
         ax.stackplot(ts["month"], ys, labels=[type_label(sc, n, lang) for n in names],
                      colors=TYPE_COLORS[: len(names)], alpha=0.9)
         w = np.flatnonzero(ts["n_villages_withdrawn"].to_numpy() > 0)
@@ -102,10 +103,14 @@ def plot_land(ts: pd.DataFrame, ax=None, lang: str | None = None):
     lang = resolve_lang(lang)
     with plt.rc_context(apply_fonts(lang)):
         fig, ax = _axes(ax, lang)
-        for col, key, color in (("land_freed_mu", "land_freed", "#8c510a"),
-                                ("land_reclaimed_mu", "land_reclaimed", "#35978f"),
-                                ("land_sold_mu", "land_sold", "#01665e")):
-            ax.plot(ts["month"], ts[col], label=t(key, lang), color=color, lw=2)
+        for col, key, color, ls in (("land_freed_mu", "land_freed", "#8c510a", "-"),
+                                    ("land_reclaimed_mu", "land_reclaimed", "#35978f", "-"),
+                                    ("land_collective_mu", "land_collective", "#01665e", ":"),
+                                    ("land_quota_mu", "land_sold", "#762a83", "-."),
+                                    ("land_freed_net_mu", "land_net", "#999999", "--")):
+            if col == "land_quota_mu" and not ts[col].any():
+                continue
+            ax.plot(ts["month"], ts[col], label=t(key, lang), color=color, lw=2, ls=ls)
         _finish(ax, ts, lang, t("land_title", lang), "mu")
     return fig
 
@@ -123,6 +128,61 @@ def plot_housing(ts: pd.DataFrame, ax=None, lang: str | None = None):
         ax.step(m, ts["units_built_apartment"] + ts["units_built_courtyard"], where="post",
                 color="#1f78b4", lw=2, label=t("units_built", lang))
         _finish(ax, ts, lang, t("housing_title", lang), "households")
+    return fig
+
+
+def plot_finance(ts: pd.DataFrame, ax=None, lang: str | None = None):
+    """Arrears, payments owed to households and the developer's debt (budget stress)."""
+    lang = resolve_lang(lang)
+    with plt.rc_context(apply_fonts(lang)):
+        fig, ax = _axes(ax, lang)
+        m = ts["month"]
+        ax.fill_between(m, 0, ts["arrears_cny"] / 1e6, color="#e31a1c", alpha=0.4, lw=0,
+                        label=t("arrears", lang))
+        ax.plot(m, ts["deferred_household_cny"] / 1e6, color="#6a3d9a", lw=2,
+                label=t("deferred", lang))
+        ax.plot(m, ts["developer_debt_cny"] / 1e6, color="#b15928", lw=2, ls="--",
+                label=t("developer_debt", lang))
+        ax.plot(m, ts["debt_cny"] / 1e6, color="k", lw=1, label=t("debt", lang))
+        _finish(ax, ts, lang, t("finance_title", lang), "million_cny")
+    return fig
+
+
+def plot_livelihoods(ts: pd.DataFrame, ax=None, lang: str | None = None):
+    """Movers in debt distress (left) and their total monthly debt service (right)."""
+    lang = resolve_lang(lang)
+    with plt.rc_context(apply_fonts(lang)):
+        fig, ax = _axes(ax, lang)
+        m = ts["month"]
+        ax.fill_between(m, 0, ts["n_distress"], color="#fb9a99", lw=0, label=t("distress", lang))
+        ax2 = ax.twinx()
+        ax2.plot(m, ts["households_debt_service_cny"] / 1e3, color="#1f78b4", lw=2,
+                 label=t("debt_service", lang))
+        ax2.set_ylabel(t("thousand_cny", lang))
+        ax2.set_ylim(bottom=0)
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        ax.set_title(t("livelihood_title", lang))
+        ax.set_ylabel(t("households", lang))
+        ax.set_ylim(bottom=0)
+        ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8, frameon=False)
+        _xaxis(ax, ts, lang)
+    return fig
+
+
+def plot_exposure(ts: pd.DataFrame, sc, ax=None, lang: str | None = None):
+    """Households living in villages with degraded services, stacked by type, and how many
+    of them are stranded (cannot afford to move)."""
+    lang = resolve_lang(lang)
+    with plt.rc_context(apply_fonts(lang)):
+        fig, ax = _axes(ax, lang)
+        names = list(sc.household_types)
+        ax.stackplot(ts["month"], [ts[f"exposed_{n}"] for n in names],
+                     labels=[type_label(sc, n, lang) for n in names],
+                     colors=TYPE_COLORS[: len(names)], alpha=0.85)
+        ax.plot(ts["month"], ts["n_stranded"], color="k", lw=1.5, ls="--",
+                label=t("stranded_line", lang))
+        _finish(ax, ts, lang, t("exposure_title", lang), "households")
     return fig
 
 
@@ -227,6 +287,9 @@ FIGURES = {
     "cash_and_gap": lambda r, lang: plot_cash(r.timeseries, lang=lang),
     "housing": lambda r, lang: plot_housing(r.timeseries, lang=lang),
     "land": lambda r, lang: plot_land(r.timeseries, lang=lang),
+    "finance": lambda r, lang: plot_finance(r.timeseries, lang=lang),
+    "livelihoods": lambda r, lang: plot_livelihoods(r.timeseries, lang=lang),
+    "exposure": lambda r, lang: plot_exposure(r.timeseries, r.scenario, lang=lang),
     "cash_flows": lambda r, lang: plot_cash_flows(r.timeseries, r.scenario, lang=lang),
     "services": lambda r, lang: plot_service_heatmap(r.villages, lang=lang),
     "village_map": lambda r, lang: plot_village_map(r.villages, r.scenario, lang=lang),

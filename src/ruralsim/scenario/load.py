@@ -461,11 +461,40 @@ def _cross_checks(sc: Scenario) -> list[tuple[tuple, str]]:
     for i, ins in enumerate(sc.policy.instruments):
         if ins.end_month is not None and ins.end_month < ins.start_month:
             out.append((("policy", "instruments", i, "end_month"), "ends before it starts"))
+    out += _model_checks(sc, comms, n)
     seen: set[str] = set()
     for i, ins in enumerate(sc.policy.instruments):
         if ins.name in seen:
             out.append((("policy", "instruments", i, "name"), f"duplicate instrument '{ins.name}'"))
         seen.add(ins.name)
+    return out
+
+
+def _model_checks(sc: Scenario, comms: list[str], n: int) -> list[tuple[tuple, str]]:
+    """Checks of the model 2.0 settings that span several keys."""
+    from ..waiting import MAX_HOUSEHOLDS
+
+    out: list[tuple[tuple, str]] = []
+    if n >= MAX_HOUSEHOLDS:
+        out.append((("villages",), f"{n:,} households: at most {MAX_HOUSEHOLDS - 1:,} per "
+                    "scenario / 户数超过上限"))
+    phases = {c.name: len(c.phases) for c in sc.communities}
+    for j, ref in enumerate(sc.government.planner_order or []):
+        cname, _, num = ref.rpartition("/")
+        if cname not in phases or not num.isdigit() or not 1 <= int(num) <= phases[cname]:
+            out.append((("government", "planner_order", j), f"'{ref}' is not a phase: write "
+                        f"'community/phase number', e.g. '{comms[0]}/1' / 应写作 社区名/期数"))
+    seen = set()
+    for j, ref in enumerate(sc.government.planner_order or []):
+        if ref in seen:
+            out.append((("government", "planner_order", j), f"phase '{ref}' listed twice"))
+        seen.add(ref)
+    dev_phases = [(i, j) for i, c in enumerate(sc.communities) for j, ph in enumerate(c.phases)
+                  if ph.financing == "developer"]
+    if dev_phases and sc.government.developer.credit_limit_cny <= 0:
+        i, j = dev_phases[0]
+        out.append((("communities", i, "phases", j, "financing"), "a 'developer' phase needs "
+                    "government.developer.credit_limit_cny above 0 / 开发商融资须设信贷额度"))
     return out
 
 
