@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default zh when a CJK font exists)")
     run.add_argument("--check", action="store_true", help="每月检查不变量 / check invariants "
                      "every month")
+    run.add_argument("--counterfactual", choices=("no_withdrawal", "no_package", "no_outreach",
+                                                  "no_priority"),
+                     help="同时运行反事实对照(相同随机数) / also run the twin without this "
+                     "component, same seed, and report the difference household by household")
     run.add_argument("--quiet", action="store_true", help="不打印摘要 / print nothing")
 
     val = sub.add_parser("validate", help="检查情景文件 / check a scenario file",
@@ -75,6 +79,27 @@ def build_parser() -> argparse.ArgumentParser:
     _executor_args(cmp)
     cmp.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
     cmp.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
+
+    dec = sub.add_parser("decompose", help="拆分策略的作用 / take a strategy apart (factorial)",
+                         description="把策略拆成独立组成部分(针对性动员、分配优先、停止服务、逐村推进)，"
+                         "以相同随机数运行全部组合，给出各部分的主效应、交互作用及置信区间 / Run every "
+                         "combination of a strategy's components with common random numbers and "
+                         "report each component's main effect and interactions with intervals.")
+    dec.add_argument("scenario", nargs="?", help="情景文件 / scenario YAML (default: built-in "
+                     "Nanpu)")
+    dec.add_argument("--factors", nargs="+", default=["targeting", "priority", "withdrawal"],
+                     metavar="COMPONENT", help="要拆分的组成部分 / components: targeting, "
+                     "priority, withdrawal, sequencing (default: the first three)")
+    dec.add_argument("--reps", type=int, default=20, help="重复次数 / replications (default 20)")
+    dec.add_argument("--seed", type=int, help="随机种子 / root seed (default: the scenario's)")
+    dec.add_argument("--out", default="ruralsim-decompose", help="输出目录 / output folder")
+    dec.add_argument("--force", action="store_true", help="覆盖已有输出 / replace a non-empty "
+                     "output folder")
+    dec.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="覆盖参数 / override a parameter")
+    _executor_args(dec)
+    dec.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
+    dec.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
 
     rep = sub.add_parser("report", help="生成报告 / write the planner's HTML report",
                          description="由结果目录生成独立的HTML报告 / Write one self-contained "
@@ -152,12 +177,27 @@ def cmd_run(args) -> int:
     check_out_dir(out, args.force)
     result = simulate(args.scenario, seed=args.seed, overrides=args.overrides,
                       packages=args.packages, check=args.check,
-                      progress=_progress_printer(args.quiet))
+                      progress=_progress_printer(args.quiet),
+                      counterfactual=args.counterfactual)
     with staged_dir(out, args.force) as tmp:
         write_run(result, tmp, figures=not args.no_figures, lang=args.lang)
     if not args.quiet:
         print_summary(result.summary, out)
+        if args.counterfactual:
+            print_counterfactual(result.summary["counterfactual"])
     return EXIT_OK
+
+
+def print_counterfactual(cf: dict) -> None:
+    print(f"反事实对照 / counterfactual twin: {cf['twin_label_zh']} / {cf['twin_label_en']}")
+    print(f"  仅在本方案中搬迁的户数 / moved only in this run:       {cf['moved_only_in_run']:>8,}")
+    print(f"  仅在对照中搬迁的户数 / moved only in the twin:          {cf['moved_only_in_twin']:>8,}")
+    if cf["mean_months_earlier"] is not None:
+        print(f"  两者都搬迁者平均提前月数 / months earlier, both moved: "
+              f"{cf['mean_months_earlier']:>8.1f}")
+    d = cf.get("exposure_household_months_difference")
+    if d is not None:
+        print(f"  服务恶化户·月之差 / exposure difference (household-months): {d:>+8,}")
 
 
 def print_summary(summary: dict, out: Path) -> None:
@@ -215,6 +255,48 @@ def cmd_compare(args) -> int:
         print_comparison(cmp)
         print(f"结果已写入 outputs written to: {out}/")
     return EXIT_OK
+
+
+def cmd_decompose(args) -> int:
+    from .experiments import make_executor
+    from .experiments.decompose import decompose, main_effects
+    from .outputs import check_out_dir, staged_dir
+
+    if not 2 <= args.reps <= 10_000:
+        raise UsageError("--reps must be between 2 and 10,000 / 重复次数须在2到10000之间")
+    out = Path(args.out)
+    check_out_dir(out, args.force)
+    with make_executor(args.workers, args.scheduler) as ex:
+        d = decompose(args.scenario, factors=args.factors, reps=args.reps, seed=args.seed,
+                      executor=ex, overrides=args.overrides, progress=not args.quiet)
+    with staged_dir(out, args.force) as tmp:
+        d.effects.to_csv(tmp / "effects.csv", index=False)
+        d.cells.to_csv(tmp / "cells.csv", index=False)
+        import matplotlib.pyplot as plt
+
+        from .report.experiment_plots import plot_decomposition
+
+        (tmp / "figures").mkdir()
+        fig = plot_decomposition(d, lang=args.lang)
+        fig.savefig(tmp / "figures" / "decomposition.png", dpi=110)
+        plt.close(fig)
+    if not args.quiet:
+        print_effects(main_effects(d))
+        print(f"结果已写入 outputs written to: {out}/")
+    return EXIT_OK
+
+
+def print_effects(main) -> None:
+    """Main effects as a table: metric, component, mean [95% interval]."""
+    from .experiments.decompose import COMPONENTS
+
+    print("主效应(打开减去关闭) / main effects (on minus off), mean [95% CI]:")
+    for metric, g in main.groupby("metric", sort=False):
+        print(f"  {metric}")
+        for r in g.itertuples():
+            zh, en = COMPONENTS[r.effect][1:]
+            star = "  (censored at horizon + 1)" if r.censored else ""
+            print(f"    {zh} / {en}: {r.mean:+,.4g} [{r.ci_low:+,.4g}, {r.ci_high:+,.4g}]{star}")
 
 
 def _safe(name: str) -> str:
@@ -333,7 +415,8 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "sweep": cmd_sweep,
+COMMANDS = {"bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
+            "decompose": cmd_decompose, "sweep": cmd_sweep,
             "report": cmd_report, "demo": cmd_demo}
 
 

@@ -50,51 +50,64 @@ COMPACT_AT = 0.25
 
 
 class ActiveSet:
-    """Compacted decision terms of the households deciding whether to register."""
+    """Compacted decision terms of the households deciding whether to register.
 
-    FIELDS = ("ids", "A", "code", "hv0", "hslope", "g0", "gflow", "C", "cumhaz", "thresh",
-              "alive")
+    Rows live in preallocated buffers that grow by doubling; ``n`` rows are in use, of which
+    ``n_dead`` have left (marked, and compacted away once they are a quarter of the rows).
+    """
 
-    def __init__(self) -> None:
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.A = np.zeros(0, dtype=_F)
-        self.code = np.zeros(0, dtype=np.int32)
-        self.hv0 = np.zeros(0, dtype=_F)
-        self.hslope = np.zeros(0, dtype=_F)
-        self.g0 = np.zeros(0, dtype=_F)
-        self.gflow = np.zeros(0, dtype=_F)
-        self.C = np.zeros(0, dtype=_F)   # net cost of moving less programme credit (CNY)
-        self.cumhaz = np.zeros(0, dtype=_F)
-        self.thresh = np.zeros(0, dtype=_F)
-        self.alive = np.zeros(0, dtype=bool)
+    FIELDS = {"ids": np.int64, "A": _F, "code": np.int32, "hv0": _F, "hslope": _F, "g0": _F,
+              "gflow": _F, "C": _F, "cumhaz": _F, "thresh": _F, "alive": bool}
+
+    def __init__(self, capacity: int = 0) -> None:
+        self._buf = {f: np.zeros(capacity, dtype=d) for f, d in self.FIELDS.items()}
+        self.n = 0
         self.n_dead = 0
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in self.FIELDS:   # a field is a view of its buffer: write into it instead
+            raise AttributeError(f"assign into ActiveSet.{name}[...], not to it")
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        buf = self.__dict__.get("_buf")
+        if buf is None or name not in buf:
+            raise AttributeError(name)
+        return buf[name][: self.n]
 
     @property
     def size(self) -> int:
         """Households deciding (alive rows)."""
-        return self.ids.size - self.n_dead
+        return self.n - self.n_dead
 
     def members(self) -> np.ndarray:
         """Ids of the households deciding."""
         return self.ids[self.alive] if self.n_dead else self.ids
 
-    def add(self, ids: np.ndarray, *, A, code, hv0, hslope, g0, gflow, thresh,
-            C=None) -> None:
-        """Households ``ids`` start deciding, with a fresh clock (accumulated hazard 0)."""
-        if ids.size == 0:
+    def add(self, ids: np.ndarray, **terms) -> None:
+        """Households ``ids`` start deciding with a fresh clock (accumulated hazard 0).
+
+        ``terms``: A, code, hv0, hslope, g0, gflow, thresh and optionally C.
+        """
+        k = ids.size
+        if k == 0:
             return
-        cat = np.concatenate
-        self.ids = cat([self.ids, ids.astype(np.int64)])
-        self.A = cat([self.A, np.asarray(A, _F)])
-        self.code = cat([self.code, np.asarray(code, np.int32)])
-        self.hv0 = cat([self.hv0, np.asarray(hv0, _F)])
-        self.hslope = cat([self.hslope, np.asarray(hslope, _F)])
-        self.g0 = cat([self.g0, np.asarray(g0, _F)])
-        self.gflow = cat([self.gflow, np.asarray(gflow, _F)])
-        self.C = cat([self.C, np.zeros(ids.size, _F) if C is None else np.asarray(C, _F)])
-        self.cumhaz = cat([self.cumhaz, np.zeros(ids.size, _F)])
-        self.thresh = cat([self.thresh, np.asarray(thresh, _F)])
-        self.alive = cat([self.alive, np.ones(ids.size, dtype=bool)])
+        need = self.n + k
+        if need > self._buf["ids"].size:
+            cap = max(need, 2 * self._buf["ids"].size, 1024)
+            for f, arr in self._buf.items():
+                new = np.zeros(cap, dtype=arr.dtype)
+                new[: self.n] = arr[: self.n]
+                self._buf[f] = new
+        sl = slice(self.n, need)
+        b = self._buf
+        b["ids"][sl] = ids
+        for f in ("A", "code", "hv0", "hslope", "g0", "gflow", "thresh"):
+            b[f][sl] = terms[f]
+        b["C"][sl] = terms.get("C", 0.0)
+        b["cumhaz"][sl] = 0.0
+        b["alive"][sl] = True
+        self.n = need
 
     def set_terms(self, **terms) -> None:
         """Replace terms of the alive rows (in :meth:`members` order), e.g. ``A=..., g0=...``."""
@@ -110,13 +123,14 @@ class ActiveSet:
         self.thresh[rows] = np.inf
         self.A[rows] = -np.inf
         self.n_dead += int(rows.size)
-        if self.n_dead > COMPACT_AT * self.ids.size:
+        if self.n_dead > COMPACT_AT * self.n:
             self.compact()
 
     def compact(self) -> None:
-        keep = self.alive
-        for f in self.FIELDS:
-            setattr(self, f, getattr(self, f)[keep])
+        keep = np.flatnonzero(self.alive)
+        for arr in self._buf.values():
+            arr[: keep.size] = arr[keep]
+        self.n = keep.size
         self.n_dead = 0
 
     def step_rows(self, table: np.ndarray, month: int, months_since_update: int) -> np.ndarray:
@@ -125,14 +139,15 @@ class ActiveSet:
         ``table`` is the flattened [village × type] term ``W`` (float32; −inf where one may not
         register).  The caller removes the rows that register (:meth:`remove`).
         """
-        if self.ids.size == 0:
+        if self.n == 0:
             return np.zeros(0, dtype=np.int64)
         v = self.A + table[self.code]
         v -= np.maximum(self.hv0 - self.hslope * _F(month), _F(0))
         v -= np.maximum(self.g0 - self.gflow * _F(months_since_update), _F(0))
         np.exp(v, out=v)
-        self.cumhaz += v
-        return np.flatnonzero(self.cumhaz >= self.thresh)
+        cumhaz = self.cumhaz
+        cumhaz += v
+        return np.flatnonzero(cumhaz >= self.thresh)
 
     def step(self, table: np.ndarray, month: int, months_since_update: int) -> np.ndarray:
         """:meth:`step_rows`, removing the rows that crossed; returns their ids."""

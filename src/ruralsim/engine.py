@@ -64,6 +64,18 @@ K = len(KINDS)
 NOT_MOVED = (IN_VILLAGE, REGISTERED, ALLOCATED)
 
 
+def _by_month(months: np.ndarray, ids: np.ndarray):
+    """Yield (month, ids due that month) for due months ``months`` (one sort, no scans)."""
+    if ids.size == 0:
+        return
+    order = np.argsort(months, kind="stable")
+    m_sorted = months[order].astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, m_sorted[1:] != m_sorted[:-1]])
+    ends = np.r_[starts[1:], m_sorted.size]
+    for a, b in zip(starts, ends):
+        yield int(m_sorted[a]), ids[order[a:b]]
+
+
 class InvariantError(AssertionError):
     """A model invariant failed (only raised when running with ``check=True``)."""
 
@@ -460,8 +472,8 @@ class Model:
         wait = renege_wait(self.hh.patience[ids].astype(np.float64), e, slope)
         due = t + np.ceil(np.maximum(wait, 1.0))
         keep = due < self.H
-        for month in np.unique(due[keep]).astype(np.int64):
-            self.renege_due[int(month)].append((ids[keep & (due == month)], t))
+        for month, group in _by_month(due[keep], ids[keep]):
+            self.renege_due[month].append((group, t))
 
     def _per_spell(self, stream: str, ids: np.ndarray) -> np.ndarray:
         """An Exp(1) draw of ``stream`` for each household's current registration spell."""
@@ -633,8 +645,9 @@ class Model:
             e = self.streams.exponential("return", keep)
             back = return_month(t, worse[~dem], e, lv.return_hazard_worse_per_month,
                                 lv.return_hazard_base_per_month)
-            for month in np.unique(back[back < self.H]).astype(np.int64):
-                self.return_due[int(month)].append(keep[back == month])
+            soon = back < self.H
+            for month, group in _by_month(back[soon], keep[soon]):
+                self.return_due[month].append(group)
         aw = (hh.flags[m] & F_AFTER_WITHDRAWAL) != 0
         self.rec.put("new_moves", t, m.size)
         self.rec.put("new_moves_after_withdrawal", t, int(aw.sum()))

@@ -148,12 +148,14 @@ def income_at(sc, streams: Streams, hh: Households, idx: np.ndarray, year: int) 
     A pure function of (household, year): the shock of year ``y`` is the draw of stream
     ``income.shock`` at month ``12 y``; year 0 has no shock.
     """
-    g = type_table(sc, lambda t: t.income_growth_per_year)[hh.htype[idx]]
-    trend = hh.income0_cny[idx] * (1.0 + g) ** year
+    ty = hh.htype[idx]
+    trend = (1.0 + type_table(sc, lambda t: t.income_growth_per_year)) ** year
     if year == 0:
-        return trend
-    sd = type_table(sc, lambda t: t.income_shock_sd)[hh.htype[idx]]
-    return trend * np.exp(sd * streams.normal("income.shock", idx, 12 * year) - 0.5 * sd * sd)
+        return hh.income0_cny[idx] * trend[ty]
+    sd = type_table(sc, lambda t: t.income_shock_sd)
+    z = streams.normal("income.shock", idx, 12 * year)
+    factor = np.exp(sd[ty] * z - (0.5 * sd * sd)[ty]) * trend[ty]
+    return hh.income0_cny[idx] * factor
 
 
 def savings_at(hh: Households, idx: np.ndarray, months_since_update: int) -> np.ndarray:

@@ -192,8 +192,8 @@ class SimulationResult:
     summary: dict[str, Any]
     scenario: Any
     model: "Model | None" = field(default=None, repr=False)
-    #: Per-household outcomes (month moved, status, …): kept for counterfactual comparisons.
-    households: pd.DataFrame | None = field(default=None, repr=False)
+    #: The counterfactual twin's result, when one was asked for.
+    twin: "SimulationResult | None" = field(default=None, repr=False)
 
 
 def _first_month(series: np.ndarray, level: float) -> int | None:

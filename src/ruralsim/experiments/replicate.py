@@ -25,15 +25,18 @@ from .executors import Progress, SerialExecutor, run_all
 from .runs import RunSpec, run_one
 
 #: Time-series columns kept for bands unless asked otherwise.
-DEFAULT_COLUMNS = ("n_moved", "n_in_village", "n_stranded", "n_waiting", "cash_cny",
-                   "financing_gap_cny", "debt_cny", "land_freed_mu", "land_reclaimed_mu",
-                   "land_sold_mu", "service_level_mean")
+DEFAULT_COLUMNS = ("n_ever_moved", "n_in_community", "n_in_village", "n_waiting",
+                   "exposed_households", "n_stranded", "cash_cny", "financing_gap_cny",
+                   "arrears_cny", "debt_cny", "land_freed_mu", "land_reclaimed_mu",
+                   "service_level_mean")
 #: Summary metrics reported by compare.
 COMPARE_METRICS = ("share_moved", "months_to_50pct_moved", "months_to_90pct_moved",
+                   "share_ever_registered", "households_reneged", "households_kept_old_house",
                    "total_public_cost_cny", "cost_per_relocated_household_cny",
-                   "peak_financing_gap_cny", "npv_cny", "land_freed_mu", "households_pushed",
-                   "households_stranded_final", "stranded_household_months",
-                   "vulnerable_moved", "mean_household_debt_cny")
+                   "peak_financing_gap_cny", "months_in_arrears", "npv_cny", "land_freed_mu",
+                   "households_registered_after_withdrawal", "exposure_household_months",
+                   "share_movers_worse_off", "households_in_distress_peak", "vulnerable_moved",
+                   "mean_household_debt_cny")
 
 
 @dataclass

@@ -15,12 +15,13 @@ from .fonts import apply_fonts, displayable, resolve_lang  # noqa: E402
 from .labels import t  # noqa: E402
 
 COLORS = ("#1f78b4", "#e31a1c", "#33a02c", "#ff7f00", "#6a3d9a", "#b15928")
-BAND_METRICS = (("n_moved", "households", 1.0), ("n_waiting", "households", 1.0),
-                ("n_stranded", "households", 1.0), ("cash_cny", "million_cny", 1e-6),
+BAND_METRICS = (("n_ever_moved", "households", 1.0), ("n_waiting", "households", 1.0),
+                ("exposed_households", "households", 1.0), ("cash_cny", "million_cny", 1e-6),
                 ("financing_gap_cny", "million_cny", 1e-6), ("land_freed_mu", "mu", 1.0))
-TITLES = {"n_moved": ("已入住新社区户数", "Households moved"),
+TITLES = {"n_ever_moved": ("已搬入新社区户数(累计)", "Households moved (cumulative)"),
           "n_waiting": ("排队等待分配户数", "Waiting list"),
           "n_stranded": ("滞留户数", "Households stranded"),
+          "exposed_households": ("生活在服务恶化村庄的户数", "Households living with degraded services"),
           "cash_cny": ("政府资金余额", "Government cash"),
           "financing_gap_cny": ("资金缺口(负债+欠款)", "Financing gap (debt + arrears)"),
           "land_freed_mu": ("腾退宅基地", "Homestead land freed")}
@@ -112,4 +113,63 @@ def plot_sensitivity(result: pd.DataFrame, metric: str, ax=None, lang: str | Non
         ax.set_yticks(ypos, r["parameter"])
         ax.set_title(("敏感性: " if lang == "zh" else "Sensitivity: ") + metric)
         ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+#: Labels of the decomposition's metrics and components: (zh, en, scale, unit zh, unit en).
+DECOMP_METRICS = {
+    "months_to_50pct_moved": ("50%入住所需月数", "Months to 50% moved", 1.0, "月", "months"),
+    "months_to_90pct_moved": ("90%入住所需月数", "Months to 90% moved", 1.0, "月", "months"),
+    "total_public_cost_cny": ("政府公共支出", "Public cost", 1e-6, "百万元", "million CNY"),
+    "peak_financing_gap_cny": ("资金缺口峰值", "Peak financing gap", 1e-6, "百万元", "million CNY"),
+    "households_moved_because_of_withdrawal": ("因停止服务才搬迁的户数",
+                                               "Households moved because of withdrawal", 1.0,
+                                               "户", "households"),
+    "exposure_household_months": ("生活在服务恶化村庄的户·月",
+                                  "Household-months with degraded services", 1e-3,
+                                  "千户·月", "thousand household-months"),
+    "share_movers_worse_off": ("入住后收入下降的比例", "Share of movers worse off", 100.0,
+                               "百分点", "percentage points"),
+}
+
+
+def plot_decomposition(decomposition, lang: str | None = None):
+    """One panel per metric: the main effect of each strategy component (switching it on),
+    with its 95% interval over replications."""
+    from ..experiments.decompose import COMPONENTS
+
+    lang = resolve_lang(lang)
+    eff = decomposition.effects
+    main = eff[eff["order"] == 1]
+    metrics = [m for m in DECOMP_METRICS if m in set(main["metric"])]
+    with plt.rc_context(apply_fonts(lang)):
+        ncol = 3
+        nrow = -(-len(metrics) // ncol)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 2.4 + 1.9 * nrow),
+                                 layout="constrained", squeeze=False)
+        for ax, metric in zip(axes.ravel(), metrics):
+            zh, en, scale, uzh, uen = DECOMP_METRICS[metric]
+            d = main[main["metric"] == metric]
+            y = np.arange(len(d))[::-1]
+            mean = d["mean"].to_numpy() * scale
+            lo = d["ci_low"].to_numpy() * scale
+            hi = d["ci_high"].to_numpy() * scale
+            colors = [COLORS[list(COMPONENTS).index(f) % len(COLORS)] for f in d["effect"]]
+            ax.barh(y, mean, color=colors, alpha=0.8)
+            ax.errorbar(mean, y, xerr=[mean - lo, hi - mean], fmt="none", ecolor="k",
+                        capsize=3, lw=1)
+            ax.axvline(0, color="k", lw=0.8)
+            names = [COMPONENTS[f][1] if lang == "zh" else COMPONENTS[f][2] for f in d["effect"]]
+            ax.set_yticks(y, names, fontsize=8)
+            title = zh if lang == "zh" else en
+            if d["censored"].any():
+                title += " *"
+            ax.set_title(title, fontsize=10)
+            ax.set_xlabel(uzh if lang == "zh" else uen, fontsize=8)
+        for ax in axes.ravel()[len(metrics):]:
+            ax.axis("off")
+        note = ("各策略组成部分的主效应(打开减去关闭)及95%置信区间；*：部分情形在期末前未达到该比例"
+                if lang == "zh" else "Main effect of each strategy component (on minus off) "
+                "with its 95% interval; *: some cells never reached the share within the horizon")
+        fig.suptitle(note, fontsize=9)
     return fig
