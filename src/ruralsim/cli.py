@@ -109,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--lang", choices=("zh", "en"), default="zh", help="报告语言 / language "
                      "(default zh)")
     rep.add_argument("--pdf", action="store_true", help="同时用Chromium打印PDF / also print a PDF "
-                     "with headless Chromium")
+                     "with headless Chromium (beside the report, .pdf)")
+    rep.add_argument("--force", action="store_true", help="覆盖已有报告文件 / replace an existing "
+                     "report (and PDF) file")
 
     demo = sub.add_parser("demo", help="培训演示 / trainer's demo (抓两头、带中间 vs naive)",
                           description="一条命令生成培训演示：抓两头带中间与一刀切对比的图表、动画和报告 / "
@@ -382,18 +384,65 @@ def _sweep_figures(spec, table, folder: Path, lang) -> None:
 
 def cmd_report(args) -> int:
     from .outputs import write_text_atomic
-    from .report.html import build_report, print_pdf
+    from .report.html import print_pdf, render_report
+    from .report.inputs import load_report_inputs
 
     dirs = [Path(d) for d in args.results]
-    text = build_report(dirs, lang=args.lang)
+    inputs = load_report_inputs(dirs)             # bad content: UsageError, exit 2
     out = Path(args.out) if args.out else dirs[0] / "report.html"
-    write_text_atomic(out, text)
-    print(f"报告已写入 report written to: {out}")
+    targets = [("--out", out)]
     if args.pdf:
-        pdf = out.with_suffix(".pdf")
-        print_pdf(out, pdf)
-        print(f"PDF: {pdf}")
+        targets.append(("PDF", out.with_suffix(".pdf")))
+    for what, path in targets:                    # refuse before writing anything
+        _check_report_target(what, path, inputs.files, args.force)
+    if args.pdf and _same_file(targets[0][1], targets[1][1]):
+        raise UsageError(f"--out {out} ends in .pdf, where --pdf prints the PDF; give an .html "
+                         "file / --out 不能以 .pdf 结尾")
+    for w in inputs.warnings:
+        sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
+    write_text_atomic(out, render_report(inputs, lang=args.lang))
+    print(_shown(f"报告已写入 report written to: {out}"))
+    if args.pdf:
+        pdf = targets[1][1]
+        print_pdf(out, pdf)                       # failure: PdfError, exit 1, HTML kept
+        print(_shown(f"PDF: {pdf}"))
     return EXIT_OK
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return _resolved(a) == _resolved(b)
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:          # a symbolic link loop
+        raise UsageError(f"{path}: cannot resolve this path ({exc}) / 无法解析路径") from None
+
+
+def _check_report_target(what: str, path: Path, inputs: set[Path], force: bool) -> None:
+    """Refuse a report file that is a folder, an input of the report, or exists (no --force)."""
+    if path.is_dir():
+        raise UsageError(f"{what} {path} is a folder; give a file name such as "
+                         f"{path / 'report.html'} / 输出路径是目录，请给出文件名")
+    resolved = _resolved(path)
+    if resolved in inputs:
+        raise UsageError(f"{what} {path} is a file the report reads; choose another name "
+                         "/ 输出文件不能是报告的输入文件")
+    parent = resolved.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{what} {path}: {parent} is not a folder / 上级路径不是目录")
+    if os.path.lexists(path) and not force:
+        raise UsageError(f"{what} {path} already exists; use --force to replace it "
+                         "/ 文件已存在，如需覆盖请加 --force")
+
+
+def _shown(text: str) -> str:
+    """``text`` printable on any terminal (a file name may hold undecodable bytes)."""
+    enc = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return text.encode(enc, "backslashreplace").decode(enc, "replace")
 
 
 def cmd_demo(args) -> int:

@@ -2,8 +2,13 @@
 
 Everything is inline (figures as base64 PNG, styles in the page): the file opens offline
 and can be mailed or printed. Chinese by default, English on request. Numbers come from
-``summary.json`` / ``compare.csv`` of the result folders and are formatted once, by
+``summary.json`` / ``compare.csv`` of the result folders, checked by
+:mod:`ruralsim.report.inputs`, and are formatted once, by
 :func:`ruralsim.report.labels.fmt_metric`.
+
+All HTML is built one way, by :func:`h`: the template is markup written in this module and
+every value put into it is escaped (text and attribute contexts alike), unless it is
+:class:`Markup` that :func:`h` itself produced.  No f-string builds HTML here.
 
 Example:
     >>> import ruralsim, tempfile, pathlib
@@ -17,16 +22,21 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import html
-import json
-import shutil
+import html as _html
+import math
+import os
+import re
+import signal
+import string
 import subprocess
+import tempfile
+import warnings
 from pathlib import Path
-
-import pandas as pd
+from typing import Iterable
 
 from .. import __version__
-from ..errors import UsageError
+from ..errors import RuralsimError
+from .inputs import CompareRow, Figure, ReportInputs, load_report_inputs
 from .labels import METRICS, TEXT, fmt_metric, metric_label, t
 
 CSS = """
@@ -46,147 +56,220 @@ figcaption{font-size:.9em;color:#555}
 @media print{body{margin:0;max-width:none}}
 """
 
+PDF_TIMEOUT_S = 120.0
+
+
+# ---------------------------------------------------------------- building HTML
+
+class Markup(str):
+    """HTML that is safe to put into a page as it is (made by :func:`h` or :func:`join`)."""
+
+    __slots__ = ()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape(value: object) -> Markup:
+    """``value`` as HTML text, safe in element content and in quoted attributes."""
+    if isinstance(value, Markup):
+        return value
+    text = str(value)
+    # a lone surrogate (from JSON "\ud800" or an undecodable file name) cannot be written
+    text = _SURROGATE.sub("\ufffd", text)
+    return Markup(_html.escape(text, quote=True))
+
+
+class _Formatter(string.Formatter):
+    def format_field(self, value, format_spec):
+        if isinstance(value, Markup) and not format_spec:
+            return value
+        return escape(format(value, format_spec))
+
+
+_FORMATTER = _Formatter()
+
+
+def h(template: str, /, *args, **kwargs) -> Markup:
+    """Fill ``template`` (trusted markup) with ``args`` / ``kwargs``, escaping each of them.
+
+    >>> h('<td title="{}">{}</td>', 'a"b', '<script>')
+    '<td title="a&quot;b">&lt;script&gt;</td>'
+    >>> h('<p>{}</p>', h('<b>{}</b>', 'x & y'))
+    '<p><b>x &amp; y</b></p>'
+    """
+    return Markup(_FORMATTER.vformat(template, args, kwargs))
+
+
+def join(parts: Iterable[object], sep: str = "") -> Markup:
+    """Concatenate ``parts`` (each escaped unless :class:`Markup`) with markup ``sep``."""
+    return Markup(sep.join(escape(p) for p in parts))
+
+
+# ---------------------------------------------------------------- the report's parts
+
 def _t(key: str, lang: str) -> str:
     return t(f"report_{key}", lang)
 
 
-def _img(path: Path) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
+def _num(value: float | None, spec: str) -> str:
+    return "—" if value is None or not math.isfinite(value) else format(value, spec)
 
 
-def _figures(folder: Path, lang: str) -> str:
-    if not folder.is_dir():
-        return ""
+def _metric(key: str, value: float | None) -> str:
+    return fmt_metric(key, None if value is None or not math.isfinite(value) else value)
+
+
+def _img(fig: Figure) -> Markup:
+    data = base64.b64encode(fig.data).decode("ascii")
+    return h('<img alt="{}" src="data:{};base64,{}">', fig.stem, fig.mime, data)
+
+
+def _figures(figures: list[Figure], lang: str) -> Markup:
     order = [k.removeprefix("fig_") for k in TEXT if k.startswith("fig_")]
-    pngs = sorted(folder.glob("*.png"), key=lambda p: (order.index(p.stem) if p.stem in order
-                                                         else len(order), p.name))
+    figs = sorted(figures, key=lambda f: (order.index(f.stem) if f.stem in order else len(order),
+                                          f.stem))
     out = []
-    for p in pngs:
-        caption = t(f"fig_{p.stem}", lang) if f"fig_{p.stem}" in TEXT else p.stem
-        out.append(f"<figure>{_img(p)}<figcaption>{html.escape(caption)}</figcaption></figure>")
-    return "\n".join(out)
+    for f in figs:
+        caption = t(f"fig_{f.stem}", lang) if f"fig_{f.stem}" in TEXT else f.stem
+        out.append(h("<figure>{}<figcaption>{}</figcaption></figure>", _img(f), caption))
+    return join(out, "\n")
 
 
-def describe_scenario(sc: dict, summary: dict, lang: str) -> str:
-    """The scenario in plain words, from scenario.json."""
-    vil = sc["villages"]
-    comms = [c["name"] for c in sc["communities"]]
-    n = sum(v["households"] for v in vil)
-    run = sc["run"]
-    instr = [i.get("label_zh") or i["name"] if lang == "zh" else i.get("label_en") or i["name"]
-             for i in sc["policy"]["instruments"]]
-    events = [e.get("label_zh") or e["name"] if lang == "zh" else e["name"]
-              for e in sc["policy"]["events"]]
-    st = sc["strategy"]
-    w = st["withdrawal"]
-    prio = ("、" if lang == "zh" else ", ").join(_type_label(sc, t, lang)
-                                                for t in st["priority"]) or "—"
+def describe_scenario(sc, summary, lang: str) -> Markup:
+    """The scenario in plain words, from checked scenario.json and summary.json."""
+    vil = sc.villages
+    comms = [c.name for c in sc.communities]
+    n = sum(v.households for v in vil)
+    run = sc.run
+    instr = [(i.label_zh or i.name) if lang == "zh" else (i.label_en or i.name)
+             for i in sc.policy.instruments]
+    events = [(e.label_zh or e.name) if lang == "zh" else e.name for e in sc.policy.events]
+    st = sc.strategy
+    w = st.withdrawal
+    prio = ("、" if lang == "zh" else ", ").join(_type_label(sc, p, lang)
+                                                for p in st.priority) or "—"
     if lang == "zh":
         parts = [f"{len(vil)}个村庄、{n:,}户，规划整合为{len(comms)}个新型社区（{'、'.join(comms)}）。",
-                 f"模拟自{run['start_year']}年{run['start_month']}月起，共{run['horizon_months']}个月。",
+                 f"模拟自{run.start_year}年{run.start_month}月起，共{run.horizon_months}个月。",
                  f"政策包：{'；'.join(instr) if instr else '无'}。",
                  f"政策活动：{'；'.join(events) if events else '无'}。",
-                 f"推进策略：{st.get('label_zh') or st['name']}；住房分配优先顺序：{prio}。",
-                 (f"当村庄剩余户数低于{w['threshold_share']:.0%}时停止公共服务，服务每月衰减"
-                  f"{w['decay_per_month']:.0%}。" if w["enabled"] else "不停止旧村公共服务。")]
+                 f"推进策略：{st.label_zh or st.name}；住房分配优先顺序：{prio}。",
+                 (f"当村庄剩余户数低于{w.threshold_share:.0%}时停止公共服务，服务每月衰减"
+                  f"{w.decay_per_month:.0%}。" if w.enabled else "不停止旧村公共服务。")]
     else:
         parts = [f"{len(vil)} villages with {n:,} households, to be consolidated into "
                  f"{len(comms)} new communities ({', '.join(comms)}).",
-                 f"Simulated from {run['start_year']}-{run['start_month']:02d} for "
-                 f"{run['horizon_months']} months.",
+                 f"Simulated from {run.start_year}-{run.start_month:02d} for "
+                 f"{run.horizon_months} months.",
                  f"Package: {'; '.join(instr) if instr else 'none'}.",
                  f"Policy events: {'; '.join(events) if events else 'none'}.",
-                 f"Strategy: {st['name']}; allocation priority: {prio}.",
+                 f"Strategy: {st.name}; allocation priority: {prio}.",
                  (f"Services are withdrawn from a village once fewer than "
-                  f"{w['threshold_share']:.0%} of its households remain, and decay by "
-                  f"{w['decay_per_month']:.0%} a month." if w["enabled"]
+                  f"{w.threshold_share:.0%} of its households remain, and decay by "
+                  f"{w.decay_per_month:.0%} a month." if w.enabled
                   else "Services of old villages are never withdrawn.")]
-    meta = (f"seed {summary.get('seed')}, scenario hash {summary.get('scenario_hash')}, "
-            f"ruralsim {summary.get('version')}")
-    return "<p>" + "<br>".join(html.escape(p) for p in parts) + \
-        f'</p><p class="note">{html.escape(meta)}</p>'
+    meta = (f"seed {summary.seed}, scenario hash {summary.scenario_hash}, "
+            f"ruralsim {summary.version}")
+    return h('<p>{}</p><p class="note">{}</p>', join(parts, "<br>"), meta)
 
 
-def _type_label(sc: dict, name: str, lang: str) -> str:
-    t = sc["household_types"].get(name, {})
-    return (t.get("label_zh") if lang == "zh" else t.get("label_en")) or name
+def _type_label(sc, name: str, lang: str) -> str:
+    ht = sc.household_types.get(name)
+    label = None if ht is None else (ht.label_zh if lang == "zh" else ht.label_en)
+    return label or name
 
 
-def _headline_table(summaries: list[tuple[str, dict]], lang: str) -> str:
-    head = "".join(f"<th>{html.escape(name)}</th>" for name, _ in summaries)
-    rows = [f"<tr><th>{_t('metric', lang)}</th>{head}</tr>"]
+def _headline_table(summaries: list[tuple[str, object]], lang: str) -> Markup:
+    head = join(h("<th>{}</th>", name) for name, _ in summaries)
+    rows = [h("<tr><th>{}</th>{}</tr>", _t("metric", lang), head)]
     for key, *_ in METRICS:
-        cells = "".join(f'<td data-key="{key}">{html.escape(fmt_metric(key, s.get(key)))}</td>'
-                        for _, s in summaries)
-        rows.append(f"<tr><td>{html.escape(metric_label(key, lang))}</td>{cells}</tr>")
-    return "<table>" + "".join(rows) + "</table>"
+        cells = join(h('<td data-key="{}">{}</td>', key, _metric(key, getattr(s, key)))
+                     for _, s in summaries)
+        rows.append(h("<tr><td>{}</td>{}</tr>", metric_label(key, lang), cells))
+    return h("<table>{}</table>", join(rows))
 
 
-def _comparison_table(table: pd.DataFrame, lang: str) -> str:
-    names = list(dict.fromkeys(table["scenario"]))
-    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
-    rows = [f"<tr><th>{_t('metric', lang)}</th>{head}</tr>"]
-    for metric, g in table.groupby("metric", sort=False):
+def _comparison_table(rows: list[CompareRow], lang: str) -> Markup:
+    names = list(dict.fromkeys(r.scenario for r in rows))
+    metrics = list(dict.fromkeys(r.metric for r in rows))
+    cell = {(r.metric, r.scenario): r for r in rows}
+    head = join(h("<th>{}</th>", n) for n in names)
+    out = [h("<tr><th>{}</th>{}</tr>", _t("metric", lang), head)]
+    for metric in metrics:
         cells = []
-        for r in g.itertuples():
-            if r.scenario == names[0]:
-                cells.append(f"<td>{fmt_metric(metric, r.mean)}<br><small>[{r.p2_5:,.4g}, "
-                             f"{r.p97_5:,.4g}]</small></td>")
+        for name in names:
+            r = cell.get((metric, name))
+            if r is None:
+                cells.append(h("<td>—</td>"))
+            elif name == names[0]:
+                cells.append(h("<td>{}<br><small>[{}, {}]</small></td>",
+                               _metric(metric, r.mean), _num(r.p2_5, ",.4g"),
+                               _num(r.p97_5, ",.4g")))
             else:
-                cls = "pos" if r.diff_vs_first > 0 else "neg" if r.diff_vs_first < 0 else ""
-                cells.append(f'<td class="{cls}">{r.diff_vs_first:+,.4g}<br><small>'
-                             f"[{r.diff_ci_low:+,.4g}, {r.diff_ci_high:+,.4g}]</small></td>")
-        rows.append(f"<tr><td>{html.escape(metric_label(metric, lang))}</td>{''.join(cells)}</tr>")
-    return "<table>" + "".join(rows) + "</table>"
+                d = r.diff_vs_first
+                cls = "" if d is None else "pos" if d > 0 else "neg" if d < 0 else ""
+                cells.append(h('<td class="{}">{}<br><small>[{}, {}]</small></td>', cls,
+                               _num(d, "+,.4g"), _num(r.diff_ci_low, "+,.4g"),
+                               _num(r.diff_ci_high, "+,.4g")))
+        out.append(h("<tr><td>{}</td>{}</tr>", metric_label(metric, lang), join(cells)))
+    return h("<table>{}</table>", join(out))
+
+
+def render_report(inputs: ReportInputs, lang: str = "zh") -> str:
+    """HTML text of the report for checked inputs (see :func:`load_report_inputs`)."""
+    body = [h("<h1>{}</h1>", _t("title", lang)),
+            h("<p class='note'>{}: {} · ruralsim {}</p>", _t("generated", lang),
+              _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), __version__)]
+    names = [r.summary.scenario for r in inputs.runs]
+    summaries = []
+    for r, name in zip(inputs.runs, names):
+        if names.count(name) > 1:   # two runs of one scenario: tell them apart by folder
+            name = f"{name} ({r.folder.name})"
+        summaries.append((name, r.summary))
+        if r.scenario is not None:
+            body.append(h("<h2>{}: {}</h2>", _t("scenario", lang), name))
+            body.append(describe_scenario(r.scenario, r.summary, lang))
+    if summaries:
+        body.append(h("<h2>{}</h2>", _t("headline", lang)))
+        body.append(_headline_table(summaries, lang))
+    for c in inputs.compares:
+        body.append(h("<h2>{}</h2>", _t("compare", lang)))
+        body.append(h("<p class='note'>{}</p>", _t("compare_note", lang)))
+        body.append(_comparison_table(c.rows, lang))
+        body.append(_figures(c.figures, lang))
+    for r, (name, _) in zip(inputs.runs, summaries):
+        if r.figures:
+            body.append(h("<h2>{}: {}</h2>{}", _t("figures", lang), name,
+                          _figures(r.figures, lang)))
+    body.append(h("<p class='note'>{}</p>", _t("caveat", lang)))
+    return h('<!DOCTYPE html>\n<html lang="{}"><head><meta charset="utf-8"><title>{}</title>'
+             "<style>{}</style></head><body>\n{}\n</body></html>\n",
+             "zh-CN" if lang == "zh" else "en", _t("title", lang), Markup(CSS),
+             join(body, "\n"))
 
 
 def build_report(dirs: list[Path], lang: str = "zh") -> str:
-    """HTML text of the report for result folders of ``ruralsim run`` and ``ruralsim compare``."""
-    runs, compares = [], []
-    for d in dirs:
-        d = Path(d)
-        if (d / "summary.json").is_file():
-            runs.append(d)
-        elif (d / "compare.csv").is_file():
-            compares.append(d)
-        else:
-            raise UsageError(f"{d} is not a result folder of 'ruralsim run' or 'ruralsim compare' "
-                             "(no summary.json or compare.csv) / 不是结果目录")
-    body = [f"<h1>{_t('title', lang)}</h1>",
-            f"<p class='note'>{_t('generated', lang)}: "
-            f"{_dt.datetime.now().strftime('%Y-%m-%d %H:%M')} · ruralsim {__version__}</p>"]
-    summaries = []
-    loaded = [json.loads((d / "summary.json").read_text(encoding="utf-8")) for d in runs]
-    names = [s.get("scenario", d.name) for d, s in zip(runs, loaded)]
-    for d, summary, name in zip(runs, loaded, names):
-        if names.count(name) > 1:   # two runs of one scenario: tell them apart by folder
-            name = f"{name} ({d.name})"
-        summaries.append((name, summary))
-        sc_path = d / "scenario.json"
-        if sc_path.is_file():
-            sc = json.loads(sc_path.read_text(encoding="utf-8"))
-            body.append(f"<h2>{_t('scenario', lang)}: {html.escape(name)}</h2>")
-            body.append(describe_scenario(sc, summary, lang))
-    if summaries:
-        body.append(f"<h2>{_t('headline', lang)}</h2>")
-        body.append(_headline_table(summaries, lang))
-    for d in compares:
-        body.append(f"<h2>{_t('compare', lang)}</h2>")
-        body.append(f"<p class='note'>{_t('compare_note', lang)}</p>")
-        body.append(_comparison_table(pd.read_csv(d / "compare.csv"), lang))
-        body.append(_figures(d / "figures", lang))
-    for d, (name, _) in zip(runs, summaries):
-        figs = _figures(d / "figures", lang)
-        if figs:
-            body.append(f"<h2>{_t('figures', lang)}: {html.escape(name)}</h2>{figs}")
-    body.append(f"<p class='note'>{_t('caveat', lang)}</p>")
-    return (f"<!DOCTYPE html>\n<html lang=\"{'zh-CN' if lang == 'zh' else 'en'}\"><head>"
-            f"<meta charset=\"utf-8\"><title>{_t('title', lang)}</title><style>{CSS}</style>"
-            f"</head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+    """HTML text of the report for result folders of ``ruralsim run`` and ``ruralsim compare``.
+
+    Bad content of a folder raises :class:`~ruralsim.errors.UsageError`; figures that are not
+    safe to inline are skipped with a warning.
+    """
+    inputs = load_report_inputs([Path(d) for d in dirs])
+    for w in inputs.warnings:
+        warnings.warn(w, stacklevel=2)
+    return render_report(inputs, lang)
+
+
+# ---------------------------------------------------------------- PDF
+
+class PdfError(RuralsimError):
+    """Printing to PDF failed (Chromium missing, failing or hanging). Exit code 1."""
 
 
 def find_chromium() -> str | None:
+    import shutil
+
     for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
         path = shutil.which(name)
         if path:
@@ -199,15 +282,80 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-component-update", "--disable-sync")
 
 
-def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 120) -> None:
-    """Print the report to PDF with headless Chromium (when installed)."""
+def _kill_group(proc: subprocess.Popen) -> None:
+    """End Chromium and every process it started (they share its new session)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def print_pdf(html_path: Path, pdf_path: Path, timeout: float | None = None) -> None:
+    """Print the report to PDF with headless Chromium (when installed).
+
+    The PDF is printed to a temporary name beside ``pdf_path`` and renamed into place only
+    when it is a PDF; any failure raises :class:`PdfError` and leaves ``pdf_path`` as it was.
+    """
+    timeout = PDF_TIMEOUT_S if timeout is None else timeout
     exe = find_chromium()
     if exe is None:
-        raise UsageError("PDF output needs Chromium (apt-get install chromium) / 需要安装Chromium")
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                        "--no-pdf-header-footer", f"--print-to-pdf={pdf_path}",
-                        html_path.resolve().as_uri()],
-                       check=True, capture_output=True, timeout=timeout)
+        raise PdfError("PDF output needs Chromium (apt-get install chromium); the HTML report "
+                       "was written / 需要安装Chromium才能生成PDF，HTML报告已写出")
+    pdf_path = Path(pdf_path)
+    tmp = pdf_path.absolute().with_name(f".{pdf_path.name}.tmp-{os.getpid()}.pdf")
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            with open(Path(work) / "chromium.log", "w+b") as log:
+                try:
+                    proc = subprocess.Popen(
+                        [exe, *CHROMIUM_FLAGS, f"--user-data-dir={work}/profile",
+                         "--no-pdf-header-footer", f"--print-to-pdf={tmp}",
+                         Path(html_path).resolve().as_uri()],
+                        stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                        start_new_session=True)
+                except OSError as exc:
+                    raise PdfError(f"cannot start Chromium {exe} ({exc.strerror}); the HTML "
+                                   "report was written / 无法启动Chromium，HTML报告已写出") from None
+                try:
+                    code = proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    raise PdfError(f"Chromium did not finish the PDF within {timeout:g} s and "
+                                   "was stopped; the HTML report was written / Chromium超时，"
+                                   "已终止，HTML报告已写出") from None
+                finally:
+                    _kill_group(proc)    # also on Ctrl-C; and helpers left behind
+                log.seek(max(0, log.seek(0, os.SEEK_END) - 600))
+                tail = log.read().decode("utf-8", "replace").strip()
+            if code != 0:
+                raise PdfError(f"Chromium failed (exit code {code}); the HTML report was "
+                               f"written / Chromium出错，HTML报告已写出\n{tail}".rstrip())
+            try:
+                with open(tmp, "rb") as f:
+                    ok = f.read(5) == b"%PDF-"
+                    os.fsync(f.fileno())
+            except OSError:
+                ok = False
+            if not ok:
+                raise PdfError("Chromium wrote no PDF; the HTML report was written / "
+                               "Chromium未生成PDF，HTML报告已写出")
+            os.replace(tmp, pdf_path)
+            _fsync_dir(pdf_path.parent)
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
