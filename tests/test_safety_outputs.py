@@ -345,14 +345,15 @@ def _state(out: Path) -> str:
     return got.pop()
 
 
-def _child(out: Path, w: int, exchange: bool) -> None:
-    """In a forked child: write new outputs over ``out``, reporting each file-system step."""
+def _child(out: Path, w: int, exchange: bool, from_start: bool) -> None:
+    """In a forked child: write new outputs over ``out``, reporting each file-system step
+    (from the start, or from the end of the body on)."""
     code = 3
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, lambda s, f: (_ for _ in ()).throw(KeyboardInterrupt()))
 
-        armed = []
+        armed = [1] if from_start else []
 
         def step(fn):
             def wrapped(*a, **k):
@@ -363,7 +364,8 @@ def _child(out: Path, w: int, exchange: bool) -> None:
                 return r
             return wrapped
 
-        for mod, name in ((os, "fsync"), (os, "rename"), (os, "replace"), (shutil, "rmtree")):
+        for mod, name in ((os, "fsync"), (os, "rename"), (os, "replace"), (os, "mkdir"),
+                          (shutil, "rmtree")):
             setattr(mod, name, step(getattr(mod, name)))
         if not exchange:   # a system without renameat2(RENAME_EXCHANGE)
             outputs._exchange = lambda a, b: False
@@ -382,20 +384,21 @@ def _child(out: Path, w: int, exchange: bool) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-@pytest.mark.parametrize("exchange,sig", [
-    (True, signal.SIGINT), (True, signal.SIGTERM), (True, signal.SIGKILL),
-    (False, signal.SIGINT), (False, signal.SIGKILL)])
+@pytest.mark.parametrize("exchange,sig,from_start", [
+    (True, signal.SIGINT, False), (True, signal.SIGTERM, False), (True, signal.SIGKILL, False),
+    (False, signal.SIGINT, False), (False, signal.SIGKILL, False),
+    (True, signal.SIGINT, True)])   # also while the staging folder is made and written
 def test_a_signal_at_any_step_of_the_swap_leaves_old_or_new_never_neither(tmp_path, exchange,
-                                                                           sig):
+                                                                           sig, from_start):
     out = tmp_path / "o"
     seen = set()
-    for k in range(0, 40):
+    for k in range(0, 60):
         _old_outputs(out)
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover  (the child)
             os.close(r)
-            _child(out, w, exchange)
+            _child(out, w, exchange, from_start)
         os.close(w)
         buf, after, sent = b"", None, False
         while True:
@@ -404,8 +407,8 @@ def test_a_signal_at_any_step_of_the_swap_leaves_old_or_new_never_neither(tmp_pa
                 break
             buf += chunk
             lines = buf.split(b"\n")
-            if after is None and b"body" in lines:
-                after = lines.index(b"body")
+            if after is None and (from_start or b"body" in lines):
+                after = -1 if from_start else lines.index(b"body")
             if after is not None and not sent and lines[after + 1:].count(b"s") >= k:
                 os.kill(pid, sig)
                 sent = True

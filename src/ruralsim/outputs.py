@@ -624,16 +624,20 @@ def staged_dir(out: str | os.PathLike, force: bool, *, command: str = "ruralsim"
     """
     inputs = list(inputs)
     res = check_out_dir(out, force, inputs)
-    tmp, lock = _make_staging(res)
+    tmp: Path | None = None
+    lock = None
     try:
         try:
-            write_marker(tmp, command)
+            with _signals_held():   # a staging folder exists only with its marker and lock
+                tmp, lock = _make_staging(res)
+                write_marker(tmp, command)
             yield tmp
             check_out_dir(out, force, inputs)
             _fsync_tree(tmp)
         except BaseException:
-            with _signals_held():
-                shutil.rmtree(tmp, ignore_errors=True)
+            if tmp is not None:
+                with _signals_held():
+                    shutil.rmtree(tmp, ignore_errors=True)
             raise
         _commit(tmp, res)
     finally:
