@@ -41,9 +41,15 @@ def test_non_empty_output_folder_is_refused_without_force(tmp_path, capsys):
     assert rc == 2
     assert "--force" in capsys.readouterr().err
     assert (out / "precious.txt").read_text() == "keep me"
+    # --force replaces only a folder ruralsim wrote, never a user's (issue 9)
     assert main(["run", "scenarios/teaching.yaml", "--out", str(out), "--no-figures", "--force",
+                 "--quiet", *FAST]) == 2
+    assert (out / "precious.txt").read_text() == "keep me"
+    assert main(["run", "scenarios/teaching.yaml", "--out", str(tmp_path / "r"), "--no-figures",
                  "--quiet", *FAST]) == 0
-    assert not (out / "precious.txt").exists() and (out / "summary.json").exists()
+    assert main(["run", "scenarios/teaching.yaml", "--out", str(tmp_path / "r"), "--no-figures",
+                 "--force", "--quiet", *FAST]) == 0
+    assert (tmp_path / "r" / "summary.json").exists()
 
 
 def test_bad_scenario_leaves_previous_outputs_untouched(tmp_path, capsys):

@@ -173,15 +173,16 @@ def _progress_printer(quiet: bool):
 
 def cmd_run(args) -> int:
     from .outputs import check_out_dir, staged_dir, write_run
+    from .scenario.load import load_scenario
     from .simulate import simulate
 
     out = Path(args.out)
-    check_out_dir(out, args.force)
-    result = simulate(args.scenario, seed=args.seed, overrides=args.overrides,
-                      packages=args.packages, check=args.check,
+    loaded = load_scenario(args.scenario, args.overrides, args.packages)
+    check_out_dir(out, args.force, inputs=loaded.inputs)
+    result = simulate(loaded, seed=args.seed, check=args.check,
                       progress=_progress_printer(args.quiet),
                       counterfactual=args.counterfactual)
-    with staged_dir(out, args.force) as tmp:
+    with staged_dir(out, args.force, command="run", inputs=loaded.inputs) as tmp:
         write_run(result, tmp, figures=not args.no_figures, lang=args.lang)
     if not args.quiet:
         print_summary(result.summary, out)
@@ -235,23 +236,27 @@ def cmd_validate(args) -> int:
 
 def cmd_compare(args) -> int:
     from .experiments import compare, make_executor
-    from .outputs import check_out_dir, staged_dir
+    from .outputs import check_out_dir, staged_dir, unique_file_stems, write_csv
+    from .scenario.load import load_scenario
 
     if not 1 <= len(args.scenarios) <= 12:
         raise UsageError("compare takes 1 to 12 scenarios")
     if args.reps < 2:
         raise UsageError("--reps must be at least 2 for intervals")
     out = Path(args.out)
-    check_out_dir(out, args.force)
+    inputs = [f for s in args.scenarios for f in load_scenario(s, args.overrides).inputs]
+    check_out_dir(out, args.force, inputs=inputs)
     with make_executor(args.workers, args.scheduler) as ex:
         cmp = compare(args.scenarios, reps=args.reps, seed=args.seed, executor=ex,
                       overrides=args.overrides, progress=not args.quiet)
-    with staged_dir(out, args.force) as tmp:
-        cmp.table.to_csv(tmp / "compare.csv", index=False)
-        for name, reps in zip(cmp.names, cmp.replications):
-            reps.summary.to_csv(tmp / f"replications_{_safe(name)}.csv", index=False)
+    with staged_dir(out, args.force, command="compare", inputs=inputs) as tmp:
+        write_csv(cmp.table, tmp / "compare.csv")
+        # one file per scenario (names made safe and unique); its first column 'label' is
+        # the scenario's column in compare.csv, so files and table always match up
+        for name, stem, reps in zip(cmp.names, unique_file_stems(cmp.names), cmp.replications):
+            write_csv(_labelled(reps.summary, name), tmp / f"replications_{stem}.csv")
             if not reps.errors.empty:
-                reps.errors.to_csv(tmp / f"errors_{_safe(name)}.csv", index=False)
+                write_csv(_labelled(reps.errors, name), tmp / f"errors_{stem}.csv")
         _compare_figures(cmp, tmp / "figures", args.lang)
     if not args.quiet:
         print_comparison(cmp)
@@ -259,28 +264,34 @@ def cmd_compare(args) -> int:
     return EXIT_OK
 
 
+def _labelled(df, label: str):
+    return df if "label" in df.columns else df.assign(label=label)[["label", *df.columns]]
+
+
 def cmd_decompose(args) -> int:
     from .experiments import make_executor
     from .experiments.decompose import decompose, main_effects
-    from .outputs import check_out_dir, staged_dir
+    from .outputs import check_out_dir, save_figure, staged_dir, write_csv
+    from .scenario.load import load_scenario
 
     if not 2 <= args.reps <= 10_000:
         raise UsageError("--reps must be between 2 and 10,000 / 重复次数须在2到10000之间")
     out = Path(args.out)
-    check_out_dir(out, args.force)
+    loaded = load_scenario(args.scenario, args.overrides)
+    check_out_dir(out, args.force, inputs=loaded.inputs)
     with make_executor(args.workers, args.scheduler) as ex:
-        d = decompose(args.scenario, factors=args.factors, reps=args.reps, seed=args.seed,
-                      executor=ex, overrides=args.overrides, progress=not args.quiet)
-    with staged_dir(out, args.force) as tmp:
-        d.effects.to_csv(tmp / "effects.csv", index=False)
-        d.cells.to_csv(tmp / "cells.csv", index=False)
+        d = decompose(loaded, factors=args.factors, reps=args.reps, seed=args.seed,
+                      executor=ex, progress=not args.quiet)
+    with staged_dir(out, args.force, command="decompose", inputs=loaded.inputs) as tmp:
+        write_csv(d.effects, tmp / "effects.csv")
+        write_csv(d.cells, tmp / "cells.csv")
         import matplotlib.pyplot as plt
 
         from .report.experiment_plots import plot_decomposition
 
         (tmp / "figures").mkdir()
         fig = plot_decomposition(d, lang=args.lang)
-        fig.savefig(tmp / "figures" / "decomposition.png", dpi=110)
+        save_figure(fig, tmp / "figures" / "decomposition.png", dpi=110)
         plt.close(fig)
     if not args.quiet:
         print_effects(main_effects(d))
@@ -302,21 +313,25 @@ def print_effects(main) -> None:
 
 
 def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+    """``name`` as part of a file name (one name; for several use outputs.unique_file_stems)."""
+    from .outputs import safe_file_stem
+
+    return safe_file_stem(name)
 
 
 def _compare_figures(cmp, folder: Path, lang) -> None:
     import matplotlib.pyplot as plt
 
+    from .outputs import save_figure
     from .report.experiment_plots import BAND_METRICS, plot_bands, plot_comparison
 
     folder.mkdir(parents=True, exist_ok=True)
     fig = plot_comparison(cmp, lang=lang)
-    fig.savefig(folder / "compare.png", dpi=110)
+    save_figure(fig, folder / "compare.png", dpi=110)
     plt.close(fig)
     for metric, unit, scale in BAND_METRICS:
         fig = plot_bands(cmp, metric, lang=lang, scale=scale, unit_key=unit)
-        fig.savefig(folder / f"compare_{metric}.png", dpi=110)
+        save_figure(fig, folder / f"compare_{metric}.png", dpi=110)
         plt.close(fig)
 
 

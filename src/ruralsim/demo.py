@@ -16,8 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .experiments import compare
-from .outputs import staged_dir, write_run, write_text_atomic
-from .scenario.load import builtin_path
+from .outputs import save_figure, staged_dir, write_csv, write_marker, write_run, \
+    write_text_atomic
+from .scenario.load import builtin_path, load_scenario
 from .simulate import simulate
 
 STRATEGIES = (("zhua_liangtou", "teaching"), ("naive", "teaching_naive"))
@@ -36,11 +37,13 @@ def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int 
     from .report.plots import plot_migration
 
     lang = resolve_lang(lang)
-    with staged_dir(Path(out), force) as tmp:
+    inputs = [f for _, s in STRATEGIES for f in load_scenario(builtin_path(s)).inputs]
+    with staged_dir(Path(out), force, command="demo", inputs=inputs) as tmp:
         results = []
         for key, scen in STRATEGIES:
             r = simulate(builtin_path(scen), seed=seed)
             write_run(r, tmp / key, lang=lang)
+            write_marker(tmp / key, "demo")
             results.append((TITLES[key][0 if lang == "zh" else 1], r))
         figs = tmp / "figures"
         figs.mkdir()
@@ -49,15 +52,16 @@ def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int 
             for ax, (title, r) in zip(axes, results):
                 plot_migration(r.timeseries, r.scenario, ax=ax, lang=lang)
                 ax.set_title(title)
-            fig.savefig(figs / "migration_side_by_side.png", dpi=110)
+            save_figure(fig, figs / "migration_side_by_side.png", dpi=110)
         plt.close(fig)
         cmp = compare([builtin_path(s) for _, s in STRATEGIES], reps=reps, seed=seed,
                       progress=not quiet)
         cdir = tmp / "comparison"
         (cdir / "figures").mkdir(parents=True)
-        cmp.table.to_csv(cdir / "compare.csv", index=False)
+        write_marker(cdir, "demo")
+        write_csv(cmp.table, cdir / "compare.csv")
         fig = plot_comparison(cmp, lang=lang)
-        fig.savefig(cdir / "figures" / "compare.png", dpi=110)
+        save_figure(fig, cdir / "figures" / "compare.png", dpi=110)
         plt.close(fig)
         if animate:
             animate_villages(results, tmp / "villages.gif", lang=lang)

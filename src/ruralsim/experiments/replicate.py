@@ -173,8 +173,20 @@ def _label(source: Any, sc: LoadedScenario) -> str:
 
 
 def _unique_names(names: list[str]) -> list[str]:
-    out, seen = [], {}
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        out.append(n if seen[n] == 1 else f"{n}#{seen[n]}")
+    """Distinct labels: a repeated name gets ``#2``, ``#3``... never a label already used.
+
+    (Output file names made from these labels are made unique again after sanitising, by
+    :func:`ruralsim.outputs.unique_file_stems`.)
+    """
+    out: list[str] = []
+    taken = set(names)
+    for i, n in enumerate(names):
+        if n not in names[:i]:
+            out.append(n)
+            continue
+        k = 2
+        while f"{n}#{k}" in taken:
+            k += 1
+        out.append(f"{n}#{k}")
+        taken.add(out[-1])
     return out

@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402  (Pillow comes with matplotlib)
 
+from ..outputs import atomic_file  # noqa: E402
 from .fonts import apply_fonts, displayable, resolve_lang  # noqa: E402
 from .labels import t, type_label  # noqa: E402
 from .plots import TYPE_COLORS  # noqa: E402
@@ -91,7 +92,8 @@ def animate_villages(results: list[tuple[str, object]], path: Path, lang: str | 
             rgba = np.asarray(fig.canvas.buffer_rgba())
             frames.append(Image.fromarray(rgba[:, :, :3]).quantize(colors=64, method=2))
         plt.close(fig)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(1000 / fps),
-                   loop=0, optimize=True)
+    path = Path(path)
+    with atomic_file(path) as fh:
+        frames[0].save(fh, format="GIF", save_all=True, append_images=frames[1:],
+                       duration=int(1000 / fps), loop=0, optimize=True)
     return path

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from ..outputs import save_figure  # noqa: E402
 from ..state import STATUS_NAMES  # noqa: E402
 from .fonts import apply_fonts, displayable, resolve_lang  # noqa: E402
 from .labels import line_label, t, type_label  # noqa: E402
@@ -306,8 +307,8 @@ def save_figures(result, folder: Path, lang: str | None = None, dpi: int = 110) 
             fig = make(result, lang)
             if fig is None:  # e.g. a map without coordinates
                 continue
-            path = folder / f"{name}.png"
-            fig.savefig(path, dpi=dpi, pil_kwargs={"compress_level": 3})
+            path = save_figure(fig, folder / f"{name}.png", dpi=dpi,
+                               pil_kwargs={"compress_level": 3})
         plt.close(fig)
         paths.append(path)
     return paths

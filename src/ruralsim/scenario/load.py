@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import hashlib
 import io
 import json
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -44,10 +46,27 @@ class LoadedScenario:
     model: Scenario
     source: str
     hash: str
+    #: Every file read to make it (scenario, ``extends`` targets, village CSVs, packages),
+    #: resolved; output folders must never be or contain one of them.
+    inputs: tuple[Path, ...] = ()
 
     @property
     def name(self) -> str:
         return self.model.name
+
+
+#: Files read by the load in progress (see :func:`load_scenario`).
+_INPUTS: ContextVar[list[Path] | None] = ContextVar("ruralsim_inputs", default=None)
+
+
+def _record_input(path: str | Path) -> None:
+    """Note a file the loader reads, for :attr:`LoadedScenario.inputs`."""
+    files = _INPUTS.get()
+    if files is not None:
+        try:
+            files.append(Path(path).resolve())
+        except (OSError, RuntimeError):
+            files.append(Path(os.path.abspath(path)))
 
 
 def builtin_path(name: str = "nanpu") -> Path:
@@ -66,6 +85,7 @@ def _merge(base: Any, over: Any) -> Any:
 
 
 def _read_with_extends(path: Path, depth: int = 0) -> tuple[Any, dict[tuple, Where]]:
+    _record_input(path)
     doc = read_yaml_file(path)
     where = {p: (doc.file, line) for p, line in doc.lines.items()}
     data = doc.data
@@ -132,6 +152,7 @@ def apply_package(data: dict, where: dict[tuple, Where], ref: str, base_dir: Pat
         known = sorted(p.stem for p in (BUILTIN_DIR / "packages").glob("*.yaml"))
         raise ScenarioError([Issue(origin[0], "packages", f"package not found: {ref}; built-in "
                                    f"packages: {', '.join(known)}", origin[1])])
+    _record_input(path)
     doc = read_yaml_file(path)
     pkg = doc.data
     if not isinstance(pkg, dict):
@@ -262,6 +283,7 @@ def read_village_csv(path: Path, label: str, where: dict[tuple, Where],
             raise ScenarioError([Issue(label, "villages.file", f"{path} is outside the scenario's "
                                        "folder; copy it next to the scenario (or set "
                                        "RURALSIM_ALLOW_OUTSIDE_FILES=1)")])
+    _record_input(p)
     try:
         raw = p.read_bytes()
     except OSError as exc:
@@ -540,8 +562,21 @@ def load_scenario(source: str | Path | Mapping[str, Any] | LoadedScenario | None
     ``packages`` (names of built-in packages or YAML files, as ``--package``) are stacked
     first, then ``overrides`` (``"key.path=value"`` strings as ``--set``, or ``(path, value)``
     pairs); everything is validated at the end. Raises :class:`ScenarioError` listing every
-    problem.
+    problem.  The result's ``inputs`` lists every file read (and those of a loaded source).
     """
+    files: list[Path] = list(source.inputs) if isinstance(source, LoadedScenario) else []
+    token = _INPUTS.set(files)
+    try:
+        loaded = _load_scenario(source, overrides, packages)
+    finally:
+        _INPUTS.reset(token)
+    inputs = tuple(dict.fromkeys([*files, *loaded.inputs]))
+    return loaded if loaded.inputs == inputs else dataclasses.replace(loaded, inputs=inputs)
+
+
+def _load_scenario(source: str | Path | Mapping[str, Any] | LoadedScenario | None,
+                   overrides: Iterable[str | tuple[str, Any]],
+                   packages: Iterable[str]) -> LoadedScenario:
     overrides, packages = list(overrides), list(packages)
     if isinstance(source, LoadedScenario):
         if not overrides and not packages:
