@@ -480,11 +480,14 @@ class Model:
         return self.streams.exponential(stream, ids, 0, self.hh.spells[ids])
 
     def _open_batches(self) -> None:
-        """Village-by-village sequencing: open the next batch once the open ones have emptied."""
+        """Village-by-village sequencing: open the next batch once most households of the open
+        villages have committed (registered, allocated or moved): the share still undecided
+        in their village falls below ``open_next_below_share``."""
         seq, vil = self.sc.strategy.sequence, self.vil
         while self.n_batches_open < len(self.batches):
             opened = self.open_village & (vil.n0 > 0)
-            share = vil.n_present[opened].sum() / max(1, vil.n0[opened].sum())
+            undecided = (vil.n_present - vil.n_waiting)[opened].sum()
+            share = undecided / max(1, vil.n0[opened].sum())
             if opened.any() and share >= seq.open_next_below_share:
                 break
             self.open_village[self.batches[self.n_batches_open]] = True

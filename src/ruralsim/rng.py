@@ -60,10 +60,8 @@ def philox4x32(c0: np.ndarray, c1: np.ndarray, c2: np.ndarray, c3: np.ndarray,
     >>> [hex(int(w[0])) for w in philox4x32(z, z, z, z, 0, 0)]
     ['0x6627e8d5', '0xe169c58d', '0xbc57ac4c', '0x9b00dbd8']
     """
-    x0, x1, x2, x3 = (np.array(c, dtype=np.uint64, copy=True) for c in (c0, c1, c2, c3))
-    if x0.shape != x1.shape:
-        x0, x1, x2, x3 = np.broadcast_arrays(x0, x1, x2, x3)
-        x0, x1, x2, x3 = (np.array(c, copy=True) for c in (x0, x1, x2, x3))
+    x0, x1, x2, x3 = (np.array(c, dtype=np.uint64, copy=True)
+                      for c in np.broadcast_arrays(c0, c1, c2, c3))
     p0, p1 = np.empty_like(x0), np.empty_like(x0)
     k0, k1 = int(k0) & 0xFFFFFFFF, int(k1) & 0xFFFFFFFF
     for _ in range(rounds):

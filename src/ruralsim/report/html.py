@@ -37,6 +37,7 @@ from typing import Iterable
 from .. import __version__
 from ..errors import RuralsimError
 from .inputs import CompareRow, Figure, ReportInputs, load_report_inputs
+from .lessons import COMPONENT_NAMES, comparison_lessons, decomposition_lessons
 from .labels import METRICS, TEXT, fmt_metric, metric_label, t
 
 CSS = """
@@ -216,6 +217,32 @@ def _comparison_table(rows: list[CompareRow], lang: str) -> Markup:
     return h("<table>{}</table>", join(out))
 
 
+def _lessons(sentences: list[str]) -> Markup:
+    if not sentences:
+        return Markup("")
+    return h("<ul class='lessons'>{}</ul>", join(h("<li>{}</li>", x) for x in sentences))
+
+
+def _effects_table(rows, lang: str) -> Markup:
+    """Main effects of the strategy's components: metric × component, mean [95% interval]."""
+    main = [r for r in rows if r.order == 1]
+    comps = list(dict.fromkeys(r.effect for r in main))
+    head = join(h("<th>{}</th>", COMPONENT_NAMES.get(c, (c, c))[0 if lang == "zh" else 1])
+                for c in comps)
+    out = [h("<tr><th>{}</th>{}</tr>", _t("metric", lang), head)]
+    for metric in dict.fromkeys(r.metric for r in main):
+        cells = []
+        for c in comps:
+            r = next((x for x in main if x.metric == metric and x.effect == c), None)
+            if r is None or r.mean is None:
+                cells.append(h("<td>—</td>"))
+                continue
+            cells.append(h("<td>{}<br><small>[{}, {}]</small></td>", _num(r.mean, "+,.4g"),
+                           _num(r.ci_low, "+,.4g"), _num(r.ci_high, "+,.4g")))
+        out.append(h("<tr><td>{}</td>{}</tr>", metric_label(metric, lang), join(cells)))
+    return h("<table>{}</table>", join(out))
+
+
 def render_report(inputs: ReportInputs, lang: str = "zh") -> str:
     """HTML text of the report for checked inputs (see :func:`load_report_inputs`)."""
     body = [h("<h1>{}</h1>", _t("title", lang)),
@@ -233,9 +260,17 @@ def render_report(inputs: ReportInputs, lang: str = "zh") -> str:
     if summaries:
         body.append(h("<h2>{}</h2>", _t("headline", lang)))
         body.append(_headline_table(summaries, lang))
+    for d in inputs.decompositions:
+        body.append(h("<h2>{}</h2>", _t("decompose", lang)))
+        body.append(h("<p class='note'>{}</p>", _t("decompose_note", lang)))
+        body.append(_lessons(decomposition_lessons(d.rows, lang)))
+        body.append(_effects_table(d.rows, lang))
+        body.append(_figures(d.figures, lang))
     for c in inputs.compares:
         body.append(h("<h2>{}</h2>", _t("compare", lang)))
         body.append(h("<p class='note'>{}</p>", _t("compare_note", lang)))
+        names = list(dict.fromkeys(r.scenario for r in c.rows))
+        body.append(_lessons(comparison_lessons(c.rows, names, lang)))
         body.append(_comparison_table(c.rows, lang))
         body.append(_figures(c.figures, lang))
     for r, (name, _) in zip(inputs.runs, summaries):

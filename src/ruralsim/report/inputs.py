@@ -49,6 +49,8 @@ COMPARE_TEXT_COLUMNS = ("metric", "scenario")
 COMPARE_NUMBER_COLUMNS = ("mean", "p2_5", "p97_5", "diff_vs_first", "diff_ci_low",
                           "diff_ci_high")
 COMPARE_COLUMNS = COMPARE_TEXT_COLUMNS + COMPARE_NUMBER_COLUMNS
+EFFECT_TEXT_COLUMNS = ("metric", "effect", "censored")
+EFFECT_NUMBER_COLUMNS = ("order", "mean", "ci_low", "ci_high", "reps")
 
 _REDO = ("re-create it with 'ruralsim run' or 'ruralsim compare' / "
          "请用 ruralsim run 或 ruralsim compare 重新生成")
@@ -140,6 +142,18 @@ class CompareRow:
     diff_ci_high: float | None
 
 
+@dataclass
+class EffectRow:
+    metric: str
+    effect: str
+    censored: bool
+    order: float | None
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    reps: float | None
+
+
 @dataclass(frozen=True)
 class Figure:
     stem: str
@@ -163,9 +177,17 @@ class CompareInput:
 
 
 @dataclass
+class DecomposeInput:
+    folder: Path
+    rows: list[EffectRow]
+    figures: list[Figure]
+
+
+@dataclass
 class ReportInputs:
     runs: list[RunInput] = field(default_factory=list)
     compares: list[CompareInput] = field(default_factory=list)
+    decompositions: list[DecomposeInput] = field(default_factory=list)
     #: resolved paths of every file the report read or looked at (never to be overwritten)
     files: set[Path] = field(default_factory=set)
     #: files skipped, one bilingual sentence each
@@ -303,10 +325,26 @@ def _number(cell: str) -> float | None:
 
 
 def _load_compare(root: Path, files: set[Path]) -> list[CompareRow]:
-    path = root / "compare.csv"
+    return [CompareRow(**v) for v in _load_table(root, "compare.csv", COMPARE_TEXT_COLUMNS,
+                                                 COMPARE_NUMBER_COLUMNS, files)]
+
+
+def _load_effects(root: Path, files: set[Path]) -> list[EffectRow]:
+    out = []
+    for v in _load_table(root, "effects.csv", EFFECT_TEXT_COLUMNS, EFFECT_NUMBER_COLUMNS, files):
+        v["censored"] = v["censored"] in ("True", "true", "1")
+        out.append(EffectRow(**v))
+    return out
+
+
+def _load_table(root: Path, name: str, text_cols: tuple[str, ...],
+                number_cols: tuple[str, ...], files: set[Path]) -> list[dict[str, Any]]:
+    """Rows of the CSV table ``root/name``: the text and number columns named, checked;
+    the first two text columns identify a row and may not repeat."""
+    path = root / name
     files.add(path)
     try:
-        raw = _read_member(root, "compare.csv", MAX_CSV_BYTES)
+        raw = _read_member(root, name, MAX_CSV_BYTES)
         text = raw.decode("utf-8-sig")
     except _NotRegular as exc:
         raise _bad(path, str(exc)) from None
@@ -328,14 +366,15 @@ def _load_compare(root: Path, files: set[Path]) -> list[CompareRow]:
     dup = sorted({c for c in header if header.count(c) > 1})
     if dup:
         raise _bad(path, f"column(s) {', '.join(dup)} appear more than once / 列名重复")
-    missing = [c for c in COMPARE_COLUMNS if c not in header]
+    columns = text_cols + number_cols
+    missing = [c for c in columns if c not in header]
     if missing:
         raise _bad(path, f"missing column(s) {', '.join(missing)} / 缺少列")
     if len(table) == 1:
         raise _bad(path, "has a header but no rows / 只有表头，没有数据行")
-    col = {c: header.index(c) for c in COMPARE_COLUMNS}
+    col = {c: header.index(c) for c in columns}
     issues: list[Issue] = []
-    rows: list[CompareRow] = []
+    rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for line, cells in table[1:]:
         if len(cells) != len(header):
@@ -344,28 +383,31 @@ def _load_compare(root: Path, files: set[Path]) -> list[CompareRow]:
             continue
         values: dict[str, Any] = {}
         before = len(issues)
-        for c in COMPARE_TEXT_COLUMNS:
+        for c in text_cols:
             v = cells[col[c]].strip()
+            if v.startswith("'") and v[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+                v = v[1:]    # written spreadsheet-safe (outputs.neutralise_cell)
             if not v or len(v) > MAX_TEXT:
                 issues.append(Issue(path.name, c, f"{_short(v)} must be a name of 1 to "
                                     f"{MAX_TEXT} characters / 应为非空名称", line))
             values[c] = v
-        for c in COMPARE_NUMBER_COLUMNS:
+        for c in number_cols:
             try:
                 values[c] = _number(cells[col[c]])
             except ValueError:
                 issues.append(Issue(path.name, c, f"{_short(cells[col[c]])} is not a finite "
                                     f"number within ±{MAX_ABS_NUMBER:g} (or empty) / 应为数字",
                                     line))
-        key = (values["metric"], values["scenario"])
+        key = (values[text_cols[0]], values[text_cols[1]])
         if key in seen:
-            issues.append(Issue(path.name, "", f"a second row for metric {_short(key[0])} and "
-                                f"scenario {_short(key[1])} / 重复的行", line))
+            issues.append(Issue(path.name, "", f"a second row for {text_cols[0]} "
+                                f"{_short(key[0])} and {text_cols[1]} {_short(key[1])} "
+                                "/ 重复的行", line))
         seen.add(key)
         if len(issues) > MAX_ISSUES:
             break
         if len(issues) == before:
-            rows.append(CompareRow(**values))
+            rows.append(values)
     if issues:
         raise _bad(path, issues)
     return rows
@@ -432,7 +474,12 @@ def load_report_inputs(dirs: list[Path]) -> ReportInputs:
         elif os.path.lexists(root / "compare.csv"):
             rows = _load_compare(root, inputs.files)
             inputs.compares.append(CompareInput(d, rows, _load_figures(root, inputs, budget)))
+        elif os.path.lexists(root / "effects.csv"):
+            effects = _load_effects(root, inputs.files)
+            inputs.decompositions.append(DecomposeInput(d, effects,
+                                                        _load_figures(root, inputs, budget)))
         else:
-            raise UsageError(f"{d} is not a result folder of 'ruralsim run' or 'ruralsim "
-                             "compare' (no summary.json or compare.csv) / 不是结果目录")
+            raise UsageError(f"{d} is not a result folder of 'ruralsim run', 'compare' or "
+                             "'decompose' (no summary.json, compare.csv or effects.csv) "
+                             "/ 不是结果目录")
     return inputs

@@ -695,9 +695,10 @@ class Sequence(Strict):
                                 "villages in file order within each).", max_length=1_000_000)
     batch_villages: int = P(1, "villages", ASSUMPTION, "Villages opened per batch.", ge=1,
                             le=1_000_000)
-    open_next_below_share: float = P(0.3, "fraction of households remaining", ASSUMPTION,
-                                     "The next batch opens once the open villages' remaining "
-                                     "share falls below this.", ge=0, le=1)
+    open_next_below_share: float = P(0.3, "fraction of households undecided", ASSUMPTION,
+                                     "The next batch opens once the share of the open villages' "
+                                     "households that have not registered (nor moved) falls "
+                                     "below this.", ge=0, le=1)
 
 
 class Strategy(Strict):
