@@ -66,6 +66,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "report_decompose_note": ("以相同随机数运行各组成部分打开/关闭的全部组合；表中为主效应(打开减去关闭)的均值及95%置信区间。",
                               "Every combination of the components on and off, run with the same random numbers; the table gives each main effect (on minus off) with its 95% confidence interval."),
     "fig_decomposition": ("各组成部分的主效应", "Main effects of the strategy's components"),
+    "fig_migration_side_by_side": ("三种策略下谁先搬(单次模拟)", "Who moves when under three strategies (one run each)"),
+    "fig_villages": ("村庄逐步搬空(动画)", "Villages emptying (animation)"),
     "fig_migration_by_type": ("各类农户入住新社区的先后", "Who moves when, by household type"),
     "fig_status": ("农户状态变化", "Households by status"),
     "fig_housing": ("报名、排队与建成住房", "Registrations, waiting list and units built"),

@@ -26,17 +26,18 @@ def _get(r: Any, k: str):
     return r[k] if isinstance(r, Mapping) else getattr(r, k)
 
 
-def _clear(r) -> int:
-    """+1 / −1 when the interval lies above / below zero, 0 when it spans zero or is missing."""
-    lo, hi = _get(r, "ci_low"), _get(r, "ci_high")
-    if lo is None or hi is None:
+def _clear(r, negligible: float = 0.0) -> int:
+    """+1 / −1 when the interval lies above / below zero (and the effect is not negligible),
+    0 when it spans zero, is missing or is smaller than ``negligible``."""
+    lo, hi, m = _get(r, "ci_low"), _get(r, "ci_high"), _get(r, "mean")
+    if lo is None or hi is None or m is None or abs(m) < negligible:
         return 0
     return 1 if lo > 0 else -1 if hi < 0 else 0
 
 
 def _months(r, share: str, lang: str) -> str | None:
     m, lo, hi = (_get(r, k) for k in ("mean", "ci_low", "ci_high"))
-    c = _clear(r)
+    c = _clear(r, negligible=0.5)   # less than half a month is no effect worth stating
     cens = (("（部分情形期末前未达到，按期末计）" if lang == "zh" else
              " (some runs never reached it; counted at the horizon)")
             if _get(r, "censored") else "")
@@ -58,13 +59,14 @@ def _months(r, share: str, lang: str) -> str | None:
 def _amount(r, what_zh: str, what_en: str, lang: str, scale: float = 1.0,
             unit_zh: str = "", unit_en: str = "") -> str:
     m, lo, hi = (_get(r, k) * scale for k in ("mean", "ci_low", "ci_high"))
-    if _clear(r) == 0:
+    if _clear(r) == 0 or round(abs(m)) == 0:
         return f"{what_zh}无明显变化" if lang == "zh" else f"no clear change in {what_en}"
     up = m > 0
+    a, b = sorted((abs(lo), abs(hi)))
     if lang == "zh":
-        return f"{what_zh}{'增加' if up else '减少'}约{abs(m):,.0f}{unit_zh}[{lo:,.0f}, {hi:,.0f}]"
+        return f"{what_zh}{'增加' if up else '减少'}约{abs(m):,.0f}{unit_zh}[{a:,.0f}, {b:,.0f}]"
     return (f"{'raises' if up else 'lowers'} {what_en} by {abs(m):,.0f}{unit_en} "
-            f"[{lo:,.0f}, {hi:,.0f}]")
+            f"[{a:,.0f}, {b:,.0f}]")
 
 
 def decomposition_lessons(rows: Iterable[Any], lang: str = "zh") -> list[str]:
@@ -116,8 +118,8 @@ def _verdict(by: dict, comps: list[str], lang: str) -> str | None:
         return None
     w = speed["withdrawal"]
     ends = [speed[c] for c in ("targeting", "priority") if c in speed]
-    w_gain = -_get(w, "mean") if _clear(w) < 0 else 0.0
-    e_gain = sum(-_get(r, "mean") for r in ends if _clear(r) < 0)
+    w_gain = -_get(w, "mean") if _clear(w, 0.5) < 0 else 0.0
+    e_gain = sum(-_get(r, "mean") for r in ends if _clear(r, 0.5) < 0)
     if w_gain == 0 and e_gain == 0:
         return ("模型显示：在这个情景中，动员两头和停止服务都没有明显加快90%农户入住；速度主要受住房建设和资金限制。"
                 if lang == "zh" else
