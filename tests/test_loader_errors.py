@@ -46,6 +46,13 @@ CASES = [
     ("zero_unit_phase.yaml", "zero_unit_phase.yaml", "communities.0.phases.0.units", 5,
      "at least one unit"),
     ("not_a_mapping.yaml", "not_a_mapping.yaml", "", 1, "must be a mapping"),
+    ("merge_key.yaml", "merge_key.yaml", "run", 5, "merge keys ('<<') are not supported"),
+    ("csv_duplicate_header.yaml", "duplicate_header.csv", "", 1,
+     "columns 2 and 4 of the header are both named 'households'"),
+    ("csv_not_utf8.yaml", "gbk_villages.csv", "", 2, "as UTF-8"),
+    ("package_not_a_name.yaml", "package_not_a_name.yaml", "packages", 2,
+     "neither a built-in package name nor a YAML file"),
+    ("huge_integer.yaml", "huge_integer.yaml", "run.seed", 2, "too large"),
 ]
 
 

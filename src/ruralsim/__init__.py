@@ -7,7 +7,7 @@
 """
 __version__ = "0.1.0"
 
-from .errors import ScenarioError  # noqa: E402
+from .errors import ScenarioError, UsageError  # noqa: E402
 from .scenario.load import load_scenario  # noqa: E402
 from .simulate import simulate  # noqa: E402
 
@@ -33,5 +33,5 @@ def sweep(*args, **kwargs):
     return _sweep(*args, **kwargs)
 
 
-__all__ = ["ScenarioError", "__version__", "compare", "load_scenario", "replicate", "simulate",
-           "sweep"]
+__all__ = ["ScenarioError", "UsageError", "__version__", "compare", "load_scenario", "replicate",
+           "simulate", "sweep"]

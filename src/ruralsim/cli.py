@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import time
@@ -23,6 +24,24 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
+def seed_arg(text: str) -> int:
+    """``--seed``: a whole number from 0 to 2**63-1, like ``run.seed`` in a scenario."""
+    from .errors import UsageError
+    from .simulate import MAX_SEED, check_seed
+
+    t = text.strip()
+    if not re.fullmatch(r"[+-]?[0-9]+", t):
+        raise argparse.ArgumentTypeError(
+            f"seed must be a whole number from 0 to {MAX_SEED}, not {t[:40]!r} / 随机种子须为非负整数")
+    if len(t) > 30:
+        raise argparse.ArgumentTypeError(f"seed must be from 0 to {MAX_SEED}, not a number of "
+                                         f"{len(t)} digits / 随机种子过大")
+    try:
+        return int(check_seed(int(t)))
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="ruralsim", description="新型农村社区建设模拟器 / Simulator for planning "
                 "new-type rural communities (village consolidation).")
@@ -36,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "timeseries.csv, villages.csv, summary.json and figures/.")
     run.add_argument("scenario", nargs="?", help="情景文件 / scenario YAML (default: built-in "
                      "Nanpu / 默认：内置南蒲情景)")
-    run.add_argument("--seed", type=int, help="随机种子 / random seed (default: run.seed)")
+    run.add_argument("--seed", type=seed_arg, help="随机种子 / random seed (default: run.seed)")
     run.add_argument("--out", default="ruralsim-out", help="输出目录 / output folder "
                      "(default: ruralsim-out)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -70,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "and paired differences to the first scenario).")
     cmp.add_argument("scenarios", nargs="+", help="情景文件 / scenario YAML files (2-6)")
     cmp.add_argument("--reps", type=int, default=30, help="重复次数 / replications (default 30)")
-    cmp.add_argument("--seed", type=int, help="随机种子 / root seed (default: first scenario's)")
+    cmp.add_argument("--seed", type=seed_arg, help="随机种子 / root seed (default: first scenario's)")
     cmp.add_argument("--out", default="ruralsim-compare", help="输出目录 / output folder")
     cmp.add_argument("--force", action="store_true", help="覆盖已有输出 / replace a non-empty "
                      "output folder")
@@ -121,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="覆盖已有输出 / replace a non-empty "
                       "output folder")
     demo.add_argument("--lang", choices=("zh", "en"), help="语言 / language")
-    demo.add_argument("--seed", type=int, default=42, help="随机种子 / seed")
+    demo.add_argument("--seed", type=seed_arg, default=42, help="随机种子 / seed")
     demo.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
 
     bench = sub.add_parser("bench", help="测速 / measure speed and memory",

@@ -15,10 +15,43 @@ import numpy as np
 
 from . import __version__
 from .engine import Model
+from .errors import UsageError
 from .results import SimulationResult, summarize
 from .counterfactual import compare_twin, twin_overrides
 from .rng import as_seed_sequence, seed_label
 from .scenario.load import LoadedScenario, load_scenario
+
+#: Largest seed, as for ``run.seed`` in a scenario (a non-negative 64-bit signed integer).
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: Any, where: str = "seed") -> int | np.random.SeedSequence:
+    """``seed`` as an int in [0, MAX_SEED] or a SeedSequence; anything else is refused.
+
+    Python and numpy integers are accepted; bool, float (even 3.0), str and others raise
+    :class:`UsageError` rather than being truncated or converted.
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise UsageError(f"{where} must be a whole number from 0 to {MAX_SEED} (or a numpy "
+                         f"SeedSequence), not {type(seed).__name__} {_show(seed)} / 随机种子须为"
+                         "非负整数")
+    value = int(seed)
+    if not 0 <= value <= MAX_SEED:
+        raise UsageError(f"{where} must be from 0 to {MAX_SEED}, not {_show(value)} / 随机种子须在"
+                         f"0到{MAX_SEED}之间")
+    return value
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, int) and abs(value).bit_length() > 128:
+        return f"an integer of {abs(value).bit_length()} bits"
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001
+        return "?"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def simulate(scenario: str | Path | Mapping[str, Any] | LoadedScenario | None = None,
@@ -32,17 +65,18 @@ def simulate(scenario: str | Path | Mapping[str, Any] | LoadedScenario | None = 
     """Run one scenario once.
 
     ``scenario`` is a path, a dict, a :class:`LoadedScenario` or None (built-in Nanpu);
-    ``seed`` defaults to the scenario's ``run.seed``; ``packages`` (built-in names or YAML
-    files) are stacked and ``overrides`` applied as in :func:`load_scenario`; ``check``
-    verifies every invariant each month (slower); ``keep_model`` keeps the final model state
-    on the result.  ``counterfactual`` (``no_withdrawal``, ``no_package``, ``no_outreach``,
-    ``no_priority``; :mod:`ruralsim.counterfactual`) also runs the twin with the same seed and
-    adds the household-by-household comparison as ``summary["counterfactual"]``.
+    ``seed`` (an int from 0 to 2**63-1, or a SeedSequence; see :func:`check_seed`) defaults
+    to the scenario's ``run.seed``; ``packages`` (built-in names or YAML files) are stacked and
+    ``overrides`` applied as in :func:`load_scenario`; ``check`` verifies every invariant each
+    month (slower); ``keep_model`` keeps the final model state on the result.
+    ``counterfactual`` (``no_withdrawal``, ``no_package``, ``no_outreach``, ``no_priority``;
+    :mod:`ruralsim.counterfactual`) also runs the twin with the same seed and adds the
+    household-by-household comparison as ``summary["counterfactual"]``.
     """
+    seed = None if seed is None else check_seed(seed)
     loaded = load_scenario(scenario, overrides, packages)
     sc = loaded.model
     seed = sc.run.seed if seed is None else seed
-    as_seed_sequence(seed)   # refuse a seed that is not a whole non-negative number
     model = Model(sc, seed, progress=progress, check=check).run()
     result = _result(model, loaded, seed, keep_model)
     if counterfactual is not None:

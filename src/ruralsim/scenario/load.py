@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,15 +27,25 @@ from typing import Any, Iterable, Mapping
 
 from pydantic import ValidationError
 
+from .. import footprint
 from ..errors import Issue, ScenarioError
 from .schema import Scenario
-from .yamlio import parse_scalar, read_yaml_file
+from .yamlio import decode_text, parse_scalar, read_input_bytes, read_yaml_file
 
 #: Where the built-in scenarios live (``scenarios/`` at the repository root links here).
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-#: Memory needed per household for state and working arrays (measured, see benchmarks/).
-BYTES_PER_HOUSEHOLD = 160
 MAX_EXTENDS_DEPTH = 8
+#: A built-in name (package or scenario): letters, digits, '_' and '-'; no path separators,
+#: no dots, so a name can never reach outside the library.
+BUILTIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,99}")
+#: File names that make a reference a file path rather than a built-in name.
+YAML_SUFFIXES = (".yaml", ".yml")
+#: Largest village CSV read, and most villages in it (a county has a few thousand).
+MAX_CSV_BYTES = 32 * 1024 * 1024
+MAX_CSV_ROWS = 100_000
+#: Longest ``--set`` key path, in characters and in parts.
+MAX_KEY_CHARS = 200
+MAX_KEY_PARTS = 30
 
 Where = tuple[str, int | None]  # (file, line)
 
@@ -74,6 +85,33 @@ def builtin_path(name: str = "nanpu") -> Path:
     return BUILTIN_DIR / f"{name}.yaml"
 
 
+def _exists(path: str | Path) -> bool:
+    """Whether ``path`` exists; False for names the system cannot even look up (too long,
+    NUL bytes), which are then reported as not found rather than crashing."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_file(path: str | Path) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _builtin_file(relative: str | Path) -> Path | None:
+    """``BUILTIN_DIR / relative`` if that is a file inside the library (never outside it)."""
+    p = BUILTIN_DIR / relative
+    try:
+        if p.resolve().is_relative_to(BUILTIN_DIR.resolve()) and p.is_file():
+            return p
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 # ----------------------------------------------------------------------------- merging
 def _merge(base: Any, over: Any) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
@@ -84,9 +122,10 @@ def _merge(base: Any, over: Any) -> Any:
     return over
 
 
-def _read_with_extends(path: Path, depth: int = 0) -> tuple[Any, dict[tuple, Where]]:
+def _read_with_extends(path: Path, depth: int = 0, origin: tuple[str, str, int | None] | None = None
+                       ) -> tuple[Any, dict[tuple, Where]]:
     _record_input(path)
-    doc = read_yaml_file(path)
+    doc = read_yaml_file(path, "scenario", origin)
     where = {p: (doc.file, line) for p, line in doc.lines.items()}
     data = doc.data
     if not isinstance(data, dict):
@@ -103,12 +142,13 @@ def _read_with_extends(path: Path, depth: int = 0) -> tuple[Any, dict[tuple, Whe
         raise ScenarioError([Issue(doc.file, "extends", "must be a file path",
                                    doc.line_of(("extends",)))])
     ppath = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
-    if not ppath.exists() and (BUILTIN_DIR / parent).exists():
-        ppath = BUILTIN_DIR / parent
-    if not ppath.exists():
-        raise ScenarioError([Issue(doc.file, "extends", f"file not found: {parent}",
-                                   doc.line_of(("extends",)))])
-    base, bwhere = _read_with_extends(ppath, depth + 1)
+    if not _exists(ppath) and not Path(parent).is_absolute():
+        ppath = _builtin_file(parent) or ppath   # a library file such as household_types.yaml
+    if not _exists(ppath):
+        raise ScenarioError([Issue(doc.file, "extends", f"file not found: {_short(parent)} / "
+                                   "找不到文件", doc.line_of(("extends",)))])
+    base, bwhere = _read_with_extends(ppath, depth + 1,
+                                      (doc.file, "extends", doc.line_of(("extends",))))
     merged = _merge(base, data)
     bwhere.update(where)
     return _stack_packages(merged, bwhere, packages, doc.file, doc.line_of(("packages",))), bwhere
@@ -119,15 +159,41 @@ PACKAGE_KEYS = ("name", "label_zh", "label_en", "description", "instruments", "e
 PACKAGE_LISTS = ("instruments", "events", "awards")
 
 
-def package_path(ref: str, base_dir: Path | None) -> Path | None:
-    """Resolve a package reference: a YAML path (relative to ``base_dir``) or a built-in name."""
-    if ref.endswith((".yaml", ".yml")):
+def builtin_packages() -> list[str]:
+    """Names of the built-in packages (files in ``scenarios/packages/``)."""
+    return sorted(p.stem for p in (BUILTIN_DIR / "packages").glob("*.yaml"))
+
+
+def package_path(ref: str, base_dir: Path | None, origin: Where = ("<packages>", None)) -> Path:
+    """Resolve a package reference, by one rule.
+
+    A reference ending in ``.yaml`` or ``.yml`` is a file path, relative to ``base_dir`` (the
+    folder of the scenario that names it, or the current folder for ``--package``);
+    anything else is the name of a built-in package (letters, digits, ``_`` and ``-``: no
+    path separators and no ``..``). Raises :class:`ScenarioError` naming ``origin``.
+    """
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([Issue(origin[0], "packages", message, origin[1])])
+
+    known = ", ".join(builtin_packages())
+    if ref.lower().endswith(YAML_SUFFIXES):
         p = Path(ref)
         if not p.is_absolute() and base_dir is not None:
             p = base_dir / p
-        return p if p.exists() else None
-    p = BUILTIN_DIR / "packages" / f"{ref}.yaml"
-    return p if p.exists() else None
+        if not _exists(p):
+            raise fail(f"package file not found: {_short(str(p))} / 找不到政策包文件 (a reference "
+                       f"ending in .yaml is a file path; built-in packages are named without it: "
+                       f"{known})")
+        return p
+    if BUILTIN_NAME.fullmatch(ref):
+        p = BUILTIN_DIR / "packages" / f"{ref}.yaml"
+        if p.is_file():
+            return p
+        raise fail(f"unknown package '{ref}' / 未知的政策包; built-in packages: {known}; "
+                   "a package file must end in .yaml or .yml")
+    raise fail(f"'{_short(ref)}' is neither a built-in package name nor a YAML file: a package is "
+               f"a name ({known}) or a file path ending in .yaml or .yml / 政策包须为内置名称或"
+               ".yaml文件路径")
 
 
 def _stack_packages(data: dict, where: dict[tuple, Where], packages: Any, file: str,
@@ -138,7 +204,7 @@ def _stack_packages(data: dict, where: dict[tuple, Where], packages: Any, file: 
     if not isinstance(packages, list) or not all(isinstance(p, str) for p in packages):
         raise ScenarioError([Issue(file, "packages", "must be a list of package names or files",
                                    line)])
-    base_dir = Path(file).parent if Path(file).is_file() else None
+    base_dir = Path(file).parent if _is_file(file) else None
     for ref in packages:
         data = apply_package(data, where, ref, base_dir, (file, line))
     return data
@@ -147,13 +213,9 @@ def _stack_packages(data: dict, where: dict[tuple, Where], packages: Any, file: 
 def apply_package(data: dict, where: dict[tuple, Where], ref: str, base_dir: Path | None,
                   origin: Where) -> dict:
     """Stack package ``ref`` onto scenario data (returns a new dict; ``where`` is updated)."""
-    path = package_path(ref, base_dir)
-    if path is None:
-        known = sorted(p.stem for p in (BUILTIN_DIR / "packages").glob("*.yaml"))
-        raise ScenarioError([Issue(origin[0], "packages", f"package not found: {ref}; built-in "
-                                   f"packages: {', '.join(known)}", origin[1])])
+    path = package_path(ref, base_dir, origin)
     _record_input(path)
-    doc = read_yaml_file(path)
+    doc = read_yaml_file(path, "package", (origin[0], "packages", origin[1]))
     pkg = doc.data
     if not isinstance(pkg, dict):
         raise ScenarioError([Issue(doc.file, "", "a package must be a mapping of keys", 1)])
@@ -183,17 +245,49 @@ def apply_package(data: dict, where: dict[tuple, Where], ref: str, base_dir: Pat
 
 
 # ----------------------------------------------------------------------------- overrides
+def key_path(key: str, where: str) -> list[Any]:
+    """Split a dotted key path such as ``villages.0.name`` into keys and list indices.
+
+    Parts are separated by dots; a part of the digits 0-9 is a list index. Refused, naming
+    ``where``: empty parts (``a..b``), ``[0]`` indices, other digits (``١``, ``²``) as an
+    index, and paths longer than :data:`MAX_KEY_CHARS` characters or :data:`MAX_KEY_PARTS`
+    parts.
+    """
+    key = key.strip()
+    shown = key if len(key) <= 60 else key[:57] + "..."
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([Issue(_short(where), shown, message)])
+
+    if len(key) > MAX_KEY_CHARS or key.count(".") >= MAX_KEY_PARTS:
+        raise fail(f"key path too long (at most {MAX_KEY_CHARS} characters and {MAX_KEY_PARTS} "
+                   "parts) / 键路径过长")
+    parts = key.split(".")
+    if not key or any(not part.strip() for part in parts):
+        raise fail("empty key path or empty part (write key.path=value, e.g. run.seed=7) / "
+                   "键路径为空")
+    if "[" in key or "]" in key:
+        raise fail("write list indices with dots, e.g. villages.0.name, not villages[0].name / "
+                   "列表序号请用点号")
+    path: list[Any] = []
+    for part in parts:
+        if part.isascii() and part.isdigit():
+            path.append(int(part))
+        elif part.isdigit() or part.isdecimal() or part.isnumeric():
+            raise fail(f"'{part}' is not a list index: write indices with the digits 0-9 / "
+                       "列表序号须用阿拉伯数字0-9")
+        else:
+            path.append(part)
+    return path
+
+
 def parse_override(text: str) -> tuple[list[Any], Any]:
     """Split ``a.b.0.c=value`` into a path and a YAML-typed value."""
-    where = f"--set {text}"
+    where = _short(f"--set {text}")
     if "=" not in text:
         raise ScenarioError([Issue(where, "", "expected key.path=value")])
     key, raw = text.split("=", 1)
-    key = key.strip()
-    if not key or any(not part for part in key.split(".")):
-        raise ScenarioError([Issue(where, key, "empty key path")])
-    path: list[Any] = [int(p) if p.isdigit() else p for p in key.split(".")]
-    return path, parse_scalar(raw, where)
+    return key_path(key, where), parse_scalar(raw, where)
 
 
 def apply_overrides(data: dict, overrides: Iterable[str | tuple[str, Any]],
@@ -208,11 +302,14 @@ def apply_overrides(data: dict, overrides: Iterable[str | tuple[str, Any]],
     for ov in overrides:
         if isinstance(ov, str):
             path, value = parse_override(ov)
-            label = f"--set {ov}"
+            label = _short(f"--set {ov}")
         else:
+            if not (isinstance(ov, (tuple, list)) and len(ov) == 2 and isinstance(ov[0], str)):
+                raise ScenarioError([Issue("override", "", f"expected 'key.path=value' or a "
+                                           f"(key path, value) pair, got {type(ov).__name__}")])
             key, value = ov
-            path = [int(p) if p.isdigit() else p for p in str(key).split(".")]
-            label = f"override {key}"
+            label = _short(f"override {key}")
+            path = key_path(key, label)
         node: Any = out
         ok = True
         for i, part in enumerate(path[:-1]):
@@ -255,6 +352,11 @@ def apply_overrides(data: dict, overrides: Iterable[str | tuple[str, Any]],
 _MISSING = object()
 
 
+def _short(text: str, n: int = 100) -> str:
+    """``text`` cut to ``n`` characters for a message."""
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
 def _child(node: Any, part: Any) -> Any:
     if isinstance(node, dict):
         return node.get(part if part in node else str(part), _MISSING)
@@ -280,48 +382,67 @@ def read_village_csv(path: Path, label: str, where: dict[tuple, Where],
         except OSError:
             inside = False
         if not inside and not os.environ.get("RURALSIM_ALLOW_OUTSIDE_FILES"):
-            raise ScenarioError([Issue(label, "villages.file", f"{path} is outside the scenario's "
-                                       "folder; copy it next to the scenario (or set "
-                                       "RURALSIM_ALLOW_OUTSIDE_FILES=1)")])
+            raise ScenarioError([Issue(label, "villages.file", f"{_short(str(path))} is outside "
+                                       "the scenario's folder; copy it next to the scenario (or "
+                                       "set RURALSIM_ALLOW_OUTSIDE_FILES=1)")])
+    file = str(path)
     _record_input(p)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ScenarioError([Issue(label, "villages.file",
-                                   f"cannot read {path}: {exc.strerror or exc}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ScenarioError([Issue(str(path), "", "not UTF-8 text / 文件须为UTF-8编码")]) from None
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise ScenarioError([Issue(str(path), "", "empty CSV (expected a header row)", 1)])
+    raw = read_input_bytes(p, MAX_CSV_BYTES, "village CSV", (label, "villages.file",
+                                                             where.get(("villages", "file"),
+                                                                       (label, None))[1]))
+    text = decode_text(raw, file, "village CSV")
+    # newline='' lets the csv module see '\r', '\n' and '\r\n' line ends alike
+    reader = csv.reader(io.StringIO(text, newline=""))
     issues: list[Issue] = []
     rows: list[dict] = []
-    for i, row in enumerate(reader):
-        line = reader.line_num
-        if None in row:
-            issues.append(Issue(str(path), f"villages.{i}", "more cells than header columns", line))
-            continue
-        rec: dict[str, Any] = {}
-        for key, val in row.items():
-            key = (key or "").strip()
-            val = (val or "").strip()
-            if val == "":
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        if not any(header):
+            raise ScenarioError([Issue(file, "", "empty CSV (expected a header row such as "
+                                       "name,households,community) / CSV文件为空", 1)])
+        first: dict[str, int] = {}
+        for j, col in enumerate(header):
+            if col in first and col:
+                raise ScenarioError([Issue(file, "", f"columns {first[col] + 1} and {j + 1} of "
+                                           f"the header are both named '{_short(col, 40)}'; "
+                                           "rename or remove one / 表头列名重复", reader.line_num)])
+            first[col] = j
+        n = 0
+        for cells in reader:
+            line = reader.line_num
+            if not cells:      # a blank line
                 continue
-            conv = _VILLAGE_NUMERIC.get(key)
-            if conv is not None:
-                try:
-                    num = float(val)
-                    rec[key] = int(num) if conv is int and num.is_integer() else (
-                        num if conv is float else val)
-                except ValueError:
-                    rec[key] = val  # validation reports the wrong type with this line
-            else:
-                rec[key] = val
-            where[("villages", i, key)] = (str(path), line)
-        where[("villages", i)] = (str(path), line)
-        rows.append(rec)
+            i, n = n, n + 1
+            if n > MAX_CSV_ROWS:
+                raise ScenarioError([Issue(file, "", f"more than {MAX_CSV_ROWS:,} villages; "
+                                           "is this the right file? / 村庄过多", line)])
+            if len(cells) > len(header):
+                issues.append(Issue(file, f"villages.{i}", "more cells than header columns",
+                                    line))
+                continue
+            rec: dict[str, Any] = {}
+            for key, val in zip(header, cells):
+                val = val.strip()
+                if val == "":
+                    continue
+                conv = _VILLAGE_NUMERIC.get(key)
+                if conv is not None:
+                    try:
+                        num = float(val)
+                        rec[key] = int(num) if conv is int and num.is_integer() else (
+                            num if conv is float else val)
+                    except ValueError:
+                        rec[key] = val  # validation reports the wrong type with this line
+                else:
+                    rec[key] = val
+                where[("villages", i, key)] = (file, line)
+            where[("villages", i)] = (file, line)
+            rows.append(rec)
+    except csv.Error as exc:
+        msg = (f"a cell is longer than {csv.field_size_limit():,} characters; a village table "
+               "has short cells: is this the right file? / 单元格过长"
+               if "field limit" in str(exc) else f"not a readable CSV table: {exc} / CSV格式错误")
+        raise ScenarioError([Issue(file, "", msg, max(reader.line_num, 1))]) from None
     if issues:
         raise ScenarioError(issues)
     return rows
@@ -329,21 +450,46 @@ def read_village_csv(path: Path, label: str, where: dict[tuple, Where],
 
 # ----------------------------------------------------------------------------- validation
 def _issue_for(err: Mapping[str, Any], where: dict[tuple, Where], default_file: str,
-               root: Any = None) -> Issue:
-    loc = tuple(err["loc"])
-    # drop pydantic's union-branch markers such as 'list[Village]'
-    clean = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p == "VillageFile")))
+               root: Any = None, data: Any = None) -> Issue:
+    clean = _key_path_of(tuple(err["loc"]), data)
     file, line = _where(clean, where, default_file)
     msg = err["msg"]
-    if err["type"] == "extra_forbidden":
+    if err["type"] == "extra_forbidden" and clean:
         allowed = _allowed_keys(clean[:-1], root or Scenario)
-        msg = f"unknown key '{clean[-1]}' / 未知的键" + (f"; allowed: {', '.join(allowed)}"
-                                                         if allowed else "")
+        msg = f"unknown key '{_short(str(clean[-1]), 60)}' / 未知的键" + (
+            f"; allowed: {', '.join(allowed)}" if allowed else "")
     elif err["type"] == "missing":
         msg = "required key is missing / 缺少必填项"
     elif "input" in err and err["type"].endswith("_type"):
-        msg += f" (got {type(err['input']).__name__} {str(err['input'])[:40]!r})"
-    return Issue(file, ".".join(str(p) for p in clean), msg, line)
+        msg += f" (got {type(err['input']).__name__} {_preview(err['input'])})"
+    return Issue(file, _short(".".join(str(p) for p in clean), 200), msg, line)
+
+
+def _key_path_of(loc: tuple, data: Any) -> tuple:
+    """The user's key path in a pydantic error location, without pydantic's union-branch
+    markers such as 'list[Village]' (a key the user wrote is kept, whatever its text)."""
+    out, node = [], data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and ("[" in part or part == "VillageFile"):
+            continue
+        else:
+            node = None
+        out.append(part)
+    return tuple(out)
+
+
+def _preview(value: Any) -> str:
+    """A short, always printable view of an input value for a message."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value).bit_length() > 128:
+        return f"<an integer of {abs(value).bit_length()} bits>"
+    try:
+        return repr(_short(str(value), 40))
+    except Exception:   # noqa: BLE001 - a value that cannot even be printed
+        return f"<{type(value).__name__}>"
 
 
 def _where(path: tuple, where: dict[tuple, Where], default_file: str) -> Where:
@@ -397,7 +543,7 @@ def validate_data(data: dict, where: dict[tuple, Where], file: str,
     if isinstance(vil, dict) and set(vil) == {"file"} and isinstance(vil["file"], str):
         # a CSV path is relative to the file that declared it (a base file when inherited)
         label = where.get(("villages", "file"), (file, None))[0]
-        if Path(label).is_file():
+        if _is_file(label):
             base_dir = Path(label).parent
         cpath = Path(vil["file"])
         if not cpath.is_absolute() and base_dir is not None:
@@ -416,7 +562,7 @@ def validate_model(root: Any, data: Any, where: dict[tuple, Where], file: str) -
     try:
         return root.model_validate(data)
     except ValidationError as exc:
-        issues = [_issue_for(e, where, file, root) for e in exc.errors(include_url=False)]
+        issues = [_issue_for(e, where, file, root, data) for e in exc.errors(include_url=False)]
         raise ScenarioError(_dedupe(issues)) from None
 
 
@@ -455,11 +601,9 @@ def _cross_checks(sc: Scenario) -> list[tuple[tuple, str]]:
     n = sum(v.households for v in villages)
     if villages and n == 0:
         out.append((("villages",), "no households in any village"))
-    need = n * BYTES_PER_HOUSEHOLD
-    avail = _physical_memory()
-    if avail and need > 0.5 * avail:
-        out.append((("villages",), f"{n:,} households need about {need / 2**30:.1f} GiB of memory; "
-                    f"this machine has {avail / 2**30:.1f} GiB (limit: half of it)"))
+    too_big = footprint.check(sc)
+    if too_big:
+        out.append((("villages",), too_big))
     for path, lst in _type_refs(sc):
         for j, t in enumerate(lst):
             if t not in types:
@@ -540,13 +684,6 @@ def _village_refs(sc: Scenario) -> list[tuple[tuple, list[str]]]:
     return refs
 
 
-def _physical_memory() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 0
-
-
 # ----------------------------------------------------------------------------- entry point
 def scenario_hash(model: Scenario) -> str:
     """SHA-256 of the validated scenario's canonical JSON (first 16 hex digits)."""
@@ -591,12 +728,12 @@ def _load_scenario(source: str | Path | Mapping[str, Any] | LoadedScenario | Non
         data = _stack_packages(data, where, data.pop("packages", None), file, None)
     else:
         path = Path(source)
-        if not path.exists() and not path.suffix and builtin_path(str(source)).exists():
-            path = builtin_path(str(source))
+        if not _exists(path) and not path.suffix:   # a built-in name such as "nanpu"
+            path = _builtin_file(f"{source}.yaml") or path
         data, where = _read_with_extends(path)
         file, base_dir = str(source), path.parent
     for ref in packages:
-        data = apply_package(data, where, ref, Path.cwd(), (f"--package {ref}", None))
+        data = apply_package(data, where, ref, Path.cwd(), (_short(f"--package {ref}"), None))
     if overrides:
         data = apply_overrides(data, overrides, where)
     model = validate_data(data, where, file, base_dir)
