@@ -19,11 +19,12 @@ def test_run_writes_all_outputs(tmp_path, capsys):
     assert {"migration_by_type.png", "cash_and_gap.png"} <= set(figs)
     ts = pd.read_csv(out / "timeseries.csv")
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert len(ts) == summary["horizon_months"] == 120
+    assert len(ts) == summary["horizon_months"] == 150
     assert summary["seed"] == "3"
-    assert ts["n_moved"].iloc[-1] == summary["households_moved"]
+    assert ts["n_ever_moved"].iloc[-1] == summary["households_moved"]
+    assert ts["n_in_community"].iloc[-1] == summary["households_in_community_final"]
     text = capsys.readouterr().out
-    assert "Share moved" in text and "期末入住比例" in text
+    assert "Share moved" in text and "期末已入住比例" in text
 
 
 def test_run_without_scenario_runs_builtin_nanpu(tmp_path):

@@ -28,7 +28,7 @@ CASES = [
     ("empty_villages.yaml", "empty_villages.yaml", "villages", 3, "no villages"),
     ("missing_villages.yaml", "missing_villages.yaml", "villages", None, "required"),
     ("python_tag.yaml", "python_tag.yaml", "name", 2, "tag"),
-    ("nan_value.yaml", "nan_value.yaml", "behaviour.b_social", 3, "finite number"),
+    ("nan_value.yaml", "nan_value.yaml", "behaviour.b_social_moved", 3, "finite number"),
     ("infinite_value.yaml", "infinite_value.yaml", "government.opening_cash_cny", 3,
      "finite number"),
     ("triangular_order.yaml", "triangular_order.yaml", "communities.0.phases.0.build_months", 6,
