@@ -26,6 +26,14 @@ def compare(*args, **kwargs):
     return _compare(*args, **kwargs)
 
 
+def decompose(*args, **kwargs):
+    """Take a strategy apart: every combination of its components with common random numbers,
+    main effects and interactions with intervals (:func:`ruralsim.experiments.decompose.decompose`)."""
+    from .experiments.decompose import decompose as _decompose
+
+    return _decompose(*args, **kwargs)
+
+
 def sweep(*args, **kwargs):
     """Run or resume a sweep file (see :func:`ruralsim.experiments.sweep`)."""
     from .experiments import sweep as _sweep
@@ -33,5 +41,5 @@ def sweep(*args, **kwargs):
     return _sweep(*args, **kwargs)
 
 
-__all__ = ["ScenarioError", "UsageError", "__version__", "compare", "load_scenario", "replicate",
-           "simulate", "sweep"]
+__all__ = ["ScenarioError", "UsageError", "__version__", "compare", "decompose", "load_scenario",
+           "replicate", "simulate", "sweep"]

@@ -63,6 +63,7 @@ class ActiveSet:
         self._buf = {f: np.zeros(capacity, dtype=d) for f, d in self.FIELDS.items()}
         self.n = 0
         self.n_dead = 0
+        self._scratch: tuple[np.ndarray, np.ndarray] | None = None
 
     def __setattr__(self, name: str, value) -> None:
         if name in self.FIELDS:   # a field is a view of its buffer: write into it instead
@@ -137,13 +138,26 @@ class ActiveSet:
         """Accumulate one month of hazard; return the rows whose clock crossed its threshold.
 
         ``table`` is the flattened [village × type] term ``W`` (float32; −inf where one may not
-        register).  The caller removes the rows that register (:meth:`remove`).
+        register).  The caller removes the rows that register (:meth:`remove`).  Works in
+        place on two scratch arrays (no allocation per month beyond the result).
         """
-        if self.n == 0:
+        n = self.n
+        if n == 0:
             return np.zeros(0, dtype=np.int64)
-        v = self.A + table[self.code]
-        v -= np.maximum(self.hv0 - self.hslope * _F(month), _F(0))
-        v -= np.maximum(self.g0 - self.gflow * _F(months_since_update), _F(0))
+        if self._scratch is None or self._scratch[0].size < n:
+            self._scratch = (np.empty(self._buf["ids"].size, _F),
+                             np.empty(self._buf["ids"].size, _F))
+        v, w = self._scratch[0][:n], self._scratch[1][:n]
+        np.take(table, self.code, out=v)
+        v += self.A
+        np.multiply(self.hslope, _F(month), out=w)          # house term: max(0, H0 − Hs t)
+        np.subtract(self.hv0, w, out=w)
+        np.maximum(w, _F(0), out=w)
+        v -= w
+        np.multiply(self.gflow, _F(months_since_update), out=w)   # gap: max(0, G0 − Gs Δt)
+        np.subtract(self.g0, w, out=w)
+        np.maximum(w, _F(0), out=w)
+        v -= w
         np.exp(v, out=v)
         cumhaz = self.cumhaz
         cumhaz += v
