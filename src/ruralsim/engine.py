@@ -145,6 +145,7 @@ class Model:
         self.escrow_cny = 0.0
         self.maint_due = 0.0
         self.cum_moves = 0
+        self.ever_registered_v = np.zeros(vil.n, dtype=np.int64)
         self.months_since_update = 0
         self.year = 0
         self.reg_open = False
@@ -448,6 +449,8 @@ class Model:
         hh.month_registered[ids] = t
         hh.kind[ids] = self.intended_kind(ids)
         after = vil.month_withdrawn[hh.village[ids]] != NO_MONTH
+        first = (hh.flags[ids] & F_EVER_REGISTERED) == 0
+        self.ever_registered_v += np.bincount(hh.village[ids[first]], minlength=vil.n)
         hh.flags[ids] = (hh.flags[ids] & ~F_AFTER_WITHDRAWAL) | F_EVER_REGISTERED | \
             np.where(after, F_AFTER_WITHDRAWAL, np.uint8(0))
         c = vil.community[hh.village[ids]]
@@ -558,7 +561,7 @@ class Model:
                 wl.remove(wl.key[sw])
                 hh.kind[ids] ^= 1
                 wl.add(ids, self._wait_keys(ids))
-        got = wl.serve(free)
+        got = wl.serve(free, self._consented())
         if got.size == 0:
             return
         self._transition(got, ALLOCATED)
@@ -567,6 +570,15 @@ class Model:
         com.allocated += np.bincount(grp, minlength=free.size).reshape(com.built.shape)
         self.move_due[t + self.b.move_lag_months].append(got)
         self.rec.put("new_allocations", t, got.size)
+
+    def _consented(self) -> np.ndarray | None:
+        """Households whose village has reached the consent share (None: no consent rule)."""
+        share = self.sc.strategy.consent_share
+        if share <= 0:
+            return None
+        vil = self.vil
+        signed = np.divide(self.ever_registered_v, vil.n0, out=np.ones(vil.n), where=vil.n0 > 0)
+        return (signed >= share)[self.hh.village]
 
     # 7 ---------------------------------------------------------------- moves
     def _moves(self, t: int) -> None:
@@ -817,11 +829,16 @@ class Model:
         headroom = tr.cash + (tr.limit - tr.debt) - committed
         dev_room = dev.cash + dev.limit - dev.debt - float(
             cons.remaining_housing(ph)[ph.financing == DEVELOPER].sum())
+        presales = None
         for p in cons.order_key(rows, sc.government.phase_rule, self._demand(), self.planner_pos):
-            # a developer starts a phase only when its credit covers the housing (committed or
-            # not); the township's own share must be covered unless the phase is committed
-            if ph.financing[p] == DEVELOPER and ph.housing_cny[p] > dev_room:
-                continue
+            # a developer starts a phase when its credit plus the sales it expects from the
+            # households waiting for the community cover the housing (committed or not); the
+            # township's own share must be covered unless the phase is committed
+            if ph.financing[p] == DEVELOPER:
+                if presales is None:
+                    presales = self._expected_sales()
+                if ph.housing_cny[p] > dev_room + presales[ph.community[p]]:
+                    continue
             if not ph.committed[p] and own[p] > headroom:
                 continue
             headroom -= own[p]
@@ -831,6 +848,12 @@ class Model:
             ph.month_funded[p] = t
             self.phase_end[int(p)] = self.env.event()
             self.env.process(self._build(int(p)))
+
+    def _expected_sales(self) -> np.ndarray:
+        """CNY a developer expects from the households waiting for each community's units."""
+        com = self.com
+        waiting = np.bincount(self.waiting.group, minlength=com.built.size).reshape(com.built.shape)
+        return (waiting * com.price_cny).sum(axis=1)
 
     def _end_phase(self, p: int) -> None:
         ev = self.phase_end.get(p)

@@ -84,18 +84,37 @@ class WaitingList:
         pos = np.searchsorted(self.key, keys)
         self.key = np.delete(self.key, pos)
 
-    def serve(self, free: np.ndarray) -> np.ndarray:
-        """Take the first ``free[g]`` households of each group ``g``; returns their ids."""
+    def serve(self, free: np.ndarray, eligible: np.ndarray | None = None) -> np.ndarray:
+        """Take the first ``free[g]`` households of each group ``g``; returns their ids.
+
+        ``eligible`` (a mask over household ids) skips households that may not be served yet
+        (their village has not consented); they keep their place.
+        """
         groups = np.flatnonzero(free > 0)
         if groups.size == 0 or self.key.size == 0:
             return np.zeros(0, dtype=np.int64)
         shift = RULE_BITS + ID_BITS
         lo = np.searchsorted(self.key, groups.astype(np.int64) << shift)
         hi = np.searchsorted(self.key, (groups.astype(np.int64) + 1) << shift)
-        take = np.minimum(hi - lo, free[groups])
-        if not take.any():
-            return np.zeros(0, dtype=np.int64)
-        pos = np.concatenate([np.arange(a, a + k) for a, k in zip(lo, take) if k > 0])
+        if eligible is None:
+            take = np.minimum(hi - lo, free[groups])
+            if not take.any():
+                return np.zeros(0, dtype=np.int64)
+            pos = np.concatenate([np.arange(a, a + k) for a, k in zip(lo, take) if k > 0])
+        else:
+            blocks = [np.arange(a, b) for a, b in zip(lo, hi) if b > a]
+            if not blocks:
+                return np.zeros(0, dtype=np.int64)
+            pos = np.concatenate(blocks)
+            g = np.repeat(groups[hi > lo], (hi - lo)[hi > lo])
+            ok = eligible[self.key[pos] & _ID_MASK]
+            rank = np.cumsum(ok) - 1
+            first = np.searchsorted(g, g, side="left")          # start of each group's run
+            before = np.where(first > 0, np.cumsum(ok)[np.maximum(first - 1, 0)], 0)
+            before = np.where(first > 0, before, 0)
+            pos = pos[ok & ((rank - before) < free[g])]
+            if pos.size == 0:
+                return np.zeros(0, dtype=np.int64)
         served = self.key[pos]
         self.key = np.delete(self.key, pos)
         return served & _ID_MASK

@@ -420,8 +420,11 @@ class Behaviour(Strict):
     asc_offset: float = P(0.0, "log hazard per month", "fitted (calibration section); 0 "
                           "elsewhere", "Calibration constant added to every household type's "
                           "asc.", ge=-30, le=30)
-    b_cost_per_10k_cny: float = P(0.08, "log hazard per 10,000 CNY", WILLINGNESS + " "
-                                  "(relocation cost: −); value assumed",
+    b_cost_per_10k_cny: float = P(0.25, "log hazard per 10,000 CNY", WILLINGNESS + " "
+                                  "(relocation cost: −; compensation level and full payment: +, "
+                                  "Shanghai, Weinan/Shizuishan 2022); value assumed: a net cost "
+                                  "of six years' income (100,000 CNY) lowers the hazard by "
+                                  "e^2.5, about 12 times",
                                   "Disutility of the household's net cost of moving.", ge=0,
                                   le=100)
     b_gap_per_10k_cny: float = P(0.3, "log hazard per 10,000 CNY", ASSUMPTION,
@@ -712,6 +715,12 @@ class Strategy(Strict):
         "('lottery'); or first come, first served ('registration_order').")
     outreach: list[Outreach] = P([], "-", NANPU, "Targeted persuasion of chosen types.",
                                  max_length=1000)
+    consent_share: float = P(0.0, "fraction of a village's households", "Tianjin homestead-for-"
+                             "housing pilots required more than 95% approval before a village "
+                             "joined", "A village's registered households are allocated units "
+                             "only once this share of the village has signed up (registered at "
+                             "least once): near-unanimous consent. 0: no such rule.",
+                             ge=0, le=1)
     withdrawal: Withdrawal = P({"enabled": False}, "-", "-", "Service withdrawal rule.")
     sequence: Sequence = P({}, "-", "-", "Which villages may register when.")
 
