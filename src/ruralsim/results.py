@@ -281,6 +281,7 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
     out: dict[str, Any] = dict(meta)
     out.update({
         "households": n,
+        "persons": int(hh.size.astype(np.int64).sum()),
         "villages": m.vil.n,
         "communities": len(m.com.names),
         "horizon_months": m.H,

@@ -1,0 +1,259 @@
+"""Global sensitivity analysis of the Nanpu case, with replications (needs ``SALib``).
+
+Two stages (Saltelli et al. 2008):
+
+1. **Morris screening** over every behavioural, household, livelihood, fiscal, construction,
+   land and strategy parameter (:data:`FACTORS`, each varied over a stated range around its
+   prior), ``r`` trajectories; each design point is run on ``seeds`` seeds and the outputs are
+   averaged (the model is stochastic).  Ranking by μ* (mean absolute elementary effect,
+   normalised by the output's spread).
+2. **Sobol indices** (first order and total, Saltelli sampling) for the most influential
+   factors of the screening, again averaged over seeds.
+
+Outputs: months to 50% and 90% moved (censored at the horizon + 1), public cost, peak
+financing gap, households moved because of withdrawal (against the no-withdrawal twin with
+the same seed) and the share of movers worse off.
+
+    python -m ruralsim.sensitivity [morris_r] [sobol_n] [seeds] [workers]
+
+writes docs/sensitivity.md, docs/sensitivity/*.csv and docs/sensitivity/*.png.
+
+Example:
+    >>> out = evaluate({"behaviour.b_service": 3.0}, seeds=[1], horizon=48)
+    >>> sorted(out)[:2]
+    ['households_moved_because_of_withdrawal', 'months_to_50pct_moved']
+"""
+from __future__ import annotations
+
+import sys
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .rng import spawn_seeds
+from .scenario.load import load_scenario
+from .simulate import simulate
+
+OUTPUTS = ("months_to_50pct_moved", "months_to_90pct_moved", "total_public_cost_cny",
+           "peak_financing_gap_cny", "households_moved_because_of_withdrawal",
+           "share_movers_worse_off")
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+TYPES = ("wealthy", "urgent", "ordinary", "recent", "poor", "five_guarantee")
+
+
+@dataclass(frozen=True)
+class Factor:
+    name: str
+    group: str
+    low: float
+    high: float
+    keys: tuple[str, ...] = ()        # override keys set to the value (default: the name)
+    scale: bool = False               # multiply the base values of ``keys`` by the value
+
+
+def _types(field: str) -> tuple[str, ...]:
+    return tuple(f"household_types.{t}.{field}" for t in TYPES)
+
+
+FACTORS: tuple[Factor, ...] = (
+    # behaviour (the calibrated ones over their posterior's 90% range, the rest around priors)
+    Factor("behaviour.asc_offset", "behaviour", 2.5, 4.5),
+    Factor("taste_sd", "behaviour", 1.5, 3.5, _types("taste_sd")),
+    Factor("behaviour.b_cost_per_10k_cny", "behaviour", 0.1, 0.4),
+    Factor("behaviour.b_gap_per_10k_cny", "behaviour", 0.1, 0.6),
+    Factor("behaviour.b_social_registered", "behaviour", 0.0, 2.0),
+    Factor("behaviour.b_social_moved", "behaviour", 0.5, 4.0),
+    Factor("behaviour.b_demonstration", "behaviour", 0.0, 1.0),
+    Factor("behaviour.b_service", "behaviour", 1.0, 5.0),
+    Factor("behaviour.b_attachment", "behaviour", 1.0, 3.0),
+    Factor("behaviour.b_farm_distance_per_km", "behaviour", 0.1, 0.6),
+    Factor("behaviour.b_head_age_per_10y", "behaviour", 0.0, 0.4),
+    Factor("behaviour.b_nonfarm_share", "behaviour", 0.5, 2.0),
+    Factor("behaviour.b_house_value_per_10k_cny", "behaviour", 0.1, 0.5),
+    Factor("behaviour.house_kept_factor", "behaviour", 0.0, 0.6),
+    Factor("behaviour.renege_slope_per_month2", "behaviour", 0.001, 0.02),
+    Factor("behaviour.trust_shift_overdue", "behaviour", -2.0, 0.0),
+    Factor("behaviour.credit_years_of_income", "behaviour", 0.5, 3.0),
+    # households and livelihoods
+    Factor("income_growth", "households", 0.5, 1.5, _types("income_growth_per_year"), True),
+    Factor("demolish_share", "households", 0.5, 1.5, _types("demolish_share"), True),
+    Factor("patience", "households", 0.5, 1.5,
+           tuple(f"{k}.{e}" for k in _types("patience_months") for e in ("low", "high")), True),
+    Factor("livelihood.nonfarm_income_gain_share", "livelihoods", 0.0, 0.3),
+    Factor("livelihood.loan_rate_per_year", "livelihoods", 0.04, 0.1),
+    Factor("living_cost_apartment", "livelihoods", 50, 300,
+           ("livelihood.living_cost_change_cny_per_month.apartment",)),
+    # township finance and construction
+    Factor("revenue_scale", "finance", 0.5, 1.5,
+           tuple(f"government.revenues.{i}.amount_cny" for i in range(3)), True),
+    Factor("government.borrowing.limit_cny", "finance", 2e7, 1e8),
+    Factor("government.arrears.cap_cny", "finance", 2e6, 3e7),
+    Factor("public_cost_scale", "construction", 0.7, 1.5,
+           tuple(f"communities.{c}.phases.{p}.public_cost_cny" for c in range(5)
+                 for p in range(3)), True),
+    Factor("government.construction_teams", "construction", 1, 5),
+    # land and strategy
+    Factor("land.reclaim_cost_cny_per_mu", "land", 5000, 30000),
+    Factor("land.rent_cny_per_mu_per_year", "land", 500, 1000),
+    Factor("strategy.withdrawal.threshold_share", "strategy", 0.2, 0.6),
+    Factor("strategy.withdrawal.decay_per_month", "strategy", 0.02, 0.1),
+)
+INTEGER_FACTORS = ("government.construction_teams",)
+
+
+def _overrides(values: dict[str, float], base) -> list[tuple[str, Any]]:
+    """Override pairs for factor values (scales applied to the base scenario's values)."""
+    from .scenario.load import _child  # resolve the base value of a key path
+
+    data = base.model.model_dump(mode="python")
+    out = []
+    by_name = {f.name: f for f in FACTORS}
+    for name, v in values.items():
+        f = by_name.get(name, Factor(name, "-", v, v))
+        keys = f.keys or (f.name,)
+        for k in keys:
+            if f.scale:
+                node: Any = data
+                for part in k.split("."):
+                    node = _child(node, int(part) if part.isdigit() else part)
+                out.append((k, type(node)(node * v) if isinstance(node, float) else
+                            int(round(node * v))))
+            elif name in INTEGER_FACTORS:
+                out.append((k, int(round(v))))
+            else:
+                out.append((k, float(v)))
+    return out
+
+
+def evaluate(values: dict[str, float], seeds: Sequence, horizon: int | None = None,
+             scenario: str = "nanpu") -> dict[str, float]:
+    """The outputs for one design point, averaged over ``seeds`` (twin runs for the causal
+    count)."""
+    base = load_scenario(scenario)
+    ov = _overrides(values, base)
+    if horizon:
+        ov.append(("run.horizon_months", horizon))
+    sc = load_scenario(base, ov)
+    H = sc.model.run.horizon_months
+    acc: dict[str, list[float]] = {k: [] for k in OUTPUTS}
+    for s in seeds:
+        r = simulate(sc, seed=s, counterfactual="no_withdrawal")
+        m = r.summary
+        for k in OUTPUTS:
+            if k == "households_moved_because_of_withdrawal":
+                v = m["counterfactual"]["moved_only_in_run"]
+            else:
+                v = m.get(k)
+            if v is None and k.startswith("months_to"):
+                v = H + 1
+            acc[k].append(np.nan if v is None else float(v))
+    return {k: float(np.nanmean(v)) if np.isfinite(v).any() else np.nan
+            for k, v in acc.items()}
+
+
+def _job(args) -> dict[str, float]:
+    values, seeds = args
+    try:
+        return evaluate(values, seeds)
+    except Exception as exc:  # a failed point is recorded as missing
+        return {k: np.nan for k in OUTPUTS} | {"error": str(exc)[:200]}
+
+
+def run_design(x: np.ndarray, names: Sequence[str], seeds: Sequence,
+               executor: Executor | None = None, progress: bool = False) -> pd.DataFrame:
+    from .experiments.executors import Progress, SerialExecutor, run_all
+
+    jobs = [({n: float(v) for n, v in zip(names, row)}, seeds) for row in x]
+    res = run_all(executor or SerialExecutor(), _job, jobs, Progress(len(jobs), "points",
+                                                                      progress))
+    return pd.concat([pd.DataFrame(x, columns=list(names)), pd.DataFrame(res)], axis=1)
+
+
+def _problem(factors: Sequence[Factor]) -> dict:
+    return {"num_vars": len(factors), "names": [f.name for f in factors],
+            "bounds": [[f.low, f.high] for f in factors]}
+
+
+def morris(r: int = 10, seeds: int = 2, seed: int = 1, executor: Executor | None = None,
+           progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Morris screening of all :data:`FACTORS`; returns (design with outputs, indices)."""
+    from SALib.analyze import morris as ma
+    from SALib.sample import morris as ms
+
+    prob = _problem(FACTORS)
+    x = ms.sample(prob, r, num_levels=4, seed=seed)
+    design = run_design(x, prob["names"], spawn_seeds(seed, seeds), executor, progress)
+    rows = []
+    for out in OUTPUTS:
+        y = design[out].to_numpy(dtype=float)
+        y = np.where(np.isfinite(y), y, np.nanmean(y))
+        sd = float(np.std(y)) or 1.0
+        res = ma.analyze(prob, x, y, num_levels=4, seed=seed)
+        for i, f in enumerate(FACTORS):
+            rows.append({"output": out, "factor": f.name, "group": f.group,
+                         "mu_star": float(res["mu_star"][i]),
+                         "mu_star_norm": float(res["mu_star"][i]) / sd,
+                         "sigma": float(res["sigma"][i]),
+                         "mu_star_conf": float(res["mu_star_conf"][i])})
+    return design, pd.DataFrame(rows)
+
+
+def top_factors(indices: pd.DataFrame, k: int = 8) -> list[str]:
+    """The ``k`` factors with the largest normalised μ* summed over outputs."""
+    score = indices.groupby("factor")["mu_star_norm"].sum().sort_values(ascending=False)
+    return list(score.index[:k])
+
+
+def sobol(names: Sequence[str], n: int = 32, seeds: int = 2, seed: int = 2,
+          executor: Executor | None = None, progress: bool = False
+          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sobol first-order and total indices of ``names`` (Saltelli sampling)."""
+    from SALib.analyze import sobol as sa
+    from SALib.sample import sobol as ss
+
+    factors = [f for f in FACTORS if f.name in names]
+    prob = _problem(factors)
+    x = ss.sample(prob, n, calc_second_order=False, seed=seed)
+    design = run_design(x, prob["names"], spawn_seeds(seed, seeds), executor, progress)
+    rows = []
+    for out in OUTPUTS:
+        y = design[out].to_numpy(dtype=float)
+        y = np.where(np.isfinite(y), y, np.nanmean(y))
+        res = sa.analyze(prob, y, calc_second_order=False, seed=seed)
+        for i, f in enumerate(factors):
+            rows.append({"output": out, "factor": f.name, "S1": float(res["S1"][i]),
+                         "S1_conf": float(res["S1_conf"][i]), "ST": float(res["ST"][i]),
+                         "ST_conf": float(res["ST_conf"][i])})
+    return design, pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .experiments import make_executor
+    from .outputs import write_csv
+
+    argv = sys.argv[1:] if argv is None else argv
+    r = int(argv[0]) if argv else 10
+    n = int(argv[1]) if len(argv) > 1 else 32
+    seeds = int(argv[2]) if len(argv) > 2 else 2
+    workers = int(argv[3]) if len(argv) > 3 else None
+    out = DOCS / "sensitivity"
+    out.mkdir(parents=True, exist_ok=True)
+    with make_executor(workers) as ex:
+        mdesign, mind = morris(r, seeds, executor=ex, progress=True)
+        write_csv(mdesign, out / "morris_design.csv")
+        write_csv(mind, out / "morris_indices.csv")
+        top = top_factors(mind)
+        sdesign, sind = sobol(top, n, seeds, executor=ex, progress=True)
+        write_csv(sdesign, out / "sobol_design.csv")
+        write_csv(sind, out / "sobol_indices.csv")
+    print(mind.sort_values("mu_star_norm", ascending=False).head(20))
+    print(sind)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
