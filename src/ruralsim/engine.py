@@ -324,7 +324,8 @@ class Model:
         if self.year_due:
             self.year += 1
             idx = np.flatnonzero(hh.status <= ALLOCATED)   # not yet moved (NOT_MOVED)
-            hhm.yearly_update(self.sc, self.streams, hh, idx, self.year)
+            hhm.yearly_update(self.sc, self.streams, hh, idx, self.year,
+                              self.dividend_phy[hh.village[idx]])
             self.months_since_update = 0
             self.year_due = False
             if not self.policy_dirty:
@@ -423,7 +424,7 @@ class Model:
             tt = tt + b.trust_shift_overdue
         W = (wv[:, None] + tt[None, :]).astype(np.float32)
         may = self.open_village & (t >= com.open_month[vil.community]) & \
-            ~self.community_closed[vil.community]
+            ~self.community_closed[vil.community]   # reg_open: by the month or by an event
         if self.tr.overcommitted or not self.reg_open:
             may[:] = False
         W[~may] = -np.inf
@@ -537,8 +538,8 @@ class Model:
         hh = self.hh
         rule = self.sc.strategy.allocation
         ticket = None
-        if rule == "lottery":   # a ticket drawn at registration, one per registration spell
-            ticket = self.streams.uniform("lottery", ids, 0, hh.spells[ids])
+        if rule == "lottery":   # a ticket drawn at registration (keyed by its month)
+            ticket = self.streams.uniform("lottery", ids, hh.month_registered[ids])
         group = self.vil.community[hh.village[ids]].astype(np.int64) * K + hh.kind[ids]
         return sort_key(group, rule_key(rule, self.rank[hh.htype[ids]],
                                         hh.month_registered[ids], ticket), ids)

@@ -163,12 +163,16 @@ def savings_at(hh: Households, idx: np.ndarray, months_since_update: int) -> np.
     return np.maximum(hh.savings_cny[idx] + hh.flow_cny_pm[idx] * months_since_update, 0.0)
 
 
-def yearly_update(sc, streams: Streams, hh: Households, idx: np.ndarray, year: int) -> None:
-    """A new year for households ``idx``: bank last year's savings, draw this year's income."""
+def yearly_update(sc, streams: Streams, hh: Households, idx: np.ndarray, year: int,
+                  dividends: np.ndarray | float = 0.0) -> None:
+    """A new year for households ``idx``: bank last year's savings, draw this year's income.
+
+    ``dividends`` (CNY per year, from the village's collective land) add to what they save.
+    """
     hh.savings_cny[idx] = np.maximum(hh.savings_cny[idx] + 12.0 * hh.flow_cny_pm[idx], 0.0)
     income = income_at(sc, streams, hh, idx, year)
     hh.income_cny[idx] = income
-    hh.flow_cny_pm[idx] = saving_flow(sc, hh.htype[idx], hh.size[idx], income)
+    hh.flow_cny_pm[idx] = saving_flow(sc, hh.htype[idx], hh.size[idx], income + dividends)
 
 
 def remaining_house_value(sc, hh: Households, idx: np.ndarray, month: int) -> np.ndarray:
