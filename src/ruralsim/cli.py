@@ -158,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
                          "a killed sweep resumes where it stopped when run again.")
     swp.add_argument("sweep", help="扫描文件 / sweep YAML")
     swp.add_argument("--out", help="输出目录 / output folder (default: <sweep name>-out)")
+    swp.add_argument("--force", action="store_true", help="覆盖另一组扫描的目录 / replace the "
+                     "folder of a different sweep (only sweep outputs are ever deleted)")
+    swp.add_argument("--fsync-every", type=float, default=2.0, metavar="SECONDS",
+                     help="每隔多少秒同步记录到磁盘 / seconds between fsyncs of runs.jsonl "
+                     "(default 2; 0: after every run)")
     _executor_args(swp)
     swp.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
     swp.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
@@ -165,8 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _executor_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=int, help="并行进程数 / worker processes (default: all "
-                   "cores; 1 = serial)")
+    p.add_argument("--workers", type=int, help="并行进程数 / worker processes (default: the "
+                   "usable cores, also the most allowed; 1 = serial)")
+    p.add_argument("--oversubscribe", action="store_true", help="允许进程数超过可用核数 / allow "
+                   "more --workers than usable cores")
     p.add_argument("--scheduler", metavar="ADDRESS", help="dask 调度器地址 / dask.distributed "
                    "scheduler address, e.g. tcp://10.0.0.5:8786 (needs the 'parallel' extra)")
 
@@ -255,17 +262,18 @@ def cmd_validate(args) -> int:
 
 def cmd_compare(args) -> int:
     from .experiments import compare, make_executor
+    from .experiments.replicate import check_reps, check_seed
     from .outputs import check_out_dir, staged_dir, unique_file_stems, write_csv
     from .scenario.load import load_scenario
 
     if not 1 <= len(args.scenarios) <= 12:
-        raise UsageError("compare takes 1 to 12 scenarios")
-    if args.reps < 2:
-        raise UsageError("--reps must be at least 2 for intervals")
+        raise UsageError("compare takes 1 to 12 scenarios / 比较的情景须为1到12个")
+    check_reps(args.reps, least=2)
+    check_seed(args.seed)
     out = Path(args.out)
     inputs = [f for s in args.scenarios for f in load_scenario(s, args.overrides).inputs]
     check_out_dir(out, args.force, inputs=inputs)
-    with make_executor(args.workers, args.scheduler) as ex:
+    with make_executor(args.workers, args.scheduler, args.oversubscribe) as ex:
         cmp = compare(args.scenarios, reps=args.reps, seed=args.seed, executor=ex,
                       overrides=args.overrides, progress=not args.quiet)
     with staged_dir(out, args.force, command="compare", inputs=inputs) as tmp:
@@ -293,12 +301,14 @@ def cmd_decompose(args) -> int:
     from .outputs import check_out_dir, save_figure, staged_dir, write_csv
     from .scenario.load import load_scenario
 
-    if not 2 <= args.reps <= 10_000:
-        raise UsageError("--reps must be between 2 and 10,000 / 重复次数须在2到10000之间")
+    from .experiments.replicate import check_reps, check_seed
+
+    check_reps(args.reps, least=2)
+    check_seed(args.seed)
     out = Path(args.out)
     loaded = load_scenario(args.scenario, args.overrides)
     check_out_dir(out, args.force, inputs=loaded.inputs)
-    with make_executor(args.workers, args.scheduler) as ex:
+    with make_executor(args.workers, args.scheduler, args.oversubscribe) as ex:
         d = decompose(loaded, factors=args.factors, reps=args.reps, seed=args.seed,
                       executor=ex, progress=not args.quiet)
     with staged_dir(out, args.force, command="decompose", inputs=loaded.inputs) as tmp:
@@ -380,20 +390,31 @@ def cmd_sweep(args) -> int:
 
     spec, base_dir = load_sweep(args.sweep)
     out = Path(args.out) if args.out else Path(f"{Path(args.sweep).stem}-out")
-    with make_executor(args.workers, args.scheduler) as ex:
-        table = run_sweep(spec, base_dir, out, ex, progress=not args.quiet)
-    _sweep_figures(spec, table, out / "figures", args.lang)
-    if spec.design.method in ("salib_sobol", "morris"):
-        import matplotlib.pyplot as plt
 
-        from .report.experiment_plots import plot_sensitivity
+    def finish(table) -> None:   # figures and indices, while the folder is still locked
+        _sweep_figures(spec, table, out / "figures", args.lang)
+        if spec.design.method in ("salib_sobol", "morris"):
+            import matplotlib.pyplot as plt
 
-        res = sensitivity(spec, table)
-        save_sensitivity(res, out)
-        for m in spec.metrics:
-            fig = plot_sensitivity(res, m, lang=args.lang)
-            fig.savefig(out / "figures" / f"sensitivity_{_safe(m)}.png", dpi=110)
-            plt.close(fig)
+            from .report.experiment_plots import plot_sensitivity
+
+            res = sensitivity(spec, table)
+            save_sensitivity(res, out)
+            for m in spec.metrics:
+                fig = plot_sensitivity(res, m, lang=args.lang)
+                fig.savefig(out / "figures" / f"sensitivity_{_safe(m)}.png", dpi=110)
+                plt.close(fig)
+
+    try:
+        with make_executor(args.workers, args.scheduler, args.oversubscribe) as ex:
+            table = run_sweep(spec, base_dir, out, ex, progress=not args.quiet,
+                              source=args.sweep, force=args.force,
+                              fsync_every=args.fsync_every, finish=finish)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\nruralsim: 已中断；已完成的运行已保存，重新运行同一命令即可继续 / "
+                         f"interrupted; the runs finished are saved in {out}/runs.jsonl: run "
+                         "the same command again to resume\n")
+        return 130
     if not args.quiet:
         ok = int((table["status"] == "ok").sum())
         print(f"扫描完成 sweep done: {ok}/{len(table)} runs ok, "
