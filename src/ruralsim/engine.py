@@ -174,7 +174,7 @@ class Model:
         ids = np.arange(hh.n, dtype=np.int64)
         zeros = np.zeros(hh.n, dtype=np.float32)
         self.active.add(ids, A=zeros, code=self._code(ids), hv0=zeros, hslope=zeros, g0=zeros,
-                        gflow=zeros, thresh=self.streams.exponential("decide", ids, 0, 0))
+                        gflow=zeros, thresh=self._thresholds(ids))
 
     def _planner_positions(self, names: dict[str, int]) -> np.ndarray | None:
         order = self.sc.government.planner_order
@@ -483,6 +483,14 @@ class Model:
         """An Exp(1) draw of ``stream`` for each household's current registration spell."""
         return self.streams.exponential(stream, ids, 0, self.hh.spells[ids])
 
+    def _thresholds(self, ids: np.ndarray) -> np.ndarray:
+        """Exp(1) thresholds of the hazard clocks: spell 0 from a packed draw of stream
+        ``decide.first`` (four households per Philox block), later spells per household."""
+        spells = self.hh.spells[ids]
+        if not spells.any():
+            return -np.log(self.streams.uniform_packed("decide.first", ids))
+        return self._per_spell("decide", ids)
+
     def _open_batches(self) -> None:
         """Village-by-village sequencing: open the next batch once most households of the open
         villages have committed (registered, allocated or moved): the share still undecided
@@ -528,7 +536,7 @@ class Model:
             hh.flags[rb] |= F_REBUILT
         A, hv0, hslope, g0, gflow, C, _ = self.decision_terms(ids, t)
         self.active.add(ids, A=A, code=self._code(ids), hv0=hv0, hslope=hslope, g0=g0,
-                        gflow=gflow, C=C, thresh=self._per_spell("decide", ids))
+                        gflow=gflow, C=C, thresh=self._per_spell("decide", ids))  # spell >= 1
         self.rec.put("new_reneges", t, ids.size)
         self.rec.put("new_rebuilds", t, rb.size)
 

@@ -145,15 +145,15 @@ def saving_flow(sc, htype: np.ndarray, size: np.ndarray, income: np.ndarray) -> 
 def income_at(sc, streams: Streams, hh: Households, idx: np.ndarray, year: int) -> np.ndarray:
     """Income per year of households ``idx`` in year ``year`` (trend × that year's shock).
 
-    A pure function of (household, year): the shock of year ``y`` is the draw of stream
-    ``income.shock`` at month ``12 y``; year 0 has no shock.
+    A pure function of (household, year): the shock of year ``y`` is the (packed) draw of
+    stream ``income.shock`` at month ``12 y``; year 0 has no shock.
     """
     ty = hh.htype[idx]
     trend = (1.0 + type_table(sc, lambda t: t.income_growth_per_year)) ** year
     if year == 0:
         return hh.income0_cny[idx] * trend[ty]
     sd = type_table(sc, lambda t: t.income_shock_sd)
-    z = streams.normal("income.shock", idx, 12 * year)
+    z = _normal(streams.uniform_packed("income.shock", idx, 12 * year))
     factor = np.exp(sd[ty] * z - (0.5 * sd * sd)[ty]) * trend[ty]
     return hh.income0_cny[idx] * factor
 
