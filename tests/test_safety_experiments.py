@@ -33,9 +33,9 @@ LINUX = sys.platform.startswith("linux")
 SMALL = """base: teaching
 overrides: {{run.horizon_months: 12}}
 parameters:
-  behaviour.b_social: [{values}]
+  behaviour.b_social_moved: [{values}]
 replications: 1
-metrics: [share_moved, households_pushed]
+metrics: [share_moved, households_registered_after_withdrawal]
 """
 
 
@@ -126,7 +126,7 @@ def test_a_different_sweep_is_replaced_only_with_force_and_only_its_own_files(tm
     (out / "notes.txt").unlink()
     assert _run(g, out, "--force") == 0
     res = pd.read_csv(out / "results.csv")
-    assert list(res["behaviour.b_social"]) == [4.0, 5.0] and _store_ids(out) == [0, 1]
+    assert list(res["behaviour.b_social_moved"]) == [4.0, 5.0] and _store_ids(out) == [0, 1]
 
 
 def test_resuming_the_same_sweep_into_its_folder_still_works(tmp_path):
@@ -199,7 +199,7 @@ def test_village_files_named_in_a_sweep_follow_the_scenario_folder_rule(tmp_path
                     f"parameters:\n  villages: [{{file: {ref}}}]\n")
         else:
             text = (f"base: teaching\noverrides: {{run.horizon_months: 12, villages: "
-                    f"{{file: {ref}}}}}\nparameters: {{behaviour.b_social: [1.0, 2.0]}}\n")
+                    f"{{file: {ref}}}}}\nparameters: {{behaviour.b_social_moved: [1.0, 2.0]}}\n")
         f = _sweep_file(tmp_path / "proj", text=text.replace("{", "{{").replace("}", "}}"))
         assert _run(f, tmp_path / "out") == 2
         err = _no_traceback(capsys)
@@ -218,8 +218,8 @@ def test_a_village_file_beside_the_sweep_file_is_read_relative_to_it(tmp_path, m
 
 
 def test_a_design_table_outside_the_sweep_folder_is_refused(tmp_path, capsys):
-    (tmp_path / "t.csv").write_text("behaviour.b_social\n1.0\n", encoding="utf-8")
-    text = SMALL.replace("parameters:\n  behaviour.b_social: [{values}]\n",
+    (tmp_path / "t.csv").write_text("behaviour.b_social_moved\n1.0\n", encoding="utf-8")
+    text = SMALL.replace("parameters:\n  behaviour.b_social_moved: [{values}]\n",
                          "design: {{method: table, file: ../t.csv}}\n")
     f = _sweep_file(tmp_path / "proj", text=text)
     assert _run(f, tmp_path / "out") == 2
@@ -237,13 +237,13 @@ metrics: [share_moved]
 @pytest.mark.parametrize("content, says", [
     (b"", "empty"),
     (b"\n\n", "empty"),
-    (b"behaviour.b_social\n", "no rows"),
-    (b"behaviour.b_social,run.seed\n1.0\n", "cells"),
-    (b"behaviour.b_social,behaviour.b_social\n1.0,2.0\n", "duplicate"),
-    (b"behaviour.b_social,\n1.0,2\n", "no name"),
-    (b"behaviour.b_social,run.seed\n1.0,\n", "empty cell"),
-    (b"behaviour.b_social\n\xff\xfe\n", "UTF-8"),
-    (b'behaviour.b_social\n"1.0\n', ""),
+    (b"behaviour.b_social_moved\n", "no rows"),
+    (b"behaviour.b_social_moved,run.seed\n1.0\n", "cells"),
+    (b"behaviour.b_social_moved,behaviour.b_social_moved\n1.0,2.0\n", "duplicate"),
+    (b"behaviour.b_social_moved,\n1.0,2\n", "no name"),
+    (b"behaviour.b_social_moved,run.seed\n1.0,\n", "empty cell"),
+    (b"behaviour.b_social_moved\n\xff\xfe\n", "UTF-8"),
+    (b'behaviour.b_social_moved\n"1.0\n', ""),
 ])
 def test_malformed_design_tables_give_a_message(tmp_path, capsys, content, says):
     f = _sweep_file(tmp_path, text=TABLE_SWEEP)
@@ -262,7 +262,7 @@ def test_a_design_table_that_is_a_fifo_is_refused_without_hanging(tmp_path, caps
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(["behaviour.b_social", "run.seed", "1.5", "2", "",
+@given(st.lists(st.lists(st.sampled_from(["behaviour.b_social_moved", "run.seed", "1.5", "2", "",
                                           " ", '"', "a,b", "x\ny", "\r", "é"]),
                          max_size=4), max_size=5))
 def test_any_design_table_is_read_or_refused_with_a_scenario_error(rows):
@@ -364,7 +364,7 @@ def test_fuzzed_store_lines_never_crash_a_resume_nor_change_its_results(finished
 ])
 def test_oversized_sweeps_are_refused_before_the_design_is_built(tmp_path, capsys, design,
                                                                  replications):
-    text = ("base: teaching\nparameters:\n  behaviour.b_social: {low: 1, high: 5}\n"
+    text = ("base: teaching\nparameters:\n  behaviour.b_social_moved: {low: 1, high: 5}\n"
             "  behaviour.b_service: {low: 1, high: 5}\n  run.seed: {low: 1, high: 9}\n"
             f"design: {design}\nreplications: {replications}\n")
     f = _sweep_file(tmp_path, text=text.replace("{", "{{").replace("}", "}}"))
@@ -576,7 +576,7 @@ def test_memory_failures_recorded_by_older_versions_are_run_again(finished_sweep
     lines = (out / "runs.jsonl").read_text().splitlines()
     rec = json.loads(lines[1])
     rec.update(status="error", error="MemoryError: Unable to allocate", share_moved=None,
-               households_pushed=None)
+               households_registered_after_withdrawal=None)
     lines[1] = json.dumps(rec)
     (out / "runs.jsonl").write_text("\n".join(lines) + "\n")
     assert _run(f, out) == 0

@@ -528,7 +528,9 @@ class Model:
                 hh.savings_cny[ids] += reg.deposit_cny
             else:
                 self.tr.earn("rev_forfeited_deposits_cny", t, reg.deposit_cny * ids.size)
-        rebuild = self.needs_build[hh.htype[ids]] & sc.policy.rebuild_allowed
+        # a household rebuilds once: then it has a new house and no longer needs to build
+        rebuild = self.needs_build[hh.htype[ids]] & sc.policy.rebuild_allowed & \
+            ((hh.flags[ids] & F_REBUILT) == 0)
         rb = ids[rebuild]
         if rb.size:
             hh.house_built[rb] = t

@@ -220,4 +220,6 @@ def annuity(principal: np.ndarray, rate_per_year: float, years: float) -> np.nda
     r = rate_per_year / 12.0
     if r == 0:
         return principal / n
-    return principal * r / (1.0 - (1.0 + r) ** -n)
+    # 1 − (1 + r)^−n computed without cancellation: exact to rounding for any r > 0 (the
+    # direct form divides by zero once 1 + r rounds to 1)
+    return principal * r / -np.expm1(-n * np.log1p(r))

@@ -15,7 +15,7 @@ Example sweep file::
 
     base: ../scenarios/nanpu.yaml
     parameters:
-      behaviour.b_social: {low: 1.0, high: 5.0}
+      behaviour.b_social_moved: {low: 1.0, high: 5.0}
       strategy.withdrawal.threshold_share: [0.2, 0.35, 0.5]
     design: {method: grid, levels: 3}
     replications: 2
@@ -116,8 +116,8 @@ class SweepSpec(Strict):
     seed: int = P(1, "-", "-", "Root seed; replication r of every point uses child seed r.",
                   ge=0, le=2**64 - 1)
     metrics: list[str] = P(["share_moved", "months_to_90pct_moved", "total_public_cost_cny",
-                            "peak_financing_gap_cny", "households_pushed",
-                            "households_stranded_final"], "-", "-", "Summary metrics kept.",
+                            "peak_financing_gap_cny", "households_registered_after_withdrawal",
+                            "households_stranded_peak"], "-", "-", "Summary metrics kept.",
                            min_length=1)
 
     @model_validator(mode="after")
