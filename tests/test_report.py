@@ -82,10 +82,12 @@ def test_demo_writes_figures_animation_and_report(tmp_path):
 
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--quiet"]) == 0
-    assert (out / "figures" / "migration_side_by_side.png").exists()
+    assert (out / "comparison" / "figures" / "migration_side_by_side.png").exists()
+    assert (out / "decomposition" / "figures" / "decomposition.png").exists()
     gif = Image.open(out / "villages.gif")
     assert gif.n_frames > 30
     text = (out / "report.html").read_text(encoding="utf-8")
-    assert "teaching_naive" in text and "方案比较" in text
-    for sub in ("zhua_liangtou", "naive"):
+    assert "方案比较" in text and "策略拆分" in text and "先动员中间户" in text
+    assert "<li>" in text   # the lessons, written from the numbers
+    for sub in ("zhua_liangtou", "middle_first", "naive"):
         assert (out / sub / "summary.json").exists()

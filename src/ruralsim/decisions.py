@@ -224,4 +224,5 @@ def renege_wait(patience: np.ndarray, e: np.ndarray, slope: float) -> np.ndarray
     """
     if slope <= 0:
         return np.full(np.shape(patience), np.inf)
-    return patience + np.sqrt(2.0 * e / slope)
+    with np.errstate(over="ignore"):
+        return patience + np.sqrt(2.0 * e / slope)

@@ -33,7 +33,7 @@ DEFAULT_COLUMNS = ("n_ever_moved", "n_in_community", "n_in_village", "n_waiting"
 #: Most replications of one scenario (each keeps its time series in memory until the end).
 MAX_REPS = 10_000
 #: Largest root seed accepted (numpy's SeedSequence takes any non-negative integer).
-MAX_SEED = 2**64 - 1
+MAX_SEED = 2**63 - 1   # as run.seed and simulate()
 #: Summary metrics reported by compare.
 COMPARE_METRICS = ("share_moved", "months_to_50pct_moved", "months_to_90pct_moved",
                    "share_ever_registered", "households_reneged", "households_kept_old_house",
@@ -74,13 +74,13 @@ def check_reps(reps: Any, least: int = 1) -> int:
 
 
 def check_seed(seed: Any) -> Any:
-    """``seed`` as None, a SeedSequence or a whole number from 0 to 2**64-1, else a UsageError."""
+    """``seed`` as None, a SeedSequence or a whole number from 0 to 2**63-1, else a UsageError."""
     if seed is None or isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
             or not 0 <= seed <= MAX_SEED:
-        raise UsageError(f"--seed must be a whole number from 0 to 2**64-1 (got {seed!r}) "
-                         "/ 随机种子须为 0 到 2**64-1 的整数")
+        raise UsageError(f"--seed must be a whole number from 0 to 2**63-1 (got {seed!r}) "
+                         "/ 随机种子须为 0 到 2**63-1 的整数")
     return int(seed)
 
 
