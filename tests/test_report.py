@@ -189,3 +189,23 @@ def test_printed_report_has_no_near_empty_last_page(run_dir, tmp_path):
     last = pages[-1]
     images = last["/Resources"].get("/XObject") or {}
     assert len(images) >= 1 or len(last.extract_text()) > 400
+
+
+def test_a_language_folder_gets_the_same_checks_as_figures(run_dir, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    (run / "figures").mkdir(parents=True)
+    for name in ("summary.json", "scenario.json"):
+        shutil.copy(run_dir / name, run / name)
+    shutil.copy(run_dir / "figures" / "status.png", run / "figures" / "status.png")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = (run_dir / "figures" / "land.png").read_bytes() + b"SECRET"
+    (outside / "status.png").write_bytes(secret)
+    (run / "figures" / "en").symlink_to(outside)          # a linked language folder
+    out = tmp_path / "r.html"
+    assert main(["report", str(run), "--out", str(out), "--lang", "en"]) == 0
+    assert "figures/en: skipped, not a folder inside the result folder" in capsys.readouterr().err
+    assert _inlined(out.read_text(encoding="utf-8")) == {
+        (run / "figures" / "status.png").read_bytes()}

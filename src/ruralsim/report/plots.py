@@ -68,8 +68,12 @@ def plot_migration(ts: pd.DataFrame, sc, ax=None, lang: str | None = None):
         w = np.flatnonzero(ts["n_villages_withdrawn"].to_numpy() > 0)
         if w.size:
             ax.axvline(w[0], color="k", ls="--", lw=1)
-            ax.annotate(t("withdrawn_at", lang), (w[0], ax.get_ylim()[1] * 0.95),
-                        xytext=(4, 0), textcoords="offset points", va="top", fontsize=8)
+            # along the line, low down: clear of the legend in the upper left
+            ax.annotate(t("withdrawn_at", lang), (w[0], ax.get_ylim()[1] * 0.04),
+                        xytext=(3, 0), textcoords="offset points", va="bottom", ha="left",
+                        rotation=90, fontsize=8,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "w", "ec": "none",
+                              "alpha": 0.75})
         _finish(ax, ts, lang, t("migration_by_type", lang), "households")
     return fig
 
