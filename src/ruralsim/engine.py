@@ -162,7 +162,7 @@ class Model:
                                for i in sc.policy.instruments]
         self.to_date = cons.units_to_date(self.ph)
         names = {c.name: i for i, c in enumerate(sc.communities)}
-        first = [(min(p.earliest_month for p in c.phases), i) for i, c in enumerate(sc.communities)]
+        first = [(c.phases[0].earliest_month, i) for i, c in enumerate(sc.communities)]
         self.community_order = np.array([i for _, i in sorted(first)])
         self.planner_pos = self._planner_positions(names)
         self.community_closed = np.zeros(len(self.com.names), dtype=bool)
