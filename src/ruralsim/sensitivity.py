@@ -61,8 +61,8 @@ def _types(field: str) -> tuple[str, ...]:
 
 FACTORS: tuple[Factor, ...] = (
     # behaviour (the calibrated ones over their posterior's 90% range, the rest around priors)
-    Factor("behaviour.asc_offset", "behaviour", 2.5, 4.5),
-    Factor("taste_sd", "behaviour", 1.5, 3.5, _types("taste_sd")),
+    Factor("behaviour.asc_offset", "behaviour", 2.9, 3.85),   # posterior 90% interval
+    Factor("taste_sd", "behaviour", 1.2, 4.6, _types("taste_sd")),  # posterior 90% interval
     Factor("behaviour.b_cost_per_10k_cny", "behaviour", 0.1, 0.4),
     Factor("behaviour.b_gap_per_10k_cny", "behaviour", 0.1, 0.6),
     Factor("behaviour.b_social_registered", "behaviour", 0.0, 2.0),
