@@ -197,3 +197,52 @@ def plot_decomposition(decomposition, lang: str | None = None):
                 "with its 95% interval; *: some cells never reached the share within the horizon")
         fig.suptitle(note, fontsize=9)
     return fig
+
+
+#: Short labels of the sensitivity outputs.
+SENS_OUTPUTS = {"months_to_50pct_moved": "months to 50%", "months_to_90pct_moved": "months to 90%",
+                "total_public_cost_cny": "public cost", "peak_financing_gap_cny": "peak gap",
+                "households_moved_because_of_withdrawal": "moved because of withdrawal",
+                "share_movers_worse_off": "movers worse off"}
+
+
+def plot_morris_ranking(indices: pd.DataFrame, top: int = 15, lang: str | None = None):
+    """Heat map of normalised Morris μ* (factor × output), the top factors by their sum."""
+    lang = resolve_lang(lang)
+    piv = indices.pivot(index="factor", columns="output", values="mu_star_norm")
+    piv = piv.loc[piv.sum(axis=1).sort_values(ascending=False).index[:top]]
+    piv = piv[[c for c in SENS_OUTPUTS if c in piv.columns]]
+    with plt.rc_context(apply_fonts(lang)):
+        fig, ax = plt.subplots(figsize=(9, 0.38 * len(piv) + 2), layout="constrained")
+        im = ax.imshow(piv.to_numpy(), cmap="viridis", aspect="auto")
+        ax.set_yticks(range(len(piv)), piv.index, fontsize=8)
+        ax.set_xticks(range(piv.shape[1]), [SENS_OUTPUTS[c] for c in piv.columns], rotation=30,
+                      ha="right", fontsize=8)
+        fig.colorbar(im, ax=ax, label="μ* / sd(output)", fraction=0.04)
+        ax.set_title("Morris screening: influence of each parameter (normalised μ*)")
+    return fig
+
+
+def plot_sobol_indices(indices: pd.DataFrame, lang: str | None = None):
+    """First-order (S1) and total (ST) Sobol indices per output, with confidence intervals."""
+    lang = resolve_lang(lang)
+    outs = [c for c in SENS_OUTPUTS if c in set(indices["output"])]
+    with plt.rc_context(apply_fonts(lang)):
+        ncol = 3
+        nrow = -(-len(outs) // ncol)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(5 * ncol, 2.6 + 2.2 * nrow),
+                                 layout="constrained", squeeze=False)
+        for ax, out in zip(axes.ravel(), outs):
+            d = indices[indices["output"] == out]
+            y = np.arange(len(d))[::-1]
+            ax.barh(y + 0.18, d["ST"], height=0.36, color=COLORS[0], label="ST (total)",
+                    xerr=d["ST_conf"], error_kw={"lw": 0.8})
+            ax.barh(y - 0.18, d["S1"], height=0.36, color=COLORS[2], label="S1 (first order)",
+                    xerr=d["S1_conf"], error_kw={"lw": 0.8})
+            ax.set_yticks(y, d["factor"], fontsize=7)
+            ax.axvline(0, color="k", lw=0.6)
+            ax.set_title(SENS_OUTPUTS[out], fontsize=10)
+        for ax in axes.ravel()[len(outs):]:
+            ax.axis("off")
+        axes.ravel()[0].legend(fontsize=7, frameon=False)
+    return fig
