@@ -1,7 +1,8 @@
 """The ``ruralsim`` command line.
 
 Exit codes: 0 success; 2 bad input (scenario or arguments), with a message and no
-traceback; 1 any other error.
+traceback; 1 any other error; 130 interrupted; 141 the reader of the output went
+away (`ruralsim ... | head`), quietly.
 """
 from __future__ import annotations
 
@@ -724,6 +725,18 @@ COMMANDS = {"bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compa
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; exit code as the module docstring says."""
+    try:
+        try:
+            return _main(argv)
+        finally:   # output still buffered is written now, where a closed pipe can be caught
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -743,7 +756,7 @@ def main(argv: list[str] | None = None) -> int:
                          "were written\n")
         return 130
     except BrokenPipeError:
-        return _quiet_broken_pipe()
+        raise                 # main() ends quietly
     except (RuralsimError, OSError) as exc:
         if os.environ.get("RURALSIM_DEBUG"):
             raise

@@ -105,6 +105,31 @@ class Comparison:
     replications: list[Replications]
     table: pd.DataFrame
 
+    def readable(self, lang: str = "zh", metrics: Sequence[str] | None = None) -> pd.DataFrame:
+        """The comparison as a planner reads it: one row per metric (labelled), the first
+        scenario's mean [2.5%, 97.5%], then each other scenario's paired difference to it
+        [95% CI] with better / worse / no clear difference for that metric; readable units
+        (:mod:`ruralsim.report.formatting`)."""
+        from ..report.formatting import MARKS, fmt_estimate, judge, verdict_text
+        from ..report.labels import metric_label
+
+        rows = []
+        for metric, g in self.table.groupby("metric", sort=False):
+            if metrics is not None and metric not in metrics:
+                continue
+            row = {"指标" if lang == "zh" else "metric": metric_label(metric, lang)}
+            for r in g.itertuples():
+                if r.scenario == self.names[0]:
+                    row[r.scenario] = fmt_estimate(metric, r.mean, r.p2_5, r.p97_5, lang)
+                else:
+                    v = judge(metric, r.diff_vs_first, r.diff_ci_low, r.diff_ci_high)
+                    text = fmt_estimate(metric, r.diff_vs_first, r.diff_ci_low,
+                                        r.diff_ci_high, lang, diff=True)
+                    row[r.scenario] = (text if v == "missing" else
+                                       f"{text} {MARKS[v]} {verdict_text(v, lang)}")
+            rows.append(row)
+        return pd.DataFrame(rows)
+
 
 def _interval(x: np.ndarray) -> tuple[float, float, float]:
     x = x[np.isfinite(x)]

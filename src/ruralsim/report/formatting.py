@@ -85,8 +85,10 @@ def _money_scale(biggest: float, lang: str) -> tuple[float, str]:
             if biggest >= scale:
                 return scale, unit
         return 1.0, "元"
-    for scale, unit in ((1e9, " billion CNY"), (1e6, " million CNY"), (1e4, " thousand CNY")):
-        if biggest >= scale:
+    # below 10,000 whole yuan read best ("1,527 CNY", not "1.53 thousand CNY")
+    for above, scale, unit in ((1e9, 1e9, " billion CNY"), (1e6, 1e6, " million CNY"),
+                               (1e4, 1e3, " thousand CNY")):
+        if biggest >= above:
             return scale, unit
     return 1.0, " CNY"
 
