@@ -193,7 +193,7 @@ def legend_text(lang: str, kind: str = "compare") -> str:
     """The legend of the colours and marks of a comparison (``kind`` 'compare': against the
     first scenario; 'effects': a component on against off), in ``lang`` (zh, en or both)."""
     than_zh, than_en = (("比第一个方案", "than the first scenario") if kind == "compare" else
-                        ("（打开该组成部分比关闭）", "(the component on rather than off)"))
+                        ("打开该组成部分比关闭", "with the component on than off"))
     zh = (f"√ 绿色：{than_zh}更好；× 红色：更差；≈ 灰色：无明显差异（95%置信区间包含0）。"
           "好坏按各指标的方向判断（例如所需月数越少越好、腾退土地越多越好）；比例之差以百分点计。")
     en = (f"√ green: better {than_en}; × red: worse; ≈ grey: no clear difference (the 95% "
