@@ -89,8 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="运行情景 / run a scenario",
                          description="运行一个情景并写出结果与图表 / Run a scenario and write "
                          "timeseries.csv, villages.csv, summary.json and figures/.")
-    run.add_argument("scenario", nargs="?", help="情景文件 / scenario YAML (default: built-in "
-                     "Nanpu / 默认：内置南蒲情景)")
+    run.add_argument("scenario", nargs="?", help="情景文件或内置名称 / scenario file or built-in "
+                     "name such as nanpu, teaching (default: Nanpu / 默认：内置南蒲情景)")
     run.add_argument("--seed", type=seed_arg, help="随机种子 / random seed (default: run.seed)")
     run.add_argument("--out", default="ruralsim-out", help="输出目录 / output folder "
                      "(default: ruralsim-out)")
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="覆盖参数 / override a parameter, e.g. --set run.horizon_months=120")
     run.add_argument("--package", dest="packages", action="append", default=[], metavar="NAME",
                      help="叠加政策包 / stack an incentive package (built-in name such as "
-                     "awards, or a YAML file)")
+                     "awards, or a YAML file; --package=-NAME takes one of the scenario's off)")
     run.add_argument("--force", action="store_true", help="覆盖已有输出 / replace a non-empty "
                      "output folder")
     run.add_argument("--no-figures", action="store_true", help="不绘图 / skip figures")
@@ -116,11 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="检查情景文件 / check a scenario file",
                          description="检查情景文件而不运行 / Check a scenario without running it.")
-    val.add_argument("scenario", help="情景文件 / scenario YAML")
+    val.add_argument("scenario", help="情景文件或内置名称 / scenario file or built-in name")
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="覆盖参数 / override a parameter")
     val.add_argument("--package", dest="packages", action="append", default=[], metavar="NAME",
-                     help="叠加政策包 / stack an incentive package")
+                     help="叠加政策包 / stack an incentive package (--package=-NAME takes one "
+                     "off)")
     cmp = sub.add_parser("compare", help="比较多个方案 / compare scenarios with uncertainty",
                          formatter_class=_RawFormatter,
                          description="以相同随机数重复运行并比较多个情景(与第一个方案的配对差值及95%区间) / "
@@ -165,8 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "以相同随机数运行全部组合，给出各部分的主效应、交互作用及置信区间 / Run every "
                          "combination of a strategy's components with common random numbers and "
                          "report each component's main effect and interactions with intervals.")
-    dec.add_argument("scenario", nargs="?", help="情景文件 / scenario YAML (default: built-in "
-                     "Nanpu)")
+    dec.add_argument("scenario", nargs="?", help="情景文件或内置名称 / scenario file or built-in "
+                     "name (default: Nanpu)")
     dec.add_argument("--factors", nargs="+", default=["targeting", "priority", "withdrawal"],
                      metavar="COMPONENT", help="要拆分的组成部分 / components: targeting, "
                      "priority, withdrawal, sequencing (default: the first three)")
