@@ -24,7 +24,8 @@ def test_replications_use_spawned_child_seeds_and_stack_tidily():
     reps = replicate(TEACHING, reps=4, seed=3, columns=("n_moved", "cash_cny"))
     assert list(reps.summary["seed"]) == ["3/0", "3/1", "3/2", "3/3"]
     assert set(reps.timeseries.columns) == {"rep", "month", "metric", "value"}
-    assert len(reps.timeseries) == 4 * 120 * 2
+    horizon = ruralsim.load_scenario(TEACHING).model.run.horizon_months
+    assert len(reps.timeseries) == 4 * horizon * 2
     single = ruralsim.simulate(TEACHING, seed=np.random.SeedSequence(3).spawn(4)[2])
     np.testing.assert_array_equal(
         reps.timeseries.query("rep == 2 and metric == 'n_moved'")["value"].to_numpy(),
@@ -45,30 +46,63 @@ def test_compare_reports_paired_differences_with_intervals():
     assert first["p2_5"] <= first["mean"] <= first["p97_5"]
 
 
-def _worlds_scenario():
+def _worlds_scenario(**behaviour):
     sc = ruralsim.load_scenario(TEACHING).model.model_dump(mode="python")
+    sc["government"]["opening_cash_cny"] = 1.0e11     # money never binds
     for c in sc["communities"]:   # ample, committed housing: no competition between villages
         for ph in c["phases"]:
             ph["funding"] = "committed"
             ph["units"] = {"apartment": 2000, "courtyard": 2000}
             ph["min_registered_share"] = 0.0
+    sc["behaviour"].update(behaviour)
     return sc
 
 
-def test_worlds_a_package_for_one_village_leaves_everyone_else_unchanged():
-    base = _worlds_scenario()
+def _with_east_package(base):
     pkg = dict(base)
     pkg["policy"] = dict(base["policy"])
     pkg["policy"]["instruments"] = base["policy"]["instruments"] + [
-        {"name": "only_east", "utility_shift": 1.5, "value_cny": 5000,
+        {"name": "only_east", "utility_shift": 1.5, "value_cny": 5000, "cost_once_cny": 3000,
          "eligible": {"villages": ["东村"]}}]
-    a = ruralsim.simulate(base, seed=11, keep_model=True).model.hh
-    b = ruralsim.simulate(pkg, seed=11, keep_model=True).model.hh
+    return pkg
+
+
+WORLD_FIELDS = ("month_registered", "month_allocated", "month_moved", "month_returned",
+                "status", "kind", "flags", "debt_cny", "savings_cny", "income_cny")
+
+
+def test_worlds_a_package_for_one_village_leaves_every_other_village_unchanged():
+    # Philox streams keyed by household: with money and teams not binding, a twin run whose
+    # policy differs in one village (东村) is identical for every household elsewhere
+    base = _worlds_scenario()
+    ra = ruralsim.simulate(base, seed=11, keep_model=True)
+    rb = ruralsim.simulate(_with_east_package(base), seed=11, keep_model=True)
+    a, b = ra.model.hh, rb.model.hh
     east = a.village == 0
-    for field in ("month_registered", "month_allocated", "month_moved", "status", "kind"):
+    for field in WORLD_FIELDS:
         np.testing.assert_array_equal(getattr(a, field)[~east], getattr(b, field)[~east],
                                       err_msg=field)
     assert (b.month_registered[east] != a.month_registered[east]).any()
+    assert (b.month_moved[east] != a.month_moved[east]).any()
+    assert rb.summary["cost_by_instrument_cny"]["only_east"] > 0
+
+
+def test_worlds_pooled_social_shares_reach_only_the_same_community():
+    # pooling a village's shares with its community's (social_prior_households > 0) is a
+    # documented channel between the villages of one community, never beyond it
+    base = _worlds_scenario(social_prior_households=10.0)
+    ra = ruralsim.simulate(base, seed=11, keep_model=True)
+    rb = ruralsim.simulate(_with_east_package(base), seed=11, keep_model=True)
+    a, b = ra.model.hh, rb.model.hh
+    comm = ra.model.vil.community[a.village]
+    east = a.village == 0
+    other = comm != comm[east][0]
+    assert other.sum() == 280
+    for field in WORLD_FIELDS:
+        np.testing.assert_array_equal(getattr(a, field)[other], getattr(b, field)[other],
+                                      err_msg=field)
+    neighbours = ~other & ~east
+    assert (a.month_registered[neighbours] != b.month_registered[neighbours]).any()
 
 
 def _summary_rows(executor):
@@ -95,12 +129,12 @@ def test_results_identical_on_a_dask_cluster():
 
 SWEEP = """base: {base}
 parameters:
-  behaviour.b_social: {{low: 1.0, high: 5.0}}
+  behaviour.b_social_moved: {{low: 1.0, high: 5.0}}
   strategy.withdrawal.threshold_share: [0.3, 0.5]
 design: {{method: grid, levels: 3}}
 replications: 2
 seed: 4
-metrics: [share_moved, months_to_50pct_moved, households_pushed]
+metrics: [share_moved, months_to_50pct_moved, households_registered_after_withdrawal]
 """
 
 
@@ -114,7 +148,7 @@ def test_sweep_grid_writes_one_row_per_run(tmp_path):
     f = _write_sweep(tmp_path)
     table = ruralsim.sweep(f, tmp_path / "out")
     assert len(table) == 3 * 2 * 2 and (table["status"] == "ok").all()
-    assert sorted(table["behaviour.b_social"].unique()) == [1.0, 3.0, 5.0]
+    assert sorted(table["behaviour.b_social_moved"].unique()) == [1.0, 3.0, 5.0]
     csv = pd.read_csv(tmp_path / "out" / "results.csv")
     assert list(csv["run_id"]) == list(range(12))
     if pytest.importorskip("pyarrow"):
@@ -131,7 +165,7 @@ def test_sweep_qmc_designs_stay_in_range(tmp_path, method):
 
     d = build_design(spec, base_dir)
     assert len(d) == 4
-    assert d["behaviour.b_social"].between(1.0, 5.0).all()
+    assert d["behaviour.b_social_moved"].between(1.0, 5.0).all()
     assert set(d["strategy.withdrawal.threshold_share"]) <= {0.3, 0.5}
 
 
@@ -161,6 +195,30 @@ def test_sweep_resumes_after_being_killed_and_matches_uninterrupted(tmp_path):
     assert len(ids) == len(set(ids)) == len(full)      # nothing lost, nothing repeated
     resumed = pd.read_csv(out / "results.csv")
     pd.testing.assert_frame_equal(resumed, pd.read_csv(tmp_path / "full" / "results.csv"))
+
+
+def test_a_sweep_without_metrics_keeps_the_default_metrics_with_values(tmp_path):
+    # regression: the defaults named summary keys of model 1 (households_pushed,
+    # households_stranded_final) and those columns came out empty
+    from ruralsim.experiments.sweep import SweepSpec
+
+    f = _write_sweep(tmp_path, """base: {base}
+overrides: {{run.horizon_months: 48}}
+parameters:
+  strategy.withdrawal.threshold_share: [0.5]
+""")
+    from ruralsim.experiments.runs import flatten
+
+    table = ruralsim.sweep(f, tmp_path / "out")
+    defaults = SweepSpec.model_fields["metrics"].get_default(call_default_factory=True)
+    assert (table["status"] == "ok").all()
+    summary = flatten(ruralsim.simulate(TEACHING, seed=1,
+                                        overrides=["run.horizon_months=48"]).summary)
+    for metric in defaults:
+        assert metric in summary and metric in table.columns, metric
+    measured = [m for m in defaults if summary[m] is not None]   # (90% is not reached)
+    assert len(measured) >= len(defaults) - 1
+    assert table[measured].notna().all().all()
 
 
 def test_failed_runs_are_recorded_and_do_not_stop_the_sweep(tmp_path):
@@ -212,7 +270,7 @@ def test_sensitivity_sweep_writes_indices(tmp_path):
     f = _write_sweep(tmp_path, """base: {base}
 overrides: {{run.horizon_months: 60}}
 parameters:
-  behaviour.b_social: {{low: 1.0, high: 5.0}}
+  behaviour.b_social_moved: {{low: 1.0, high: 5.0}}
   behaviour.b_service: {{low: 1.0, high: 5.0}}
 design: {{method: morris, samples: 4}}
 metrics: [share_moved]
@@ -220,7 +278,7 @@ metrics: [share_moved]
     assert main(["sweep", str(f), "--out", str(tmp_path / "o"), "--workers", "1",
                  "--quiet"]) == 0
     s = pd.read_csv(tmp_path / "o" / "sensitivity.csv")
-    assert set(s["parameter"]) == {"behaviour.b_social", "behaviour.b_service"}
+    assert set(s["parameter"]) == {"behaviour.b_social_moved", "behaviour.b_service"}
     assert (s["mu_star"] >= 0).all()
     assert (tmp_path / "o" / "figures" / "sensitivity_share_moved.png").exists()
 

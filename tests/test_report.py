@@ -1,4 +1,5 @@
 """The planner's report and the trainer's demo."""
+import base64
 import json
 import re
 import subprocess
@@ -21,7 +22,7 @@ def run_dir(tmp_path_factory):
 
 def _report(run_dir, *extra):
     out = run_dir.parent / f"report{len(extra)}.html"
-    assert main(["report", str(run_dir), "--out", str(out), *extra]) == 0
+    assert main(["report", str(run_dir), "--out", str(out), "--force", *extra]) == 0
     return out.read_text(encoding="utf-8")
 
 
@@ -82,10 +83,132 @@ def test_demo_writes_figures_animation_and_report(tmp_path):
 
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--quiet"]) == 0
-    assert (out / "figures" / "migration_side_by_side.png").exists()
+    assert (out / "comparison" / "figures" / "migration_side_by_side.png").exists()
+    assert (out / "decomposition" / "figures" / "decomposition.png").exists()
     gif = Image.open(out / "villages.gif")
     assert gif.n_frames > 30
     text = (out / "report.html").read_text(encoding="utf-8")
-    assert "teaching_naive" in text and "方案比较" in text
-    for sub in ("zhua_liangtou", "naive"):
+    assert "方案比较" in text and "策略拆分" in text and "先动员中间户" in text
+    assert "<li>" in text   # the lessons, written from the numbers
+    # the side-by-side figure and the animation are in the report
+    assert 'alt="migration_side_by_side"' in text and 'alt="villages" src="data:image/gif' in text
+    for sub in ("zhua_liangtou", "middle_first", "naive"):
         assert (out / sub / "summary.json").exists()
+
+
+# ---------------------------------------------------------------- languages and fonts
+
+@pytest.fixture
+def no_cjk_font(monkeypatch):
+    """A machine without a CJK font (as a fresh CI machine may be)."""
+    from ruralsim.report import fonts
+
+    monkeypatch.setenv("RURALSIM_CJK_FONT", "none")
+    monkeypatch.setattr(fonts, "_warned", False)
+    fonts.find_cjk_font.cache_clear()
+    yield
+    fonts.find_cjk_font.cache_clear()
+
+
+def _inlined(text: str) -> set[bytes]:
+    return {base64.b64decode(m) for m in re.findall(r'src="data:image/\w+;base64,([^"]+)"', text)}
+
+
+def test_without_a_cjk_font_the_report_stays_chinese_and_charts_fall_back(no_cjk_font,
+                                                                         tmp_path):
+    from ruralsim.demo import run_demo
+
+    out = tmp_path / "demo"
+    with pytest.warns(UserWarning, match="no CJK font"):
+        run_demo(out, quiet=True, reps=2, horizon=24)
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in text and "主要结果" in text and "方案比较" in text
+    assert "抓两头、带中间" in text                   # scenario names in the tables stay Chinese
+    assert "Headline numbers" not in text
+    # the charts are there, drawn with English labels (no Chinese-only copies beside them)
+    assert 'alt="migration_side_by_side"' in text and 'alt="decomposition"' in text
+    assert not (out / "zhua_liangtou" / "figures" / "zh").exists()
+
+
+def test_report_in_english_embeds_the_english_figures(run_dir):
+    from ruralsim.report.fonts import find_cjk_font
+
+    if find_cjk_font() is None:
+        pytest.skip("without a CJK font every figure is drawn in English anyway")
+    figures = run_dir / "figures"
+    zh = {p.name: p.read_bytes() for p in figures.glob("*.png")}
+    en = {p.name: p.read_bytes() for p in (figures / "en").glob("*.png")}
+    assert set(en) == set(zh) and len(zh) >= 10
+    shown_en = _inlined(_report(run_dir, "--lang", "en"))
+    assert shown_en == set(en.values())
+    shown_zh = _inlined(_report(run_dir))
+    assert shown_zh == set(zh.values())
+
+
+def test_shares_never_round_up_to_all_or_down_to_none():
+    assert fmt_metric("share_moved", 0.9996) == ">99.9%"
+    assert fmt_metric("share_moved", 1.0) == "100.0%"
+    assert fmt_metric("share_ever_registered", 0.0004) == "<0.1%"
+    assert fmt_metric("share_moved", 0.934) == "93.4%"
+
+
+# ---------------------------------------------------------------- printing
+
+def _long_comparison(folder: Path, n: int = 70) -> Path:
+    """A comparison folder whose table runs over several printed pages."""
+    from ruralsim.outputs import write_marker
+
+    folder.mkdir()
+    rows = ["metric,scenario,mean,p2_5,p97_5,diff_vs_first,diff_ci_low,diff_ci_high,reps"]
+    for i in range(n):
+        rows.append(f"metric_{i:02d},基准方案甲,{i},0,{2 * i},0,0,0,3")
+        rows.append(f"metric_{i:02d},对照方案乙,{i + 1},0,{2 * i},1,0.5,1.5,3")
+    (folder / "compare.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    write_marker(folder, "compare")
+    return folder
+
+
+def _pdf_pages(html_args: list[str], out: Path) -> list:
+    pypdf = pytest.importorskip("pypdf")
+    assert main(["report", *html_args, "--out", str(out), "--pdf", "--force"]) == 0
+    return pypdf.PdfReader(out.with_suffix(".pdf")).pages
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="Chromium not installed (.ci/run installs it)")
+def test_printed_report_is_a4_and_tables_repeat_their_header(tmp_path):
+    pages = _pdf_pages([str(_long_comparison(tmp_path / "cmp"))], tmp_path / "r.html")
+    for p in pages:
+        assert abs(float(p.mediabox.width) - 595.3) < 2 and \
+            abs(float(p.mediabox.height) - 841.9) < 2          # A4, not US letter
+    with_rows = [p.extract_text() for p in pages if "metric_" in p.extract_text()]
+    assert len(with_rows) >= 2                                    # the table is split...
+    for text in with_rows:                                        # ...with its header on each
+        assert "基准方案甲" in text and "对照方案乙" in text
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="Chromium not installed (.ci/run installs it)")
+def test_printed_report_has_no_near_empty_last_page(run_dir, tmp_path):
+    pages = _pdf_pages([str(run_dir)], tmp_path / "r.html")
+    last = pages[-1]
+    images = last["/Resources"].get("/XObject") or {}
+    assert len(images) >= 1 or len(last.extract_text()) > 400
+
+
+def test_a_language_folder_gets_the_same_checks_as_figures(run_dir, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    (run / "figures").mkdir(parents=True)
+    for name in ("summary.json", "scenario.json"):
+        shutil.copy(run_dir / name, run / name)
+    shutil.copy(run_dir / "figures" / "status.png", run / "figures" / "status.png")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = (run_dir / "figures" / "land.png").read_bytes() + b"SECRET"
+    (outside / "status.png").write_bytes(secret)
+    (run / "figures" / "en").symlink_to(outside)          # a linked language folder
+    out = tmp_path / "r.html"
+    assert main(["report", str(run), "--out", str(out), "--lang", "en"]) == 0
+    assert "figures/en: skipped, not a folder inside the result folder" in capsys.readouterr().err
+    assert _inlined(out.read_text(encoding="utf-8")) == {
+        (run / "figures" / "status.png").read_bytes()}

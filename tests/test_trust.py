@@ -94,10 +94,11 @@ def _assert_clean_exit(argv):
         assert err.getvalue().strip()
 
 
-PATHS = ["run.horizon_months", "run.seed", "government.opening_cash_cny", "behaviour.b_social",
-         "villages.0.households", "villages.9.households", "communities.0.phases.0.units.apartment",
+PATHS = ["run.horizon_months", "run.seed", "government.opening_cash_cny",
+         "behaviour.b_social_moved", "villages.0.households", "villages.9.households",
+         "communities.0.phases.0.units.apartment",
          "household_types.wealthy.share", "strategy.priority", "policy.instruments.0",
-         "land.quota_share", "nope", "run", "villages", "a..b", ".x", "villages.-1.name"]
+         "land.quota.share", "nope", "run", "villages", "a..b", ".x", "villages.-1.name"]
 
 
 @settings(max_examples=700, deadline=None, derandomize=True)

@@ -5,6 +5,7 @@
 >>> sorted(result.summary)[:2]
 ['apartment_share_of_registrations', 'communities']
 """
+# the one source of the version number: pyproject.toml reads it; CITATION.cff must match it
 __version__ = "0.1.0"
 
 from .errors import ScenarioError, UsageError  # noqa: E402

@@ -16,8 +16,10 @@ docs/validation.md, so they cannot also test the model):
 
 Method: rejection ABC with local-linear regression adjustment (Beaumont, Zhang and Balding
 2002).  Parameters are drawn from uniform priors; each draw is simulated once with its own
-seed (the simulator is stochastic, so the posterior includes run-to-run noise); the draws
-whose summaries lie closest to the targets are kept and adjusted.  The posterior mean is the
+seed (the simulator is stochastic, so the posterior includes run-to-run noise).  The
+willingness target is a range, so it acts as a rejection constraint (a draw must fall inside
+it); among those draws, the ones closest to the oversubscription target are kept and adjusted
+on that summary.  All draws are written to ``docs/calibration_draws.csv``.  The posterior mean is the
 value used, and the posterior (sd, 5% and 95% quantiles, and a sample) is recorded in the
 scenario's ``calibration`` section, next to the values.  ``pyabc`` is not needed.
 
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import sys
 from concurrent.futures import Executor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -102,14 +105,21 @@ def abc(draws: int = 400, keep: float = 0.1, seed: int = 11, executor: Executor 
     results = run_all(executor or SerialExecutor(), _one, specs,
                       Progress(draws, "ABC draws", progress))
     ok = [r for r in results if "error" not in r]
-    d = np.array([r["distance"] for r in ok])
+    # the willingness target is a range: a draw must fall inside it (a rejection constraint,
+    # no pull toward any point of the range); among those, the draws closest to the
+    # oversubscription target are kept and adjusted on that summary only
+    lo_w, hi_w = WILLINGNESS_RANGE
+    inside = [r for r in ok if lo_w <= r["share_registered_60"] <= hi_w]
+    pool = inside if len(inside) >= 20 else ok
+    d = np.array([abs(r["oversubscription"] - TARGET_OVERSUBSCRIPTION) if pool is inside
+                  else r["distance"] for r in pool])
     n_keep = max(10, int(round(keep * len(ok))))
     order = np.argsort(d)[:n_keep]
     eps = float(d[order[-1]])
-    theta = np.array([[ok[j]["asc_offset"], ok[j]["taste_sd"]] for j in order])
-    stats = np.array([[ok[j]["oversubscription"], ok[j]["share_registered_60"]] for j in order])
+    theta = np.array([[pool[j]["asc_offset"], pool[j]["taste_sd"]] for j in order])
+    stats = np.array([[pool[j]["oversubscription"]] for j in order])
     adjusted = regression_adjust(theta, stats, d[order], eps,
-                                 np.array([TARGET_OVERSUBSCRIPTION, np.mean(WILLINGNESS_RANGE)]))
+                                 np.array([TARGET_OVERSUBSCRIPTION]))
     lo = np.array([a0, s0])
     hi = np.array([a1, s1])
     adjusted = np.clip(adjusted, lo, hi)
@@ -120,7 +130,7 @@ def abc(draws: int = 400, keep: float = 0.1, seed: int = 11, executor: Executor 
                       "q05": round(float(np.quantile(x, 0.05)), 3),
                       "q95": round(float(np.quantile(x, 0.95)), 3)}
     return {"posterior": post, "sample": adjusted, "accepted": len(order), "draws": draws,
-            "failed": draws - len(ok), "epsilon": eps, "all": ok}
+            "failed": draws - len(ok), "epsilon": eps, "inside_range": len(inside), "all": ok}
 
 
 def regression_adjust(theta: np.ndarray, stats: np.ndarray, d: np.ndarray, eps: float,
@@ -146,7 +156,8 @@ def yaml_block(res: dict[str, Any], n_sample: int = 40) -> str:
     lines = ["calibration:", "  method: >-",
              f"    rejection ABC with local-linear regression adjustment (Beaumont et al. 2002):",
              f"    {res['draws']} draws from uniform priors {PRIORS}, one seed each,",
-             f"    {res['accepted']} closest kept (epsilon {res['epsilon']:.3g});",
+             f"    {res['inside_range']} inside the willingness range, the {res['accepted']} "
+             f"closest to 3.9 kept (epsilon {res['epsilon']:.3g});",
              "    python -m ruralsim.calibrate", "  fitted:"]
     for name, v in p.items():
         lines.append(f"    {name}: {{value: {v['value']}, sd: {v['sd']}, q05: {v['q05']}, "
@@ -170,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     workers = int(argv[1]) if len(argv) > 1 else None
     with make_executor(workers) as ex:
         res = abc(draws=draws, executor=ex, progress=True)
+    import pandas as pd
+
+    from .outputs import write_csv
+    write_csv(pd.DataFrame(res["all"]), Path(__file__).resolve().parents[2] / "docs"
+              / "calibration_draws.csv")
     for name, v in res["posterior"].items():
         print(f"{name}: {v['value']} (sd {v['sd']}; 90% interval [{v['q05']}, {v['q95']}])")
     print(f"accepted {res['accepted']} of {res['draws']} draws ({res['failed']} failed), "

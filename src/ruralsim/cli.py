@@ -222,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
                          "a killed sweep resumes where it stopped when run again.")
     swp.add_argument("sweep", help="扫描文件 / sweep YAML")
     swp.add_argument("--out", help="输出目录 / output folder (default: <sweep name>-out)")
+    swp.add_argument("--force", action="store_true", help="覆盖另一组扫描的目录 / replace the "
+                     "folder of a different sweep (only sweep outputs are ever deleted)")
+    swp.add_argument("--fsync-every", type=float, default=2.0, metavar="SECONDS",
+                     help="每隔多少秒同步记录到磁盘 / seconds between fsyncs of runs.jsonl "
+                     "(default 2; 0: after every run)")
     _executor_args(swp)
     swp.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
     swp.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
@@ -238,8 +243,10 @@ def _xlsx_arg(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def _executor_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=int, help="并行进程数 / worker processes (default: all "
-                   "cores; 1 = serial)")
+    p.add_argument("--workers", type=int, help="并行进程数 / worker processes (default: the "
+                   "usable cores, also the most allowed; 1 = serial)")
+    p.add_argument("--oversubscribe", action="store_true", help="允许进程数超过可用核数 / allow "
+                   "more --workers than usable cores")
     p.add_argument("--scheduler", metavar="ADDRESS", help="dask 调度器地址 / dask.distributed "
                    "scheduler address, e.g. tcp://10.0.0.5:8786 (needs the 'parallel' extra)")
 
@@ -416,19 +423,19 @@ def planning_warnings(m) -> list[str]:
 
 def cmd_compare(args) -> int:
     from .experiments import make_executor
-    from .experiments.replicate import build_scenarios, compare
+    from .experiments.replicate import build_scenarios, check_reps, check_seed, compare
     from .outputs import check_out_dir, staged_dir, unique_file_stems, write_csv
 
     if not 1 <= len(args.scenarios) + len(args.variants) <= 12:
         raise UsageError("compare takes 1 to 12 scenarios and variants in all / 最多比较12个方案")
-    if args.reps < 2:
-        raise UsageError("--reps must be at least 2 for intervals / 重复次数至少为2")
+    check_reps(args.reps, least=2)
+    check_seed(args.seed)
     _check_xlsx(args)
     out = Path(args.out)
     built = build_scenarios(args.scenarios, args.overrides, args.packages, args.variants)
     inputs = [f for _, sc in built for f in sc.inputs]
     check_out_dir(out, args.force, inputs=inputs)
-    with make_executor(args.workers, args.scheduler) as ex:
+    with make_executor(args.workers, args.scheduler, args.oversubscribe) as ex:
         cmp = compare(dict(built), reps=args.reps, seed=args.seed, executor=ex,
                       progress=_show_progress(args.quiet))
     with staged_dir(out, args.force, command="compare", inputs=inputs) as tmp:
@@ -472,13 +479,15 @@ def cmd_decompose(args) -> int:
     from .outputs import check_out_dir, save_figure, staged_dir, write_csv
     from .scenario.load import load_scenario
 
-    if not 2 <= args.reps <= 10_000:
-        raise UsageError("--reps must be between 2 and 10,000 / 重复次数须在2到10000之间")
+    from .experiments.replicate import check_reps, check_seed
+
+    check_reps(args.reps, least=2)
+    check_seed(args.seed)
     out = Path(args.out)
     loaded = load_scenario(args.scenario, args.overrides)
     check_out_dir(out, args.force, inputs=loaded.inputs)
     _check_xlsx(args)
-    with make_executor(args.workers, args.scheduler) as ex:
+    with make_executor(args.workers, args.scheduler, args.oversubscribe) as ex:
         d = decompose(loaded, factors=args.factors, reps=args.reps, seed=args.seed,
                       executor=ex, progress=_show_progress(args.quiet))
     with staged_dir(out, args.force, command="decompose", inputs=loaded.inputs) as tmp:
@@ -601,20 +610,31 @@ def cmd_sweep(args) -> int:
 
     spec, base_dir = load_sweep(args.sweep)
     out = Path(args.out) if args.out else Path(f"{Path(args.sweep).stem}-out")
-    with make_executor(args.workers, args.scheduler) as ex:
-        table = run_sweep(spec, base_dir, out, ex, progress=_show_progress(args.quiet))
-    _sweep_figures(spec, table, out / "figures", args.lang)
-    if spec.design.method in ("salib_sobol", "morris"):
-        import matplotlib.pyplot as plt
 
-        from .report.experiment_plots import plot_sensitivity
+    def finish(table) -> None:   # figures and indices, while the folder is still locked
+        _sweep_figures(spec, table, out / "figures", args.lang)
+        if spec.design.method in ("salib_sobol", "morris"):
+            import matplotlib.pyplot as plt
 
-        res = sensitivity(spec, table)
-        save_sensitivity(res, out)
-        for m in spec.metrics:
-            fig = plot_sensitivity(res, m, lang=args.lang)
-            fig.savefig(out / "figures" / f"sensitivity_{_safe(m)}.png", dpi=110)
-            plt.close(fig)
+            from .report.experiment_plots import plot_sensitivity
+
+            res = sensitivity(spec, table)
+            save_sensitivity(res, out)
+            for m in spec.metrics:
+                fig = plot_sensitivity(res, m, lang=args.lang)
+                fig.savefig(out / "figures" / f"sensitivity_{_safe(m)}.png", dpi=110)
+                plt.close(fig)
+
+    try:
+        with make_executor(args.workers, args.scheduler, args.oversubscribe) as ex:
+            table = run_sweep(spec, base_dir, out, ex, progress=_show_progress(args.quiet),
+                              source=args.sweep, force=args.force,
+                              fsync_every=args.fsync_every, finish=finish)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\nruralsim: 已中断；已完成的运行已保存，重新运行同一命令即可继续 / "
+                         f"interrupted; the runs finished are saved in {out}/runs.jsonl: run "
+                         "the same command again to resume\n")
+        return 130
     if not args.quiet:
         ok = int((table["status"] == "ok").sum())
         print(f"扫描完成 sweep done: {ok}/{len(table)} runs ok, "

@@ -5,7 +5,7 @@ progress through the township's budget rule and SimPy queues funded phases for a
 construction team.
 
 * A phase is **ready** when it is planned, its ``earliest_month`` has come, the phase before
-  it in its community has started (or ended), and registrations for its community reach
+  it in its community has been funded (or has started or ended), and registrations for its community reach
   ``min_registered_share`` of the units planned up to it.
 * Ready phases are considered in the order of ``government.phase_rule``: the planner's order
   (``planner_order``, then scenario order), demand first (registrations per planned unit,
@@ -17,8 +17,12 @@ construction team.
   are never delivered and what was paid is sunk.
 
 Channels between communities (a change in one village can move another community only
-through these): the shared budget (cash, credit, arrears), the shared construction teams,
-and, under ``demand_first``, the order in which ready phases are funded.
+through these): the shared budget (cash, credit, arrears), the shared construction teams, the
+developer's shared credit line, and the phase rules (``demand_first`` orders ready phases by
+demand; ``one_community_at_a_time`` holds the next community until every phase of the
+current one has started), and village-by-village sequencing (a batch opens when the open
+villages have committed).  Within a community, villages also share its units and its phase
+demand gates.
 
 Example:
     >>> order_key(np.array([0, 1, 2]), "demand_first", np.array([0.5, 2.0, 1.0]), None).tolist()

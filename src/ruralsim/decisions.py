@@ -15,8 +15,10 @@ probabilities below 0.1 it is within 5% of a logit).  ``V`` is the household's l
          + W[village, type](t)        what it sees this month: shares of its village
                                        registered and moved, a finished phase of its community,
                                        lost services, outreach to its type, trust; −inf where
-                                       it may not register (village or community not open,
-                                       township past its arrears cap)
+                                       it may not register (registration not yet open,
+                                       village or community not open, community closed:
+                                       all its phases ended and no unit free, township past
+                                       its arrears cap)
          − max(0, H0 − Hs × t)        the remaining value of the old house it would give up
          − max(0, G0 − Gs × Δt)       the part of the cost savings and credit do not cover,
                                        shrinking as savings grow (Δt: months since the yearly
@@ -179,9 +181,11 @@ def village_shares(n0: np.ndarray, count: np.ndarray, community: np.ndarray, n_c
                    prior: float) -> np.ndarray:
     """Share of a village's households in some state, as its members see it.
 
-    A village's own share is shrunk toward its community's share with weight
-    ``(n0 − 1) / (n0 − 1 + prior)``, so a village of one household sees its community (it is
-    not immune to what happens around it) and a large village sees itself.
+    With ``prior`` > 0 a village's own share is shrunk toward its community's share with weight
+    ``(n0 − 1) / (n0 − 1 + prior)``, so a village of one household sees its community and a
+    large village sees itself: a channel between the villages of a community (off by default,
+    ``behaviour.social_prior_households: 0``; a lone household still feels the package,
+    outreach, a finished phase of its community and lost services).
 
     >>> village_shares(np.array([1, 99]), np.array([0, 50]), np.array([0, 0]), 1, 0.0).round(3).tolist()
     [0.5, 0.505]
@@ -191,6 +195,8 @@ def village_shares(n0: np.ndarray, count: np.ndarray, community: np.ndarray, n_c
     c_n = np.bincount(community, weights=n0f, minlength=n_communities)
     c_count = np.bincount(community, weights=count, minlength=n_communities)
     comm = np.divide(c_count, c_n, out=np.zeros(n_communities), where=c_n > 0)[community]
+    if prior <= 0:
+        return own
     w = np.divide(np.maximum(n0f - 1, 0), np.maximum(n0f - 1, 0) + prior,
                   out=np.zeros(n0.size), where=(n0f - 1 + prior) > 0)
     return w * own + (1 - w) * comm
@@ -218,4 +224,5 @@ def renege_wait(patience: np.ndarray, e: np.ndarray, slope: float) -> np.ndarray
     """
     if slope <= 0:
         return np.full(np.shape(patience), np.inf)
-    return patience + np.sqrt(2.0 * e / slope)
+    with np.errstate(over="ignore"):
+        return patience + np.sqrt(2.0 * e / slope)

@@ -27,8 +27,7 @@ from pathlib import Path
 
 from .experiments import compare
 from .experiments.decompose import decompose
-from .outputs import save_figure, staged_dir, write_csv, write_marker, write_run, \
-    write_text_atomic
+from .outputs import staged_dir, write_csv, write_marker, write_run, write_text_atomic
 from .scenario.load import builtin_path, load_scenario
 from .simulate import simulate
 
@@ -40,40 +39,51 @@ TITLES = {"zhua_liangtou": ("抓两头、带中间", "Both ends first"),
 FACTORS = ("targeting", "priority", "withdrawal")
 
 
+def _title(key: str, lang: str) -> str:
+    return TITLES[key][0 if lang == "zh" else 1]
+
+
 def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int = 42,
              quiet: bool = False, reps: int = 10, animate: bool = True,
              horizon: int | None = None) -> None:
-    """Write the demo into ``out`` (``horizon`` shortens every run, for quick checks)."""
+    """Write the demo into ``out`` (``horizon`` shortens every run, for quick checks).
+
+    The report is in ``lang`` (Chinese by default, whatever the fonts: HTML needs none);
+    every figure is drawn in ``lang`` and, into a ``zh/`` or ``en/`` subfolder, in the
+    other language (see :func:`ruralsim.report.plots.save_in_languages`); charts fall back
+    to English labels only where no CJK font is installed."""
     import matplotlib.pyplot as plt
 
     from .report.animation import animate_villages
     from .report.experiment_plots import plot_comparison, plot_decomposition
-    from .report.fonts import apply_fonts, resolve_lang
     from .report.html import build_report
-    from .report.plots import plot_migration
+    from .report.plots import language_folders, plot_migration, save_in_languages
 
-    lang = resolve_lang(lang)
+    report_lang = lang or "zh"
     ov = [("run.horizon_months", horizon)] if horizon else []
     loaded = {key: load_scenario(builtin_path(s), ov) for key, s in STRATEGIES}
+    keys = [key for key, _ in STRATEGIES]
     inputs = [f for sc in loaded.values() for f in sc.inputs]
     with staged_dir(Path(out), force, command="demo", inputs=inputs) as tmp:
-        results = []
-        for key, _ in STRATEGIES:
+        results = {}
+        for key in keys:
             r = simulate(loaded[key], seed=seed)
             write_run(r, tmp / key, lang=lang)
             write_marker(tmp / key, "demo")
-            results.append((TITLES[key][0 if lang == "zh" else 1], r))
+            results[key] = r
         cdir = tmp / "comparison"
         (cdir / "figures").mkdir(parents=True)
         write_marker(cdir, "demo")
-        with plt.rc_context(apply_fonts(lang)):
-            fig, axes = plt.subplots(1, len(results), figsize=(6.2 * len(results), 4.6),
+
+        def side_by_side(x: str):
+            fig, axes = plt.subplots(1, len(keys), figsize=(6.2 * len(keys), 4.6),
                                      layout="constrained", sharey=True)
-            for ax, (title, r) in zip(axes, results):
-                plot_migration(r.timeseries, r.scenario, ax=ax, lang=lang)
-                ax.set_title(title)
-            save_figure(fig, cdir / "figures" / "migration_side_by_side.png", dpi=100)
-        plt.close(fig)
+            for ax, key in zip(axes, keys):
+                plot_migration(results[key].timeseries, results[key].scenario, ax=ax, lang=x)
+                ax.set_title(_title(key, x))
+            return fig
+
+        save_in_languages(side_by_side, cdir / "figures", "migration_side_by_side", lang, 100)
         # the strategy taken apart
         d = decompose(loaded["zhua_liangtou"], factors=FACTORS, reps=reps, seed=seed,
                       progress=not quiet)
@@ -82,22 +92,28 @@ def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int 
         write_marker(ddir, "demo")
         write_csv(d.effects, ddir / "effects.csv")
         write_csv(d.cells, ddir / "cells.csv")
-        fig = plot_decomposition(d, lang=lang)
-        save_figure(fig, ddir / "figures" / "decomposition.png", dpi=100)
-        plt.close(fig)
-        # the strategies compared
-        cmp = compare([loaded[k] for k, _ in STRATEGIES], reps=reps, seed=seed,
-                      progress=not quiet)
-        cmp.names = [TITLES[k][0 if lang == "zh" else 1] for k, _ in STRATEGIES]
-        for reps_, name in zip(cmp.replications, cmp.names):
-            reps_.name = name
-        write_csv(cmp.table.assign(scenario=cmp.table["scenario"].map(
-            dict(zip([sc.name for sc in loaded.values()], cmp.names)))), cdir / "compare.csv")
-        fig = plot_comparison(cmp, lang=lang)
-        save_figure(fig, cdir / "figures" / "compare.png", dpi=100)
-        plt.close(fig)
+        save_in_languages(lambda x: plot_decomposition(d, lang=x), ddir / "figures",
+                          "decomposition", lang, 100)
+        # the strategies compared: named in the report's language in compare.csv, and in
+        # each figure's language in its legend
+        cmp = compare([loaded[k] for k in keys], reps=reps, seed=seed, progress=not quiet)
+        names = dict(zip([loaded[k].name for k in keys], [_title(k, report_lang) for k in keys]))
+        write_csv(cmp.table.assign(scenario=cmp.table["scenario"].map(names)),
+                  cdir / "compare.csv")
+
+        def compared(x: str):
+            cmp.names = [_title(k, x) for k in keys]
+            for reps_, name in zip(cmp.replications, cmp.names):
+                reps_.name = name
+            return plot_comparison(cmp, lang=x)
+
+        save_in_languages(compared, cdir / "figures", "compare", lang, 100)
+        plt.close("all")
         if animate:
-            animate_villages(results[::2], cdir / "figures" / "villages.gif", lang=lang)
-            (tmp / "villages.gif").write_bytes((cdir / "figures" / "villages.gif").read_bytes())
-        text = build_report([ddir, cdir] + [tmp / k for k, _ in STRATEGIES], lang=lang)
+            pair = [keys[0], keys[-1]]           # both ends first vs naive
+            gifs = [animate_villages([(_title(k, x), results[k]) for k in pair],
+                                     folder / "villages.gif", lang=x)
+                    for x, folder in language_folders(cdir / "figures", lang)]
+            (tmp / "villages.gif").write_bytes(gifs[0].read_bytes())
+        text = build_report([ddir, cdir] + [tmp / k for k in keys], lang=report_lang)
         write_text_atomic(tmp / "report.html", text)

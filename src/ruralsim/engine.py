@@ -174,7 +174,7 @@ class Model:
         ids = np.arange(hh.n, dtype=np.int64)
         zeros = np.zeros(hh.n, dtype=np.float32)
         self.active.add(ids, A=zeros, code=self._code(ids), hv0=zeros, hslope=zeros, g0=zeros,
-                        gflow=zeros, thresh=self.streams.exponential("decide", ids, 0, 0))
+                        gflow=zeros, thresh=self._thresholds(ids))
 
     def _planner_positions(self, names: dict[str, int]) -> np.ndarray | None:
         order = self.sc.government.planner_order
@@ -324,7 +324,8 @@ class Model:
         if self.year_due:
             self.year += 1
             idx = np.flatnonzero(hh.status <= ALLOCATED)   # not yet moved (NOT_MOVED)
-            hhm.yearly_update(self.sc, self.streams, hh, idx, self.year)
+            hhm.yearly_update(self.sc, self.streams, hh, idx, self.year,
+                              self.dividend_phy[hh.village[idx]])
             self.months_since_update = 0
             self.year_due = False
             if not self.policy_dirty:
@@ -423,7 +424,7 @@ class Model:
             tt = tt + b.trust_shift_overdue
         W = (wv[:, None] + tt[None, :]).astype(np.float32)
         may = self.open_village & (t >= com.open_month[vil.community]) & \
-            ~self.community_closed[vil.community]
+            ~self.community_closed[vil.community]   # reg_open: by the month or by an event
         if self.tr.overcommitted or not self.reg_open:
             may[:] = False
         W[~may] = -np.inf
@@ -482,6 +483,14 @@ class Model:
         """An Exp(1) draw of ``stream`` for each household's current registration spell."""
         return self.streams.exponential(stream, ids, 0, self.hh.spells[ids])
 
+    def _thresholds(self, ids: np.ndarray) -> np.ndarray:
+        """Exp(1) thresholds of the hazard clocks: spell 0 from a packed draw of stream
+        ``decide.first`` (four households per Philox block), later spells per household."""
+        spells = self.hh.spells[ids]
+        if not spells.any():
+            return -np.log(self.streams.uniform_packed("decide.first", ids))
+        return self._per_spell("decide", ids)
+
     def _open_batches(self) -> None:
         """Village-by-village sequencing: open the next batch once most households of the open
         villages have committed (registered, allocated or moved): the share still undecided
@@ -519,7 +528,9 @@ class Model:
                 hh.savings_cny[ids] += reg.deposit_cny
             else:
                 self.tr.earn("rev_forfeited_deposits_cny", t, reg.deposit_cny * ids.size)
-        rebuild = self.needs_build[hh.htype[ids]] & sc.policy.rebuild_allowed
+        # a household rebuilds once: then it has a new house and no longer needs to build
+        rebuild = self.needs_build[hh.htype[ids]] & sc.policy.rebuild_allowed & \
+            ((hh.flags[ids] & F_REBUILT) == 0)
         rb = ids[rebuild]
         if rb.size:
             hh.house_built[rb] = t
@@ -527,7 +538,7 @@ class Model:
             hh.flags[rb] |= F_REBUILT
         A, hv0, hslope, g0, gflow, C, _ = self.decision_terms(ids, t)
         self.active.add(ids, A=A, code=self._code(ids), hv0=hv0, hslope=hslope, g0=g0,
-                        gflow=gflow, C=C, thresh=self._per_spell("decide", ids))
+                        gflow=gflow, C=C, thresh=self._per_spell("decide", ids))  # spell >= 1
         self.rec.put("new_reneges", t, ids.size)
         self.rec.put("new_rebuilds", t, rb.size)
 
@@ -537,8 +548,8 @@ class Model:
         hh = self.hh
         rule = self.sc.strategy.allocation
         ticket = None
-        if rule == "lottery":   # a ticket drawn at registration, one per registration spell
-            ticket = self.streams.uniform("lottery", ids, 0, hh.spells[ids])
+        if rule == "lottery":   # a ticket drawn at registration (keyed by its month)
+            ticket = self.streams.uniform("lottery", ids, hh.month_registered[ids])
         group = self.vil.community[hh.village[ids]].astype(np.int64) * K + hh.kind[ids]
         return sort_key(group, rule_key(rule, self.rank[hh.htype[ids]],
                                         hh.month_registered[ids], ticket), ids)

@@ -145,15 +145,15 @@ def saving_flow(sc, htype: np.ndarray, size: np.ndarray, income: np.ndarray) -> 
 def income_at(sc, streams: Streams, hh: Households, idx: np.ndarray, year: int) -> np.ndarray:
     """Income per year of households ``idx`` in year ``year`` (trend × that year's shock).
 
-    A pure function of (household, year): the shock of year ``y`` is the draw of stream
-    ``income.shock`` at month ``12 y``; year 0 has no shock.
+    A pure function of (household, year): the shock of year ``y`` is the (packed) draw of
+    stream ``income.shock`` at month ``12 y``; year 0 has no shock.
     """
     ty = hh.htype[idx]
     trend = (1.0 + type_table(sc, lambda t: t.income_growth_per_year)) ** year
     if year == 0:
         return hh.income0_cny[idx] * trend[ty]
     sd = type_table(sc, lambda t: t.income_shock_sd)
-    z = streams.normal("income.shock", idx, 12 * year)
+    z = _normal(streams.uniform_packed("income.shock", idx, 12 * year))
     factor = np.exp(sd[ty] * z - (0.5 * sd * sd)[ty]) * trend[ty]
     return hh.income0_cny[idx] * factor
 
@@ -163,12 +163,16 @@ def savings_at(hh: Households, idx: np.ndarray, months_since_update: int) -> np.
     return np.maximum(hh.savings_cny[idx] + hh.flow_cny_pm[idx] * months_since_update, 0.0)
 
 
-def yearly_update(sc, streams: Streams, hh: Households, idx: np.ndarray, year: int) -> None:
-    """A new year for households ``idx``: bank last year's savings, draw this year's income."""
+def yearly_update(sc, streams: Streams, hh: Households, idx: np.ndarray, year: int,
+                  dividends: np.ndarray | float = 0.0) -> None:
+    """A new year for households ``idx``: bank last year's savings, draw this year's income.
+
+    ``dividends`` (CNY per year, from the village's collective land) add to what they save.
+    """
     hh.savings_cny[idx] = np.maximum(hh.savings_cny[idx] + 12.0 * hh.flow_cny_pm[idx], 0.0)
     income = income_at(sc, streams, hh, idx, year)
     hh.income_cny[idx] = income
-    hh.flow_cny_pm[idx] = saving_flow(sc, hh.htype[idx], hh.size[idx], income)
+    hh.flow_cny_pm[idx] = saving_flow(sc, hh.htype[idx], hh.size[idx], income + dividends)
 
 
 def remaining_house_value(sc, hh: Households, idx: np.ndarray, month: int) -> np.ndarray:
@@ -216,4 +220,6 @@ def annuity(principal: np.ndarray, rate_per_year: float, years: float) -> np.nda
     r = rate_per_year / 12.0
     if r == 0:
         return principal / n
-    return principal * r / (1.0 - (1.0 + r) ** -n)
+    # 1 − (1 + r)^−n computed without cancellation: exact to rounding for any r > 0 (the
+    # direct form divides by zero once 1 + r rounds to 1)
+    return principal * r / -np.expm1(-n * np.log1p(r))

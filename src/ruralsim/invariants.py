@@ -115,7 +115,12 @@ def _money(m: "Model", t: int) -> list[str]:
                    lv.loan_term_years)
     if not np.allclose(want, hh.debt_service_cny_pm[moved], rtol=1e-5, atol=0.01):
         out.append("movers' debt service differs from the annuity of their debt")
-    if (hh.debt_cny < 0).any() or (hh.savings_cny < 0).any():
+    # savings are stored as of the last yearly update and grow by the monthly flow since: a
+    # deposit paid out of this year's saving leaves the stored figure negative, never the
+    # savings of the month (savings drawn down stop at zero: the household is broke)
+    since = max(m.months_since_update - 1, 0)   # months since the update, as in month t
+    savings = hh.savings_cny + np.maximum(hh.flow_cny_pm, 0) * since
+    if (hh.debt_cny < 0).any() or (savings < -CASH_TOLERANCE_CNY).any():
         out.append("negative household debt or savings")
     for name, arr in c.items():
         if (name.startswith(("n_", "units_", "land_", "rev_", "exp_", "debt", "phases_"))

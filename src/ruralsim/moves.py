@@ -71,6 +71,6 @@ def return_month(move_month: int, worse_off: np.ndarray, e: np.ndarray, h_worse:
     """Month a mover that kept its old house returns to it, from its threshold ``e ~ Exp(1)``
     and a constant monthly hazard (``inf`` when the hazard is zero)."""
     h = np.where(worse_off, h_worse, h_base)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         wait = np.where(h > 0, np.ceil(e / np.where(h > 0, h, 1.0)), np.inf)
     return move_month + np.maximum(wait, 1.0)

@@ -64,7 +64,7 @@ class PolicyTable:
     """The instruments active in a month, compiled: a [term, village, type] table for those
     eligible by type and village, and the few with an income limit, applied per household.
 
-    Built once per set of active instruments (:meth:`for_month` caches it), then
+    Built once per set of active instruments (the engine caches it by that set), then
     :meth:`terms` gathers the terms of any households with one lookup per term.
     """
 

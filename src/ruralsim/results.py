@@ -232,7 +232,9 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
     kept = (st == TWO_HOMES) | (st == RETURNED)
     ever_reg = (fl & F_EVER_REGISTERED) != 0
     reneged = (fl & F_RENEGED) != 0
-    worse = (fl & F_WORSE_OFF) != 0
+    # worse off: net income change by moving plus dividends, at the end of the run (the
+    # flag set at the move used the dividends of that month, for the return hazard)
+    worse = (hh.income_change_cny_py + m.dividend_phy[hh.village]) < 0
     distress = (fl & F_DISTRESS) != 0
     exp_cols = [c for c in rec.exp_lines if c not in FINANCING_LINES]
     total_cost = float(ts[exp_cols].to_numpy().sum())

@@ -169,6 +169,21 @@ class Streams:
         return tuple((w.astype(np.float64) + 0.5) * 2.0 ** -32
                      for w in self.words(name, ids, month, slot))
 
+    def uniform_packed(self, name: str, ids: np.ndarray, month: int = 0) -> np.ndarray:
+        """One uniform per id with 32 random bits, four ids per Philox block.
+
+        The draw of id ``i`` is word ``i % 4`` of the block at counter (month, i // 4): still
+        a pure function of (stream, id, month), at a quarter of the cost of :meth:`uniform`
+        for draws made for many households at once (yearly income shocks, first thresholds).
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        if ids.size == 0:
+            return np.zeros(0)
+        blocks, inverse = np.unique(ids >> 2, return_inverse=True)
+        words = np.stack(self.words(name, blocks, month))          # [4, blocks]
+        w = words[ids & 3, inverse]
+        return (w.astype(np.float64) + 0.5) * 2.0 ** -32
+
     def uniform2(self, name: str, ids: np.ndarray, month: int | np.ndarray = 0,
                  slot: int | np.ndarray = 0) -> tuple[np.ndarray, np.ndarray]:
         """Two independent uniform draws in (0, 1) per id (one Philox block each)."""

@@ -143,7 +143,7 @@ class Communities:
     occupied: np.ndarray         # int64 [C, K]
     unsold: np.ndarray           # int64 [seller, C, K]: units of developer (0) and township (1) not yet sold
     registrations: np.ndarray    # int64 [C] cumulative registrations
-    open_month: np.ndarray       # int32 [C] month registration opens (lead before the first phase)
+    open_month: np.ndarray       # int32 [C] first month of registration (lead before its first phase)
 
     @property
     def free(self) -> np.ndarray:
@@ -229,8 +229,8 @@ def init_communities(sc) -> Communities:
     cs = sc.communities
     nc, nk = len(cs), len(KINDS)
     lead = sc.policy.registration.lead_months
-    opens = [max(sc.policy.registration_opens_month, min(p.earliest_month for p in c.phases) - lead)
-             for c in cs]
+    # registration must also be open at all (policy.registration_opens_month or an event)
+    opens = [min(p.earliest_month for p in c.phases) - lead for c in cs]
     return Communities(
         names=[c.name for c in cs],
         price_cny=np.array([_kinds(c.price_cny) for c in cs]),

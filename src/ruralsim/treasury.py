@@ -118,7 +118,8 @@ class Treasury:
                 break
 
     def interest(self, t: int) -> None:
-        """Interest on debt and on last month's arrears (priority 1)."""
+        """Interest on debt and on arrears outstanding at settlement (after this month's
+        revenues have come in) (priority 1)."""
         self.pay_always("exp_interest_cny", t, self.debt * self.rate / 12.0)
         self.pay_always("exp_arrears_interest_cny", t, self.arrears * self.arrears_rate / 12.0)
 

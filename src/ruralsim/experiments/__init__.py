@@ -8,8 +8,12 @@ from .replicate import Comparison, Replications, compare, replicate
 from .sweep import SweepSpec, load_sweep, run_sweep, sensitivity
 
 
-def sweep(path, out, executor=None, progress: bool = False):
+def sweep(path, out, executor=None, progress: bool = False, force: bool = False,
+          fsync_every: float = 2.0):
     """Run (or resume) the sweep file ``path`` into folder ``out``; returns the results table.
+
+    ``force`` replaces the folder of a different sweep; ``fsync_every`` is the most seconds
+    between fsyncs of the run store (see :func:`run_sweep`).
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -20,7 +24,8 @@ def sweep(path, out, executor=None, progress: bool = False):
     from pathlib import Path
 
     spec, base_dir = load_sweep(path)
-    return run_sweep(spec, base_dir, Path(out), executor, progress)
+    return run_sweep(spec, base_dir, Path(out), executor, progress, source=path, force=force,
+                     fsync_every=fsync_every)
 
 
 __all__ = ["Comparison", "Replications", "SerialExecutor", "SweepSpec", "compare", "load_sweep",

@@ -4,6 +4,10 @@ Everything goes through the ``concurrent.futures.Executor`` interface, so any ex
 works; results do not depend on which one ran them (each run is a pure function of its
 :class:`RunSpec`).
 
+A local pool uses at most the cores this process may use (CPU affinity and the
+container's cgroup CPU quota) unless asked to oversubscribe, and its worker processes
+end when the parent process ends, however it ends (``kill -9`` included).
+
 Example:
     >>> with make_executor(workers=1) as ex:
     ...     ex.submit(sum, [1, 2]).result()
@@ -11,15 +15,24 @@ Example:
 """
 from __future__ import annotations
 
+import math
 import os
+import re
 import sys
+import threading
 import time
 from concurrent.futures import (FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor,
                                 as_completed, wait)
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import UsageError
+
+#: With ``oversubscribe``, at most this many worker processes per usable core.
+OVERSUBSCRIBE_FACTOR = 8
+#: Seconds between a worker's checks that its parent process is still alive.
+WATCHDOG_INTERVAL_S = 1.0
 
 
 class SerialExecutor(Executor):
@@ -34,33 +47,208 @@ class SerialExecutor(Executor):
         return fut
 
 
+# ----------------------------------------------------------------------------- cores
+def cgroup_cpu_limit(root: Path = Path("/sys/fs/cgroup"),
+                     proc_cgroup: Path = Path("/proc/self/cgroup")) -> float | None:
+    """CPUs allowed by this process's cgroup quota (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``),
+    the smallest along the cgroup's ancestors; None when there is no quota (or no cgroups)."""
+    try:
+        lines = proc_cgroup.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    limits: list[float] = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, rel = parts
+        rel = rel.strip().lstrip("/")
+        if controllers == "":                       # cgroup v2 (unified hierarchy)
+            mounts, reader = [root, root / "unified"], _read_cpu_max
+        elif "cpu" in controllers.split(","):       # cgroup v1
+            mounts = [root / controllers, root / "cpu", root / "cpu,cpuacct"]
+            reader = _read_cfs_quota
+        else:
+            continue
+        for mount in mounts:
+            if not mount.is_dir():
+                continue
+            d = mount / rel
+            while True:                              # the cgroup and each of its ancestors
+                q = reader(d)
+                if q is not None:
+                    limits.append(q)
+                if d == mount or mount not in d.parents:
+                    break
+                d = d.parent
+            break
+    return min(limits) if limits else None
+
+
+def _read_cpu_max(d: Path) -> float | None:
+    try:
+        quota, period = (d / "cpu.max").read_text(encoding="ascii").split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _read_cfs_quota(d: Path) -> float | None:
+    try:
+        quota = int((d / "cpu.cfs_quota_us").read_text(encoding="ascii"))
+        period = int((d / "cpu.cfs_period_us").read_text(encoding="ascii"))
+        return None if quota <= 0 or period <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
+
+
+def usable_cores() -> int:
+    """Cores this process may use: CPU affinity, capped by a cgroup CPU quota (at least 1)."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    quota = cgroup_cpu_limit()
+    if quota is not None:
+        n = min(n, math.ceil(quota))
+    return max(1, n)
+
+
 def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else (os.cpu_count() or 1))
+    """Default number of worker processes: the usable cores."""
+    return usable_cores()
+
+
+def resolve_workers(workers: int | None, oversubscribe: bool = False,
+                    warn: Callable[[str], None] | None = None) -> int:
+    """Check a requested worker count; more than the usable cores is capped (with a notice
+    through ``warn``) unless ``oversubscribe``, which allows up to
+    ``OVERSUBSCRIBE_FACTOR`` processes per core."""
+    cores = usable_cores()
+    if workers is None:
+        return cores
+    if isinstance(workers, bool) or not isinstance(workers, int):
+        raise UsageError(f"--workers must be a whole number (got {workers!r}) / 进程数须为整数")
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1 (got {workers}) / 并行进程数至少为1")
+    if oversubscribe:
+        most = OVERSUBSCRIBE_FACTOR * cores
+        if workers > most:
+            raise UsageError(f"--workers {workers} is more than {most} ({OVERSUBSCRIBE_FACTOR} "
+                             f"per usable core, {cores} cores) even with --oversubscribe "
+                             f"/ 进程数过多")
+        return workers
+    if workers > cores:
+        (warn or _stderr)(f"ruralsim: --workers {workers} 超过可用核数，已限制为 {cores} / "
+                          f"capped at the {cores} usable cores (add --oversubscribe to start "
+                          f"{workers} processes anyway)")
+        return cores
+    return workers
+
+
+def _stderr(msg: str) -> None:
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+# ----------------------------------------------------------------------------- dask address
+_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss")
+_HOST = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?)$")
+
+
+def check_scheduler_address(address: str) -> str:
+    """``[SCHEME://]HOST:PORT`` with a dask scheme; raises UsageError naming what is wrong."""
+    hint = ("expected SCHEME://HOST:PORT, e.g. tcp://10.0.0.5:8786 / 调度器地址格式应为 "
+            "tcp://主机:端口")
+    if not isinstance(address, str) or not address.strip():
+        raise UsageError(f"--scheduler: empty address; {hint}")
+    text = address.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    if scheme not in _SCHEMES:
+        raise UsageError(f"--scheduler {address!r}: unknown scheme '{scheme}' (known: "
+                         f"{', '.join(_SCHEMES)}); {hint}")
+    host, colon, port = rest.rpartition(":")
+    if not colon or not _HOST.match(host) or (host.startswith("[") is False and ":" in host):
+        raise UsageError(f"--scheduler {address!r}: bad host or missing port; {hint} "
+                         "(IPv6 hosts in brackets: tcp://[::1]:8786)")
+    if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        raise UsageError(f"--scheduler {address!r}: port must be a number from 1 to 65535; "
+                         f"{hint}")
+    return f"{scheme}://{host}:{int(port)}"
+
+
+# ----------------------------------------------------------------------------- workers
+def _worker_init(parent_pid: int, pdeathsig: bool) -> None:
+    """Pool initializer: end this worker when its parent ends, even by ``kill -9``.
+
+    On Linux the kernel kills the worker when the parent dies (``PR_SET_PDEATHSIG``, set only
+    when the pool was made by the main thread: the signal follows the forking thread); on
+    every platform a daemon thread also exits the worker once the parent is gone.
+    """
+    if pdeathsig and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)   # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    ppid = os.getppid()
+    if _parent_gone(parent, ppid, parent_pid, first=True):  # died before the lines above ran
+        os._exit(1)
+    threading.Thread(target=_watchdog, args=(parent, ppid, parent_pid), daemon=True,
+                     name="ruralsim-parent-watchdog").start()
+
+
+def _parent_gone(parent: Any, ppid: int, parent_pid: int, first: bool = False) -> bool:
+    if parent is not None and not parent.is_alive():
+        return True
+    if first:   # a forked worker's parent is the pool's process itself
+        return parent is None and ppid != parent_pid and os.name == "posix" and ppid == 1
+    return os.getppid() != ppid
+
+
+def _watchdog(parent: Any, ppid: int, parent_pid: int) -> None:
+    while not _parent_gone(parent, ppid, parent_pid):
+        time.sleep(WATCHDOG_INTERVAL_S)
+    os._exit(1)
 
 
 @contextmanager
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
-    """An executor: dask at ``scheduler`` if given, else ``workers`` processes (1: serial)."""
-    if scheduler:
+def make_executor(workers: int | None = None, scheduler: str | None = None,
+                  oversubscribe: bool = False) -> Iterator[Executor]:
+    """An executor: dask at ``scheduler`` if given, else ``workers`` processes (1: serial).
+
+    ``workers`` defaults to the usable cores and is capped at them unless ``oversubscribe``.
+    """
+    if scheduler is not None:
+        address = check_scheduler_address(scheduler)
         try:
             from dask.distributed import Client
         except ImportError:
             raise UsageError("--scheduler needs the 'parallel' extra: pip install "
                              "'ruralsim[parallel]'") from None
-        client = Client(scheduler)
+        try:
+            client = Client(address)
+        except (OSError, ValueError, TypeError) as exc:
+            raise UsageError(f"--scheduler {scheduler}: cannot connect to the dask scheduler "
+                             f"({exc}); check the address and that the scheduler is running "
+                             "/ 无法连接调度器") from None
         try:
             yield client.get_executor()
         finally:
             client.close()
         return
-    n = default_workers() if workers is None else workers
-    if n < 1:
-        raise UsageError(f"--workers must be at least 1 (got {n})")
+    n = resolve_workers(workers, oversubscribe)
     if n == 1:
         yield SerialExecutor()
         return
-    with ProcessPoolExecutor(max_workers=n) as ex:
+    main = threading.current_thread() is threading.main_thread()
+    with ProcessPoolExecutor(max_workers=n, initializer=_worker_init,
+                             initargs=(os.getpid(), main)) as ex:
         yield ex
 
 
@@ -89,12 +277,15 @@ class Progress:
 
 
 def run_all(executor: Executor, fn: Callable, items: Iterable, progress: Progress | None = None,
-            on_result: Callable[[Any], None] | None = None, window: int | None = None) -> list:
+            on_result: Callable[[Any], None] | None = None, window: int | None = None,
+            keep: bool = True) -> list:
     """Run ``fn(item)`` for every item; call ``on_result`` as each completes (any order).
 
     At most ``window`` tasks are in flight (default: twice the executor's workers; 1 for the
     serial executor), so each result is handed on as soon as it exists, and a sweep of
-    100,000 runs does not queue 100,000 futures at once.
+    100,000 runs does not queue 100,000 futures at once.  ``items`` may be a generator.
+    The results are returned as a list unless ``keep`` is false (a sweep stores them as they
+    come and keeps none in memory).
     """
     if window is None:
         workers = getattr(executor, "_max_workers", None)
@@ -107,7 +298,8 @@ def run_all(executor: Executor, fn: Callable, items: Iterable, progress: Progres
         res = fut.result()
         if on_result is not None:
             on_result(res)
-        out.append(res)
+        if keep:
+            out.append(res)
         if progress is not None:
             progress.step()
 

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import UsageError
+from ..errors import RuralsimError, UsageError
 from ..rng import seed_label, spawn_seeds
 from ..scenario.load import LoadedScenario, load_scenario
 from .executors import Progress, SerialExecutor, run_all
@@ -31,6 +31,10 @@ DEFAULT_COLUMNS = ("n_ever_moved", "n_in_community", "n_in_village", "n_waiting"
                    "exposed_households", "n_stranded", "cash_cny", "financing_gap_cny",
                    "arrears_cny", "debt_cny", "land_freed_mu", "land_reclaimed_mu",
                    "service_level_mean")
+#: Most replications of one scenario (each keeps its time series in memory until the end).
+MAX_REPS = 10_000
+#: Largest root seed accepted (numpy's SeedSequence takes any non-negative integer).
+MAX_SEED = 2**63 - 1   # as run.seed and simulate()
 #: Summary metrics reported by compare.
 COMPARE_METRICS = ("share_moved", "months_to_50pct_moved", "months_to_90pct_moved",
                    "share_ever_registered", "households_reneged", "households_kept_old_house",
@@ -58,6 +62,37 @@ class Replications:
         q.columns = [f"q{round(x * 100):02d}" for x in quantiles]
         q["mean"] = wide.mean(axis=1)
         return q.reset_index()
+
+
+def check_reps(reps: Any, least: int = 1) -> int:
+    """``reps`` as a whole number from ``least`` to :data:`MAX_REPS`, else a UsageError."""
+    if isinstance(reps, bool) or not isinstance(reps, (int, np.integer)):
+        raise UsageError(f"--reps must be a whole number (got {reps!r}) / 重复次数须为整数")
+    if not least <= reps <= MAX_REPS:
+        raise UsageError(f"--reps must be from {least} to {MAX_REPS:,} (got {reps}) "
+                         f"/ 重复次数须在 {least} 到 {MAX_REPS:,} 之间")
+    return int(reps)
+
+
+def check_seed(seed: Any) -> Any:
+    """``seed`` as None, a SeedSequence or a whole number from 0 to 2**63-1, else a UsageError."""
+    if seed is None or isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+            or not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"--seed must be a whole number from 0 to 2**63-1 (got {seed!r}) "
+                         "/ 随机种子须为 0 到 2**63-1 的整数")
+    return int(seed)
+
+
+def _check_resources(results: list[dict]) -> None:
+    """Refuse to report an experiment with replications lost to a lack of memory or disk."""
+    short = [r for r in results if r["status"] == "resource"]
+    if short:
+        raise RuralsimError(f"{len(short)} of {len(results)} replications ran short of "
+                            f"resources ({short[0]['error'][:200]}); nothing was written. Use "
+                            "fewer --workers or fewer replications / 内存等资源不足，未写出结果，"
+                            "请减少并行进程数或重复次数")
 
 
 def _specs(sc: LoadedScenario, seeds: list, columns: Sequence[str], start_id: int,
@@ -89,11 +124,13 @@ def replicate(scenario: Any, reps: int = 30, seed: int | None = None,
               packages: Iterable[str] = (), columns: Sequence[str] = DEFAULT_COLUMNS,
               progress: bool = False) -> Replications:
     """Run ``scenario`` ``reps`` times with child seeds of ``seed`` (default: its run.seed)."""
+    reps, seed = check_reps(reps), check_seed(seed)
     sc = load_scenario(scenario, list(overrides), list(packages))
     seed = sc.model.run.seed if seed is None else seed
     specs = _specs(sc, spawn_seeds(seed, reps), columns, 0, 0)
     results = run_all(executor or SerialExecutor(), run_one, specs,
                       Progress(len(specs), "运行 runs", progress))
+    _check_resources(results)
     return _collect(sc.name, results, columns)
 
 
@@ -311,6 +348,7 @@ def compare(scenarios: Any, reps: int = 30, seed: int | None = None,
         compare("nanpu", variants=["免息贷款: -subsidised_loans +interest_free_loans",
                                    "高补助: policy.instruments.cash_or_cement.value_cny=20000"])
     """
+    reps, seed = check_reps(reps), check_seed(seed)
     built = build_scenarios(scenarios, overrides, packages, variants)
     names = [n for n, _ in built]
     loaded = [sc for _, sc in built]
@@ -319,6 +357,7 @@ def compare(scenarios: Any, reps: int = 30, seed: int | None = None,
     specs = [sp for i, sc in enumerate(loaded) for sp in _specs(sc, seeds, columns, i * reps, i)]
     results = run_all(executor or SerialExecutor(), run_one, specs,
                       Progress(len(specs), "运行 runs", progress))
+    _check_resources(results)
     per = [_collect(names[i], [r for r in results if r["scenario"] == i], columns)
            for i in range(len(loaded))]
     return Comparison(names, per, comparison_table(per, metrics))

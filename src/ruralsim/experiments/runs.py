@@ -13,6 +13,7 @@ Example:
 """
 from __future__ import annotations
 
+import errno
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,8 +46,23 @@ def flatten(summary: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+#: ``OSError`` numbers that mean the machine ran short of something, not that the run is wrong.
+RESOURCE_ERRNOS = {errno.ENOMEM, errno.ENOSPC, errno.EMFILE, errno.ENFILE, errno.EAGAIN}
+
+
+def is_resource_error(exc: BaseException) -> bool:
+    """True when ``exc`` says the machine ran short (memory, disk, file handles)."""
+    return isinstance(exc, MemoryError) or (isinstance(exc, OSError)
+                                            and exc.errno in RESOURCE_ERRNOS)
+
+
 def run_one(spec: RunSpec) -> dict[str, Any]:
-    """Execute one run; never raises: failures come back with status 'error'."""
+    """Execute one run; never raises.
+
+    A model error (a bad parameter combination) comes back with status ``'error'``; a run
+    that failed because the machine ran short (``MemoryError``, out of disk or file handles)
+    comes back with status ``'resource'``: it says nothing about the model and is retried.
+    """
     try:
         sc = load_scenario(spec.scenario, list(spec.overrides)) if spec.overrides else spec.scenario
         res = simulate(sc, seed=spec.seed)
@@ -55,6 +71,9 @@ def run_one(spec: RunSpec) -> dict[str, Any]:
                 "metrics": flatten(res.summary), "timeseries": ts}
     except Exception as exc:  # a failed run is recorded, it does not stop an experiment
         msg = f"{type(exc).__name__}: {exc}"
+        if is_resource_error(exc):
+            return {"run_id": spec.run_id, "status": "resource", "error": msg[:2000],
+                    **spec.labels, "metrics": {}, "timeseries": {}}
         if not isinstance(exc, ValueError):
             msg += " | " + traceback.format_exc(limit=3).replace("\n", " ")
         return {"run_id": spec.run_id, "status": "error", "error": msg[:2000], **spec.labels,

@@ -3,15 +3,19 @@
 A sweep file names a base scenario, the parameters (dotted key paths with a range or a
 list), a design (full grid, Latin hypercube or Sobol from ``scipy.stats.qmc``, an explicit
 CSV table, or a SALib sample for sensitivity analysis), the replications and the metrics to
-keep.  Each finished run is appended to ``runs.jsonl`` (flushed and synced) as it
-completes; a sweep restarted with the same command skips the runs already there and ends
-with the same ``results.csv`` as an uninterrupted one.
+keep.  Each finished run is appended to ``runs.jsonl`` as it completes (written through at
+once, fsynced in batches); a sweep restarted with the same command skips the runs already
+there and ends with the same ``results.csv`` as an uninterrupted one.
+
+A sweep folder belongs to one sweep (its ``sweep.json`` manifest) and to one process at a
+time (a lock file); files named in a sweep file are relative to it and, like the files
+named in scenarios, must lie in its folder.
 
 Example sweep file::
 
     base: ../scenarios/nanpu.yaml
     parameters:
-      behaviour.b_social: {low: 1.0, high: 5.0}
+      behaviour.b_social_moved: {low: 1.0, high: 5.0}
       strategy.withdrawal.threshold_share: [0.2, 0.35, 0.5]
     design: {method: grid, levels: 3}
     replications: 2
@@ -23,26 +27,54 @@ import csv
 import io
 import itertools
 import json
+import math
 import os
-from concurrent.futures import Executor
+import socket
+import stat
+import sys
+import time
+from concurrent.futures import BrokenExecutor, CancelledError, Executor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Iterator, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import model_validator
 from scipy.stats import qmc
 
-from ..errors import Issue, ScenarioError, UsageError
+from ..errors import Issue, RuralsimError, ScenarioError, UsageError
 from ..outputs import write_text_atomic
 from ..rng import seed_label, spawn_seeds
-from ..scenario.load import LoadedScenario, load_scenario, validate_model
+from ..scenario.load import (BUILTIN_DIR, LoadedScenario, load_scenario, read_village_csv,
+                             validate_model)
 from ..scenario.schema import ASSUMPTION, P, Strict
 from ..scenario.yamlio import read_yaml_file
 from .executors import Progress, SerialExecutor, run_all
 from .runs import RunSpec, run_one
 
 RUNS_FILE = "runs.jsonl"
+#: The manifest that makes a folder a sweep's: the sweep's fingerprint (spec, scenario, runs).
+MANIFEST_FILE = "sweep.json"
+#: Held (``flock`` / ``msvcrt.locking``) by the one process working on a sweep folder.
+LOCK_FILE = ".ruralsim-sweep.lock"
+#: Everything a sweep writes in its folder; ``--force`` replaces a sweep folder holding only these.
+SWEEP_OUTPUTS = frozenset({MANIFEST_FILE, "design.csv", RUNS_FILE, "results.csv",
+                           "results.parquet", "sensitivity.csv", "figures", LOCK_FILE})
+#: Most runs (design points x replications) in one sweep.  The run table, ``design.csv`` and
+#: the results of a sweep are held in memory: a million runs take about 1 GB.
+MAX_RUNS = 1_000_000
+#: Largest design table (method 'table') read, in bytes.
+MAX_TABLE_BYTES = 64 * 1024 * 1024
+#: Largest manifest read (it holds the run table: about 100 bytes per run).
+MAX_MANIFEST_BYTES = 1 << 30
+#: Default seconds between fsyncs of the run store.
+DEFAULT_FSYNC_EVERY = 2.0
+#: Most bytes of one line of the run store (a record is a few hundred bytes).
+MAX_RECORD_BYTES = 1024 * 1024
+
+_SAMPLE_POINTS = {"lhs": lambda n, k: n, "sobol": lambda n, k: n,
+                  "salib_sobol": lambda n, k: n * (k + 2), "morris": lambda n, k: n * (k + 1)}
 
 
 class Range(Strict):
@@ -62,18 +94,19 @@ class Design(Strict):
         "grid", "-", "-", "grid: every combination; lhs / sobol: scipy.stats.qmc samples; "
         "table: rows of a CSV; salib_sobol / morris: SALib samples for sensitivity analysis.")
     samples: int = P(16, "points", ASSUMPTION, "Points for lhs and sobol; base sample N for "
-                     "salib_sobol; trajectories for morris.", ge=1, le=1_000_000)
+                     "salib_sobol; trajectories for morris.", ge=1, le=MAX_RUNS)
     levels: int = P(3, "levels", ASSUMPTION, "Levels per range parameter in a grid.", ge=2,
                     le=1000)
-    seed: int = P(1, "-", "-", "Seed of the sampler.", ge=0)
+    seed: int = P(1, "-", "-", "Seed of the sampler.", ge=0, le=2**64 - 1)
     file: str | None = P(None, "-", "-", "CSV design table (method 'table'), one column per "
-                         "parameter, relative to the sweep file.")
+                         "parameter, relative to the sweep file and inside its folder.")
 
 
 class SweepSpec(Strict):
     base: str = P("nanpu", "-", "-", "Base scenario file (relative to the sweep file) or a "
                   "built-in name.")
-    packages: list[str] = P([], "-", "-", "Packages stacked on the base.")
+    packages: list[str] = P([], "-", "-", "Packages stacked on the base (built-in names, or "
+                            "YAML files relative to the sweep file).")
     overrides: dict[str, Any] = P({}, "-", "-", "Fixed overrides applied to every run.")
     parameters: dict[str, Range | list[Any]] = P({}, "-", "-", "Swept parameters by dotted "
                                                   "key path: a range or a list of values.")
@@ -81,11 +114,19 @@ class SweepSpec(Strict):
     replications: int = P(1, "runs per point", "-", "Replications per design point.", ge=1,
                           le=100_000)
     seed: int = P(1, "-", "-", "Root seed; replication r of every point uses child seed r.",
-                  ge=0)
+                  ge=0, le=2**64 - 1)
     metrics: list[str] = P(["share_moved", "months_to_90pct_moved", "total_public_cost_cny",
-                            "peak_financing_gap_cny", "households_pushed",
-                            "households_stranded_final"], "-", "-", "Summary metrics kept.",
+                            "peak_financing_gap_cny", "households_registered_after_withdrawal",
+                            "households_stranded_peak"], "-", "-", "Summary metrics kept.",
                            min_length=1)
+
+    @model_validator(mode="after")
+    def _lists_not_empty(self) -> "SweepSpec":
+        empty = [k for k, v in self.parameters.items() if isinstance(v, list) and not v]
+        if empty:
+            raise ValueError(f"parameter {empty[0]} has an empty list of values; give at "
+                             "least one / 参数取值列表为空")
+        return self
 
 
 def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
@@ -94,6 +135,56 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
     where = {p: (doc.file, line) for p, line in doc.lines.items()}
     spec = validate_model(SweepSpec, doc.data, where, doc.file)
     return spec, Path(path).resolve().parent
+
+
+# ----------------------------------------------------------------------------- named files
+def require_inside(path: Path, folder: Path, label: str, key: str) -> Path:
+    """``path`` resolved; a ScenarioError unless it lies in ``folder`` or the built-in scenarios.
+
+    The same rule as for the village CSV of a scenario (``scenario.load.read_village_csv``),
+    with the same escape hatch: ``RURALSIM_ALLOW_OUTSIDE_FILES=1``.
+    """
+    try:
+        real = Path(path).resolve()
+        inside = real.is_relative_to(folder.resolve()) or real.is_relative_to(BUILTIN_DIR)
+    except (OSError, RuntimeError, ValueError):
+        real, inside = Path(path), False
+    if not inside and not os.environ.get("RURALSIM_ALLOW_OUTSIDE_FILES"):
+        raise ScenarioError([Issue(label, key, f"{path} is outside the sweep file's folder "
+                                   f"{folder}; copy it next to the sweep file (or set "
+                                   "RURALSIM_ALLOW_OUTSIDE_FILES=1) / 文件须位于扫描文件所在目录")])
+    return real
+
+
+class _Files:
+    """Resolves the files a sweep file names (village CSVs in overrides and parameters,
+    package files): relative to the sweep file, inside its folder; each CSV read once."""
+
+    def __init__(self, base_dir: Path, label: str):
+        self.base_dir, self.label = base_dir, label
+        self.read: dict[str, Any] = {}
+        self.inputs: list[Path] = []
+
+    def value(self, key: str, value: Any, where: str) -> Any:
+        """The override value to apply: a ``villages: {file: ...}`` becomes its rows."""
+        if not (key == "villages" and isinstance(value, dict) and set(value) == {"file"}
+                and isinstance(value["file"], str)):
+            return value
+        name = value["file"]
+        if name not in self.read:
+            p = Path(name)
+            p = p if p.is_absolute() else self.base_dir / p
+            self.inputs.append(p)
+            self.read[name] = read_village_csv(p, f"{self.label}: {where}", {}, self.base_dir)
+        return self.read[name]
+
+    def package(self, ref: str) -> str:
+        if not ref.endswith((".yaml", ".yml")):
+            return ref
+        p = Path(ref)
+        p = p if p.is_absolute() else self.base_dir / p
+        self.inputs.append(p)
+        return str(p)
 
 
 # ----------------------------------------------------------------------------- designs
@@ -118,18 +209,101 @@ def salib_problem(params: dict[str, Any]) -> dict:
             "bounds": [[p.low, p.high] for p in params.values()]}
 
 
+def design_size(spec: SweepSpec) -> int:
+    """Design points of a sweep, counted without building the design (not for 'table')."""
+    params, d = spec.parameters, spec.design
+    if d.method == "grid" or not params:
+        return math.prod(d.levels if isinstance(p, Range) else len(p) for p in params.values())
+    return _SAMPLE_POINTS[d.method](d.samples, len(params))
+
+
+def check_size(points: int, replications: int) -> None:
+    """Refuse a sweep of more than :data:`MAX_RUNS` runs before anything is allocated."""
+    runs = points * replications
+    if runs > MAX_RUNS:
+        raise UsageError(f"the sweep has {points:,} design points x {replications:,} "
+                         f"replications = {runs:,} runs, more than the limit of {MAX_RUNS:,}; "
+                         "use fewer levels, samples, values or replications (or split it into "
+                         f"several sweeps) / 扫描运行次数超过上限 {MAX_RUNS:,}")
+
+
+def read_design_table(path: Path, label: str = "design.file") -> pd.DataFrame:
+    """A design table: a header of parameter key paths and one row per design point.
+
+    Refuses, with the file and line, anything but a regular UTF-8 CSV file of at most
+    :data:`MAX_TABLE_BYTES` with unique, non-empty column names, at least one row, and
+    exactly one non-empty cell per column on every row.
+    """
+    def bad(msg: str, line: int | None = None) -> ScenarioError:
+        return ScenarioError([Issue(str(path), label, msg, line)])
+
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise bad(f"cannot read the design table: {exc.strerror or exc} / 无法读取设计表") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise bad("the design table is not a regular file / 设计表须为普通文件")
+    if st.st_size > MAX_TABLE_BYTES:
+        raise bad(f"the design table has {st.st_size:,} bytes, more than the limit of "
+                  f"{MAX_TABLE_BYTES:,} / 设计表过大")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_TABLE_BYTES + 1)
+        text = raw.decode("utf-8-sig")
+    except OSError as exc:
+        raise bad(f"cannot read the design table: {exc.strerror or exc} / 无法读取设计表") from None
+    except UnicodeDecodeError:
+        raise bad("not UTF-8 text / 文件须为UTF-8编码") from None
+    try:
+        rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text, newline="")), 1)
+                if any(c.strip() for c in r)]
+    except csv.Error as exc:
+        raise bad(f"not a valid CSV table: {exc} / CSV格式有误") from None
+    if not rows:
+        raise bad("empty design table; expected a header row of parameter key paths and one "
+                  "row per design point / 设计表为空", 1)
+    hline, header = rows[0]
+    header = [h.strip() for h in header]
+    for j, h in enumerate(header):
+        if not h:
+            raise bad(f"column {j + 1} of the header has no name / 表头第{j + 1}列缺少名称", hline)
+        if h in header[:j]:
+            raise bad(f"duplicate column '{h}' / 列名重复", hline)
+    if len(rows) == 1:
+        raise bad("the design table has a header but no rows; add one row per design point "
+                  "/ 设计表只有表头，没有设计点", hline)
+    check_size(len(rows) - 1, 1)
+    for n, r in rows[1:]:
+        if len(r) != len(header):
+            raise bad(f"{len(r)} cells, but the header has {len(header)} columns / 单元格数与表头"
+                      "列数不符", n)
+        for h, c in zip(header, r):
+            if not c.strip():
+                raise bad(f"empty cell in column '{h}' / 单元格为空", n)
+    try:
+        table = pd.read_csv(io.StringIO(text), skip_blank_lines=True, keep_default_na=False,
+                            skipinitialspace=True)
+    except (ValueError, pd.errors.ParserError) as exc:   # guarded above; a last resort
+        raise bad(f"not a valid CSV table: {exc}") from None
+    table.columns = header
+    return table.reset_index(drop=True)
+
+
 def build_design(spec: SweepSpec, base_dir: Path) -> pd.DataFrame:
     """The design points (one row each, one column per parameter)."""
     params, d = spec.parameters, spec.design
     k = len(params)
     if d.method == "table":
         if not d.file:
-            raise UsageError("design.method 'table' needs design.file")
-        table = pd.read_csv(base_dir / d.file)
+            raise UsageError("design.method 'table' needs design.file / 需要指定设计表文件")
+        path = require_inside(base_dir / d.file, base_dir, "sweep", "design.file")
+        table = read_design_table(path)
         missing = [p for p in params if p not in table.columns] if params else []
         if missing:
-            raise UsageError(f"design table lacks columns: {', '.join(missing)}")
-        return table.reset_index(drop=True)
+            raise UsageError(f"design table {d.file} lacks columns: {', '.join(missing)} "
+                             "/ 设计表缺少列")
+        return table
+    check_size(design_size(spec), spec.replications)
     if k == 0:
         return pd.DataFrame(index=[0])
     if d.method == "grid":
@@ -161,38 +335,374 @@ def build_design(spec: SweepSpec, base_dir: Path) -> pd.DataFrame:
 
 def design_runs(spec: SweepSpec, design: pd.DataFrame) -> pd.DataFrame:
     """The full run table: every design point x replication, with run id and seed label."""
-    seeds = spawn_seeds(spec.seed, spec.replications)
-    rows = []
-    for p, point in enumerate(design.to_dict("records")):
-        for r, s in enumerate(seeds):
-            rows.append({"run_id": p * spec.replications + r, "point": p, "rep": r,
-                         "seed": seed_label(s), **point})
-    return pd.DataFrame(rows)
+    check_size(len(design), spec.replications)
+    labels = np.array([seed_label(s) for s in spawn_seeds(spec.seed, spec.replications)],
+                      dtype=object)
+    reps = spec.replications
+    point = np.repeat(np.arange(len(design), dtype=np.int64), reps)
+    rep = np.tile(np.arange(reps, dtype=np.int64), len(design))
+    head = pd.DataFrame({"run_id": np.arange(point.size, dtype=np.int64), "point": point,
+                         "rep": rep, "seed": labels[rep]})
+    values = design.iloc[point].reset_index(drop=True)
+    values = values.drop(columns=[c for c in values.columns if c in head.columns])
+    return pd.concat([head, values], axis=1)
+
+
+# ----------------------------------------------------------------------------- the folder
+def _manifest_of(path: Path) -> str | None:
+    """The manifest text if ``path`` is a sweep manifest written by ruralsim, else None."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_MANIFEST_BYTES:
+            return None
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, ValueError, RecursionError):
+        return None
+    return text if isinstance(data, dict) and {"spec", "scenario", "runs"} <= set(data) else None
+
+
+def _is_temp(name: str) -> bool:
+    return name.startswith(".") and ".tmp-" in name
+
+
+def check_sweep_out(out: Path, force: bool = False, inputs: Any = (),
+                    manifest: str | None = None) -> str:
+    """May this sweep write into ``out``?  Returns ``'new'`` (absent or empty), ``'resume'``
+    (a sweep of the same design) or ``'replace'`` (``force`` and a sweep folder holding only
+    sweep outputs); raises UsageError saying why not otherwise.
+
+    Never: the current folder or one containing it (``.``, ``..``), ``/``, the home folder or
+    one containing it, a file, or a folder that is or contains one of ``inputs`` (sweep
+    file, base scenario, design table, village CSVs, packages).  A non-empty folder that is
+    not a sweep of this design is refused unless ``force``; ``force`` replaces only a folder
+    ruralsim wrote for a sweep (it holds ``sweep.json``) and nothing but sweep outputs.
+    """
+    out = Path(out)
+    try:
+        real = out.resolve()
+        cwd = Path.cwd().resolve()
+    except (OSError, RuntimeError) as exc:
+        raise UsageError(f"--out {out}: cannot resolve the folder ({exc}) / 无法解析输出目录") \
+            from None
+    why = None
+    if real == Path(real.anchor):
+        why = "is the root of the file system / 是根目录"
+    elif real == cwd or real in cwd.parents:
+        why = "is the current folder or contains it / 是当前目录或其上级目录"
+    else:
+        try:
+            home = Path.home().resolve()
+        except (OSError, RuntimeError, KeyError):
+            home = None
+        if home is not None and (real == home or real in home.parents):
+            why = "is your home folder or contains it / 是主目录或其上级目录"
+    for f in inputs:
+        if why:
+            break
+        try:
+            fr = Path(f).resolve()
+        except (OSError, RuntimeError):
+            continue
+        if fr == real or real in fr.parents:
+            why = f"contains the input file {f} / 包含输入文件"
+    if why:
+        raise UsageError(f"--out {out} {why}; choose a new folder for the sweep's outputs, "
+                         "e.g. --out my-sweep-out / 请另选一个输出目录")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder / 输出路径是文件")
+    if not out.is_dir():
+        return "new"
+    try:
+        entries = [e for e in out.iterdir() if e.name != LOCK_FILE and not _is_temp(e.name)]
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot list the folder ({exc.strerror or exc}) "
+                         "/ 无法读取输出目录") from None
+    if not entries:
+        return "new"
+    old = _manifest_of(out / MANIFEST_FILE)
+    if old is not None and manifest is not None and old == manifest:
+        return "resume"
+    if old is None:
+        raise UsageError(f"--out {out} is not empty and is not a sweep folder (it has no "
+                         f"{MANIFEST_FILE}); choose a new or empty folder / 输出目录非空且不是"
+                         "扫描结果目录，请另选目录")
+    if not force:
+        raise UsageError(f"--out {out} holds a different sweep (another design, scenario or "
+                         "seed); use another --out folder, or --force to replace it / 该目录属于"
+                         "另一组扫描；请另选目录，或加 --force 覆盖")
+    foreign = sorted(e.name for e in entries if e.name not in SWEEP_OUTPUTS
+                     or (e.name == "figures" and not _only_figures(e))
+                     or (e.name != "figures" and not e.is_file()))
+    if foreign:
+        raise UsageError(f"--out {out} holds a sweep and also files ruralsim did not write "
+                         f"({', '.join(foreign[:5])}); --force replaces only sweep outputs: "
+                         "move those files away first / 目录中有非本程序写出的文件")
+    return "replace"
+
+
+def _only_figures(folder: Path) -> bool:
+    try:
+        return folder.is_dir() and not folder.is_symlink() and all(
+            e.is_file() and not e.is_symlink() and e.suffix == ".png" for e in folder.iterdir())
+    except OSError:
+        return False
+
+
+def _clear_sweep(out: Path) -> None:
+    """Delete a replaced sweep's outputs; the manifest last, so an interrupted replacement
+    still leaves a folder that ``--force`` recognises."""
+    for name in sorted(SWEEP_OUTPUTS - {LOCK_FILE, MANIFEST_FILE}):
+        p = out / name
+        if name == "figures" and p.is_dir():
+            for f in p.iterdir():
+                f.unlink()
+            p.rmdir()
+        elif p.is_file():
+            p.unlink()
+    (out / MANIFEST_FILE).unlink(missing_ok=True)
+
+
+# ----------------------------------------------------------------------------- the lock
+_HELD_FDS: set[int] = set()
+
+
+def _close_held_in_child() -> None:   # a forked worker must not keep the sweep's lock alive
+    for fd in list(_HELD_FDS):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_FDS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_in_child)
+
+
+def _try_lock(fd: int) -> bool | None:
+    """True: locked; False: held by another process; None: the file system cannot lock."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            os.lseek(fd, 1 << 20, os.SEEK_SET)     # lock a byte past the information text
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    except PermissionError:
+        return False
+    except OSError as exc:
+        import errno
+
+        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EDEADLK):
+            return False
+        return None
+
+
+def _unlock(fd: int) -> None:
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            os.lseek(fd, 1 << 20, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    except OSError:
+        pass
+
+
+def _holder(fd: int) -> str:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        info = json.loads(os.read(fd, 4096).decode("utf-8"))
+        return (f"process {int(info['pid'])} on {str(info['host'])[:100]}, started "
+                f"{str(info['started'])[:40]}")
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return "another process (it is still starting)"
+
+
+@contextmanager
+def sweep_lock(folder: Path) -> Iterator[None]:
+    """Hold ``folder``'s sweep lock, or raise UsageError naming the process that holds it.
+
+    The operating system releases the lock when its holder ends, however it ends, so the
+    lock of a killed sweep is simply taken over.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise UsageError(f"cannot create the lock file {path}: {exc.strerror or exc} "
+                         "/ 无法创建锁文件") from None
+    try:
+        got = _try_lock(fd)
+        if got is False:
+            raise UsageError(f"the sweep folder {folder} is in use by {_holder(fd)}; wait for "
+                             "it to finish or stop it, then run the command again / 另一个扫描"
+                             "进程正在使用该目录")
+        if got is None:
+            sys.stderr.write(f"ruralsim: cannot lock {path} (the file system does not support "
+                             "locks); make sure no other sweep uses this folder / 无法加锁\n")
+        else:
+            info = {"pid": os.getpid(), "host": socket.gethostname(),
+                    "started": time.strftime("%Y-%m-%d %H:%M:%S %z")}
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, (json.dumps(info) + "\n").encode("utf-8"))
+            _HELD_FDS.add(fd)
+        try:
+            yield
+        finally:
+            _HELD_FDS.discard(fd)
+            if got:
+                _unlock(fd)
+    finally:
+        os.close(fd)
 
 
 # ----------------------------------------------------------------------------- the store
-def _read_runs(path: Path) -> dict[int, dict]:
-    """Finished runs in the store; a torn last line (killed mid-write) is ignored."""
+def _valid_record(rec: Any, n_runs: int, metrics: list[str]) -> bool:
+    """A record of this sweep: a run id of the design, a known status, scalar metrics."""
+    if not isinstance(rec, dict):
+        return False
+    rid, status = rec.get("run_id"), rec.get("status")
+    if isinstance(rid, bool) or not isinstance(rid, int) or not 0 <= rid < n_runs:
+        return False
+    if status not in ("ok", "error") or not isinstance(rec.get("error", ""), (str, type(None))):
+        return False
+    if status == "ok" and not all(m in rec for m in metrics):
+        return False
+    return all(isinstance(rec.get(m), _SCALARS) for m in metrics)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _resource_failure(rec: dict) -> bool:
+    """A run recorded as failed by an older version because the machine ran short."""
+    return rec["status"] == "error" and str(rec.get("error") or "").startswith(
+        ("MemoryError", "BrokenProcessPool"))
+
+
+def read_store(path: Path, n_runs: int, metrics: list[str]) -> tuple[dict[int, dict], int]:
+    """Finished runs in the store, and how many lines were unusable.
+
+    Any line that is not a record of this sweep is skipped: torn by a kill, not UTF-8, not
+    JSON, not a record, a run id outside the design.  Runs recorded as failed for lack of
+    memory by an older version are left out, so that they run again.
+    """
     done: dict[int, dict] = {}
+    bad = 0
     if not path.exists():
-        return done
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
+        return done, bad
+    with open(path, "rb") as fh:
+        for raw in _lines(fh):
+            if raw is None or not raw.endswith(b"\n"):   # overlong, or torn by a kill
+                bad += 1
+                continue
+            if not raw.strip():
+                continue
+            try:
+                rec = json.loads(raw.decode("utf-8"))
+            except (ValueError, RecursionError):
+                bad += 1
+                continue
+            if not _valid_record(rec, n_runs, metrics):
+                bad += 1
+                continue
+            if _resource_failure(rec):
+                done.pop(rec["run_id"], None)
+                continue
+            done[rec["run_id"]] = rec
+    return done, bad
+
+
+def _lines(fh: Any) -> Iterator[bytes | None]:
+    """The lines of a binary file; None for a line longer than MAX_RECORD_BYTES (skipped
+    without reading it into memory)."""
+    while True:
+        raw = fh.readline(MAX_RECORD_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > MAX_RECORD_BYTES:
+            while raw and not raw.endswith(b"\n"):
+                raw = fh.readline(MAX_RECORD_BYTES + 1)
+            yield None
             continue
-        done[int(rec["run_id"])] = rec
-    return done
+        yield raw
 
 
-def _drop_torn_tail(path: Path) -> None:
-    """Cut a last line left unfinished by a killed sweep, so new records start on a new line."""
-    if not path.exists():
+def _rewrite_store(path: Path, done: dict[int, dict]) -> None:
+    """Replace the store by its usable records (atomically, synced)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for rid in sorted(done):
+                fh.write(json.dumps(done[rid], sort_keys=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":
         return
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        with open(path, "r+b") as fh:
-            fh.truncate(data.rfind(b"\n") + 1)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class RunStore:
+    """Appends records to ``runs.jsonl``: each written through to the operating system at
+    once (a killed process loses none), fsynced to disk at most every ``fsync_every``
+    seconds; ``on_synced(n)`` is told of records once they are on disk, so progress never
+    counts a run a power cut could lose."""
+
+    def __init__(self, path: Path, fsync_every: float = DEFAULT_FSYNC_EVERY,
+                 on_synced: Callable[[int], None] | None = None):
+        self.fh = open(path, "ab")
+        self.fsync_every, self.on_synced = fsync_every, on_synced
+        self.unsynced, self.last = 0, time.monotonic()
+
+    def add(self, rec: dict) -> None:
+        self.fh.write((json.dumps(rec, sort_keys=True) + "\n").encode("utf-8"))
+        self.fh.flush()
+        self.unsynced += 1
+        if time.monotonic() - self.last >= self.fsync_every:
+            self.sync()
+
+    def sync(self) -> None:
+        if self.unsynced:
+            os.fsync(self.fh.fileno())
+            n, self.unsynced = self.unsynced, 0
+            if self.on_synced is not None:
+                self.on_synced(n)
+        self.last = time.monotonic()
+
+    def close(self) -> None:
+        try:
+            self.sync()
+        finally:
+            self.fh.close()
 
 
 def _fingerprint(spec: SweepSpec, runs: pd.DataFrame, scenario: LoadedScenario) -> str:
@@ -202,60 +712,154 @@ def _fingerprint(spec: SweepSpec, runs: pd.DataFrame, scenario: LoadedScenario) 
                        "runs": buf.getvalue()}, sort_keys=True)
 
 
+def _check_fsync_every(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value) or not 0 <= value <= 86_400:
+        raise UsageError(f"--fsync-every must be a number of seconds from 0 to 86400 (got "
+                         f"{value!r}) / 同步间隔须为 0 到 86400 秒")
+    return float(value)
+
+
+def _executor_failed(exc: BaseException) -> bool:
+    """An executor failure (a worker killed, a lost dask worker), not a bug of ours."""
+    return isinstance(exc, (BrokenExecutor, CancelledError)) or \
+        type(exc).__module__.split(".")[0] == "distributed"
+
+
 def run_sweep(spec: SweepSpec, base_dir: Path, out: Path, executor: Executor | None = None,
-              progress: bool = False) -> pd.DataFrame:
-    """Run (or resume) a sweep into ``out``; returns the results table."""
-    base = spec.base
-    bpath = base_dir / base
-    sc = load_scenario(bpath if bpath.exists() else base,
-                       list(spec.overrides.items()), spec.packages)
+              progress: bool = False, *, source: str | Path | None = None, force: bool = False,
+              fsync_every: float = DEFAULT_FSYNC_EVERY,
+              finish: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
+    """Run (or resume) a sweep into ``out``; returns the results table.
+
+    ``source`` is the sweep file (kept out of ``out``); ``force`` replaces a different
+    sweep's folder; ``fsync_every`` is the most seconds between fsyncs of the run store;
+    ``finish(table)`` runs while the folder is still locked (figures, say).  Raises
+    RuralsimError, after saving every finished run, when a worker died or runs could not
+    complete for lack of memory: the same call then resumes.
+    """
+    fsync_every = _check_fsync_every(fsync_every)
+    out = Path(out)
+    label = str(source) if source is not None else str(base_dir)
+    files = _Files(base_dir, label)
+    if source is not None:
+        files.inputs.append(Path(source))
+    bpath: Path | str = base_dir / spec.base
+    if not Path(bpath).exists():
+        bpath = spec.base           # a built-in name (the loader says when there is none)
+    if Path(bpath).is_file():
+        files.inputs.append(Path(bpath))
+    fixed = [(k, files.value(k, v, f"overrides.{k}")) for k, v in spec.overrides.items()]
+    packages = [files.package(p) for p in spec.packages]
+    sc = load_scenario(bpath, fixed, packages)
     design = build_design(spec, base_dir)
+    if spec.design.method == "table" and spec.design.file:
+        files.inputs.append(base_dir / spec.design.file)
     runs = design_runs(spec, design)
     params = list(spec.parameters) if spec.design.method != "table" else list(design.columns)
-    _check_overrides(sc, params, design)
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = out / "sweep.json"
+    point_overrides = _overrides_for(params, design, files)
+    _check_overrides(sc, point_overrides)
     fp = _fingerprint(spec, runs, sc)
-    if stamp.exists() and stamp.read_text(encoding="utf-8") != fp:
-        raise UsageError(f"{out} holds a different sweep; use another --out folder "
-                         "/ 该目录属于另一组扫描")
-    if not stamp.exists():
-        write_text_atomic(stamp, fp)
-        write_text_atomic(out / "design.csv", runs.to_csv(index=False))
-    store = out / RUNS_FILE
-    _drop_torn_tail(store)
-    done = _read_runs(store)
-    seeds = spawn_seeds(spec.seed, spec.replications)
-    todo = [RunSpec(int(r["run_id"]), sc, seeds[int(r["rep"])],
-                    tuple((p, _plain(r[p])) for p in params), (),
-                    {"run_id": int(r["run_id"])})
-            for r in runs.to_dict("records") if int(r["run_id"]) not in done]
-    bar = Progress(len(runs), "扫描 sweep", progress)
-    bar.done = len(runs) - len(todo)
-    with open(store, "a", encoding="utf-8") as fh:
-        def record(res: dict) -> None:
-            rec = {"run_id": res["run_id"], "status": res["status"], "error": res["error"],
-                   **{m: res["metrics"].get(m) for m in spec.metrics}}
-            fh.write(json.dumps(rec, sort_keys=True) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        run_all(executor or SerialExecutor(), run_one, todo, bar, record)
-    table = results_table(runs, _read_runs(store), spec.metrics)
-    write_results(table, out)
+    check_sweep_out(out, force, files.inputs, fp)
+    with sweep_lock(out):
+        action = check_sweep_out(out, force, files.inputs, fp)   # again, now that we hold it
+        if action == "replace":
+            _clear_sweep(out)
+        if action != "resume":
+            write_text_atomic(out / MANIFEST_FILE, fp)
+        if not (out / "design.csv").exists():
+            write_text_atomic(out / "design.csv", runs.to_csv(index=False))
+        table = _execute(spec, sc, runs, point_overrides, out, executor, progress, fsync_every)
+        write_results(table, out)
+        if finish is not None:
+            finish(table)
     return table
+
+
+def _overrides_for(params: list[str], design: pd.DataFrame, files: _Files) -> list[tuple]:
+    """Each design point's overrides, files named in them resolved and checked."""
+    cols = [[files.value(p, _plain(v), f"parameters.{p}") for v in design[p].tolist()]
+            for p in params]
+    return [tuple(zip(params, vals)) for vals in zip(*cols)] if params else \
+        [()] * len(design)
+
+
+def _execute(spec: SweepSpec, sc: LoadedScenario, runs: pd.DataFrame, overrides: list[tuple],
+             out: Path, executor: Executor | None, progress: bool,
+             fsync_every: float) -> pd.DataFrame:
+    path = out / RUNS_FILE
+    n = len(runs)
+    done, bad = read_store(path, n, spec.metrics)
+    if bad:
+        sys.stderr.write(f"ruralsim: {path}: skipped {bad} unusable line(s) (torn by a kill, or "
+                         "not records of this sweep); those runs will run again / 跳过 "
+                         f"{bad} 行无法使用的记录，相应运行将重新计算\n")
+    if bad:
+        _rewrite_store(path, done)
+    seeds = spawn_seeds(spec.seed, spec.replications)
+    reps = spec.replications
+
+    def spec_of(rid: int) -> RunSpec:
+        return RunSpec(rid, sc, seeds[rid % reps], overrides[rid // reps], (), {"run_id": rid})
+
+    bar = Progress(n, "扫描 sweep", progress)
+    bar.done = len(done)
+    store = RunStore(path, fsync_every, bar.step)
+    short: list[int] = []
+
+    def record(res: dict) -> None:
+        if res["status"] == "resource":
+            short.append(res["run_id"])
+            return
+        rec = {"run_id": res["run_id"], "status": res["status"], "error": res["error"],
+               **{m: _scalar(res["metrics"].get(m)) for m in spec.metrics}}
+        store.add(rec)
+        done[res["run_id"]] = rec
+
+    ex = executor or SerialExecutor()
+    try:
+        try:
+            run_all(ex, run_one, (spec_of(i) for i in range(n) if i not in done), None, record,
+                    keep=False)
+            if short:                                  # once more: memory may have been freed
+                again, short[:] = list(short), []
+                run_all(ex, run_one, (spec_of(i) for i in again), None, record, keep=False)
+        finally:
+            store.close()
+    except Exception as exc:
+        if not _executor_failed(exc):
+            raise
+        raise RuralsimError(f"a worker process stopped unexpectedly ({type(exc).__name__}: "
+                            f"{str(exc)[:200]}; killed, or out of memory?). The {len(done):,} "
+                            f"runs finished are saved in {path}; run the same command again to "
+                            "resume (with fewer --workers if memory is short) / 工作进程意外终止；"
+                            "已完成的运行已保存，重新运行同一命令即可继续") from None
+    if short:
+        raise RuralsimError(f"{len(short)} run(s) could not complete for lack of resources "
+                            f"(e.g. run {short[0]}: memory); the {len(done):,} runs finished are "
+                            f"saved in {path}; run the same command again to retry them, with "
+                            "fewer --workers / 内存等资源不足，部分运行未完成；已完成的运行已保存，"
+                            "请减少并行进程数后重新运行同一命令")
+    return results_table(runs, done, spec.metrics)
+
+
+def _scalar(v: Any) -> Any:
+    """A metric as a JSON scalar (anything else as its text)."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    return v if isinstance(v, _SCALARS) else str(v)
 
 
 def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def _check_overrides(sc: LoadedScenario, params: list[str], design: pd.DataFrame) -> None:
+def _check_overrides(sc: LoadedScenario, overrides: list[tuple]) -> None:
     """Validate the first design point fully before any run starts."""
-    if not params or design.empty:
+    if not overrides or not overrides[0]:
         return
-    first = design.iloc[0]
     try:
-        load_scenario(sc, [(p, _plain(first[p])) for p in params])
+        load_scenario(sc, list(overrides[0]))
     except ScenarioError as exc:
         raise ScenarioError([Issue("sweep design", i.path, i.message) for i in exc.issues]) \
             from None
@@ -272,12 +876,20 @@ def write_results(table: pd.DataFrame, out: Path) -> None:
     """results.csv always; results.parquet when pyarrow is installed."""
     write_text_atomic(out / "results.csv", table.to_csv(index=False, quoting=csv.QUOTE_MINIMAL))
     try:
-        import pyarrow  # noqa: F401
+        import pyarrow
     except ImportError:
         return
     tmp = out / f".results.parquet.tmp-{os.getpid()}"
-    table.astype({"seed": str}).to_parquet(tmp, index=False)
-    os.replace(tmp, out / "results.parquet")
+    try:
+        try:
+            table.astype({"seed": str}).to_parquet(tmp, index=False)
+        except (ValueError, TypeError, pyarrow.ArrowException):
+            # mixed-type parameter values (a list of numbers and names, say): as text
+            obj = [c for c in table.columns if table[c].dtype == object]
+            table.astype({c: str for c in obj}).to_parquet(tmp, index=False)
+        os.replace(tmp, out / "results.parquet")
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------------- sensitivity

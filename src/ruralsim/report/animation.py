@@ -2,7 +2,8 @@
 
 Each village is a stacked bar of the households still there, coloured by type; the
 strip under each bar shows its service level (green: maintained, red: withdrawn and
-decayed). Two results side by side show two strategies with the same seed.
+decayed), explained by a colour scale beside the panels; the legend of household types
+sits below the panels, clear of the bars. Two results side by side show two strategies with the same seed.
 
 Example:
     >>> import ruralsim, tempfile, pathlib
@@ -15,17 +16,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+from .fonts import apply_fonts, choose_backend, displayable, resolve_lang
 
-matplotlib.use("Agg")
+choose_backend()
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.cm import ScalarMappable  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
 from PIL import Image  # noqa: E402  (Pillow comes with matplotlib)
 
 from ..outputs import atomic_file  # noqa: E402
-from .fonts import apply_fonts, displayable, resolve_lang  # noqa: E402
 from .labels import t, type_label  # noqa: E402
 from .plots import TYPE_COLORS  # noqa: E402
+
+SERVICE_CMAP = plt.get_cmap("RdYlGn")
 
 
 def _frames(result) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -38,18 +42,14 @@ def _frames(result) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return present, service, names
 
 
-def animate_villages(results: list[tuple[str, object]], path: Path, lang: str | None = None,
-                     step: int = 2, fps: int = 8, dpi: int = 72) -> Path:
-    """Write a GIF with one panel per (title, result); frames every ``step`` months."""
-    lang = resolve_lang(lang)
+def _layout(results: list[tuple[str, object]], lang: str, dpi: int = 72):
+    """The animation's figure, laid out and frozen, and its panels (bars, strip, title, data)."""
     sc = results[0][1].scenario
     data = [_frames(r) for _, r in results]
-    H = data[0][0].shape[0]
-    months = list(range(0, H, step)) + ([H - 1] if (H - 1) % step else [])
     types = list(sc.household_types)
     ymax = max(d[0][0].sum(axis=1).max() for d in data) * 1.08
     with plt.rc_context(apply_fonts(lang)):
-        fig, axes = plt.subplots(1, len(results), figsize=(5.2 * len(results), 4.2),
+        fig, axes = plt.subplots(1, len(results), figsize=(5.2 * len(results), 4.9),
                                  layout="constrained", squeeze=False, dpi=dpi)
         strip = -0.06 * ymax
         panels = []   # per panel: (bar containers by type, service strip, title, data)
@@ -59,16 +59,34 @@ def animate_villages(results: list[tuple[str, object]], path: Path, lang: str | 
                            color=TYPE_COLORS[ti % len(TYPE_COLORS)])
                     for ti, tn in enumerate(types)]
             svc = ax.bar(x, -strip, bottom=strip, width=0.75, edgecolor="k", linewidth=0.3)
+            ax.axhline(0, color="k", lw=0.6)
             ax.set_ylim(strip * 1.2, ymax)
             ax.set_xticks(x, [displayable(n, f"#{i + 1}") for i, n in enumerate(names)],
                           fontsize=7, rotation=90 if len(names) > 8 else 0)
             ax.set_ylabel(t("households", lang))
             head = ax.set_title("", fontsize=10)
             panels.append((bars, svc, head, title, present, service))
-        axes[0][0].legend(fontsize=7, frameon=False, loc="upper right")
+        # the legend below the panels (never over a bar), and the strip explained by its scale
+        fig.legend(handles=panels[0][0], fontsize=7, frameon=False, loc="outside lower center",
+                   ncol=min(len(types), 3 * len(results)))
+        cbar = fig.colorbar(ScalarMappable(Normalize(0, 1), SERVICE_CMAP), ax=axes[0].tolist(),
+                            location="bottom", shrink=0.45, aspect=45, pad=0.02)
+        cbar.set_label(t("service_strip", lang), fontsize=7)
+        cbar.ax.tick_params(labelsize=7)
         panels[0][2].set_text("M")
         fig.canvas.draw()                 # lay out once, then freeze the layout for speed
         fig.set_layout_engine("none")
+    return fig, panels
+
+
+def animate_villages(results: list[tuple[str, object]], path: Path, lang: str | None = None,
+                     step: int = 2, fps: int = 8, dpi: int = 72) -> Path:
+    """Write a GIF with one panel per (title, result); frames every ``step`` months."""
+    lang = resolve_lang(lang)
+    H = int(results[0][1].villages["month"].max()) + 1
+    months = list(range(0, H, step)) + ([H - 1] if (H - 1) % step else [])
+    with plt.rc_context(apply_fonts(lang)):
+        fig, panels = _layout(results, lang, dpi)
 
         def draw(frame: int):
             mth = months[frame]
@@ -81,7 +99,7 @@ def animate_villages(results: list[tuple[str, object]], path: Path, lang: str | 
                         rect.set_height(hv)
                     bottom += h
                 for rect, lvl in zip(svc.patches, service[mth]):
-                    rect.set_facecolor(plt.cm.RdYlGn(lvl))
+                    rect.set_facecolor(SERVICE_CMAP(lvl))
                 head.set_text(f"{title} — {t('month', lang)} {mth}")
 
         # one draw per frame, straight into Pillow (matplotlib's writer draws each frame 3x)

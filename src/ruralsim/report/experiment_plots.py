@@ -4,14 +4,13 @@ Each takes ``ax=None`` where it draws one panel, returns the figure and never sh
 """
 from __future__ import annotations
 
-import matplotlib
+from .fonts import adopt_fonts, apply_fonts, choose_backend, displayable, resolve_lang
 
-matplotlib.use("Agg")
+choose_backend()
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .fonts import apply_fonts, displayable, resolve_lang  # noqa: E402
 from .labels import t  # noqa: E402
 
 COLORS = ("#1f78b4", "#e31a1c", "#33a02c", "#ff7f00", "#6a3d9a", "#b15928")
@@ -27,39 +26,63 @@ TITLES = {"n_ever_moved": ("已搬入新社区户数(累计)", "Households moved
           "land_freed_mu": ("腾退宅基地", "Homestead land freed")}
 
 
+#: one look per scenario: colour, line style, width and marker all differ, so that lines
+#: lying on top of each other stay visible (a thick solid line shows around a thinner
+#: dashed one; markers are staggered so they never coincide)
+LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 1)))
+MARKERS = ("o", "s", "^", "D", "v", "P")
+WIDTHS = (3.2, 2.2, 1.6, 1.4, 1.2, 1.0)
+
+
+def line_style(i: int, n_points: int, n_lines: int) -> dict:
+    """Keyword arguments of ``ax.plot`` for line ``i`` of ``n_lines`` (of ``n_points``)."""
+    every = max(1, n_points // 8)
+    return {"color": COLORS[i % len(COLORS)], "ls": LINESTYLES[i % len(LINESTYLES)],
+            "lw": WIDTHS[min(i, len(WIDTHS) - 1)], "marker": MARKERS[i % len(MARKERS)],
+            "ms": 5, "markevery": ((i * every) // max(1, n_lines), every), "zorder": 3 + i}
+
+
 def plot_bands(comparison, metric: str, ax=None, lang: str | None = None, scale: float = 1.0,
-               unit_key: str = "households"):
-    """Median and 5-95% band of ``metric`` per month, one colour per scenario."""
+               unit_key: str = "households", legend: bool = True):
+    """Median and 5-95% band of ``metric`` per month; each scenario in its own colour, line
+    style and marker (see :func:`line_style`)."""
     lang = resolve_lang(lang)
     with plt.rc_context(apply_fonts(lang)):
         if ax is None:
             fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+        adopt_fonts(ax, lang)
         fig = ax.figure
+        n = len(comparison.names)
         for i, (name, reps) in enumerate(zip(comparison.names, comparison.replications)):
             if reps.timeseries.empty:
                 continue
             b = reps.bands(metric)
-            c = COLORS[i % len(COLORS)]
-            ax.fill_between(b["month"], b["q05"] * scale, b["q95"] * scale, color=c, alpha=0.2,
-                            lw=0)
-            ax.plot(b["month"], b["q50"] * scale, color=c, lw=2,
-                    label=displayable(name, f"scenario {i + 1}"))
+            st = line_style(i, len(b), n)
+            ax.fill_between(b["month"], b["q05"] * scale, b["q95"] * scale, color=st["color"],
+                            alpha=0.15, lw=0)
+            ax.plot(b["month"], b["q50"] * scale, label=displayable(name, f"scenario {i + 1}"),
+                    **st)
         zh, en = TITLES.get(metric, (metric, metric))
         ax.set_title(zh if lang == "zh" else en)
         ax.set_xlabel(t("month", lang))
         ax.set_ylabel(t(unit_key, lang))
-        ax.legend(fontsize=8, frameon=False)
+        if legend:
+            ax.legend(fontsize=8, frameon=False)
     return fig
 
 
 def plot_comparison(comparison, lang: str | None = None):
     """Side-by-side panels with bands: households moved, waiting, stranded; cash, financing
-    gap; land freed."""
+    gap; land freed; one legend for all, below the panels."""
     lang = resolve_lang(lang)
     with plt.rc_context(apply_fonts(lang)):
-        fig, axes = plt.subplots(2, 3, figsize=(15, 8), layout="constrained")
+        fig, axes = plt.subplots(2, 3, figsize=(15, 8.4), layout="constrained")
         for ax, (metric, unit, scale) in zip(axes.ravel(), BAND_METRICS):
-            plot_bands(comparison, metric, ax=ax, lang=lang, scale=scale, unit_key=unit)
+            plot_bands(comparison, metric, ax=ax, lang=lang, scale=scale, unit_key=unit,
+                       legend=False)
+        handles, labels = axes.ravel()[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3),
+                   fontsize=10, frameon=False)
     return fig
 
 
@@ -100,6 +123,7 @@ def plot_sensitivity(result: pd.DataFrame, metric: str, ax=None, lang: str | Non
     with plt.rc_context(apply_fonts(lang)):
         if ax is None:
             fig, ax = plt.subplots(figsize=(7, 0.5 * len(r) + 1.8), layout="constrained")
+        adopt_fonts(ax, lang)
         fig = ax.figure
         ypos = np.arange(len(r))
         if "ST" in r.columns:

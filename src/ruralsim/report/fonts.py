@@ -1,4 +1,12 @@
-"""Finding a CJK font robustly and configuring matplotlib with per-character fallback.
+"""Setting matplotlib up: the backend, and a CJK font with per-character fallback.
+
+Backend (:func:`choose_backend`, called when a plotting module is imported): Agg only when
+nobody chose a backend (no ``MPLBACKEND``, no ``matplotlib.use``, no ``backend`` in a
+matplotlibrc) and there is no display.  An interactive or inline backend (Jupyter's) is
+never overridden, so notebooks and scripts show the figures; files are written the same
+way under any backend.
+
+Fonts: finding a CJK font robustly and configuring matplotlib with per-character fallback.
 
 Order: the ``RURALSIM_CJK_FONT`` environment variable (a font file), fonts
 matplotlib already knows, then system font files (added at run time, since
@@ -10,6 +18,7 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
 import warnings
 from functools import lru_cache
 
@@ -20,6 +29,26 @@ SYSTEM_GLOBS = ("/usr/share/fonts/**/*wqy*.tt[cf]", "/usr/share/fonts/**/NotoSan
                 "/usr/share/fonts/**/NotoSerifCJK*.tt[cf]", "/usr/share/fonts/**/*[Hh]ei*.tt[cf]",
                 "/usr/share/fonts/**/*uming*.tt[cf]", "/System/Library/Fonts/PingFang.ttc",
                 "C:/Windows/Fonts/msyh.tt[cf]", "C:/Windows/Fonts/simhei.ttf")
+
+
+def _has_display() -> bool:
+    """False on Linux and other X11/Wayland systems without a display; True elsewhere
+    (Windows and macOS always have one)."""
+    if sys.platform in ("win32", "cygwin", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def choose_backend() -> None:
+    """Use the Agg backend only when no backend was chosen and there is no display."""
+    import matplotlib
+
+    if os.environ.get("MPLBACKEND"):        # the user's or Jupyter's (ipykernel sets it)
+        return
+    chosen = getattr(matplotlib.rcParams, "_get_backend_or_none", lambda: "unknown")()
+    if chosen is not None or _has_display():
+        return                               # chosen already, or matplotlib picks a GUI
+    matplotlib.use("Agg")
 
 
 def _family_of(path: str) -> str | None:
@@ -81,6 +110,16 @@ def apply_fonts(lang: str) -> dict:
     # an explicit family list (not the generic 'sans-serif') is captured by each text
     # object when it is created, so figures render the same wherever they are saved
     return {"font.family": families, "axes.unicode_minus": False}
+
+
+def adopt_fonts(ax, lang: str) -> None:
+    """Give the texts of an axis made elsewhere (e.g. by ``plt.subplots`` in a notebook) the
+    fonts of ``lang``: matplotlib fixes a text's font when the text object is created, so
+    the title, axis labels and tick labels of a caller's axis would otherwise lack CJK."""
+    fam = apply_fonts(lang)["font.family"]
+    for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+        text.set_fontfamily(fam)
+    ax.tick_params(labelfontfamily=fam)
 
 
 def displayable(text: str, fallback: str) -> str:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from .labels import metric_info
+from .labels import fmt_share, metric_info
 
 #: Verdicts of :func:`judge`, with their words (zh, en).
 VERDICTS = {
@@ -95,12 +95,9 @@ def _money_scale(biggest: float, lang: str) -> tuple[float, str]:
 
 def _percent(x: float, signed: bool = False) -> str:
     """A share as a percentage; 100.0% only when it is 1 (likewise 0.0%)."""
-    p = x * 100
-    if not signed and 0 < x < 1 and round(p, 1) >= 100:
-        return ">99.9%"
-    if not signed and 0 < x and round(p, 1) == 0:
-        return "<0.1%"
-    return _plain(p, 1, signed) + "%"
+    if not signed:
+        return fmt_share(x)
+    return _plain(x * 100, 1, signed) + "%"
 
 
 def _numbers(key: str, values: Iterable[float], lang: str, diff: bool) -> tuple[list[str], str]:

@@ -52,7 +52,7 @@ table{border-collapse:collapse;margin:.8em 0;font-size:.92em}
 th,td{border:1px solid #bbb;padding:.35em .7em;text-align:right}
 th:first-child,td:first-child{text-align:left}
 th{background:#eef3f8}
-figure{margin:1.2em 0;page-break-inside:avoid}
+figure{margin:1.2em 0}
 figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.9em;color:#555}
 .note{font-size:.9em;color:#555;background:#f7f7f7;padding:.6em 1em;border-left:4px solid #ccc}
@@ -62,7 +62,21 @@ table.judged td.worse{color:#b42318;background:#fdf0ef}
 table.judged td.unclear,table.judged td.missing{color:#666}
 table.judged small.dir{color:#666}
 .legend{font-size:.85em;color:#555;margin-top:-.4em}
-@media print{body{margin:0;max-width:none}}
+.print-only{display:none}
+@page{size:A4;margin:14mm 12mm 16mm;
+@bottom-center{content:counter(page) " / " counter(pages);font-size:9pt;color:#777}}
+@media print{
+body{margin:0;max-width:none;padding:0;font-size:10.5pt;line-height:1.45}
+h1{margin-top:0}
+h2{break-after:avoid;page-break-after:avoid}
+thead{display:table-header-group}
+tbody tr:nth-child(-n+3),tbody tr:nth-last-child(-n+2){break-before:avoid;page-break-before:avoid}
+tr,figure,.note,li{break-inside:avoid;page-break-inside:avoid}
+figure{margin:.6em 0}
+figure img{max-height:118mm;width:auto;max-width:100%}
+figure.anim img{display:none}
+.print-only{display:inline}
+}
 """
 
 PDF_TIMEOUT_S = 120.0
@@ -130,14 +144,27 @@ def _img(fig: Figure) -> Markup:
     return h('<img alt="{}" src="data:{};base64,{}">', fig.stem, fig.mime, data)
 
 
+def in_language(figures: list[Figure], lang: str) -> list[Figure]:
+    """One figure per name: the one drawn in ``lang`` (from ``figures/<lang>/``) where there
+    is one, else the one of ``figures/`` (drawn in the run's language)."""
+    chosen = {f.stem: f for f in figures if f.lang is None}
+    chosen.update({f.stem: f for f in figures if f.lang == lang})
+    return list(chosen.values())
+
+
 def _figures(figures: list[Figure], lang: str) -> Markup:
     order = [k.removeprefix("fig_") for k in TEXT if k.startswith("fig_")]
-    figs = sorted(figures, key=lambda f: (order.index(f.stem) if f.stem in order else len(order),
-                                          f.stem))
+    figs = sorted(in_language(figures, lang),
+                  key=lambda f: (order.index(f.stem) if f.stem in order else len(order), f.stem))
     out = []
     for f in figs:
         caption = t(f"fig_{f.stem}", lang) if f"fig_{f.stem}" in TEXT else f.stem
-        out.append(h("<figure>{}<figcaption>{}</figcaption></figure>", _img(f), caption))
+        if f.mime == "image/gif":      # an animation: on paper, its caption says where to see it
+            out.append(h('<figure class="anim">{}<figcaption>{}<span class="print-only">'
+                         "{}</span></figcaption></figure>", _img(f), caption,
+                         _t("animation_print", lang)))
+        else:
+            out.append(h("<figure>{}<figcaption>{}</figcaption></figure>", _img(f), caption))
     return join(out, "\n")
 
 
@@ -185,6 +212,15 @@ def _type_label(sc, name: str, lang: str) -> str:
     return label or name
 
 
+def table(rows: list[Markup], cls: str = "") -> Markup:
+    """A table whose first row is its header: in ``<thead>``, so that a table printed across
+    pages repeats it on each (``cls``: its class, e.g. 'judged' for coloured differences)."""
+    if cls:
+        return h("<table class='{}'><thead>{}</thead><tbody>{}</tbody></table>", cls, rows[0],
+                 join(rows[1:]))
+    return h("<table><thead>{}</thead><tbody>{}</tbody></table>", rows[0], join(rows[1:]))
+
+
 def _headline_table(summaries: list[tuple[str, object]], lang: str) -> Markup:
     head = join(h("<th>{}</th>", name) for name, _ in summaries)
     rows = [h("<tr><th>{}</th>{}</tr>", _t("metric", lang), head)]
@@ -192,7 +228,7 @@ def _headline_table(summaries: list[tuple[str, object]], lang: str) -> Markup:
         cells = join(h('<td data-key="{}">{}</td>', key, _metric(key, getattr(s, key), lang))
                      for _, s in summaries)
         rows.append(h("<tr><td>{}</td>{}</tr>", metric_label(key, lang), cells))
-    return h("<table>{}</table>", join(rows))
+    return table(rows)
 
 
 def _metric_cell(metric: str, lang: str) -> Markup:
@@ -244,7 +280,7 @@ def _comparison_table(rows: list[CompareRow], lang: str) -> Markup:
                 cells.append(_judged_cell(metric, r.diff_vs_first, r.diff_ci_low,
                                           r.diff_ci_high, lang))
         out.append(h("<tr>{}{}</tr>", _metric_cell(metric, lang), join(cells)))
-    return h("<table class='judged'>{}</table>{}", join(out), _legend(lang, "compare"))
+    return join([table(out, "judged"), _legend(lang, "compare")])
 
 
 def _lessons(sentences: list[str]) -> Markup:
@@ -275,14 +311,17 @@ def _effects_table(rows, lang: str) -> Markup:
     note = (h("<p class='legend'>{}</p>", "部分情形期末前未达到该比例，按期末+1个月计。" if lang == "zh"
               else "Some runs never reached that share; they count at the horizon + 1 month.")
             if censored else Markup(""))
-    return h("<table class='judged'>{}</table>{}{}", join(out), _legend(lang, "effects"), note)
+    return join([table(out, "judged"), _legend(lang, "effects"), note])
 
 
 def render_report(inputs: ReportInputs, lang: str = "zh") -> str:
     """HTML text of the report for checked inputs (see :func:`load_report_inputs`)."""
     body = [h("<h1>{}</h1>", _t("title", lang)),
             h("<p class='note'>{}: {} · ruralsim {}</p>", _t("generated", lang),
-              _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), __version__)]
+              _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), __version__),
+            # the caveat opens the report: read with the numbers, and never left alone on a
+            # last printed page
+            h("<p class='note'>{}</p>", _t("caveat", lang))]
     names = [r.summary.scenario for r in inputs.runs]
     summaries = []
     for r, name in zip(inputs.runs, names):
@@ -312,7 +351,6 @@ def render_report(inputs: ReportInputs, lang: str = "zh") -> str:
         if r.figures:
             body.append(h("<h2>{}: {}</h2>{}", _t("figures", lang), name,
                           _figures(r.figures, lang)))
-    body.append(h("<p class='note'>{}</p>", _t("caveat", lang)))
     return h('<!DOCTYPE html>\n<html lang="{}"><head><meta charset="utf-8"><title>{}</title>'
              "<style>{}</style></head><body>\n{}\n</body></html>\n",
              "zh-CN" if lang == "zh" else "en", _t("title", lang), Markup(CSS),

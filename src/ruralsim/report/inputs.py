@@ -13,7 +13,9 @@ trust it:
 * ``compare.csv`` must have the :data:`COMPARE_COLUMNS`, at least one row, a number (or an
   empty cell) in every numeric column and one row per (metric, scenario);
 * an image is inlined only when its bytes are a PNG or a GIF; any other file in ``figures/``
-  is skipped with a warning (:attr:`ReportInputs.warnings`).
+  is skipped with a warning (:attr:`ReportInputs.warnings`).  ``figures/`` holds the figures
+  in the language of the run; ``figures/zh/`` and ``figures/en/`` the same figures in that
+  language (:func:`ruralsim.report.plots.save_in_languages`), read with the same checks.
 
 Anything else ends in a :class:`~ruralsim.errors.UsageError` (exit code 2) naming the file
 and what is wrong.
@@ -159,6 +161,8 @@ class Figure:
     stem: str
     mime: str
     data: bytes
+    #: 'zh' or 'en' for a figure of figures/zh or figures/en; None for figures/ itself
+    lang: str | None = None
 
 
 @dataclass
@@ -413,9 +417,23 @@ def _load_table(root: Path, name: str, text_cols: tuple[str, ...],
     return rows
 
 
+FIGURE_LANGS = ("zh", "en")
+
+
 def _load_figures(root: Path, inputs: ReportInputs, budget: list[int]) -> list[Figure]:
-    """The PNG / GIF images of ``root/figures`` that are safe to inline (others: a warning)."""
-    folder = root / "figures"
+    """The PNG / GIF images of ``root/figures``, and of its language folders ``zh`` and
+    ``en``, that are safe to inline (others: a warning)."""
+    out = _load_image_folder(root, "figures", None, inputs, budget)
+    if (root / "figures").is_symlink() or not (root / "figures").is_dir():
+        return out                        # missing, or skipped with a warning
+    for lang in FIGURE_LANGS:
+        out += _load_image_folder(root, f"figures/{lang}", lang, inputs, budget)
+    return out
+
+
+def _load_image_folder(root: Path, rel_folder: str, lang: str | None, inputs: ReportInputs,
+                       budget: list[int]) -> list[Figure]:
+    folder = root / rel_folder
     if not os.path.lexists(folder):
         return []
     if folder.is_symlink() or not folder.is_dir() or not _inside(folder.resolve(), root):
@@ -430,7 +448,7 @@ def _load_figures(root: Path, inputs: ReportInputs, budget: list[int]) -> list[F
         return []
     out = []
     for name in names:
-        rel = f"figures/{name}"
+        rel = f"{rel_folder}/{name}"
         inputs.files.add(root / rel)
         try:
             if budget[0] <= 0:
@@ -447,7 +465,7 @@ def _load_figures(root: Path, inputs: ReportInputs, budget: list[int]) -> list[F
             inputs.warnings.append(f"{root / rel}: skipped, {exc.strerror} / 已跳过")
             continue
         budget[0] -= len(data)
-        out.append(Figure(stem=name.rsplit(".", 1)[0], mime=mime, data=data))
+        out.append(Figure(stem=name.rsplit(".", 1)[0], mime=mime, data=data, lang=lang))
     return out
 
 

@@ -51,6 +51,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "thousand_cny": ("千元", "thousand CNY"),
     "exposure_title": ("生活在公共服务恶化村庄中的农户(按类型)", "Households living with degraded services, by type"),
     "stranded_line": ("其中：滞留且无力搬迁", "Of whom stranded (cannot afford to move)"),
+    "service_strip": ("柱下色条：该村公共服务水平(1=正常，0=完全停止)",
+                      "Strip under each bar: the village's service level (1 = maintained, 0 = none)"),
+    "gap_year_peak": ("资金缺口(负债+欠款)，年内峰值", "Financing gap (debt + arrears), peak of the year"),
+    "village_key": ("村庄编号", "Villages by number"),
+    "village_order": ("村庄编号按情景中村庄列表的顺序", "Villages are numbered in the order of the scenario's village list"),
     # the HTML report
     "report_title": ("新型农村社区建设模拟报告",
                      "Simulation report: consolidating villages into new rural communities"),
@@ -64,6 +69,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "report_caveat": ("说明：本报告由模拟模型生成，结果取决于情景中的参数假设（见情景文件及 docs/validation.md）。单次模拟存在随机性，方案比较请以多次重复的区间为准。",
                       "Note: these results come from a simulation model and depend on the assumptions in the scenario (see the scenario file and docs/validation.md). A single run is one draw of chance; compare packages on the intervals of many replications."),
     "report_metric": ("指标", "Metric"),
+    "report_animation_print": ("（动画，请在HTML版报告中查看）", " (an animation: see the HTML report)"),
     "report_decompose": ("策略拆分：各组成部分的作用", "The strategy taken apart: what each component does"),
     "report_decompose_note": ("以相同随机数运行各组成部分打开/关闭的全部组合；表中为主效应(打开减去关闭)的均值及95%置信区间。",
                               "Every combination of the components on and off, run with the same random numbers; the table gives each main effect (on minus off) with its 95% confidence interval."),
@@ -217,6 +223,21 @@ def fmt_metric(key: str, value, lang: str = "zh") -> str:
     from .formatting import fmt_value
 
     return fmt_value(key, value, lang)
+
+
+def fmt_share(value: float) -> str:
+    """A share as a percentage with one decimal that never rounds to a whole or to nothing:
+    0.9996 is '>99.9%' (households remain), 0.0004 is '<0.1%'; 1 and 0 are exact.
+
+    >>> fmt_share(0.9996), fmt_share(1.0), fmt_share(0.0004), fmt_share(0.5)
+    ('>99.9%', '100.0%', '<0.1%', '50.0%')
+    """
+    text = f"{value:.1%}"
+    if 0.999 < value < 1:
+        return ">99.9%" if text == "100.0%" else text
+    if 0 < value < 0.001:
+        return "<0.1%" if text == "0.0%" else text
+    return text
 
 
 def metric_label(key: str, lang: str) -> str:

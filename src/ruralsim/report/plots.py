@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+from .fonts import (adopt_fonts, apply_fonts, choose_backend, displayable, find_cjk_font,
+                    resolve_lang)
 
-matplotlib.use("Agg")
+choose_backend()
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..outputs import save_figure  # noqa: E402
 from ..state import STATUS_NAMES  # noqa: E402
-from .fonts import apply_fonts, displayable, resolve_lang  # noqa: E402
 from .labels import line_label, t, type_label  # noqa: E402
 
 TYPE_COLORS = ("#d95f02", "#e7298a", "#7570b3", "#1b9e77", "#66a61e", "#a6761d", "#666666",
@@ -31,6 +31,7 @@ STATUS_COLORS = ("#bdbdbd", "#fdbf6f", "#ff7f00", "#1f78b4", "#a6cee3", "#e31a1c
 
 def _axes(ax, lang: str, figsize=(8, 4.5)):
     if ax is not None:
+        adopt_fonts(ax, lang)
         return ax.figure, ax
     with plt.rc_context(apply_fonts(lang)):
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
@@ -67,8 +68,12 @@ def plot_migration(ts: pd.DataFrame, sc, ax=None, lang: str | None = None):
         w = np.flatnonzero(ts["n_villages_withdrawn"].to_numpy() > 0)
         if w.size:
             ax.axvline(w[0], color="k", ls="--", lw=1)
-            ax.annotate(t("withdrawn_at", lang), (w[0], ax.get_ylim()[1] * 0.95),
-                        xytext=(4, 0), textcoords="offset points", va="top", fontsize=8)
+            # along the line, low down: clear of the legend in the upper left
+            ax.annotate(t("withdrawn_at", lang), (w[0], ax.get_ylim()[1] * 0.04),
+                        xytext=(3, 0), textcoords="offset points", va="bottom", ha="left",
+                        rotation=90, fontsize=8,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "w", "ec": "none",
+                              "alpha": 0.75})
         _finish(ax, ts, lang, t("migration_by_type", lang), "households")
     return fig
 
@@ -194,7 +199,8 @@ def _yearly(ts: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 def plot_cash_flows(ts: pd.DataFrame, sc, ax=None, lang: str | None = None, top: int = 6):
     """Revenue (up) and spending (down) per year by line, with the year-end cash balance and
-    the financing gap. Small lines are grouped as 'other'."""
+    the financing gap (debt + arrears, as in the summary) at its peak within each year.
+    Small lines are grouped as 'other'."""
     lang = resolve_lang(lang)
     with plt.rc_context(apply_fonts(lang)):
         fig, ax = _axes(ax, lang, figsize=(9, 6))
@@ -205,9 +211,10 @@ def plot_cash_flows(ts: pd.DataFrame, sc, ax=None, lang: str | None = None, top:
             order = yearly.sum().sort_values(ascending=False)
             keep = [c for c in order.index[:top] if order[c] > 0]
             rest = [c for c in cols if c not in keep]
+            other = ["other"] if rest and yearly[rest].to_numpy().sum() > 0 else []
             x = np.arange(len(yearly))
             bottom = np.zeros(len(yearly))
-            for i, c in enumerate(keep + (["other"] if rest else [])):
+            for i, c in enumerate(keep + other):
                 vals = (yearly[rest].sum(axis=1) if c == "other" else yearly[c]).to_numpy()
                 label = ("其他" if lang == "zh" else "other") if c == "other" else \
                     line_label(sc, c, lang)
@@ -218,8 +225,11 @@ def plot_cash_flows(ts: pd.DataFrame, sc, ax=None, lang: str | None = None, top:
         end = ts.groupby(ts["date"].str.slice(0, 4)).tail(1)
         ax.plot(np.arange(len(years)), end["cash_cny"].to_numpy() / 1e6, color="#1f78b4", lw=2,
                 marker="o", ms=3, label=t("cash", lang))
-        ax.plot(np.arange(len(years)), -end["financing_gap_cny"].to_numpy() / 1e6, color="k",
-                lw=1.5, ls="--", label=t("gap", lang))
+        # the gap as in the headline (debt + arrears, financing_gap_cny), at its peak within
+        # each year, so that the chart's deepest point is the summary's peak financing gap
+        peak = ts.groupby(ts["date"].str.slice(0, 4))["financing_gap_cny"].max()
+        ax.plot(np.arange(len(years)), -peak.to_numpy() / 1e6, color="k",
+                lw=1.5, ls="--", marker="v", ms=3, label=t("gap_year_peak", lang))
         ax.axhline(0, color="k", lw=0.8)
         step = max(1, -(-len(years) // 10))
         ax.set_xticks(np.arange(len(years))[::step], list(years)[::step])
@@ -251,30 +261,60 @@ def plot_service_heatmap(villages: pd.DataFrame, ax=None, lang: str | None = Non
 def plot_village_map(villages: pd.DataFrame, sc, months: list[int] | None = None,
                      lang: str | None = None):
     """Villages shaded by the share of households remaining at chosen months, and the new
-    communities, from the scenario's coordinates. None when coordinates are missing."""
+    communities (★, named), from the scenario's coordinates.  Villages carry numbers, and a
+    key below the panels gives their names.  None when coordinates are missing."""
     lang = resolve_lang(lang)
     first = villages[villages["month"] == 0]
     if first["x_km"].isna().any() or any(c.x_km is None for c in sc.communities):
         return None
     H = int(villages["month"].max()) + 1
     months = months or sorted({0, H // 3, 2 * H // 3, H - 1})
+    names = list(first["village"])
+    xs = np.concatenate([first["x_km"].to_numpy(float), [c.x_km for c in sc.communities]])
+    ys = np.concatenate([first["y_km"].to_numpy(float), [c.y_km for c in sc.communities]])
+    span = max(np.ptp(xs), np.ptp(ys), 1.0)
+    pad = 0.08 * span + 0.3                   # room for the largest circle at the edge
+    key = _village_key(names, lang)
+    n_rows = len(key)
     with plt.rc_context(apply_fonts(lang)):
-        fig, axes = plt.subplots(1, len(months), figsize=(3.6 * len(months), 3.9),
+        fig, axes = plt.subplots(1, len(months), figsize=(3.6 * len(months), 4.1 + 0.2 * n_rows),
                                  layout="constrained", squeeze=False)
         size = 400 * first["n_households_start"].to_numpy() / first["n_households_start"].max()
+        small = len(names) > 40
         for ax, mth in zip(axes[0], months):
             d = villages[villages["month"] == mth]
             sc_ = ax.scatter(d["x_km"], d["y_km"], s=size, c=d["share_present"], cmap="YlOrBr",
                              vmin=0, vmax=1, edgecolors="k", linewidths=0.5)
-            for c in sc.communities:
+            for i, (x, y, share) in enumerate(zip(d["x_km"], d["y_km"], d["share_present"])):
+                ax.annotate(str(i + 1), (x, y), ha="center", va="center",
+                            fontsize=5 if small else 6.5,
+                            color="w" if share > 0.6 else "k")
+            for j, c in enumerate(sc.communities):
                 ax.scatter([c.x_km], [c.y_km], marker="*", s=260, color="#1f78b4",
                            edgecolors="k", linewidths=0.6, zorder=3)
+                ax.annotate(displayable(c.name, f"C{j + 1}"), (c.x_km, c.y_km), xytext=(0, 8),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=7,
+                            color="#1f4e79", zorder=4)
             ax.set_title(f"{t('month', lang)} {mth} ({_date(villages, mth, sc)})", fontsize=9)
+            ax.set_xlim(xs.min() - pad, xs.max() + pad)
+            ax.set_ylim(ys.min() - pad, ys.max() + pad)
             ax.set_aspect("equal")
             ax.set_xlabel(t("km", lang))
+        axes[0][0].set_ylabel(t("km", lang))
         fig.colorbar(sc_, ax=axes[0].tolist(), label=t("share_remaining", lang), fraction=0.03)
         fig.suptitle(t("map_title", lang) + " (★ " + t("community", lang) + ")")
+        fig.supxlabel("\n".join(key), fontsize=7)
     return fig
+
+
+def _village_key(names: list[str], lang: str, per_row: int = 10) -> list[str]:
+    """Lines of the key: 'number name' for every village, ``per_row`` to a line."""
+    shown = [displayable(str(n), "") for n in names]
+    if not all(shown):                   # names that cannot be drawn (no CJK font)
+        return [t("village_order", lang)]
+    items = [f"{i + 1} {n}" for i, n in enumerate(shown)]
+    rows = ["  ".join(items[k:k + per_row]) for k in range(0, len(items), per_row)]
+    return [f"{t('village_key', lang)}: {rows[0]}", *rows[1:]] if rows else []
 
 
 def _date(villages: pd.DataFrame, month: int, sc) -> str:
@@ -297,18 +337,45 @@ FIGURES = {
 }
 
 
-def save_figures(result, folder: Path, lang: str | None = None, dpi: int = 110) -> list[Path]:
-    """Write every standard figure of ``result`` as PNG into ``folder``."""
-    lang = resolve_lang(lang)
-    folder.mkdir(parents=True, exist_ok=True)
+LANGS = ("zh", "en")
+
+
+def figure_languages(lang: str | None = None) -> list[str]:
+    """The languages figures are written in: first ``lang`` (Chinese by default; English when
+    no CJK font is installed), then the other one when it can be drawn."""
+    first = resolve_lang(lang)
+    return [first] + [x for x in LANGS if x != first and (x == "en" or find_cjk_font())]
+
+
+def language_folders(folder: Path, lang: str | None = None) -> list[tuple[str, Path]]:
+    """(language, folder) pairs for one figure in every language: the first language goes
+    into ``folder`` itself, the other into ``folder/<lang>/``.  The report picks the figure in
+    its own language and falls back on ``folder`` (see :mod:`ruralsim.report.inputs`)."""
+    folder = Path(folder)
+    return [(x, folder if i == 0 else folder / x) for i, x in enumerate(figure_languages(lang))]
+
+
+def save_in_languages(make, folder: Path, name: str, lang: str | None = None,
+                      dpi: int = 110) -> list[Path]:
+    """Save the figure ``make(lang)`` as ``folder/name.png`` in ``lang`` and as
+    ``folder/<other>/name.png`` in the other language; nothing when ``make`` returns None."""
     paths = []
-    for name, make in FIGURES.items():
-        with plt.rc_context(apply_fonts(lang)):
-            fig = make(result, lang)
-            if fig is None:  # e.g. a map without coordinates
-                continue
-            path = save_figure(fig, folder / f"{name}.png", dpi=dpi,
-                               pil_kwargs={"compress_level": 3})
+    for x, target in language_folders(folder, lang):
+        with plt.rc_context(apply_fonts(x)):
+            fig = make(x)
+            if fig is None:             # e.g. a map without coordinates
+                return paths
+            paths.append(save_figure(fig, target / f"{name}.png", dpi=dpi,
+                                     pil_kwargs={"compress_level": 3}))
         plt.close(fig)
-        paths.append(path)
     return paths
+
+
+def save_figures(result, folder: Path, lang: str | None = None, dpi: int = 110) -> list[Path]:
+    """Write every standard figure of ``result`` as PNG into ``folder`` in ``lang``, and into
+    ``folder/<other>/`` in the other language (so that a report in either language shows
+    figures in its own); returns the paths written, those of ``folder`` first."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    paths = [save_in_languages(lambda x, make=make: make(result, x), folder, name, lang, dpi)
+             for name, make in FIGURES.items()]
+    return [p[0] for p in paths if p] + [q for p in paths for q in p[1:]]

@@ -12,9 +12,9 @@ identical to the output.
 
 Example:
     >>> table = parameter_table()
-    >>> row = next(r for r in table.splitlines() if r.startswith("| behaviour.b_social |"))
+    >>> row = next(r for r in table.splitlines() if r.startswith("| behaviour.b_social_moved |"))
     >>> row.split(" | ")[1:3]
-    ['3.0', 'logit per unit share']
+    ['2.0', 'log hazard per unit share']
     >>> "| communities[i].phases[i].public_cost_cny |" in table
     True
 """

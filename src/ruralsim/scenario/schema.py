@@ -439,10 +439,11 @@ class Behaviour(Strict):
                               "Pull of the share of one's village already moved out.", ge=0,
                               le=100)
     social_prior_households: float = P(
-        10, "households", ASSUMPTION + ": what a household sees in a small village is partly "
-        "the wider community", "Shrinks a village's shares toward its community's: weight of "
-        "the village = (n − 1) / (n − 1 + this). A village of one household sees its community.",
-        ge=0, le=1e6)
+        0, "households", ASSUMPTION + ": off by default, so that villages influence each "
+        "other only through the documented channels (budget, teams, phase rules)",
+        "When above 0, shrinks a village's shares toward its community's: weight of the "
+        "village = (n − 1) / (n − 1 + this); a village of one household then sees its "
+        "community.", ge=0, le=1e6)
     b_demonstration: float = P(0.5, "log hazard", NANPU + " (参观学习: seeing a finished "
                                "community); value assumed", "Pull once a phase of one's own "
                                "community is completed.", ge=0, le=100)
@@ -632,7 +633,8 @@ class Demolition(Strict):
 class Policy(Strict):
     registration_opens_month: int = P(0, "month", ASSUMPTION, "Households may register from this "
                                       "month (an event with opens_registration may open it "
-                                      "earlier).", ge=0)
+                                      "earlier); each community from registration.lead_months "
+                                      "before its first phase may start.", ge=0)
     registration: Registration = P({}, "-", "-", "How registration for units works.")
     compensation: Compensation = P({}, "-", "-", "Compensation for the old house.")
     demolition: Demolition = P({}, "-", "-", "Whether movers must demolish the old house.")

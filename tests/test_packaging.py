@@ -1,0 +1,61 @@
+"""The package as people install and cite it: licence, citation, version, typing marker."""
+import importlib.metadata
+import importlib.resources
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+import ruralsim
+
+ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+#: files that still cite DESIGN.md (not in the repository) and are being fixed elsewhere:
+#: the parameter table generated from the schema's source strings, the Nanpu scenario's
+#: comment and the ODD / validation documents. Remove an entry once its file is fixed.
+PENDING_DESIGN_CITATIONS = {"src/ruralsim/scenarios/README.md", "src/ruralsim/scenarios/nanpu.yaml",
+                            "docs/model.md", "docs/validation.md"}
+
+
+def test_licence_file_matches_the_declared_licence():
+    assert PYPROJECT["project"]["license"] == "MIT"
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License") and "Permission is hereby granted" in text
+    assert "LICENSE" in PYPROJECT["project"]["license-files"]
+
+
+def test_citation_file_is_valid_and_matches_the_package():
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0" and cff["type"] == "software"
+    assert cff["title"].startswith("ruralsim") and cff["authors"] and cff["message"]
+    assert cff["version"] == ruralsim.__version__
+    assert cff["license"] == PYPROJECT["project"]["license"]
+
+
+def test_the_version_has_one_source():
+    assert "version" not in PYPROJECT["project"]
+    assert PYPROJECT["project"]["dynamic"] == ["version"]
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "ruralsim.__version__"}
+    assert importlib.metadata.version("ruralsim") == ruralsim.__version__
+
+
+def test_installed_metadata_has_classifiers_and_the_typing_marker():
+    meta = importlib.metadata.metadata("ruralsim")
+    classifiers = meta.get_all("Classifier") or []
+    assert "Typing :: Typed" in classifiers and any(c.startswith("Topic ::") for c in classifiers)
+    assert importlib.resources.files("ruralsim").joinpath("py.typed").is_file()
+    assert "py.typed" in PYPROJECT["tool"]["setuptools"]["package-data"]["ruralsim"]
+
+
+def test_no_user_facing_text_cites_the_design_file_that_is_not_shipped():
+    assert not (ROOT / "DESIGN.md").exists()
+    files = [ROOT / "README.md", ROOT / "CHANGELOG.md", ROOT / "CITATION.cff",
+             *(ROOT / "docs").rglob("*.md"), *(ROOT / "notebooks").glob("*.ipynb"),
+             *(p for p in (ROOT / "src").rglob("*")
+               if p.suffix in (".py", ".md", ".yaml", ".csv") and p.is_file())]
+    citing = {str(p.relative_to(ROOT)) for p in files
+              if re.search(r"DESIGN(\.md)?\b", p.read_text(encoding="utf-8"))}
+    assert citing <= PENDING_DESIGN_CITATIONS, sorted(citing - PENDING_DESIGN_CITATIONS)
