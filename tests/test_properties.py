@@ -266,8 +266,9 @@ def test_when_money_binds_a_larger_subsidy_can_lower_moves_only_through_the_budg
     # the money phases wait for (a 'cash' phase starts only when cash and credit cover it) and
     # pushes the township to its arrears cap, where it accepts no registrations and defers
     # household payments. Any month with fewer households moved must come with one of these
-    # documented channels (issue 11): fewer units delivered by the time that month's movers
-    # were allocated, or more months overcommitted.
+    # documented channels (issue 11): fewer units available by the time that month's movers
+    # were allocated (units delivered, plus units freed by households who returned to their
+    # old house), or more months overcommitted.
     def run(value):
         i = [p.name for p in ruralsim.load_scenario("nanpu").model.policy.instruments] \
             .index("cash_or_cement")
@@ -282,7 +283,8 @@ def test_when_money_binds_a_larger_subsidy_can_lower_moves_only_through_the_budg
     allocated = np.maximum(fewer - lag, 0)
 
     def units(ts):
-        return (ts["units_built_apartment"] + ts["units_built_courtyard"]).to_numpy()
+        return (ts["units_built_apartment"] + ts["units_built_courtyard"]
+                + ts["n_returned"]).to_numpy()
     over_low, over_high = (np.cumsum(ts["overcommitted"].to_numpy()) for ts in (a, b))
     explained = (units(b)[allocated] < units(a)[allocated]) | (over_high[fewer] > over_low[fewer])
     assert explained.all(), f"months {fewer[~explained]} are not explained"

@@ -62,6 +62,8 @@ from .waiting import MAX_HOUSEHOLDS, WaitingList, rule_key, sort_key, switch_gro
 K = len(KINDS)
 #: Households whose finances change each year: those not yet living in a new community.
 NOT_MOVED = (IN_VILLAGE, REGISTERED, ALLOCATED)
+#: Households whose decision terms are recomputed at once (bounds the working arrays).
+REFRESH_CHUNK = 1 << 17
 
 
 def _by_month(months: np.ndarray, ids: np.ndarray):
@@ -160,7 +162,7 @@ class Model:
                                for i in sc.policy.instruments]
         self.to_date = cons.units_to_date(self.ph)
         names = {c.name: i for i, c in enumerate(sc.communities)}
-        first = [(min(p.earliest_month for p in c.phases), i) for i, c in enumerate(sc.communities)]
+        first = [(c.phases[0].earliest_month, i) for i, c in enumerate(sc.communities)]
         self.community_order = np.array([i for _, i in sorted(first)])
         self.planner_pos = self._planner_positions(names)
         self.community_closed = np.zeros(len(self.com.names), dtype=bool)
@@ -334,11 +336,17 @@ class Model:
             self._refresh(t)
 
     def _refresh(self, t: int) -> None:
-        """Recompute the decision terms of the households deciding (policy changed)."""
+        """Recompute the decision terms of the households deciding (policy changed), in chunks
+        so that the working arrays stay small."""
         ids = self.active.members()
         if ids.size:
-            A, hv0, hslope, g0, gflow, C, _ = self.decision_terms(ids, t)
-            self.active.set_terms(A=A, hv0=hv0, hslope=hslope, g0=g0, gflow=gflow, C=C)
+            names = ("A", "hv0", "hslope", "g0", "gflow", "C")
+            out = {k: np.empty(ids.size, dtype=np.float32) for k in names}
+            for a in range(0, ids.size, REFRESH_CHUNK):
+                terms = self.decision_terms(ids[a:a + REFRESH_CHUNK], t)
+                for k, v in zip(names, terms):
+                    out[k][a:a + REFRESH_CHUNK] = v
+            self.active.set_terms(**out)
         self.policy_dirty = False
 
     def _refresh_finances(self) -> None:

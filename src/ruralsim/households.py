@@ -50,57 +50,73 @@ def init_households(sc, streams: Streams) -> Households:
     types = list(sc.household_types.values())
     cdf = np.cumsum([t.share for t in types])
     cdf[-1] = 1.0
-    # four Philox blocks of four 32-bit uniforms each give every initial attribute
+    f32 = np.float32
+    # Four Philox blocks of four 32-bit uniforms give every initial attribute; each block is
+    # drawn, turned into compact arrays and dropped before the next (low peak memory).
     u_type, u_kind, u_two, u_dem = streams.uniform4("init.a", ids)
-    u_sav, u_inc, u_size, u_age = streams.uniform4("init.b", ids)
-    u_nonfarm, u_farm, u_house, u_m2 = streams.uniform4("init.c", ids)
-    u_pat, u_att, u_taste, _ = streams.uniform4("init.d", ids)
     htype = np.minimum(np.searchsorted(cdf, u_type, side="right"), len(types) - 1).astype(np.int8)
+    del u_type
 
     def per(get) -> np.ndarray:
-        return type_table(sc, get)[htype]
+        return type_table(sc, get).astype(f32)[htype]
 
     def uniform_between(u: np.ndarray, get) -> np.ndarray:
         lo, hi = per(lambda t: get(t).low), per(lambda t: get(t).high)
-        return lo + (hi - lo) * u
+        return lo + (hi - lo) * u.astype(f32)
 
-    savings = per(lambda t: t.savings_cny.median) * np.exp(
-        per(lambda t: t.savings_cny.sigma) * _normal(u_sav))
-    income = per(lambda t: t.income_cny_per_year.median) * \
-        np.exp(per(lambda t: t.income_cny_per_year.sigma) * _normal(u_inc))
-    lo, hi = per(lambda t: t.size_persons.low), per(lambda t: t.size_persons.high)
-    size = np.clip(np.floor(lo + (hi - lo + 1) * u_size), lo, hi)
-    head_age = np.clip(uniform_between(u_age, lambda t: t.head_age_years), 16, 110)
-    nonfarm = np.clip(uniform_between(u_nonfarm, lambda t: t.nonfarm_income_share), 0, 1)
-    farmland = np.maximum(uniform_between(u_farm, lambda t: t.farmland_mu), 0)
+    kind_draw = np.rint(u_kind * DRAW_SCALE).astype(np.uint16)
     two = u_two < per(lambda t: t.two_homesteads_share)
-    age = np.clip(uniform_between(u_house, lambda t: t.house_age_years), 0, 50)
-    m2 = np.clip(uniform_between(u_m2, lambda t: t.house_m2), 0, 65535)
-    patience = np.clip(uniform_between(u_pat, lambda t: t.patience_months), 0, 65535)
+    demolish_draw = np.rint(u_dem * DRAW_SCALE).astype(np.uint16)
+    del u_kind, u_two, u_dem
+    u_sav, u_inc, u_size, u_age = streams.uniform4("init.b", ids)
+    savings = (per(lambda t: t.savings_cny.median)
+               * np.exp(per(lambda t: t.savings_cny.sigma) * _normal(u_sav).astype(f32)))
+    income = (per(lambda t: t.income_cny_per_year.median)
+              * np.exp(per(lambda t: t.income_cny_per_year.sigma) * _normal(u_inc).astype(f32)))
+    lo, hi = per(lambda t: t.size_persons.low), per(lambda t: t.size_persons.high)
+    size = np.clip(np.floor(lo + (hi - lo + 1) * u_size.astype(f32)), lo, hi).astype(np.int8)
+    head_age = np.rint(np.clip(uniform_between(u_age, lambda t: t.head_age_years), 16, 110)
+                       ).astype(np.uint8)
+    del u_sav, u_inc, u_size, u_age, lo, hi
+    u_nonfarm, u_farm, u_house, u_m2 = streams.uniform4("init.c", ids)
+    nonfarm = np.rint(np.clip(uniform_between(u_nonfarm, lambda t: t.nonfarm_income_share), 0, 1)
+                      * NONFARM_SCALE).astype(np.uint8)
+    farmland = np.maximum(uniform_between(u_farm, lambda t: t.farmland_mu), 0).astype(f32)
+    house_built = (-np.rint(np.clip(uniform_between(u_house, lambda t: t.house_age_years), 0, 50)
+                            * 12)).astype(np.int16)
+    house_m2 = np.rint(np.clip(uniform_between(u_m2, lambda t: t.house_m2), 0, 65535)
+                       ).astype(np.uint16)
+    del u_nonfarm, u_farm, u_house, u_m2
+    u_pat, u_att, u_taste, _ = streams.uniform4("init.d", ids)
+    patience = np.rint(np.clip(uniform_between(u_pat, lambda t: t.patience_months), 0, 65535)
+                       ).astype(np.uint16)
     att = np.clip(per(lambda t: t.attachment.mean)
-                  + per(lambda t: t.attachment.sd) * _normal(u_att), 0, 1)
+                  + per(lambda t: t.attachment.sd) * _normal(u_att).astype(f32), 0, 1)
     b = sc.behaviour
-    taste = per(lambda t: t.taste_sd) * _normal(u_taste)
-    base = (taste - b.b_attachment * att
-            - b.b_head_age_per_10y * (head_age - REFERENCE_AGE) / 10.0
-            + b.b_nonfarm_share * nonfarm + b.b_two_homesteads * two)
+    base = per(lambda t: t.taste_sd) * _normal(u_taste).astype(f32)
+    del u_pat, u_att, u_taste, _
+    base -= f32(b.b_attachment) * att
+    base -= f32(b.b_head_age_per_10y / 10.0) * (head_age.astype(f32) - f32(REFERENCE_AGE))
+    base += f32(b.b_nonfarm_share / NONFARM_SCALE) * nonfarm
+    base += f32(b.b_two_homesteads) * two
+    del att
     hh = Households(
         htype=htype,
         village=np.repeat(np.arange(len(villages), dtype=np.int32), counts),
-        size=size.astype(np.int8),
-        head_age=np.rint(head_age).astype(np.uint8),
-        nonfarm=np.rint(nonfarm * NONFARM_SCALE).astype(np.uint8),
-        farmland_mu=farmland.astype(np.float32),
-        house_m2=np.rint(m2).astype(np.uint16),
-        house_built=(-np.rint(age * 12)).astype(np.int16),
-        patience=np.rint(patience).astype(np.uint16),
-        kind_draw=np.rint(u_kind * DRAW_SCALE).astype(np.uint16),
-        demolish_draw=np.rint(u_dem * DRAW_SCALE).astype(np.uint16),
-        base_util=base.astype(np.float32),
-        income0_cny=income.astype(np.float32),
-        income_cny=income.astype(np.float32),
-        savings_cny=savings.astype(np.float32),
-        flow_cny_pm=np.zeros(n, dtype=np.float32),
+        size=size,
+        head_age=head_age,
+        nonfarm=nonfarm,
+        farmland_mu=farmland,
+        house_m2=house_m2,
+        house_built=house_built,
+        patience=patience,
+        kind_draw=kind_draw,
+        demolish_draw=demolish_draw,
+        base_util=base.astype(f32),
+        income0_cny=income.astype(f32),
+        income_cny=income.astype(f32),
+        savings_cny=savings.astype(f32),
+        flow_cny_pm=np.zeros(n, dtype=f32),
         status=np.full(n, IN_VILLAGE, dtype=np.int8),
         kind=np.full(n, -1, dtype=np.int8),
         spells=np.zeros(n, dtype=np.uint8),
@@ -109,9 +125,9 @@ def init_households(sc, streams: Streams) -> Households:
         month_allocated=np.full(n, NO_MONTH, dtype=np.int16),
         month_moved=np.full(n, NO_MONTH, dtype=np.int16),
         month_returned=np.full(n, NO_MONTH, dtype=np.int16),
-        debt_cny=np.zeros(n, dtype=np.float32),
-        debt_service_cny_pm=np.zeros(n, dtype=np.float32),
-        income_change_cny_py=np.zeros(n, dtype=np.float32),
+        debt_cny=np.zeros(n, dtype=f32),
+        debt_service_cny_pm=np.zeros(n, dtype=f32),
+        income_change_cny_py=np.zeros(n, dtype=f32),
         instruments=np.zeros(n, dtype=np.uint64),
     )
     hh.flow_cny_pm[:] = saving_flow(sc, hh.htype, hh.size, hh.income_cny)

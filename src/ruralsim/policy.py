@@ -139,7 +139,7 @@ def village_batches(sc: Scenario, village_names: list[str]) -> list[np.ndarray]:
     if seq.order:
         order = seq.order
     else:
-        first = {c.name: (min(p.earliest_month for p in c.phases), i)
+        first = {c.name: (c.phases[0].earliest_month, i)
                  for i, c in enumerate(sc.communities)}
         order = [v.name for _, v in sorted(enumerate(sc.village_list),
                                            key=lambda iv: (first[iv[1].community], iv[0]))]

@@ -230,7 +230,7 @@ def init_communities(sc) -> Communities:
     nc, nk = len(cs), len(KINDS)
     lead = sc.policy.registration.lead_months
     # registration must also be open at all (policy.registration_opens_month or an event)
-    opens = [min(p.earliest_month for p in c.phases) - lead for c in cs]
+    opens = [c.phases[0].earliest_month - lead for c in cs]   # its first phase
     return Communities(
         names=[c.name for c in cs],
         price_cny=np.array([_kinds(c.price_cny) for c in cs]),
