@@ -130,9 +130,10 @@ def test_bad_package_file_names_its_file_key_and_line(tmp_path):
     assert issue.file == str(wrong) and issue.line == 4 and "value_cny" in issue.path
 
 
-def test_duplicate_instrument_from_two_packages_is_an_error():
-    with pytest.raises(ruralsim.ScenarioError, match="duplicate instrument"):
+def test_package_stacked_twice_is_one_error_naming_both_places():
+    with pytest.raises(ruralsim.ScenarioError, match="stacked twice") as e:
         ruralsim.load_scenario(TEACHING, packages=["nanpu", "nanpu"])
+    assert len(e.value.issues) == 1 and "already by --package nanpu" in str(e.value)
 
 
 def test_cli_package_option(tmp_path):

@@ -87,7 +87,7 @@ def test_builtin_scenario_names_and_extends_stay_inside_the_library(tmp_path, mo
     monkeypatch.chdir(tmp_path.parent)
     name = os.path.relpath(tmp_path / "evil", BUILTIN_DIR)   # exists only seen from the library
     assert not Path(name).exists()
-    with pytest.raises(ruralsim.ScenarioError, match="cannot read file"):
+    with pytest.raises(ruralsim.ScenarioError, match="scenario file not found"):
         ruralsim.load_scenario(name)
     other = tmp_path / "a" / "b" / "c" / "d" / "e" / "sub"   # where the name leads nowhere
     other.mkdir(parents=True)

@@ -480,7 +480,7 @@ def test_formula_like_text_is_neutralised_and_numbers_stay_numbers(tmp_path):
         "=col": ["a"] * 10,
     })
     path = write_csv(df, tmp_path / "t.csv")
-    with open(path, encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert len(rows) == 11   # a carriage return in a cell does not start a row
     assert rows[0] == ["name", "mixed", "cash", "n", "'=col"]
@@ -513,7 +513,7 @@ def test_village_and_community_names_cannot_run_in_a_spreadsheet(tmp_path):
     assert main(["run", "teaching", "--out", str(out), "--quiet", "--no-figures", *FAST,
                  "--set", "villages.0.name==HYPERLINK(\"http://x\",\"y\")",
                  "--set", "villages.1.name='@SUM(1+1)'"]) == 0
-    with open(out / "villages.csv", encoding="utf-8", newline="") as fh:
+    with open(out / "villages.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     names = {r["village"] for r in rows}
     assert "'=HYPERLINK(\"http://x\",\"y\")" in names and "'@SUM(1+1)" in names

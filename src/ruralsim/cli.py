@@ -1,7 +1,8 @@
 """The ``ruralsim`` command line.
 
 Exit codes: 0 success; 2 bad input (scenario or arguments), with a message and no
-traceback; 1 any other error.
+traceback; 1 any other error; 130 interrupted; 141 the reader of the output went
+away (`ruralsim ... | head`), quietly.
 """
 from __future__ import annotations
 
@@ -17,10 +18,41 @@ from .errors import RuralsimError, ScenarioError, UsageError
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout with its own words in Chinese and English."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法 / usage: " if prefix is None else prefix)
+
+
+#: argparse's error messages, with a Chinese gloss (pattern, Chinese).
+_ARGPARSE_ZH = (
+    (r"the following arguments are required", "缺少必需的参数"),
+    (r"unrecognized arguments", "无法识别的参数"),
+    (r"invalid choice", "取值无效，请从所列选项中选择"),
+    (r"invalid \w+ value", "数值无效"),
+    (r"expected one argument", "该选项需要一个值"),
+    (r"expected at least one argument", "该选项至少需要一个值"),
+    (r"ambiguous option", "选项有歧义，请写全"),
+    (r"not allowed with argument", "这两个选项不能同时使用"),
+    (r"ignored explicit argument", "该选项不接受值"),
+)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "位置参数 / positional arguments"
+        self._optionals.title = "选项 / options"
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = "显示此帮助并退出 / show this help message and exit"
+
     def error(self, message: str):  # exit 2 with a short bilingual message
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"ruralsim: 参数错误 / error: {message}\n")
+        zh = next((z for pattern, z in _ARGPARSE_ZH if re.search(pattern, message)), "")
+        sys.stderr.write(f"ruralsim: 参数错误 / error: {message}{f' / {zh}' if zh else ''}\n")
         raise SystemExit(EXIT_BAD_INPUT)
 
 
@@ -47,14 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
                 "new-type rural communities (village consolidation).")
     from . import __version__
 
-    p.add_argument("--version", action="version", version=f"ruralsim {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    p.add_argument("--version", action="version", version=f"ruralsim {__version__}",
+                   help="显示版本号并退出 / show the version number and exit")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                           title="命令 / commands",
+                           description="ruralsim COMMAND -h 显示该命令的帮助 / shows the help "
+                           "of a command")
 
     run = sub.add_parser("run", help="运行情景 / run a scenario",
                          description="运行一个情景并写出结果与图表 / Run a scenario and write "
                          "timeseries.csv, villages.csv, summary.json and figures/.")
-    run.add_argument("scenario", nargs="?", help="情景文件 / scenario YAML (default: built-in "
-                     "Nanpu / 默认：内置南蒲情景)")
+    run.add_argument("scenario", nargs="?", help="情景文件或内置名称 / scenario file or built-in "
+                     "name such as nanpu, teaching (default: Nanpu / 默认：内置南蒲情景)")
     run.add_argument("--seed", type=seed_arg, help="随机种子 / random seed (default: run.seed)")
     run.add_argument("--out", default="ruralsim-out", help="输出目录 / output folder "
                      "(default: ruralsim-out)")
@@ -62,12 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="覆盖参数 / override a parameter, e.g. --set run.horizon_months=120")
     run.add_argument("--package", dest="packages", action="append", default=[], metavar="NAME",
                      help="叠加政策包 / stack an incentive package (built-in name such as "
-                     "awards, or a YAML file)")
+                     "awards, or a YAML file; --package=-NAME takes one of the scenario's off)")
     run.add_argument("--force", action="store_true", help="覆盖已有输出 / replace a non-empty "
                      "output folder")
     run.add_argument("--no-figures", action="store_true", help="不绘图 / skip figures")
-    run.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures "
-                     "(default zh when a CJK font exists)")
+    run.add_argument("--lang", choices=("zh", "en"), help="图表与屏幕上金额单位的语言 / "
+                     "language of figures (default zh when a CJK font exists) and of units on "
+                     "screen (default zh)")
+    _xlsx_arg(run, "results.xlsx")
     run.add_argument("--check", action="store_true", help="每月检查不变量 / check invariants "
                      "every month")
     run.add_argument("--counterfactual", choices=("no_withdrawal", "no_package", "no_outreach",
@@ -78,16 +116,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="检查情景文件 / check a scenario file",
                          description="检查情景文件而不运行 / Check a scenario without running it.")
-    val.add_argument("scenario", help="情景文件 / scenario YAML")
+    val.add_argument("scenario", help="情景文件或内置名称 / scenario file or built-in name")
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="覆盖参数 / override a parameter")
     val.add_argument("--package", dest="packages", action="append", default=[], metavar="NAME",
-                     help="叠加政策包 / stack an incentive package")
+                     help="叠加政策包 / stack an incentive package (--package=-NAME takes one "
+                     "off)")
     cmp = sub.add_parser("compare", help="比较多个方案 / compare scenarios with uncertainty",
-                         description="以相同随机数重复运行并比较多个情景 / Replicate scenarios with "
-                         "common random numbers and compare every summary metric (95% ranges "
-                         "and paired differences to the first scenario).")
-    cmp.add_argument("scenarios", nargs="+", help="情景文件 / scenario YAML files (2-6)")
+                         formatter_class=_RawFormatter,
+                         description="以相同随机数重复运行并比较多个情景(与第一个方案的配对差值及95%区间) / "
+                         "Replicate scenarios with common random numbers and compare every "
+                         "summary metric (95% ranges and paired differences to the first "
+                         "scenario).",
+                         epilog="变体 / variants (--variant \"NAME: ITEM ITEM ...\"), built on the "
+                         "first scenario:\n"
+                         "  +PACKAGE        叠加政策包 / stack a package (built-in name or .yaml)\n"
+                         "  -PACKAGE        去掉基础情景的政策包 / take one of the base's packages off\n"
+                         "  KEY.PATH=VALUE  覆盖参数 / override a parameter (as --set; list items "
+                         "by index or name)\n"
+                         "例 / example:\n"
+                         "  ruralsim compare nanpu --variant \"免息贷款: -subsidised_loans "
+                         "+interest_free_loans\" \\\n"
+                         "      --variant \"高补助: policy.instruments.cash_or_cement.value_cny"
+                         "=20000\"\n"
+                         "政策包叠加在基础情景的政策包之上；同一政策包叠加两次是错误 / a variant's "
+                         "packages are added to the base's;\nstacking one twice is an error.")
+    cmp.add_argument("scenarios", nargs="+", help="情景文件或内置名称 / scenario files or "
+                     "built-in names (1-12; the first is the base)")
+    cmp.add_argument("--variant", dest="variants", action="append", default=[],
+                     metavar="'NAME: ITEMS'", help="基于第一个情景的命名变体 / a named variant of "
+                     "the first scenario (see below)")
+    cmp.add_argument("--package", dest="packages", action="append", default=[], metavar="NAME",
+                     help="对所有情景叠加政策包 / stack a package on every scenario")
     cmp.add_argument("--reps", type=int, default=30, help="重复次数 / replications (default 30)")
     cmp.add_argument("--seed", type=seed_arg, help="随机种子 / root seed (default: first scenario's)")
     cmp.add_argument("--out", default="ruralsim-compare", help="输出目录 / output folder")
@@ -96,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="对所有情景覆盖参数 / override a parameter in every scenario")
     _executor_args(cmp)
-    cmp.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
+    cmp.add_argument("--lang", choices=("zh", "en"), help="图表与屏幕上金额单位的语言 / "
+                     "language of figures and of units on screen (default zh)")
+    _xlsx_arg(cmp, "compare.xlsx")
     cmp.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
 
     dec = sub.add_parser("decompose", help="拆分策略的作用 / take a strategy apart (factorial)",
@@ -104,8 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "以相同随机数运行全部组合，给出各部分的主效应、交互作用及置信区间 / Run every "
                          "combination of a strategy's components with common random numbers and "
                          "report each component's main effect and interactions with intervals.")
-    dec.add_argument("scenario", nargs="?", help="情景文件 / scenario YAML (default: built-in "
-                     "Nanpu)")
+    dec.add_argument("scenario", nargs="?", help="情景文件或内置名称 / scenario file or built-in "
+                     "name (default: Nanpu)")
     dec.add_argument("--factors", nargs="+", default=["targeting", "priority", "withdrawal"],
                      metavar="COMPONENT", help="要拆分的组成部分 / components: targeting, "
                      "priority, withdrawal, sequencing (default: the first three)")
@@ -117,7 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="覆盖参数 / override a parameter")
     _executor_args(dec)
-    dec.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
+    dec.add_argument("--lang", choices=("zh", "en"), help="图表与屏幕上金额单位的语言 / "
+                     "language of figures and of units on screen (default zh)")
+    _xlsx_arg(dec, "decompose.xlsx")
     dec.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
 
     rep = sub.add_parser("report", help="生成报告 / write the planner's HTML report",
@@ -169,6 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class _RawFormatter(_Formatter, argparse.RawDescriptionHelpFormatter):
+    """Keeps the line breaks of a description and epilog (examples)."""
+
+
+def _xlsx_arg(p: argparse.ArgumentParser, name: str) -> None:
+    p.add_argument("--xlsx", action="store_true", help=f"另存一个Excel工作簿 / also write {name}, "
+                   "one sheet per table (needs openpyxl: pip install 'ruralsim[excel]')")
+
+
 def _executor_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, help="并行进程数 / worker processes (default: the "
                    "usable cores, also the most allowed; 1 = serial)")
@@ -178,9 +251,32 @@ def _executor_args(p: argparse.ArgumentParser) -> None:
                    "scheduler address, e.g. tcp://10.0.0.5:8786 (needs the 'parallel' extra)")
 
 
+def _show_progress(quiet: bool) -> bool:
+    """Progress lines only on a terminal: never into a log file or a pipe."""
+    return not quiet and hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+
+
 def _progress_printer(quiet: bool):
-    if quiet:
+    """A month counter for ``run``: tqdm's bar when tqdm is installed, else a plain line;
+    nothing when quiet or when stderr is not a terminal."""
+    if not _show_progress(quiet):
         return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        tqdm = None
+    if tqdm is not None:
+        bar: dict = {}
+
+        def show_bar(done: int, total: int) -> None:
+            if "bar" not in bar:
+                bar["bar"] = tqdm(total=total, unit=" 月 month", leave=False, file=sys.stderr)
+            b = bar["bar"]
+            b.update(done - b.n)
+            if done >= total:
+                b.close()
+
+        return show_bar
     start = time.perf_counter()
     state = {"last": 0.0}
 
@@ -197,12 +293,20 @@ def _progress_printer(quiet: bool):
     return show
 
 
+def _check_xlsx(args) -> None:
+    if getattr(args, "xlsx", False):
+        from .excel import require_openpyxl
+
+        require_openpyxl()
+
+
 def cmd_run(args) -> int:
     from .outputs import check_out_dir, staged_dir, write_run
     from .scenario.load import load_scenario
     from .simulate import simulate
 
     out = Path(args.out)
+    _check_xlsx(args)
     loaded = load_scenario(args.scenario, args.overrides, args.packages)
     check_out_dir(out, args.force, inputs=loaded.inputs)
     result = simulate(loaded, seed=args.seed, check=args.check,
@@ -210,8 +314,12 @@ def cmd_run(args) -> int:
                       counterfactual=args.counterfactual)
     with staged_dir(out, args.force, command="run", inputs=loaded.inputs) as tmp:
         write_run(result, tmp, figures=not args.no_figures, lang=args.lang)
+        if args.xlsx:
+            from .excel import run_sheets, write_xlsx
+
+            write_xlsx(run_sheets(result), tmp / "results.xlsx")
     if not args.quiet:
-        print_summary(result.summary, out)
+        print_summary(result.summary, out, args.lang)
         if args.counterfactual:
             print_counterfactual(result.summary["counterfactual"])
     return EXIT_OK
@@ -229,17 +337,42 @@ def print_counterfactual(cf: dict) -> None:
         print(f"  服务恶化户·月之差 / exposure difference (household-months): {d:>+8,}")
 
 
-def print_summary(summary: dict, out: Path) -> None:
+def print_summary(summary: dict, out: Path, lang: str | None = None) -> None:
+    """The run's headline numbers: bilingual labels, values in ``lang``'s units (default zh)."""
     from .report.labels import METRICS, fmt_metric
 
+    lang = lang or "zh"
     print(f"情景 scenario: {summary['scenario']}  种子 seed: {summary['seed']}  "
           f"hash: {summary['scenario_hash']}")
-    labels = [f"  {zh} / {en}" for _, zh, en, _ in METRICS]
-    width = max(_display_width(x) for x in labels) + 2
-    for label, (key, *_rest) in zip(labels, METRICS):
-        pad = " " * (width - _display_width(label))
-        print(f"{label}{pad}{fmt_metric(key, summary.get(key)):>16}")
+    rows = [[f"  {m.zh} / {m.en}", fmt_metric(m.key, summary.get(m.key), lang)]
+            for m in METRICS]
+    _print_table(rows, align="lr")
     print(f"结果已写入 outputs written to: {out}/")
+
+
+def _print_table(rows: list[list[str]], align: str, colours: list[list[str]] | None = None,
+                 gap: str = "  ") -> None:
+    """Rows of cells in columns padded by display width (CJK characters take two);
+    ``align`` has 'l' or 'r' per column; ``colours`` holds an ANSI code (or '') per cell."""
+    n = len(rows[0])
+    widths = [max(_display_width(r[i]) for r in rows) for i in range(n)]
+    for j, r in enumerate(rows):
+        cells = []
+        for i, (c, w) in enumerate(zip(r, widths)):
+            pad = " " * (w - _display_width(c))
+            text = c + pad if align[i] == "l" else pad + c
+            code = colours[j][i] if colours else ""
+            cells.append(f"\033[{code}m{text}\033[0m" if code else text)
+        print(gap.join(cells).rstrip())
+
+
+def _use_colour(stream=None) -> bool:
+    """ANSI colours only on a terminal, and never when NO_COLOR is set."""
+    stream = stream or sys.stdout
+    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+
+
+_ANSI = {"better": "32", "worse": "31", "unclear": "90", "changed": "", "missing": ""}
 
 
 def _display_width(text: str) -> int:
@@ -257,38 +390,83 @@ def cmd_validate(args) -> int:
     print(f"{args.scenario}: 有效 / valid — {len(m.village_list)} villages, "
           f"{sum(v.households for v in m.village_list):,} households, "
           f"{len(m.communities)} communities, {m.run.horizon_months} months (hash {sc.hash})")
+    for w in planning_warnings(m):
+        sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
     return EXIT_OK
 
 
-def cmd_compare(args) -> int:
-    from .experiments import compare, make_executor
-    from .experiments.replicate import check_reps, check_seed
-    from .outputs import check_out_dir, staged_dir, unique_file_stems, write_csv
-    from .scenario.load import load_scenario
+#: Planned units below this share of households draw a warning from ``validate``.
+UNITS_SHORT_SHARE = 0.9
 
-    if not 1 <= len(args.scenarios) <= 12:
-        raise UsageError("compare takes 1 to 12 scenarios / 比较的情景须为1到12个")
+
+def planning_warnings(m) -> list[str]:
+    """Plans that are valid but probably not meant: housing far short of the households it
+    is to take in, in all and per community."""
+    out = []
+    units = {c.name: sum(ph.units.apartment + ph.units.courtyard for ph in c.phases)
+             for c in m.communities}
+    homes: dict[str, int] = {c: 0 for c in units}
+    for v in m.village_list:
+        homes[v.community] = homes.get(v.community, 0) + v.households
+    total_u, total_h = sum(units.values()), sum(homes.values())
+    if total_h and total_u < UNITS_SHORT_SHARE * total_h:
+        out.append(f"the plan builds {total_u:,} units for {total_h:,} households: at most "
+                   f"{total_u / total_h:.0%} can move / 规划住房{total_u:,}套，农户{total_h:,}户，"
+                   f"最多{total_u / total_h:.0%}的农户能够入住")
+    for name, u in units.items():
+        h = homes.get(name, 0)
+        if h and u < UNITS_SHORT_SHARE * h:
+            out.append(f"community {name} builds {u:,} units for the {h:,} households of its "
+                       f"villages ({u / h:.0%}) / 社区{name}规划{u:,}套，其所属村庄共{h:,}户")
+    return out
+
+
+def cmd_compare(args) -> int:
+    from .experiments import make_executor
+    from .experiments.replicate import build_scenarios, check_reps, check_seed, compare
+    from .outputs import check_out_dir, staged_dir, unique_file_stems, write_csv
+
+    if not 1 <= len(args.scenarios) + len(args.variants) <= 12:
+        raise UsageError("compare takes 1 to 12 scenarios and variants in all / 最多比较12个方案")
     check_reps(args.reps, least=2)
     check_seed(args.seed)
+    _check_xlsx(args)
     out = Path(args.out)
-    inputs = [f for s in args.scenarios for f in load_scenario(s, args.overrides).inputs]
+    built = build_scenarios(args.scenarios, args.overrides, args.packages, args.variants)
+    inputs = [f for _, sc in built for f in sc.inputs]
     check_out_dir(out, args.force, inputs=inputs)
     with make_executor(args.workers, args.scheduler, args.oversubscribe) as ex:
-        cmp = compare(args.scenarios, reps=args.reps, seed=args.seed, executor=ex,
-                      overrides=args.overrides, progress=not args.quiet)
+        cmp = compare(dict(built), reps=args.reps, seed=args.seed, executor=ex,
+                      progress=_show_progress(args.quiet))
     with staged_dir(out, args.force, command="compare", inputs=inputs) as tmp:
         write_csv(cmp.table, tmp / "compare.csv")
         # one file per scenario (names made safe and unique); its first column 'label' is
         # the scenario's column in compare.csv, so files and table always match up
+        sheets = {"compare": _with_labels(cmp.table)}
         for name, stem, reps in zip(cmp.names, unique_file_stems(cmp.names), cmp.replications):
             write_csv(_labelled(reps.summary, name), tmp / f"replications_{stem}.csv")
+            sheets[name] = _labelled(reps.summary, name)
             if not reps.errors.empty:
                 write_csv(_labelled(reps.errors, name), tmp / f"errors_{stem}.csv")
+                sheets[f"errors {name}"] = _labelled(reps.errors, name)
+        if args.xlsx:
+            from .excel import write_xlsx
+
+            write_xlsx(sheets, tmp / "compare.xlsx")
         _compare_figures(cmp, tmp / "figures", args.lang)
     if not args.quiet:
-        print_comparison(cmp)
+        print_comparison(cmp, args.lang)
         print(f"结果已写入 outputs written to: {out}/")
     return EXIT_OK
+
+
+def _with_labels(table):
+    """``table`` (with a 'metric' column) with the metric's Chinese and English labels first."""
+    from .report.labels import metric_label
+
+    return table.assign(label_zh=[metric_label(m, "zh") for m in table["metric"]],
+                        label_en=[metric_label(m, "en") for m in table["metric"]])[
+        ["label_zh", "label_en", *table.columns]]
 
 
 def _labelled(df, label: str):
@@ -308,12 +486,18 @@ def cmd_decompose(args) -> int:
     out = Path(args.out)
     loaded = load_scenario(args.scenario, args.overrides)
     check_out_dir(out, args.force, inputs=loaded.inputs)
+    _check_xlsx(args)
     with make_executor(args.workers, args.scheduler, args.oversubscribe) as ex:
         d = decompose(loaded, factors=args.factors, reps=args.reps, seed=args.seed,
-                      executor=ex, progress=not args.quiet)
+                      executor=ex, progress=_show_progress(args.quiet))
     with staged_dir(out, args.force, command="decompose", inputs=loaded.inputs) as tmp:
         write_csv(d.effects, tmp / "effects.csv")
         write_csv(d.cells, tmp / "cells.csv")
+        if args.xlsx:
+            from .excel import write_xlsx
+
+            write_xlsx({"effects": _with_labels(d.effects), "cells": d.cells},
+                       tmp / "decompose.xlsx")
         import matplotlib.pyplot as plt
 
         from .report.experiment_plots import plot_decomposition
@@ -323,22 +507,39 @@ def cmd_decompose(args) -> int:
         save_figure(fig, tmp / "figures" / "decomposition.png", dpi=110)
         plt.close(fig)
     if not args.quiet:
-        print_effects(main_effects(d))
+        print_effects(main_effects(d), args.lang)
         print(f"结果已写入 outputs written to: {out}/")
     return EXIT_OK
 
 
-def print_effects(main) -> None:
-    """Main effects as a table: metric, component, mean [95% interval]."""
+def print_effects(main, lang: str | None = None) -> None:
+    """Main effects, one line per component under each metric: mean [95% interval] in
+    readable units, judged better or worse for that metric."""
     from .experiments.decompose import COMPONENTS
+    from .report.formatting import MARKS, fmt_estimate, judge, legend_text, verdict_text
+    from .report.labels import metric_label
 
-    print("主效应(打开减去关闭) / main effects (on minus off), mean [95% CI]:")
+    lang = lang or "zh"
+    colour = _use_colour()
+    print("主效应(打开减去关闭)，均值 [95%置信区间] / main effects (on minus off), mean [95% CI]:")
+    rows, colours = [], []
     for metric, g in main.groupby("metric", sort=False):
-        print(f"  {metric}")
+        rows.append([f"  {metric_label(metric, 'both')}", "", ""])
+        colours.append(["", "", ""])
         for r in g.itertuples():
-            zh, en = COMPONENTS[r.effect][1:]
-            star = "  (censored at horizon + 1)" if r.censored else ""
-            print(f"    {zh} / {en}: {r.mean:+,.4g} [{r.ci_low:+,.4g}, {r.ci_high:+,.4g}]{star}")
+            zh, en = COMPONENTS[r.effect][1:] if r.effect in COMPONENTS else (r.effect, r.effect)
+            v = judge(metric, r.mean, r.ci_low, r.ci_high)
+            star = " †" if r.censored else ""
+            rows.append([f"    {zh} / {en}",
+                         fmt_estimate(metric, r.mean, r.ci_low, r.ci_high, lang, diff=True) + star,
+                         f"{MARKS[v]} {verdict_text(v, 'both')}" if v != "missing" else ""])
+            colours.append(["", _ANSI[v] if colour else "", _ANSI[v] if colour else ""])
+    if rows:
+        _print_table(rows, align="lrl", colours=colours)
+    if main["censored"].any():
+        print("† 部分情形期末前未达到，按期末+1个月计 / some runs never reached it; counted at the "
+              "horizon + 1")
+    print(legend_text("both", kind="effects"))
 
 
 def _safe(name: str) -> str:
@@ -364,24 +565,43 @@ def _compare_figures(cmp, folder: Path, lang) -> None:
         plt.close(fig)
 
 
-def print_comparison(cmp) -> None:
-    """The comparison table: the first scenario's mean [2.5%, 97.5%], then paired differences."""
-    rows = [["metric / 指标"] + list(cmp.names)]
+def print_comparison(cmp, lang: str | None = None) -> None:
+    """The comparison table: the first scenario's mean [2.5%, 97.5%], then each other
+    scenario's paired difference to it [95% CI], in readable units, marked (and on a terminal
+    coloured) better or worse for that metric."""
+    from .report.formatting import MARKS, fmt_estimate, judge, legend_text
+    from .report.labels import metric_label
+
+    lang = lang or "zh"
+    colour = _use_colour()
+    rows = [["指标 / metric"] + list(cmp.names)]
+    colours = [[""] * len(rows[0])]
+    partial = False
     for metric, g in cmp.table.groupby("metric", sort=False):
-        cells = [metric]
+        cells, codes = [metric_label(metric, "both")], [""]
         for r in g.itertuples():
+            runs = getattr(r, "runs", None)
+            part = f" ({r.reps}/{runs})" if runs and 0 < r.reps < runs else ""
+            partial = partial or bool(part)
             if r.scenario == cmp.names[0]:
-                cells.append(f"{r.mean:,.4g} [{r.p2_5:,.3g}, {r.p97_5:,.3g}]")
+                cells.append(fmt_estimate(metric, r.mean, r.p2_5, r.p97_5, lang) + part)
+                codes.append("")
             else:
-                cells.append(f"{r.diff_vs_first:+,.3g} [{r.diff_ci_low:+,.3g}, "
-                             f"{r.diff_ci_high:+,.3g}]")
+                v = judge(metric, r.diff_vs_first, r.diff_ci_low, r.diff_ci_high)
+                cells.append(fmt_estimate(metric, r.diff_vs_first, r.diff_ci_low,
+                                          r.diff_ci_high, lang, diff=True) + part
+                             + f" {MARKS[v]}")
+                codes.append(_ANSI[v] if colour else "")
         rows.append(cells)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
-                        enumerate(zip(r, widths))))
-    print(f"({cmp.names[0]}: mean [2.5%, 97.5%] over replications; others: paired difference "
-          "to it, mean [95% CI] / 其余列为与第一个方案的配对差值及95%置信区间)")
+        colours.append(codes)
+    _print_table(rows, align="l" + "r" * (len(rows[0]) - 1), colours=colours)
+    print(f"{cmp.names[0]}：各次重复的均值 [2.5%, 97.5%]；其余列：与之的配对差值 [95%置信区间] / "
+          f"{cmp.names[0]}: mean [2.5%, 97.5%] over replications; others: paired difference "
+          "to it, mean [95% CI]")
+    if partial:
+        print("(k/n)：n次重复中有k次达到，均值仅计这些 / reached in k of n replications; the "
+              "mean is over those")
+    print(legend_text("both"))
 
 
 def cmd_sweep(args) -> int:
@@ -407,7 +627,7 @@ def cmd_sweep(args) -> int:
 
     try:
         with make_executor(args.workers, args.scheduler, args.oversubscribe) as ex:
-            table = run_sweep(spec, base_dir, out, ex, progress=not args.quiet,
+            table = run_sweep(spec, base_dir, out, ex, progress=_show_progress(args.quiet),
                               source=args.sweep, force=args.force,
                               fsync_every=args.fsync_every, finish=finish)
     except KeyboardInterrupt:
@@ -504,7 +724,8 @@ def cmd_demo(args) -> int:
     from .demo import run_demo
 
     out = Path(args.out)
-    run_demo(out, force=args.force, lang=args.lang, seed=args.seed, quiet=args.quiet)
+    run_demo(out, force=args.force, lang=args.lang, seed=args.seed,
+             quiet=not _show_progress(args.quiet))   # quiet: no progress lines
     if not args.quiet:
         print(f"演示已写入 demo written to: {out}/  (report.html, villages.gif, figures/)")
     return EXIT_OK
@@ -525,6 +746,18 @@ COMMANDS = {"bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compa
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; exit code as the module docstring says."""
+    try:
+        try:
+            return _main(argv)
+        finally:   # output still buffered is written now, where a closed pipe can be caught
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -543,11 +776,24 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("\nruralsim: 已中断，未写出不完整结果 / interrupted; no partial outputs "
                          "were written\n")
         return 130
+    except BrokenPipeError:
+        raise                 # main() ends quietly
     except (RuralsimError, OSError) as exc:
         if os.environ.get("RURALSIM_DEBUG"):
             raise
         sys.stderr.write(f"ruralsim: 错误 / error: {exc}\n")
         return EXIT_ERROR
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of our output went away (``ruralsim ... | head``): end quietly, as Unix
+    tools do, and keep Python from complaining when it flushes stdout at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else EXIT_ERROR
 
 
 def _raise_interrupt(signum, frame):

@@ -334,15 +334,21 @@ def _neutralised(df):
 def write_csv(df, path: str | os.PathLike, *, index: bool = False, **to_csv_kwargs: Any) -> Path:
     """Write a DataFrame as CSV: spreadsheet-safe text cells, through :func:`atomic_file`.
 
-    Every CSV ruralsim writes goes through here.  A text cell holding a carriage return
-    is quoted (Python's csv module quotes it only when it is part of the line end, so such
-    a file is written with CRLF line ends; other files keep LF).
+    Every CSV ruralsim writes goes through here.  The file is UTF-8 with a byte-order mark,
+    so Excel opens it with Chinese intact (pandas, ``csv`` with ``encoding="utf-8-sig"``
+    and the report read it alike).  A text cell holding a carriage return is quoted
+    (Python's csv module quotes it only when it is part of the line end, so such a file is
+    written with CRLF line ends; other files keep LF).
     """
     safe, has_cr = _neutralised(df)
     if has_cr:
         to_csv_kwargs.setdefault("lineterminator", "\r\n")
-    write_text_atomic(path, safe.to_csv(index=index, **to_csv_kwargs))
+    write_text_atomic(path, CSV_BOM + safe.to_csv(index=index, **to_csv_kwargs))
     return Path(path)
+
+
+#: Written at the start of every CSV file: Excel reads the file as UTF-8 only with it.
+CSV_BOM = "\ufeff"
 
 
 # ----------------------------------------------------------------------------- file names

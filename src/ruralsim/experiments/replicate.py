@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -141,6 +142,31 @@ class Comparison:
     replications: list[Replications]
     table: pd.DataFrame
 
+    def readable(self, lang: str = "zh", metrics: Sequence[str] | None = None) -> pd.DataFrame:
+        """The comparison as a planner reads it: one row per metric (labelled), the first
+        scenario's mean [2.5%, 97.5%], then each other scenario's paired difference to it
+        [95% CI] with better / worse / no clear difference for that metric; readable units
+        (:mod:`ruralsim.report.formatting`)."""
+        from ..report.formatting import MARKS, fmt_estimate, judge, verdict_text
+        from ..report.labels import metric_label
+
+        rows = []
+        for metric, g in self.table.groupby("metric", sort=False):
+            if metrics is not None and metric not in metrics:
+                continue
+            row = {"指标" if lang == "zh" else "metric": metric_label(metric, lang)}
+            for r in g.itertuples():
+                if r.scenario == self.names[0]:
+                    row[r.scenario] = fmt_estimate(metric, r.mean, r.p2_5, r.p97_5, lang)
+                else:
+                    v = judge(metric, r.diff_vs_first, r.diff_ci_low, r.diff_ci_high)
+                    text = fmt_estimate(metric, r.diff_vs_first, r.diff_ci_low,
+                                        r.diff_ci_high, lang, diff=True)
+                    row[r.scenario] = (text if v == "missing" else
+                                       f"{text} {MARKS[v]} {verdict_text(v, lang)}")
+            rows.append(row)
+        return pd.DataFrame(rows)
+
 
 def _interval(x: np.ndarray) -> tuple[float, float, float]:
     x = x[np.isfinite(x)]
@@ -180,18 +206,152 @@ def comparison_table(reps: list[Replications], metrics: Sequence[str]) -> pd.Dat
             dm, dlo, dhi = _mean_ci(d)
             rows.append({"metric": m, "scenario": r.name, "mean": mean, "p2_5": lo, "p97_5": hi,
                          "diff_vs_first": dm, "diff_ci_low": dlo, "diff_ci_high": dhi,
-                         "reps": int(np.isfinite(x).sum())})
+                         "reps": int(np.isfinite(x).sum()), "runs": int(x.size)})
     return pd.DataFrame(rows)
 
 
-def compare(scenarios: Sequence[Any], reps: int = 30, seed: int | None = None,
+@dataclass(frozen=True)
+class Variant:
+    """A named variant of the base scenario (the first one compared).
+
+    ``packages``: ``+name`` (or ``name``) stacks a package on the base, ``-name`` takes one
+    of the base's packages off (built-in names or ``.yaml`` files); then ``overrides``
+    (``key.path=value``, as ``--set``; a list item may be named:
+    ``policy.instruments.cash_or_cement.value_cny=4000``).
+    """
+
+    name: str
+    packages: tuple[str, ...] = ()
+    overrides: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str, name: str | None = None) -> "Variant":
+        """A variant from ``"NAME: ITEM ITEM ..."`` (or, with ``name``, from the items alone).
+
+        Items are separated by spaces (quote an item holding spaces): ``+package`` stacks a
+        package, ``-package`` takes one off, ``key.path=value`` overrides a parameter.
+
+        >>> Variant.parse("免息: -subsidised_loans +interest_free_loans run.horizon_months=120")
+        Variant(name='免息', packages=('-subsidised_loans', '+interest_free_loans'), overrides=('run.horizon_months=120',))
+        """
+        import shlex
+
+        if name is None:
+            head, sep, text = text.partition(":")
+            if not sep:
+                head, sep, text = head.partition("：")
+            name = head.strip()
+            if not sep or not name or "=" in name:
+                raise UsageError(f"variant {_shorten(head)!r}: write NAME: ITEMS, e.g. "
+                                 "'loans: -subsidised_loans +interest_free_loans' / 变体应写作 "
+                                 "名称: 内容")
+        return cls.of(name, _split(text, name, shlex))
+
+    @classmethod
+    def of(cls, name: str, items: Iterable[str]) -> "Variant":
+        """A variant from its items (see :meth:`parse`); bad items raise UsageError."""
+        name = str(name).strip()
+        if not name or len(name) > 80 or any(ord(c) < 32 for c in name):
+            raise UsageError(f"variant name {_shorten(name)!r} must be 1 to 80 printable "
+                             "characters / 变体名称须为1至80个可见字符")
+        packages, overrides = [], []
+        for item in items:
+            if not isinstance(item, str) or not item.strip():
+                raise UsageError(f"variant '{name}': an item must be text, not {item!r}")
+            item = item.strip()
+            if item[0] in "+-":
+                if len(item) == 1 or "=" in item:
+                    raise UsageError(f"variant '{name}': {_shorten(item)!r} is not a package: "
+                                     "write +name to stack a package or -name to take it off "
+                                     "/ 政策包请写作 +名称 或 -名称")
+                packages.append(item)
+            elif "=" in item:
+                overrides.append(item)
+            else:
+                raise UsageError(f"variant '{name}': {_shorten(item)!r} is neither +package, "
+                                 "-package nor key.path=value (to stack a package write "
+                                 f"+{_shorten(item)}) / 变体内容须为 +政策包、-政策包 或 参数=值")
+        if not packages and not overrides:
+            raise UsageError(f"variant '{name}' changes nothing: give +package, -package or "
+                             "key.path=value / 变体没有任何改动")
+        return cls(name, tuple(packages), tuple(overrides))
+
+
+def _split(text: str, name: str, shlex) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError as exc:   # an unclosed quote
+        raise UsageError(f"variant '{name}': {exc} / 引号不成对") from None
+
+
+def _shorten(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def as_variant(v: Any, name: str | None = None) -> Variant:
+    """A :class:`Variant` from a Variant, ``"NAME: items"`` text, or (with ``name``) items
+    as text or a list."""
+    if isinstance(v, Variant):
+        return v
+    if name is not None:
+        return Variant.parse(v, name) if isinstance(v, str) else Variant.of(name, v)
+    if isinstance(v, str):
+        return Variant.parse(v)
+    raise UsageError(f"a variant is 'NAME: items' text or a Variant, not {type(v).__name__}")
+
+
+def build_scenarios(scenarios: Any, overrides: Iterable = (), packages: Iterable[str] = (),
+                    variants: Any = ()) -> list[tuple[str, LoadedScenario]]:
+    """The scenarios of a comparison, loaded and named.
+
+    ``scenarios``: one scenario (path, built-in name, dict...), a list of them, or a mapping
+    name -> scenario; ``packages`` and ``overrides`` apply to every scenario; ``variants``
+    (``"NAME: items"`` texts, :class:`Variant` objects, or a mapping name -> items) are built
+    on the first scenario, after its own packages and before its overrides.
+    """
+    if isinstance(scenarios, Mapping):
+        named = [(str(k), v) for k, v in scenarios.items()]
+    else:
+        if isinstance(scenarios, (str, Path, LoadedScenario)) or scenarios is None:
+            scenarios = [scenarios]
+        named = [(None, s) for s in scenarios]
+    if not named:
+        raise UsageError("nothing to compare / 没有要比较的方案")
+    overrides, packages = list(overrides), list(packages)
+    loaded = [load_scenario(s, overrides, packages) for _, s in named]
+    names = [n if n is not None else _label(s, sc) for (n, s), sc in zip(named, loaded)]
+    if isinstance(variants, Mapping):
+        vs = [as_variant(items, name) for name, items in variants.items()]
+    else:
+        vs = [as_variant(v) for v in ([variants] if isinstance(variants, (str, Variant))
+                                      else variants)]
+    for v in vs:   # from the base's source, so an error can name the base file's lines
+        loaded.append(load_scenario(named[0][1], [*overrides, *v.overrides],
+                                    [*packages, *v.packages],
+                                    origin=f"variant '{_shorten(v.name, 40)}':"))
+        names.append(v.name)
+    return list(zip(_unique_names(names), loaded))
+
+
+def compare(scenarios: Any, reps: int = 30, seed: int | None = None,
             executor: Executor | None = None, overrides: Iterable = (),
             metrics: Sequence[str] = COMPARE_METRICS, columns: Sequence[str] = DEFAULT_COLUMNS,
-            progress: bool = False) -> Comparison:
-    """Replicate every scenario with the same child seeds and tabulate the differences."""
+            progress: bool = False, packages: Iterable[str] = (),
+            variants: Any = ()) -> Comparison:
+    """Replicate every scenario with the same child seeds and tabulate the differences to the
+    first one.
+
+    ``scenarios`` and ``variants`` as in :func:`build_scenarios`; for example, the Nanpu
+    package against interest-free loans *instead of* its subsidised loans, and a larger
+    subsidy::
+
+        compare("nanpu", variants=["免息贷款: -subsidised_loans +interest_free_loans",
+                                   "高补助: policy.instruments.cash_or_cement.value_cny=20000"])
+    """
     reps, seed = check_reps(reps), check_seed(seed)
-    loaded = [load_scenario(s, list(overrides)) for s in scenarios]
-    names = _unique_names([_label(s, sc) for s, sc in zip(scenarios, loaded)])
+    built = build_scenarios(scenarios, overrides, packages, variants)
+    names = [n for n, _ in built]
+    loaded = [sc for _, sc in built]
     seed = loaded[0].model.run.seed if seed is None else seed
     seeds = spawn_seeds(seed, reps)
     specs = [sp for i, sc in enumerate(loaded) for sp in _specs(sc, seeds, columns, i * reps, i)]
@@ -205,8 +365,6 @@ def compare(scenarios: Sequence[Any], reps: int = 30, seed: int | None = None,
 
 def _label(source: Any, sc: LoadedScenario) -> str:
     """A scenario's label in comparisons: its file name when given a file, else its name."""
-    from pathlib import Path
-
     if isinstance(source, (str, Path)) and str(source).endswith((".yaml", ".yml")):
         return Path(source).stem
     return sc.name

@@ -4,7 +4,8 @@ Everything is inline (figures as base64 PNG, styles in the page): the file opens
 and can be mailed or printed. Chinese by default, English on request. Numbers come from
 ``summary.json`` / ``compare.csv`` of the result folders, checked by
 :mod:`ruralsim.report.inputs`, and are formatted once, by
-:func:`ruralsim.report.labels.fmt_metric`.
+:mod:`ruralsim.report.formatting` (readable units; a difference judged better or worse for
+its metric).
 
 All HTML is built one way, by :func:`h`: the template is markup written in this module and
 every value put into it is escaped (text and attribute contexts alike), unless it is
@@ -38,6 +39,8 @@ from .. import __version__
 from ..errors import RuralsimError
 from .inputs import CompareRow, Figure, ReportInputs, load_report_inputs
 from .lessons import COMPONENT_NAMES, comparison_lessons, decomposition_lessons
+from .formatting import (MARKS, direction_text, estimate_parts, judge, legend_text,
+                         verdict_text)
 from .labels import METRICS, TEXT, fmt_metric, metric_label, t
 
 CSS = """
@@ -54,6 +57,11 @@ figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.9em;color:#555}
 .note{font-size:.9em;color:#555;background:#f7f7f7;padding:.6em 1em;border-left:4px solid #ccc}
 .pos{color:#1a7f37}.neg{color:#b42318}
+table.judged td.better{color:#1a7f37;background:#eef8f0}
+table.judged td.worse{color:#b42318;background:#fdf0ef}
+table.judged td.unclear,table.judged td.missing{color:#666}
+table.judged small.dir{color:#666}
+.legend{font-size:.85em;color:#555;margin-top:-.4em}
 .print-only{display:none}
 @page{size:A4;margin:14mm 12mm 16mm;
 @bottom-center{content:counter(page) " / " counter(pages);font-size:9pt;color:#777}}
@@ -127,12 +135,8 @@ def _t(key: str, lang: str) -> str:
     return t(f"report_{key}", lang)
 
 
-def _num(value: float | None, spec: str) -> str:
-    return "—" if value is None or not math.isfinite(value) else format(value, spec)
-
-
-def _metric(key: str, value: float | None) -> str:
-    return fmt_metric(key, None if value is None or not math.isfinite(value) else value)
+def _metric(key: str, value: float | None, lang: str = "zh") -> str:
+    return fmt_metric(key, None if value is None or not math.isfinite(value) else value, lang)
 
 
 def _img(fig: Figure) -> Markup:
@@ -208,9 +212,12 @@ def _type_label(sc, name: str, lang: str) -> str:
     return label or name
 
 
-def table(rows: list[Markup]) -> Markup:
+def table(rows: list[Markup], cls: str = "") -> Markup:
     """A table whose first row is its header: in ``<thead>``, so that a table printed across
-    pages repeats it on each."""
+    pages repeats it on each (``cls``: its class, e.g. 'judged' for coloured differences)."""
+    if cls:
+        return h("<table class='{}'><thead>{}</thead><tbody>{}</tbody></table>", cls, rows[0],
+                 join(rows[1:]))
     return h("<table><thead>{}</thead><tbody>{}</tbody></table>", rows[0], join(rows[1:]))
 
 
@@ -218,13 +225,44 @@ def _headline_table(summaries: list[tuple[str, object]], lang: str) -> Markup:
     head = join(h("<th>{}</th>", name) for name, _ in summaries)
     rows = [h("<tr><th>{}</th>{}</tr>", _t("metric", lang), head)]
     for key, *_ in METRICS:
-        cells = join(h('<td data-key="{}">{}</td>', key, _metric(key, getattr(s, key)))
+        cells = join(h('<td data-key="{}">{}</td>', key, _metric(key, getattr(s, key), lang))
                      for _, s in summaries)
         rows.append(h("<tr><td>{}</td>{}</tr>", metric_label(key, lang), cells))
     return table(rows)
 
 
+def _metric_cell(metric: str, lang: str) -> Markup:
+    """A metric's label with which way is better, e.g. 'Months to 90% moved (lower is better)'."""
+    hint = direction_text(metric, lang)
+    if not hint:
+        return h("<td>{}</td>", metric_label(metric, lang))
+    return h("<td>{}<br><small class='dir'>({})</small></td>", metric_label(metric, lang), hint)
+
+
+def _judged_cell(metric: str, mean, low, high, lang: str) -> Markup:
+    """A difference with its interval, coloured and worded by whether it is better or worse
+    for ``metric`` ("no clear difference" when the interval spans zero)."""
+    v = judge(metric, mean, low, high)
+    value, interval = estimate_parts(metric, mean, low, high, lang, diff=True)
+    if v == "missing":
+        return h('<td class="missing">{}</td>', value)
+    return h('<td class="{}">{}<br><small>{}<br>{} {}</small></td>', v, value, interval,
+             MARKS[v], verdict_text(v, lang))
+
+
+def _estimate_cell(metric: str, mean, low, high, lang: str) -> Markup:
+    value, interval = estimate_parts(metric, mean, low, high, lang)
+    return h("<td>{}<br><small>{}</small></td>", value, interval) if interval else \
+        h("<td>{}</td>", value)
+
+
+def _legend(lang: str, kind: str) -> Markup:
+    return h("<p class='legend'>{}</p>", legend_text(lang, kind))
+
+
 def _comparison_table(rows: list[CompareRow], lang: str) -> Markup:
+    """The first scenario's mean [2.5%, 97.5%], then each other scenario's paired difference
+    to it [95% CI], in readable units, coloured better / worse for that metric."""
     names = list(dict.fromkeys(r.scenario for r in rows))
     metrics = list(dict.fromkeys(r.metric for r in rows))
     cell = {(r.metric, r.scenario): r for r in rows}
@@ -237,17 +275,12 @@ def _comparison_table(rows: list[CompareRow], lang: str) -> Markup:
             if r is None:
                 cells.append(h("<td>—</td>"))
             elif name == names[0]:
-                cells.append(h("<td>{}<br><small>[{}, {}]</small></td>",
-                               _metric(metric, r.mean), _num(r.p2_5, ",.4g"),
-                               _num(r.p97_5, ",.4g")))
+                cells.append(_estimate_cell(metric, r.mean, r.p2_5, r.p97_5, lang))
             else:
-                d = r.diff_vs_first
-                cls = "" if d is None else "pos" if d > 0 else "neg" if d < 0 else ""
-                cells.append(h('<td class="{}">{}<br><small>[{}, {}]</small></td>', cls,
-                               _num(d, "+,.4g"), _num(r.diff_ci_low, "+,.4g"),
-                               _num(r.diff_ci_high, "+,.4g")))
-        out.append(h("<tr><td>{}</td>{}</tr>", metric_label(metric, lang), join(cells)))
-    return table(out)
+                cells.append(_judged_cell(metric, r.diff_vs_first, r.diff_ci_low,
+                                          r.diff_ci_high, lang))
+        out.append(h("<tr>{}{}</tr>", _metric_cell(metric, lang), join(cells)))
+    return join([table(out, "judged"), _legend(lang, "compare")])
 
 
 def _lessons(sentences: list[str]) -> Markup:
@@ -257,23 +290,28 @@ def _lessons(sentences: list[str]) -> Markup:
 
 
 def _effects_table(rows, lang: str) -> Markup:
-    """Main effects of the strategy's components: metric × component, mean [95% interval]."""
+    """Main effects of the strategy's components: metric × component, mean [95% interval],
+    coloured better / worse for that metric."""
     main = [r for r in rows if r.order == 1]
     comps = list(dict.fromkeys(r.effect for r in main))
     head = join(h("<th>{}</th>", COMPONENT_NAMES.get(c, (c, c))[0 if lang == "zh" else 1])
                 for c in comps)
     out = [h("<tr><th>{}</th>{}</tr>", _t("metric", lang), head)]
+    censored = False
     for metric in dict.fromkeys(r.metric for r in main):
         cells = []
         for c in comps:
             r = next((x for x in main if x.metric == metric and x.effect == c), None)
-            if r is None or r.mean is None:
+            if r is None:
                 cells.append(h("<td>—</td>"))
                 continue
-            cells.append(h("<td>{}<br><small>[{}, {}]</small></td>", _num(r.mean, "+,.4g"),
-                           _num(r.ci_low, "+,.4g"), _num(r.ci_high, "+,.4g")))
-        out.append(h("<tr><td>{}</td>{}</tr>", metric_label(metric, lang), join(cells)))
-    return table(out)
+            censored = censored or r.censored
+            cells.append(_judged_cell(metric, r.mean, r.ci_low, r.ci_high, lang))
+        out.append(h("<tr>{}{}</tr>", _metric_cell(metric, lang), join(cells)))
+    note = (h("<p class='legend'>{}</p>", "部分情形期末前未达到该比例，按期末+1个月计。" if lang == "zh"
+              else "Some runs never reached that share; they count at the horizon + 1 month.")
+            if censored else Markup(""))
+    return join([table(out, "judged"), _legend(lang, "effects"), note])
 
 
 def render_report(inputs: ReportInputs, lang: str = "zh") -> str:

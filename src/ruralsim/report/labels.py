@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 TEXT: dict[str, tuple[str, str]] = {
     "month": ("月份", "Month"),
     "households": ("户数", "Households"),
@@ -143,51 +145,84 @@ def type_label(sc, name: str, lang: str) -> str:
     return label or name
 
 
-#: Headline metrics: summary key, Chinese label, English label, format.
-METRICS: tuple[tuple[str, str, str, str], ...] = (
-    ("households", "农户总数", "Households", "{:,.0f}"),
-    ("share_moved", "期末已入住比例", "Share moved by the end", "{:.1%}"),
-    ("months_to_50pct_moved", "50%农户入住所需月数", "Months to 50% moved", "{:,.0f}"),
-    ("months_to_90pct_moved", "90%农户入住所需月数", "Months to 90% moved", "{:,.0f}"),
-    ("share_ever_registered", "曾报名的农户比例", "Share of households that ever registered",
-     "{:.1%}"),
-    ("households_reneged", "报名后放弃的户数", "Households that gave up waiting", "{:,.0f}"),
-    ("households_kept_old_house", "保留旧房(两头住或返回)的户数",
-     "Households that kept their old house", "{:,.0f}"),
-    ("households_returned", "返回旧村的户数", "Households that returned", "{:,.0f}"),
-    ("share_movers_worse_off", "入住后收入下降的比例", "Share of movers worse off", "{:.1%}"),
-    ("households_in_distress_peak", "偿债困难户峰值", "Peak households in debt distress",
-     "{:,.0f}"),
-    ("total_public_cost_cny", "政府公共支出合计(元)", "Total public cost (CNY)", "{:,.0f}"),
-    ("cost_per_relocated_household_cny", "每户入住的公共支出(元)",
-     "Public cost per household moved (CNY)", "{:,.0f}"),
-    ("peak_financing_gap_cny", "资金缺口峰值(负债+欠款,元)",
-     "Peak financing gap, debt + arrears (CNY)", "{:,.0f}"),
-    ("months_in_arrears", "拖欠款的月数", "Months in arrears", "{:,.0f}"),
-    ("phases_abandoned", "停工烂尾的建设期数", "Construction phases abandoned", "{:,.0f}"),
-    ("npv_cny", "政府净现值(元)", "Government NPV (CNY)", "{:,.0f}"),
-    ("land_freed_mu", "腾退宅基地(亩)", "Homestead land freed (mu)", "{:,.0f}"),
-    ("dividends_per_household_cny", "户均集体土地分红(元)", "Dividends per household (CNY)",
-     "{:,.0f}"),
-    ("households_registered_after_withdrawal", "停止服务后才报名并入住的户数",
-     "Movers who registered after services were withdrawn", "{:,.0f}"),
-    ("exposure_household_months", "生活在服务恶化村庄的户·月",
-     "Household-months lived with degraded services", "{:,.0f}"),
-    ("vulnerable_moved", "特困户、五保户入住", "Poor and five-guarantee households moved",
-     "{:,.0f}"),
-    ("mean_household_debt_cny", "入住农户平均负债(元)", "Mean household debt of movers (CNY)",
-     "{:,.0f}"),
+class Metric(NamedTuple):
+    """A metric as users see it: its labels, its unit, which way is better, and why it can be
+    missing.  ``unit`` is one of :data:`UNITS`; ``better`` is +1 (more is better), -1 (less is
+    better) or 0 (neither); ``missing_*`` says why a value can be undefined."""
+
+    key: str
+    zh: str
+    en: str
+    unit: str
+    better: int
+    missing_zh: str = "无数据"
+    missing_en: str = "no data"
+
+
+#: Units: how a value is shown (see :mod:`ruralsim.report.formatting`).
+UNITS = ("count", "share", "months", "cny", "mu")
+
+_NOT_REACHED = ("期内未达到", "not reached within the horizon")
+_NO_MOVERS = ("无人搬迁", "no movers")
+
+#: Headline metrics, in the order of the run summary and the report (every one is a key of
+#: summary.json).  Labels carry the unit where the value does not (money carries its own:
+#: 万元/亿元, thousand/million CNY).
+METRICS: tuple[Metric, ...] = (
+    Metric("households", "农户总数", "Households", "count", 0),
+    Metric("share_moved", "期末已入住比例", "Share moved by the end", "share", +1),
+    Metric("months_to_50pct_moved", "50%农户入住所需月数", "Months to 50% moved", "months", -1,
+           *_NOT_REACHED),
+    Metric("months_to_90pct_moved", "90%农户入住所需月数", "Months to 90% moved", "months", -1,
+           *_NOT_REACHED),
+    Metric("share_ever_registered", "曾报名的农户比例", "Share of households that ever registered",
+           "share", +1),
+    Metric("households_reneged", "报名后放弃的户数", "Households that gave up waiting", "count", -1),
+    Metric("households_kept_old_house", "保留旧房(两头住或返回)的户数",
+           "Households that kept their old house", "count", -1),   # homestead not freed
+    Metric("households_returned", "返回旧村的户数", "Households that returned", "count", -1),
+    Metric("share_movers_worse_off", "入住后收入下降的比例", "Share of movers worse off", "share",
+           -1, *_NO_MOVERS),
+    Metric("households_in_distress_peak", "偿债困难户峰值", "Peak households in debt distress",
+           "count", -1),
+    Metric("total_public_cost_cny", "政府公共支出合计", "Total public cost", "cny", -1),
+    Metric("cost_per_relocated_household_cny", "每户入住的公共支出",
+           "Public cost per household moved", "cny", -1, *_NO_MOVERS),
+    Metric("peak_financing_gap_cny", "资金缺口峰值(负债+欠款)",
+           "Peak financing gap (debt + arrears)", "cny", -1),
+    Metric("months_in_arrears", "拖欠款的月数", "Months in arrears", "months", -1),
+    Metric("phases_abandoned", "停工烂尾的建设期数", "Construction phases abandoned", "count", -1),
+    Metric("npv_cny", "政府净现值", "Government NPV", "cny", +1),
+    Metric("land_freed_mu", "腾退宅基地(亩)", "Homestead land freed (mu)", "mu", +1),
+    Metric("dividends_per_household_cny", "户均集体土地分红", "Dividends per household", "cny",
+           +1),
+    Metric("households_registered_after_withdrawal", "停止服务后才报名并入住的户数",
+           "Movers who registered after services were withdrawn", "count", -1),
+    Metric("exposure_household_months", "生活在服务恶化村庄的户·月",
+           "Household-months lived with degraded services", "count", -1),
+    Metric("vulnerable_moved", "特困户、五保户入住", "Poor and five-guarantee households moved",
+           "count", +1),
+    Metric("mean_household_debt_cny", "入住农户平均负债", "Mean household debt of movers", "cny",
+           -1, *_NO_MOVERS),
 )
+#: Metrics of experiments that are not in a run's summary.
+EXPERIMENT_METRICS: tuple[Metric, ...] = (
+    Metric("households_moved_because_of_withdrawal", "因停止服务才搬迁的户数",
+           "Households that moved only because services were withdrawn", "count", -1),
+)
+_BY_KEY = {m.key: m for m in METRICS + EXPERIMENT_METRICS}
 
 
-def fmt_metric(key: str, value) -> str:
-    """A summary value formatted as in reports and on screen ('—' when undefined)."""
-    if value is None:
-        return "—"
-    for k, _, _, f in METRICS:
-        if k == key:
-            return fmt_share(value) if f == "{:.1%}" else f.format(value)
-    return f"{value:,.4g}" if isinstance(value, float) else str(value)
+def metric_info(key: str) -> Metric | None:
+    """The :class:`Metric` of ``key``, or None for a key not in the table."""
+    return _BY_KEY.get(key)
+
+
+def fmt_metric(key: str, value, lang: str = "zh") -> str:
+    """A summary value formatted as in reports and on screen (why it is missing when it is)."""
+    from .formatting import fmt_value
+
+    return fmt_value(key, value, lang)
 
 
 def fmt_share(value: float) -> str:
@@ -206,7 +241,8 @@ def fmt_share(value: float) -> str:
 
 
 def metric_label(key: str, lang: str) -> str:
-    for k, zh, en, _ in METRICS:
-        if k == key:
-            return zh if lang == "zh" else en
-    return key
+    """The label of ``key`` in ``lang`` ('zh', 'en' or 'both': "中文 / English")."""
+    m = _BY_KEY.get(key)
+    if m is None:
+        return key
+    return m.zh if lang == "zh" else m.en if lang == "en" else f"{m.zh} / {m.en}"

@@ -81,8 +81,44 @@ def _record_input(path: str | Path) -> None:
 
 
 def builtin_path(name: str = "nanpu") -> Path:
-    """Path of a built-in scenario such as ``nanpu`` or ``teaching``."""
-    return BUILTIN_DIR / f"{name}.yaml"
+    """Path of a built-in scenario such as ``nanpu`` or ``teaching`` (``.yaml`` optional)."""
+    return BUILTIN_DIR / (name if name.lower().endswith(YAML_SUFFIXES) else f"{name}.yaml")
+
+
+def builtin_scenarios() -> list[str]:
+    """Names of the built-in scenarios (``nanpu``, ``strategies/middle_first``...)."""
+    out = []
+    for p in sorted(BUILTIN_DIR.rglob("*.yaml")):
+        rel = p.relative_to(BUILTIN_DIR)
+        if rel.parts[0] not in ("packages", "sweeps") and rel.stem != "household_types":
+            out.append(rel.with_suffix("").as_posix())
+    return out
+
+
+def find_scenario_file(ref: str | Path, base_dir: Path | None = None) -> Path | None:
+    """The file a scenario reference names, by one rule (command line and ``extends`` alike).
+
+    A file that exists (relative to ``base_dir``, the folder of the file that names it, or to
+    the current folder) comes first; otherwise a built-in scenario of that name, written with
+    or without ``.yaml`` (``nanpu``, ``nanpu.yaml``, ``strategies/middle_first``).  None when
+    neither exists.
+    """
+    p = Path(ref)
+    if not p.is_absolute() and base_dir is not None:
+        p = base_dir / p
+    if _exists(p):
+        return p
+    if Path(ref).is_absolute():
+        return None
+    text = str(ref)
+    return _builtin_file(text) or (None if text.lower().endswith(YAML_SUFFIXES)
+                                   else _builtin_file(f"{text}.yaml"))
+
+
+def _not_found(ref: str | None = None) -> str:
+    what = f"scenario file not found: {_short(str(ref))}" if ref else "scenario file not found"
+    return (f"{what} / 找不到情景文件 (give a file path, or a built-in scenario: "
+            f"{', '.join(builtin_scenarios())})")
 
 
 def _exists(path: str | Path) -> bool:
@@ -141,12 +177,10 @@ def _read_with_extends(path: Path, depth: int = 0, origin: tuple[str, str, int |
     if not isinstance(parent, str):
         raise ScenarioError([Issue(doc.file, "extends", "must be a file path",
                                    doc.line_of(("extends",)))])
-    ppath = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
-    if not _exists(ppath) and not Path(parent).is_absolute():
-        ppath = _builtin_file(parent) or ppath   # a library file such as household_types.yaml
-    if not _exists(ppath):
-        raise ScenarioError([Issue(doc.file, "extends", f"file not found: {_short(parent)} / "
-                                   "找不到文件", doc.line_of(("extends",)))])
+    ppath = find_scenario_file(parent, path.parent)   # a file, or a library name
+    if ppath is None:
+        raise ScenarioError([Issue(doc.file, "extends", _not_found(parent),
+                                   doc.line_of(("extends",)))])
     base, bwhere = _read_with_extends(ppath, depth + 1,
                                       (doc.file, "extends", doc.line_of(("extends",))))
     merged = _merge(base, data)
@@ -210,9 +244,26 @@ def _stack_packages(data: dict, where: dict[tuple, Where], packages: Any, file: 
     return data
 
 
+def _place(loc: Where | None) -> str:
+    """``file:line`` of a reference, for messages."""
+    if loc is None:
+        return "the scenario it builds on"
+    file, line = loc
+    return f"{file}:{line}" if line is not None else file
+
+
 def apply_package(data: dict, where: dict[tuple, Where], ref: str, base_dir: Path | None,
                   origin: Where) -> dict:
-    """Stack package ``ref`` onto scenario data (returns a new dict; ``where`` is updated)."""
+    """Stack package ``ref`` onto scenario data, or take it off again (returns a new dict;
+    ``where`` is updated).
+
+    The rule for variants: a scenario's packages are *added* to those of the scenario it
+    extends (``ref`` or ``+ref``), and ``-ref`` removes a package stacked before (its
+    instruments, events and awards, found by name).  A package stacked twice is an error
+    naming both places.
+    """
+    remove = ref.startswith("-")
+    ref = ref[1:] if ref.startswith(("+", "-")) else ref
     path = package_path(ref, base_dir, origin)
     _record_input(path)
     doc = read_yaml_file(path, "package", (origin[0], "packages", origin[1]))
@@ -223,25 +274,77 @@ def apply_package(data: dict, where: dict[tuple, Where], ref: str, base_dir: Pat
     if unknown:
         raise ScenarioError([Issue(doc.file, str(k), f"unknown key '{k}' / 未知的键; allowed: "
                                    f"{', '.join(PACKAGE_KEYS)}", doc.line_of((k,))) for k in unknown])
+    for key in PACKAGE_LISTS:
+        if not isinstance(pkg.get(key) or [], list):
+            raise ScenarioError([Issue(doc.file, key, "must be a list", doc.line_of((key,)))])
     out = copy.deepcopy(data)
     policy = out.setdefault("policy", {})
     if not isinstance(policy, dict):
         return out  # validation reports the bad 'policy'
+    name = str(pkg.get("name", Path(ref).stem))
+    stacked = policy.get("packages") if isinstance(policy.get("packages"), list) else []
+    items = {key: {i.get("name") for i in pkg.get(key) or [] if isinstance(i, dict)}
+             for key in PACKAGE_LISTS}
+    present = any(isinstance(x, dict) and x.get("name") in items[key]
+                  for key in PACKAGE_LISTS if isinstance(policy.get(key), list)
+                  for x in policy[key])
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([Issue(origin[0], "packages", message, origin[1])])
+
+    if remove:
+        if name not in stacked and not present:
+            raise fail(f"cannot remove package '{name}': it is not stacked on this scenario "
+                       f"(stacked: {', '.join(map(str, stacked)) or 'none'}) / 无法去掉政策包"
+                       f"'{name}'：该情景未叠加此政策包")
+        for key in PACKAGE_LISTS:
+            _remove_items(policy, where, key, items[key])
+        if name in stacked:
+            _remove_items(policy, where, "packages", None, stacked.index(name))
+        return out
+    if name in stacked and present:
+        first = where.get(("policy", "packages", stacked.index(name)))
+        raise fail(f"package '{name}' is stacked twice: already by {_place(first)}. A "
+                   f"scenario's packages are added to those of the scenario it extends, so list "
+                   f"only new ones; to replace one, take it off first with -{name} "
+                   f"/ 政策包'{name}'重复叠加(基础情景已叠加)：只需列出新增的政策包，替换时先用 -{name} 去掉")
     for key in PACKAGE_LISTS:
-        items = pkg.get(key) or []
-        if not isinstance(items, list):
-            raise ScenarioError([Issue(doc.file, key, "must be a list", doc.line_of((key,)))])
         have = policy.setdefault(key, [])
         if not isinstance(have, list):
             continue
-        for j, item in enumerate(items):
+        for j, item in enumerate(pkg.get(key) or []):
             i = len(have)
             have.append(item)
             for p, ln in doc.lines.items():
                 if p[:2] == (key, j):
                     where[("policy", key, i) + p[2:]] = (doc.file, ln)
-    policy.setdefault("packages", []).append(str(pkg.get("name", Path(ref).stem)))
+    names = policy.setdefault("packages", [])
+    if isinstance(names, list) and name not in names:
+        where[("policy", "packages", len(names))] = origin
+        names.append(name)
     return out
+
+
+def _remove_items(policy: dict, where: dict[tuple, Where], key: str, names: set | None,
+                  index: int | None = None) -> None:
+    """Remove the items of ``policy[key]`` named in ``names`` (or the one at ``index``),
+    keeping ``where`` in step with the new list positions."""
+    lst = policy.get(key)
+    if not isinstance(lst, list):
+        return
+    keep = [i for i, x in enumerate(lst) if (i != index if names is None else
+                                            not (isinstance(x, dict) and x.get("name") in names))]
+    if len(keep) == len(lst):
+        return
+    policy[key] = [lst[i] for i in keep]
+    new = {old: j for j, old in enumerate(keep)}
+    prefix = ("policy", key)
+    moved = {}
+    for p in [p for p in where if p[:2] == prefix and len(p) > 2 and isinstance(p[2], int)]:
+        loc = where.pop(p)
+        if p[2] in new:
+            moved[prefix + (new[p[2]],) + p[3:]] = loc
+    where.update(moved)
 
 
 # ----------------------------------------------------------------------------- overrides
@@ -295,7 +398,8 @@ def apply_overrides(data: dict, overrides: Iterable[str | tuple[str, Any]],
     """Return a copy of ``data`` with dotted-path overrides applied.
 
     Overrides are strings ``"a.b=1"`` or ``(dotted_path, value)`` pairs; list items are
-    addressed by index, and the index one past the end appends an item.
+    addressed by index (the index one past the end appends an item) or, in a list of named
+    items, by name: ``policy.instruments.cash_subsidy.value_cny=3000``.
     """
     out = copy.deepcopy(data)
     issues: list[Issue] = []
@@ -312,7 +416,24 @@ def apply_overrides(data: dict, overrides: Iterable[str | tuple[str, Any]],
             path = key_path(key, label)
         node: Any = out
         ok = True
-        for i, part in enumerate(path[:-1]):
+        path = list(path)
+        for i, part in enumerate(path):
+            if isinstance(node, list) and isinstance(part, str):
+                # a list of named items (instruments, phases...) addressed by name
+                j = _named_index(node, part)
+                if j is None:
+                    known = [str(x.get("name")) for x in node if isinstance(x, dict)
+                             and "name" in x]
+                    issues.append(Issue(label, ".".join(map(str, path[: i + 1])),
+                                        f"no item named '{_short(part, 40)}' in this list"
+                                        + (f" (names: {_short(', '.join(known), 300)})"
+                                           if known else "") + " / 列表中没有该名称的项"))
+                    ok = False
+                    break
+                path[i] = j
+                part = j
+            if i == len(path) - 1:
+                break
             nxt = _child(node, part)
             if nxt is _MISSING:
                 if isinstance(node, dict) and isinstance(part, str):
@@ -350,6 +471,12 @@ def apply_overrides(data: dict, overrides: Iterable[str | tuple[str, Any]],
 
 
 _MISSING = object()
+
+
+def _named_index(items: list, name: str) -> int | None:
+    """Index of the item of ``items`` whose ``name`` is ``name`` (None if there is none)."""
+    return next((j for j, x in enumerate(items) if isinstance(x, dict) and x.get("name") == name),
+                None)
 
 
 def _short(text: str, n: int = 100) -> str:
@@ -551,7 +678,7 @@ def validate_data(data: dict, where: dict[tuple, Where], file: str,
         data["villages"] = read_village_csv(cpath, label, where, base_dir)
     model = validate_model(Scenario, data, where, file)
     issues = [Issue(*_where(tuple(p), where, file)[:1], ".".join(map(str, p)), m,
-                    _where(tuple(p), where, file)[1]) for p, m in _cross_checks(model)]
+                    _where(tuple(p), where, file)[1]) for p, m in _cross_checks(model, where)]
     if issues:
         raise ScenarioError(issues)
     return model
@@ -576,8 +703,10 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
     return out
 
 
-def _cross_checks(sc: Scenario) -> list[tuple[tuple, str]]:
-    """Checks that span several keys; returns (path, message) pairs."""
+def _cross_checks(sc: Scenario, where: dict[tuple, Where] | None = None
+                  ) -> list[tuple[tuple, str]]:
+    """Checks that span several keys; returns (path, message) pairs (``where`` locates the
+    other place a message names)."""
     out: list[tuple[tuple, str]] = []
     types = sc.household_types
     total = sum(t.share for t in types.values())
@@ -628,11 +757,17 @@ def _cross_checks(sc: Scenario) -> list[tuple[tuple, str]]:
         if ins.end_month is not None and ins.end_month < ins.start_month:
             out.append((("policy", "instruments", i, "end_month"), "ends before it starts"))
     out += _model_checks(sc, comms, n)
-    seen: set[str] = set()
+    first: dict[str, int] = {}
     for i, ins in enumerate(sc.policy.instruments):
-        if ins.name in seen:
-            out.append((("policy", "instruments", i, "name"), f"duplicate instrument '{ins.name}'"))
-        seen.add(ins.name)
+        if ins.name in first:
+            j = first[ins.name]
+            loc = _where(("policy", "instruments", j), where or {}, "")
+            place = _place(loc) if loc[0] else "the scenario"
+            out.append((("policy", "instruments", i, "name"), f"duplicate instrument "
+                        f"'{ins.name}': first defined at {place} (policy.instruments.{j}); two "
+                        "instruments may not share a name / 政策工具重名"))
+        else:
+            first[ins.name] = i
     return out
 
 
@@ -693,18 +828,18 @@ def scenario_hash(model: Scenario) -> str:
 
 def load_scenario(source: str | Path | Mapping[str, Any] | LoadedScenario | None = None,
                   overrides: Iterable[str | tuple[str, Any]] = (),
-                  packages: Iterable[str] = ()) -> LoadedScenario:
+                  packages: Iterable[str] = (), *, origin: str = "--package") -> LoadedScenario:
     """Load and validate a scenario from a YAML path, a dict, or the built-in Nanpu case.
 
-    ``packages`` (names of built-in packages or YAML files, as ``--package``) are stacked
-    first, then ``overrides`` (``"key.path=value"`` strings as ``--set``, or ``(path, value)``
+    ``packages`` (names of built-in packages or YAML files, as ``--package``; ``-name``
+    takes a package of the scenario off again) are stacked first, then ``overrides`` (``"key.path=value"`` strings as ``--set``, or ``(path, value)``
     pairs); everything is validated at the end. Raises :class:`ScenarioError` listing every
     problem.  The result's ``inputs`` lists every file read (and those of a loaded source).
     """
     files: list[Path] = list(source.inputs) if isinstance(source, LoadedScenario) else []
     token = _INPUTS.set(files)
     try:
-        loaded = _load_scenario(source, overrides, packages)
+        loaded = _load_scenario(source, overrides, packages, origin)
     finally:
         _INPUTS.reset(token)
     inputs = tuple(dict.fromkeys([*files, *loaded.inputs]))
@@ -713,12 +848,13 @@ def load_scenario(source: str | Path | Mapping[str, Any] | LoadedScenario | None
 
 def _load_scenario(source: str | Path | Mapping[str, Any] | LoadedScenario | None,
                    overrides: Iterable[str | tuple[str, Any]],
-                   packages: Iterable[str]) -> LoadedScenario:
+                   packages: Iterable[str], origin: str = "--package") -> LoadedScenario:
     overrides, packages = list(overrides), list(packages)
     if isinstance(source, LoadedScenario):
         if not overrides and not packages:
             return source
-        return load_scenario(source.model.model_dump(mode="python"), overrides, packages)
+        return load_scenario(source.model.model_dump(mode="python"), overrides, packages,
+                             origin=origin)
     if source is None:
         source = builtin_path("nanpu")
     where: dict[tuple, Where]
@@ -727,13 +863,14 @@ def _load_scenario(source: str | Path | Mapping[str, Any] | LoadedScenario | Non
         data.pop("extends", None)
         data = _stack_packages(data, where, data.pop("packages", None), file, None)
     else:
-        path = Path(source)
-        if not _exists(path) and not path.suffix:   # a built-in name such as "nanpu"
-            path = _builtin_file(f"{source}.yaml") or path
+        found = find_scenario_file(source)          # a file, or a built-in name
+        if found is None:
+            raise ScenarioError([Issue(_short(str(source)), "", _not_found())])
+        path = found
         data, where = _read_with_extends(path)
         file, base_dir = str(source), path.parent
     for ref in packages:
-        data = apply_package(data, where, ref, Path.cwd(), (_short(f"--package {ref}"), None))
+        data = apply_package(data, where, ref, Path.cwd(), (_short(f"{origin} {ref}"), None))
     if overrides:
         data = apply_overrides(data, overrides, where)
     model = validate_data(data, where, file, base_dir)
