@@ -53,6 +53,7 @@ class Factor:
     high: float
     keys: tuple[str, ...] = ()        # override keys set to the value (default: the name)
     scale: bool = False               # multiply the base values of ``keys`` by the value
+    clip: tuple[float, float] | None = None   # bounds of a scaled value (e.g. a probability)
 
 
 def _types(field: str) -> tuple[str, ...]:
@@ -80,7 +81,7 @@ FACTORS: tuple[Factor, ...] = (
     Factor("behaviour.credit_years_of_income", "behaviour", 0.5, 3.0),
     # households and livelihoods
     Factor("income_growth", "households", 0.5, 1.5, _types("income_growth_per_year"), True),
-    Factor("demolish_share", "households", 0.5, 1.5, _types("demolish_share"), True),
+    Factor("demolish_share", "households", 0.5, 1.5, _types("demolish_share"), True, (0, 1)),
     Factor("patience", "households", 0.5, 1.5,
            tuple(f"{k}.{e}" for k in _types("patience_months") for e in ("low", "high")), True),
     Factor("livelihood.nonfarm_income_gain_share", "livelihoods", 0.0, 0.3),
@@ -120,8 +121,10 @@ def _overrides(values: dict[str, float], base) -> list[tuple[str, Any]]:
                 node: Any = data
                 for part in k.split("."):
                     node = _child(node, int(part) if part.isdigit() else part)
-                out.append((k, type(node)(node * v) if isinstance(node, float) else
-                            int(round(node * v))))
+                x = node * v
+                if f.clip is not None:
+                    x = min(max(x, f.clip[0]), f.clip[1])
+                out.append((k, float(x) if isinstance(node, float) else int(round(x))))
             elif name in INTEGER_FACTORS:
                 out.append((k, int(round(v))))
             else:
@@ -173,6 +176,15 @@ def run_design(x: np.ndarray, names: Sequence[str], seeds: Sequence,
     return pd.concat([pd.DataFrame(x, columns=list(names)), pd.DataFrame(res)], axis=1)
 
 
+def _no_failures(design: pd.DataFrame) -> None:
+    """Indices need every point: a failed or undefined point is an error, not a gap to fill."""
+    bad = design[list(OUTPUTS)].isna().any(axis=1)
+    if bad.any():
+        first = design.loc[bad, "error"].dropna().head(1).tolist() if "error" in design else []
+        raise RuntimeError(f"{int(bad.sum())} of {len(design)} design points failed or gave "
+                           f"no value; first: {first}")
+
+
 def _problem(factors: Sequence[Factor]) -> dict:
     return {"num_vars": len(factors), "names": [f.name for f in factors],
             "bounds": [[f.low, f.high] for f in factors]}
@@ -188,9 +200,9 @@ def morris(r: int = 10, seeds: int = 2, seed: int = 1, executor: Executor | None
     x = ms.sample(prob, r, num_levels=4, seed=seed)
     design = run_design(x, prob["names"], spawn_seeds(seed, seeds), executor, progress)
     rows = []
+    _no_failures(design)
     for out in OUTPUTS:
         y = design[out].to_numpy(dtype=float)
-        y = np.where(np.isfinite(y), y, np.nanmean(y))
         sd = float(np.std(y)) or 1.0
         res = ma.analyze(prob, x, y, num_levels=4, seed=seed)
         for i, f in enumerate(FACTORS):
@@ -220,9 +232,9 @@ def sobol(names: Sequence[str], n: int = 32, seeds: int = 2, seed: int = 2,
     x = ss.sample(prob, n, calc_second_order=False, seed=seed)
     design = run_design(x, prob["names"], spawn_seeds(seed, seeds), executor, progress)
     rows = []
+    _no_failures(design)
     for out in OUTPUTS:
         y = design[out].to_numpy(dtype=float)
-        y = np.where(np.isfinite(y), y, np.nanmean(y))
         res = sa.analyze(prob, y, calc_second_order=False, seed=seed)
         for i, f in enumerate(factors):
             rows.append({"output": out, "factor": f.name, "S1": float(res["S1"][i]),

@@ -44,7 +44,7 @@ from pydantic import model_validator
 from scipy.stats import qmc
 
 from ..errors import Issue, RuralsimError, ScenarioError, UsageError
-from ..outputs import write_text_atomic
+from ..outputs import write_csv, write_text_atomic
 from ..rng import seed_label, spawn_seeds
 from ..scenario.load import (BUILTIN_DIR, LoadedScenario, load_scenario, read_village_csv,
                              validate_model)
@@ -768,7 +768,7 @@ def run_sweep(spec: SweepSpec, base_dir: Path, out: Path, executor: Executor | N
         if action != "resume":
             write_text_atomic(out / MANIFEST_FILE, fp)
         if not (out / "design.csv").exists():
-            write_text_atomic(out / "design.csv", runs.to_csv(index=False))
+            write_csv(runs, out / "design.csv")
         table = _execute(spec, sc, runs, point_overrides, out, executor, progress, fsync_every)
         write_results(table, out)
         if finish is not None:
@@ -874,7 +874,7 @@ def results_table(runs: pd.DataFrame, done: dict[int, dict], metrics: list[str])
 
 def write_results(table: pd.DataFrame, out: Path) -> None:
     """results.csv always; results.parquet when pyarrow is installed."""
-    write_text_atomic(out / "results.csv", table.to_csv(index=False, quoting=csv.QUOTE_MINIMAL))
+    write_csv(table, out / "results.csv")
     try:
         import pyarrow
     except ImportError:
@@ -932,5 +932,5 @@ def indices(method: str, problem: dict, x: np.ndarray, y: np.ndarray) -> list[di
 
 
 def save_sensitivity(result: pd.DataFrame, out: Path) -> None:
-    write_text_atomic(out / "sensitivity.csv", result.to_csv(index=False))
+    write_csv(result, out / "sensitivity.csv")
 
