@@ -305,7 +305,7 @@ def write_markdown(mind: pd.DataFrame, sind: pd.DataFrame, r: int, n: int, seeds
         lines.append(f"| {SENS_OUTPUTS[row.output]} | `{row.factor}` | {row.S1:.2f} ± "
                      f"{row.S1_conf:.2f} | {row.ST:.2f} ± {row.ST_conf:.2f} |")
     lines += ["", "![Sobol](sensitivity/sobol.png)", "", "## 3. What the patterns pin down",
-              "", *pinned_down(score), ""]
+              "", *by_group(mind), "", *pinned_down(score), ""]
     write_text_atomic(DOCS / "sensitivity.md", "\n".join(lines) + "\n")
 
 
@@ -322,6 +322,21 @@ PINNED = {
     "livelihood.nonfarm_income_gain_share": "tested by the livelihood patterns (most movers not "
                                             "worse off; the poor fare worst)",
 }
+
+
+def by_group(mind: pd.DataFrame) -> list[str]:
+    """For each output, the share of the summed normalised μ* by parameter group."""
+    from .report.experiment_plots import SENS_OUTPUTS
+
+    out = ["Share of the influence (Σ μ*/sd) by group of parameters, per output:", "",
+           "| output | " + " | ".join(sorted(set(mind["group"]))) + " |",
+           "|---|" + "---|" * mind["group"].nunique()]
+    for o in [x for x in SENS_OUTPUTS if x in set(mind["output"])]:
+        g = mind[mind["output"] == o].groupby("group")["mu_star_norm"].sum()
+        g = g / g.sum()
+        out.append(f"| {SENS_OUTPUTS[o]} | " + " | ".join(f"{g.get(k, 0):.0%}" for k in
+                                                         sorted(set(mind["group"]))) + " |")
+    return out
 
 
 def pinned_down(score: pd.Series, top: int = 10) -> list[str]:
