@@ -13,7 +13,8 @@ def test_village_batches_open_one_village_at_a_time():
     # still undecided (present, not registered or allocated) fell below half of them
     sc = ruralsim.load_scenario(TEACHING, [
         "strategy.sequence.mode=batches", "strategy.sequence.batch_villages=1",
-        "strategy.sequence.open_next_below_share=0.5"]).model
+        "strategy.sequence.open_next_below_share=0.5",
+        "strategy.sequence.open_next_after_months=null"]).model
     m = Model(sc, 1)
     vil, months = m.vil, []
 
@@ -33,6 +34,20 @@ def test_village_batches_open_one_village_at_a_time():
     for v in range(1, 6):                           # nobody registers before the village opens
         assert committed[: open_month[v], v].sum() == 0
         assert committed[open_month[v]:, v].sum() > 0
+
+
+def test_a_batch_opens_at_the_latest_after_its_months_even_with_holdouts():
+    sc = ruralsim.load_scenario(TEACHING, [
+        "strategy.sequence.mode=batches", "strategy.sequence.batch_villages=1",
+        "strategy.sequence.open_next_below_share=0.0",      # the share alone never opens one
+        "strategy.sequence.open_next_after_months=10"]).model
+    m = Model(sc, 1)
+    opened = []
+    m.progress = lambda t, h: opened.append(m.open_village.copy())
+    m.run()
+    open_month = np.array(opened).argmax(axis=0)
+    start = sc.policy.registration_opens_month
+    assert open_month.tolist() == [0] + [start + 10 * k for k in range(1, 6)]
 
 
 def test_batches_with_every_village_in_one_batch_equal_all_at_once():

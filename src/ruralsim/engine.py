@@ -157,6 +157,7 @@ class Model:
         self.open_village = np.zeros(vil.n, dtype=bool)
         self.open_village[self.batches[0]] = True
         self.n_batches_open = 1
+        self.batch_opened_month = sc.policy.registration_opens_month
         self.awards_paid = np.zeros(len(sc.policy.awards), dtype=bool)
         self.instr_eligible = [Eligible(i.eligible, self.type_names, vil.names)
                                for i in sc.policy.instruments]
@@ -441,7 +442,7 @@ class Model:
     def _decisions(self, t: int) -> None:
         if not self.reg_open or self.active.size == 0:
             return
-        self._open_batches()
+        self._open_batches(t)
         rows = self.active.step_rows(self.visible_terms(t).ravel(), t, self.months_since_update)
         if rows.size == 0:
             return
@@ -499,7 +500,7 @@ class Model:
             return -np.log(self.streams.uniform_packed("decide.first", ids))
         return self._per_spell("decide", ids)
 
-    def _open_batches(self) -> None:
+    def _open_batches(self, t: int) -> None:
         """Village-by-village sequencing: open the next batch once most households of the open
         villages have committed (registered, allocated or moved): the share still undecided
         in their village falls below ``open_next_below_share``."""
@@ -508,10 +509,14 @@ class Model:
             opened = self.open_village & (vil.n0 > 0)
             undecided = (vil.n_present - vil.n_waiting)[opened].sum()
             share = undecided / max(1, vil.n0[opened].sum())
-            if opened.any() and share >= seq.open_next_below_share:
+            waited = t - self.batch_opened_month
+            overdue = seq.open_next_after_months is not None and \
+                waited >= seq.open_next_after_months
+            if opened.any() and share >= seq.open_next_below_share and not overdue:
                 break
             self.open_village[self.batches[self.n_batches_open]] = True
             self.n_batches_open += 1
+            self.batch_opened_month = t
 
     # 5 ---------------------------------------------------------------- giving up
     def _giving_up(self, t: int) -> None:

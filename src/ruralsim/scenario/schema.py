@@ -704,6 +704,11 @@ class Sequence(Strict):
                                      "The next batch opens once the share of the open villages' "
                                      "households that have not registered (nor moved) falls "
                                      "below this.", ge=0, le=1)
+    open_next_after_months: int | None = P(24, "months", ASSUMPTION + ": a work plan moves on "
+                                           "to the next villages after two years even if "
+                                           "holdouts remain", "The next batch opens at the "
+                                           "latest this many months after the last one "
+                                           "opened (none: only by the share).", ge=1, le=1200)
 
 
 class Strategy(Strict):
