@@ -200,8 +200,9 @@ def check_out_dir(out: str | os.PathLike, force: bool, inputs: Iterable[str | os
 
 
 # ----------------------------------------------------------------------------- whole files
-def _fsync_path(path: Path) -> None:
-    """fsync a file or folder by path (folders: their entries become durable)."""
+def fsync_path(path: Path) -> None:
+    """fsync a file or folder by path (folders: their entries become durable); silently does
+    nothing where the platform or file system cannot (the rename is still atomic)."""
     flags = os.O_RDONLY
     if path.is_dir():
         flags |= getattr(os, "O_DIRECTORY", 0)
@@ -255,7 +256,7 @@ def atomic_file(path: str | os.PathLike) -> Iterator[IO[bytes]]:
         except OSError:
             pass
         raise
-    _fsync_path(parent)
+    fsync_path(parent)
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
@@ -480,7 +481,7 @@ def recover_interrupted(out: str | os.PathLike) -> None:
         try:
             if kind == "old" and not os.path.lexists(res):
                 os.rename(p, res)
-                _fsync_path(parent)
+                fsync_path(parent)
             else:
                 shutil.rmtree(p, ignore_errors=True)
         finally:
@@ -559,8 +560,8 @@ def _signals_held() -> Iterator[None]:
 def _fsync_tree(root: Path) -> None:
     for folder, _dirs, files in os.walk(root):
         for f in files:
-            _fsync_path(Path(folder) / f)
-        _fsync_path(Path(folder))
+            fsync_path(Path(folder) / f)
+        fsync_path(Path(folder))
 
 
 def _make_staging(res: Path) -> tuple[Path, int | None]:
@@ -596,7 +597,7 @@ def _commit(tmp: Path, res: Path) -> None:
                     raise UsageError(f"another ruralsim process is writing {res}; wait for it "
                                      f"to finish / 另一个 ruralsim 进程正在写该目录") from None
                 if _exchange(tmp, res):
-                    _fsync_path(parent)
+                    fsync_path(parent)
                     shutil.rmtree(tmp, ignore_errors=True)   # tmp now holds the old outputs
                     return
                 old = _sibling(res, "old")
@@ -606,11 +607,11 @@ def _commit(tmp: Path, res: Path) -> None:
                 except BaseException:
                     os.rename(old, res)    # put the old outputs back
                     raise
-                _fsync_path(parent)
+                fsync_path(parent)
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 os.rename(tmp, res)
-                _fsync_path(parent)
+                fsync_path(parent)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

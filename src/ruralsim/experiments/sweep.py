@@ -44,7 +44,7 @@ from pydantic import model_validator
 from scipy.stats import qmc
 
 from ..errors import Issue, RuralsimError, ScenarioError, UsageError
-from ..outputs import write_csv, write_text_atomic
+from ..outputs import fsync_path, write_csv, write_text_atomic
 from ..rng import seed_label, spawn_seeds
 from ..scenario.load import (BUILTIN_DIR, LoadedScenario, load_scenario, read_village_csv,
                              validate_model)
@@ -653,22 +653,7 @@ def _rewrite_store(path: Path, done: dict[int, dict]) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_path(path.parent)
 
 
 class RunStore:

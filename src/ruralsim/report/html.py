@@ -37,6 +37,7 @@ from typing import Iterable
 
 from .. import __version__
 from ..errors import RuralsimError
+from ..outputs import fsync_path
 from .inputs import CompareRow, Figure, ReportInputs, load_report_inputs
 from .lessons import COMPONENT_NAMES, comparison_lessons, decomposition_lessons
 from .formatting import (MARKS, direction_text, estimate_parts, judge, legend_text,
@@ -399,19 +400,6 @@ def _kill_group(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def print_pdf(html_path: Path, pdf_path: Path, timeout: float | None = None) -> None:
     """Print the report to PDF with headless Chromium (when installed).
 
@@ -461,7 +449,7 @@ def print_pdf(html_path: Path, pdf_path: Path, timeout: float | None = None) -> 
                 raise PdfError("Chromium wrote no PDF; the HTML report was written / "
                                "Chromium未生成PDF，HTML报告已写出")
             os.replace(tmp, pdf_path)
-            _fsync_dir(pdf_path.parent)
+            fsync_path(pdf_path.parent)
     finally:
         try:
             os.unlink(tmp)

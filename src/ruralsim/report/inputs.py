@@ -35,6 +35,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
 from ..errors import Issue, UsageError
+from ..scenario.yamlio import read_fd_bounded
 from .labels import METRICS
 
 MAX_JSON_BYTES = 64 * 2**20        # scenario.json of a very large scenario is a few MB
@@ -230,16 +231,10 @@ def _read_member(root: Path, rel: str, limit: int) -> bytes:
         st = os.fstat(fd)          # the file opened is the one checked, even if swapped since
         if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             raise _NotRegular("changed while being read / 读取时被替换")
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:
+        data = read_fd_bounded(fd, limit)
+        if len(data) > limit:
             raise _NotRegular(f"is too large (more than {limit:,} bytes) / 文件过大")
-        return b"".join(chunks)
+        return data
     finally:
         os.close(fd)
 

@@ -62,6 +62,19 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
           (stat.S_ISSOCK, "a socket"))
 
 
+def read_fd_bounded(fd: int, limit: int) -> bytes:
+    """Read an open file to its end, but never more than ``limit + 1`` bytes (so a caller sees
+    a file that is too large without reading all of it)."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def read_input_bytes(path: str | Path, limit: int, what: str = "input",
                      origin: tuple[str, str, int | None] | None = None) -> bytes:
     """Read a whole input file: the one place where the loader opens a file.
@@ -98,13 +111,8 @@ def read_input_bytes(path: str | Path, limit: int, what: str = "input",
         raise fail(f"cannot read file: {reason} / 无法读取文件") from None
     try:
         check(os.fstat(fd))
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = read_fd_bounded(fd, limit)
+        size = len(data)
     except OSError as exc:
         raise fail(f"cannot read file: {exc.strerror or exc} / 无法读取文件") from None
     finally:
@@ -112,7 +120,7 @@ def read_input_bytes(path: str | Path, limit: int, what: str = "input",
     if size > limit:   # it grew while being read
         raise fail(f"file is larger than {_size(limit)}; {what} files are limited to that / "
                    "文件过大")
-    return b"".join(chunks)
+    return data
 
 
 def decode_text(raw: bytes, file: str, what: str = "input") -> str:
