@@ -10,7 +10,7 @@ construction team.
 * Ready phases are considered in the order of ``government.phase_rule``: the planner's order
   (``planner_order``, then scenario order), demand first (registrations per planned unit,
   highest first), or one community at a time (only the first community, in the order of the
-  communities' first phases, that still has a phase not started).
+  communities' first phases, that still has a phase not yet funded).
 * A phase under way progresses one month each month its payment is made (public works by the
   township and, for 'developer' or 'township' financing, the housing); a month unpaid is a
   month without progress.  Unpaid ``stall_limit_months`` in a row, it is abandoned: its units
@@ -20,7 +20,7 @@ Channels between communities (a change in one village can move another community
 through these): the shared budget (cash, credit, arrears), the shared construction teams, the
 developer's shared credit line, and the phase rules (``demand_first`` orders ready phases by
 demand; ``one_community_at_a_time`` holds the next community until every phase of the
-current one has started), and village-by-village sequencing (a batch opens when the open
+current one has been funded), and village-by-village sequencing (a batch opens when the open
 villages have committed).  Within a community, villages also share its units and its phase
 demand gates.
 
@@ -60,7 +60,7 @@ def ready(ph: Phases, month: int, registrations: np.ndarray, to_date: np.ndarray
 
 
 def current_community(ph: Phases, community_order: np.ndarray) -> int | None:
-    """Under 'one community at a time': the first community with a phase not yet started."""
+    """Under 'one community at a time': the first community with a phase not yet funded."""
     for c in community_order:
         if ((ph.community == c) & (ph.state == PLANNED)).any():
             return int(c)

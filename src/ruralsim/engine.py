@@ -874,10 +874,15 @@ class Model:
             self.env.process(self._build(int(p)))
 
     def _expected_sales(self) -> np.ndarray:
-        """CNY a developer expects from the households waiting for each community's units."""
-        com = self.com
+        """CNY a developer expects from the households waiting for each community's units that
+        its phases already funded or under way, and its unsold units, do not already serve."""
+        com, ph = self.com, self.ph
         waiting = np.bincount(self.waiting.group, minlength=com.built.size).reshape(com.built.shape)
-        return (waiting * com.price_cny).sum(axis=1)
+        going = (ph.financing == DEVELOPER) & ((ph.state == FUNDED) | (ph.state == BUILDING))
+        pending = np.zeros_like(waiting)
+        np.add.at(pending, ph.community[going], ph.units[going])
+        pending += com.unsold[0]
+        return (np.maximum(waiting - pending, 0) * com.price_cny).sum(axis=1)
 
     def _end_phase(self, p: int) -> None:
         ev = self.phase_end.get(p)

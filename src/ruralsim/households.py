@@ -10,8 +10,11 @@ Income is a trend with transitory yearly shocks::
 
 and savings follow income::
 
-    flow per month = saving_rate × (income − L) / 12   when income ≥ L (living costs × size)
-                   = (income − L) / 12                 otherwise (savings are drawn down)
+    flow per month = saving_rate × (income + D − L) / 12   when income + D ≥ L
+                   = (income + D − L) / 12                 otherwise (savings are drawn down)
+
+(``L``: living costs × size; ``D``: dividends per household per year from the village's
+collective land, added at each yearly update)
     savings(t)     = max(0, savings at the last yearly update + flow × months since)
 
 Example:

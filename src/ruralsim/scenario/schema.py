@@ -345,7 +345,7 @@ class Government(Strict):
         "planner_order", "-", "-", "Which ready phase is funded first when money or teams are "
         "short: the planner's order (planner_order, else scenario order), the most demand per "
         "planned unit first, or one community at a time (the next community only once every "
-        "phase of the current one has started).")
+        "phase of the current one has been funded).")
     planner_order: list[str] | None = P(None, "-", "-", "Phases in the planner's order, as "
                                         "'community/phase number' (1-based), e.g. '南蒲新村/2'; "
                                         "phases not listed come after, in scenario order.",
@@ -602,8 +602,9 @@ class Event(Strict):
 
 class Registration(Strict):
     lead_months: int = P(12, "months", ASSUMPTION, "A community accepts registrations from this "
-                         "many months before its first phase may start (and not before "
-                         "policy.registration_opens_month).", ge=0, le=1200)
+                         "many months before its first phase may start, once registration is "
+                         "open at all (policy.registration_opens_month or an event that opens "
+                         "it).", ge=0, le=1200)
     deposit_cny: float = P(0.0, "CNY", ASSUMPTION, "Deposit paid from savings when registering "
                            "(held in escrow, credited to the unit price at the move).", ge=0,
                            le=10_000_000)
