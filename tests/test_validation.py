@@ -1,12 +1,15 @@
 """Validation that can fail (docs/validation.md): the document is current, and the patterns
 rerun at fewer replications agree with it where its intervals are clear of the tolerances."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ruralsim.validation import DOC, PATTERNS, RECORD, fingerprint, measure, pattern_table, \
-    robust_verdicts
+from ruralsim.validation import PATTERNS, fingerprint, measure, pattern_table, robust_verdicts
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
+RECORD = DOC.with_suffix(".json")
 
 
 @pytest.fixture(scope="module")

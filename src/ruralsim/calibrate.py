@@ -184,8 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     import pandas as pd
 
     from .outputs import write_csv
-    write_csv(pd.DataFrame(res["all"]), Path(__file__).resolve().parents[2] / "docs"
-              / "calibration_draws.csv")
+    write_csv(pd.DataFrame(res["all"]), Path("docs") / "calibration_draws.csv")
     for name, v in res["posterior"].items():
         print(f"{name}: {v['value']} (sd {v['sd']}; 90% interval [{v['q05']}, {v['q95']}])")
     print(f"accepted {res['accepted']} of {res['draws']} draws ({res['failed']} failed), "

@@ -41,7 +41,7 @@ from .simulate import simulate
 OUTPUTS = ("months_to_50pct_moved", "months_to_90pct_moved", "total_public_cost_cny",
            "peak_financing_gap_cny", "households_moved_because_of_withdrawal",
            "share_movers_worse_off")
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS = Path("docs")   # relative to the repository root, where it is run
 TYPES = ("wealthy", "urgent", "ordinary", "recent", "poor", "five_guarantee")
 
 
