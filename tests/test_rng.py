@@ -31,6 +31,18 @@ def test_draws_depend_on_id_not_on_who_else_is_drawn():
     np.testing.assert_array_equal(s.uniform("decide", some, 7), all_ids[some])
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 40_000), min_size=1, max_size=300), st.integers(0, 500))
+def test_packed_draws_depend_on_id_not_on_who_else_is_drawn(some, month):
+    # a few scattered ids take the sparse path, the whole range the dense one: same numbers
+    s = Streams(5)
+    everyone = s.uniform_packed("income.shock", np.arange(40_001), month)
+    some = np.array(some)
+    np.testing.assert_array_equal(s.uniform_packed("income.shock", some, month), everyone[some])
+    np.testing.assert_array_equal(s.uniform_packed("income.shock", np.sort(some), month),
+                                  everyone[np.sort(some)])
+
+
 def test_streams_months_and_seeds_are_distinct():
     ids = np.arange(10_000)
     a = Streams(1).uniform("decide", ids, 1)
