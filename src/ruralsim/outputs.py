@@ -228,7 +228,7 @@ def _umask() -> int:
 def atomic_file(path: str | os.PathLike) -> Iterator[IO[bytes]]:
     """Yield a binary file; on success it is fsynced and renamed onto ``path``.
 
-    The temporary file is ``.NAME.XXXXXXXX.tmp`` in the same folder; on error it is
+    The temporary file is ``.NAME.<8 hex digits>.tmp`` in the same folder; on error it is
     removed and ``path`` keeps its old content.  The folder is fsynced after the rename.
     """
     path = Path(path)

@@ -271,7 +271,7 @@ def write_markdown(mind: pd.DataFrame, sind: pd.DataFrame, r: int, n: int, seeds
     import matplotlib.pyplot as plt
 
     from .outputs import save_figure, write_text_atomic
-    from .report.experiment_plots import SENS_OUTPUTS, plot_morris_ranking, plot_sobol_indices
+    from .report.experiment_plots import plot_morris_ranking, plot_sobol_indices, sens_label
 
     out = DOCS / "sensitivity"
     fig = plot_morris_ranking(mind, lang="en")
@@ -296,13 +296,13 @@ def write_markdown(mind: pd.DataFrame, sind: pd.DataFrame, r: int, n: int, seeds
     for k, (name, v) in enumerate(score.items(), 1):
         best = mind[mind["factor"] == name].sort_values("mu_star_norm").iloc[-1]
         lines.append(f"| {k} | `{name}` | {group[name]} | {v:.2f} | "
-                     f"{SENS_OUTPUTS[best['output']]} ({best['mu_star_norm']:.2f}) |")
+                     f"{sens_label(best['output'], 'en')} ({best['mu_star_norm']:.2f}) |")
     lines += ["", "![Morris](sensitivity/morris.png)", "",
               f"## 2. Sobol indices of the {sind['factor'].nunique()} most influential "
               f"parameters (Saltelli sampling, N = {n})", "",
               "| output | parameter | S1 | ST |", "|---|---|---|---|"]
     for row in sind.sort_values(["output", "ST"], ascending=[True, False]).itertuples():
-        lines.append(f"| {SENS_OUTPUTS[row.output]} | `{row.factor}` | {row.S1:.2f} ± "
+        lines.append(f"| {sens_label(row.output, 'en')} | `{row.factor}` | {row.S1:.2f} ± "
                      f"{row.S1_conf:.2f} | {row.ST:.2f} ± {row.ST_conf:.2f} |")
     lines += ["", "![Sobol](sensitivity/sobol.png)", "", "## 3. What the patterns pin down",
               "", *by_group(mind), "", *pinned_down(score), ""]
@@ -326,7 +326,7 @@ PINNED = {
 
 def by_group(mind: pd.DataFrame) -> list[str]:
     """For each output, the share of the summed normalised μ* by parameter group."""
-    from .report.experiment_plots import SENS_OUTPUTS
+    from .report.experiment_plots import SENS_OUTPUTS, sens_label
 
     out = ["Share of the influence (Σ μ*/sd) by group of parameters, per output:", "",
            "| output | " + " | ".join(sorted(set(mind["group"]))) + " |",
@@ -334,7 +334,7 @@ def by_group(mind: pd.DataFrame) -> list[str]:
     for o in [x for x in SENS_OUTPUTS if x in set(mind["output"])]:
         g = mind[mind["output"] == o].groupby("group")["mu_star_norm"].sum()
         g = g / g.sum()
-        out.append(f"| {SENS_OUTPUTS[o]} | " + " | ".join(f"{g.get(k, 0):.0%}" for k in
+        out.append(f"| {sens_label(o, 'en')} | " + " | ".join(f"{g.get(k, 0):.0%}" for k in
                                                          sorted(set(mind["group"]))) + " |")
     return out
 

@@ -157,6 +157,17 @@ DECOMP_METRICS = {
 }
 
 
+def _panel_grid(n: int, panel_w: float, base_h: float, row_h: float, ncol: int = 3):
+    """A figure with ``n`` panels in rows of ``ncol``; returns it and the ``n`` axes in use
+    (the unused cells of the last row are hidden)."""
+    nrow = -(-n // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(panel_w * ncol, base_h + row_h * nrow),
+                             layout="constrained", squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    return fig, axes.ravel()[:n]
+
+
 def plot_decomposition(decomposition, lang: str | None = None):
     """One panel per metric: the main effect of each strategy component (switching it on),
     with its 95% interval over replications."""
@@ -167,11 +178,8 @@ def plot_decomposition(decomposition, lang: str | None = None):
     main = eff[eff["order"] == 1]
     metrics = [m for m in DECOMP_METRICS if m in set(main["metric"])]
     with plt.rc_context(apply_fonts(lang)):
-        ncol = 3
-        nrow = -(-len(metrics) // ncol)
-        fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 2.4 + 1.9 * nrow),
-                                 layout="constrained", squeeze=False)
-        for ax, metric in zip(axes.ravel(), metrics):
+        fig, axes = _panel_grid(len(metrics), panel_w=4.6, base_h=2.4, row_h=1.9)
+        for ax, metric in zip(axes, metrics):
             zh, en, scale, uzh, uen = DECOMP_METRICS[metric]
             d = main[main["metric"] == metric]
             y = np.arange(len(d))[::-1]
@@ -190,8 +198,6 @@ def plot_decomposition(decomposition, lang: str | None = None):
                 title += " *"
             ax.set_title(title, fontsize=10)
             ax.set_xlabel(uzh if lang == "zh" else uen, fontsize=8)
-        for ax in axes.ravel()[len(metrics):]:
-            ax.axis("off")
         note = ("各策略组成部分的主效应(打开减去关闭)及95%置信区间；*：部分情形在期末前未达到该比例"
                 if lang == "zh" else "Main effect of each strategy component (on minus off) "
                 "with its 95% interval; *: some cells never reached the share within the horizon")
@@ -199,11 +205,20 @@ def plot_decomposition(decomposition, lang: str | None = None):
     return fig
 
 
-#: Short labels of the sensitivity outputs.
-SENS_OUTPUTS = {"months_to_50pct_moved": "months to 50%", "months_to_90pct_moved": "months to 90%",
-                "total_public_cost_cny": "public cost", "peak_financing_gap_cny": "peak gap",
-                "households_moved_because_of_withdrawal": "moved because of withdrawal",
-                "share_movers_worse_off": "movers worse off"}
+#: Short labels of the sensitivity outputs (Chinese, English).
+SENS_OUTPUTS = {"months_to_50pct_moved": ("搬迁过半所需月数", "months to 50%"),
+                "months_to_90pct_moved": ("搬迁九成所需月数", "months to 90%"),
+                "total_public_cost_cny": ("公共支出", "public cost"),
+                "peak_financing_gap_cny": ("最大资金缺口", "peak gap"),
+                "households_moved_because_of_withdrawal": ("因撤并服务而搬迁户数",
+                                                           "moved because of withdrawal"),
+                "share_movers_worse_off": ("搬迁后收入下降户占比", "movers worse off")}
+
+
+def sens_label(output: str, lang: str) -> str:
+    """The short label of a sensitivity output in ``lang`` ("zh" or "en")."""
+    zh, en = SENS_OUTPUTS[output]
+    return zh if lang == "zh" else en
 
 
 def plot_morris_ranking(indices: pd.DataFrame, top: int = 15, lang: str | None = None):
@@ -216,10 +231,11 @@ def plot_morris_ranking(indices: pd.DataFrame, top: int = 15, lang: str | None =
         fig, ax = plt.subplots(figsize=(9, 0.38 * len(piv) + 2), layout="constrained")
         im = ax.imshow(piv.to_numpy(), cmap="viridis", aspect="auto")
         ax.set_yticks(range(len(piv)), piv.index, fontsize=8)
-        ax.set_xticks(range(piv.shape[1]), [SENS_OUTPUTS[c] for c in piv.columns], rotation=30,
+        ax.set_xticks(range(piv.shape[1]), [sens_label(c, lang) for c in piv.columns], rotation=30,
                       ha="right", fontsize=8)
         fig.colorbar(im, ax=ax, label="μ* / sd(output)", fraction=0.04)
-        ax.set_title("Morris screening: influence of each parameter (normalised μ*)")
+        ax.set_title("Morris 筛选：各参数的影响(标准化 μ*)" if lang == "zh"
+                     else "Morris screening: influence of each parameter (normalised μ*)")
     return fig
 
 
@@ -228,21 +244,18 @@ def plot_sobol_indices(indices: pd.DataFrame, lang: str | None = None):
     lang = resolve_lang(lang)
     outs = [c for c in SENS_OUTPUTS if c in set(indices["output"])]
     with plt.rc_context(apply_fonts(lang)):
-        ncol = 3
-        nrow = -(-len(outs) // ncol)
-        fig, axes = plt.subplots(nrow, ncol, figsize=(5 * ncol, 2.6 + 2.2 * nrow),
-                                 layout="constrained", squeeze=False)
-        for ax, out in zip(axes.ravel(), outs):
+        fig, axes = _panel_grid(len(outs), panel_w=5.0, base_h=2.6, row_h=2.2)
+        for ax, out in zip(axes, outs):
             d = indices[indices["output"] == out]
             y = np.arange(len(d))[::-1]
-            ax.barh(y + 0.18, d["ST"], height=0.36, color=COLORS[0], label="ST (total)",
+            ax.barh(y + 0.18, d["ST"], height=0.36, color=COLORS[0],
+                    label="ST 总效应" if lang == "zh" else "ST (total)",
                     xerr=d["ST_conf"], error_kw={"lw": 0.8})
-            ax.barh(y - 0.18, d["S1"], height=0.36, color=COLORS[2], label="S1 (first order)",
+            ax.barh(y - 0.18, d["S1"], height=0.36, color=COLORS[2],
+                    label="S1 一阶" if lang == "zh" else "S1 (first order)",
                     xerr=d["S1_conf"], error_kw={"lw": 0.8})
             ax.set_yticks(y, d["factor"], fontsize=7)
             ax.axvline(0, color="k", lw=0.6)
-            ax.set_title(SENS_OUTPUTS[out], fontsize=10)
-        for ax in axes.ravel()[len(outs):]:
-            ax.axis("off")
-        axes.ravel()[0].legend(fontsize=7, frameon=False)
+            ax.set_title(sens_label(out, lang), fontsize=10)
+        axes[0].legend(fontsize=7, frameon=False)
     return fig
