@@ -57,6 +57,7 @@ from .state import (ABANDONED, ALLOCATED, BUILDING, DEVELOPER, DONE, F_AFTER_WIT
                     RETURNED, STATUS_NAMES, TOWNSHIP, TWO_HOMES, init_communities, init_phases,
                     init_villages)
 from .treasury import Developer, Treasury
+from .model.supply import DemandSupply
 from .waiting import MAX_HOUSEHOLDS, WaitingList, rule_key, sort_key, switch_groups
 
 K = len(KINDS)
@@ -173,6 +174,8 @@ class Model:
         teams = sc.government.construction_teams
         self.teams = simpy.Resource(self.env, capacity=teams) if teams else None
         self.phase_end: dict[int, simpy.Event] = {}
+        # supply.mode 'demand': homes built as their households are ready (model/supply.py)
+        self.supply = DemandSupply(self) if sc.supply.mode == "demand" else None
         # everyone starts deciding (terms are set by the first refresh, in month 0)
         ids = np.arange(hh.n, dtype=np.int64)
         zeros = np.zeros(hh.n, dtype=np.float32)
@@ -424,10 +427,16 @@ class Model:
         vil, com, b, C = self.vil, self.com, self.b, len(self.com.names)
         sreg = village_shares(vil.n0, vil.n_waiting, vil.community, C, b.social_prior_households)
         smov = village_shares(vil.n0, vil.n_out, vil.community, C, b.social_prior_households)
-        done = np.bincount(self.ph.community, weights=self.ph.state == DONE, minlength=C) > 0
+        if self.supply is None:
+            done = np.bincount(self.ph.community, weights=self.ph.state == DONE,
+                               minlength=C) > 0
+        else:   # demand mode: a first home finished, and what people see of the community
+            done = self.supply.any_home_done()
         wv = (b.b_social_registered * sreg + b.b_social_moved * smov
               + b.b_demonstration * done[vil.community]
               + b.b_service * (1.0 - vil.service.mean(axis=1)))
+        if self.supply is not None:
+            wv = wv + self.supply.view()[vil.community]
         tt = outreach_shift(self.sc, self.type_names, t)
         if self.tr.deferred:
             tt = tt + b.trust_shift_overdue
@@ -528,6 +537,9 @@ class Model:
         since = np.concatenate([np.full(i.size, m) for i, m in due])
         still = (hh.status[ids] == REGISTERED) & (hh.month_registered[ids] == since)
         ids = ids[still]
+        if self.supply is not None:   # a household with a home under way keeps it
+            ids = self.supply.may_give_up(ids)
+            self.supply.release(ids, t)
         if ids.size == 0:
             return
         self.waiting.remove(self._wait_keys(ids))
@@ -568,6 +580,9 @@ class Model:
                                         hh.month_registered[ids], ticket), ids)
 
     def _allocation(self, t: int) -> None:
+        if self.supply is not None:   # demand mode: plots, houses, buildings (model/supply.py)
+            self.supply.homes(t)
+            return
         wl = self.waiting
         if wl.size == 0:
             return
@@ -637,6 +652,9 @@ class Model:
         self.reclaim_due[t + sc.land.reclaim_lag_months] += freed
         # promised payments: instruments and compensation
         price = com.price_cny[c, kind]
+        borrowed = 0.0
+        if self.supply is not None:   # paid while the home was built, or still due now
+            price, borrowed = self.supply.at_move(m)
         value, covers = self._instruments_at_move(m, price, t)
         comp = hhm.compensation(sc, hh, m, t)
         if sc.policy.compensation.requires_demolition:
@@ -647,7 +665,7 @@ class Model:
         self.escrow_cny -= deposit * m.size
         savings = hhm.savings_at(hh, m, self.months_since_update)
         oop = np.where(covers, 0.0, price) + b.fit_out_cny - value - comp - deposit
-        debt = np.maximum(oop - savings, 0.0)
+        debt = np.maximum(oop - savings, 0.0) + borrowed
         hh.savings_cny[m] = np.maximum(savings - oop, 0.0)
         lv = sc.livelihood
         pmt = hhm.annuity(debt, lv.loan_rate_per_year, lv.loan_term_years)
@@ -779,6 +797,8 @@ class Model:
         vil.service = decay_services(vil.service, vil.withdrawn,
                                      sc.strategy.withdrawal.decay_per_month, unpaid)
         self._pay_construction(t)                                # 4 construction
+        if self.supply is not None:                              #   (public works in
+            self.supply.pay_works(t)                             #   sections, demand mode)
         mu = self.reclaim_due[t] + self.reclaim_backlog          # 5 reclamation
         cost = float(mu.sum()) * sc.land.reclaim_cost_cny_per_mu
         frac = tr.pay("exp_reclamation_cny", t, cost) / cost if cost > 0 else 1.0
@@ -820,6 +840,9 @@ class Model:
 
     # 10 --------------------------------------------------------------- construction
     def _construction(self, t: int) -> None:
+        if self.supply is not None:   # demand mode: sections and facilities, no phases
+            self.supply.works(t)
+            return
         ph, com, sc = self.ph, self.com, self.sc
         for p in cons.finished(ph):
             ph.state[p] = DONE

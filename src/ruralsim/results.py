@@ -382,6 +382,8 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "vulnerable_protected": int((vuln & ever_moved & (hh.instruments != 0)).sum()),
         "vulnerable_ever_stranded": int((vuln & ever_stranded).sum()),
     })
+    if getattr(m, "supply", None) is not None:   # supply.mode 'demand' (model/supply.py)
+        out["supply"] = m.supply.summary()
     return out
 
 

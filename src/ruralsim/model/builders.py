@@ -9,7 +9,7 @@ construction plus homes whose owners are ready to start):
 
 and the price factor on construction costs is
 
-    factor = 1 + elasticity * max(0, demand / capacity - 1).
+    factor = min(1 + elasticity * max(0, demand / capacity - 1), max_price_factor).
 
 Both are documented assumptions (no source gives them): teams form or come in from outside
 in about a year, and a builder asked for twice the work it can do charges more.
@@ -35,12 +35,14 @@ def grow(capacity: np.ndarray, demand: np.ndarray, lag_months: float, floor: flo
     return nxt
 
 
-def price_factor(demand: np.ndarray, capacity: np.ndarray, elasticity: float) -> np.ndarray:
-    """1 + elasticity x excess demand over capacity (1 where capacity is not stretched)."""
+def price_factor(demand: np.ndarray, capacity: np.ndarray, elasticity: float,
+                 most: float = np.inf) -> np.ndarray:
+    """1 + elasticity x excess demand over capacity (1 where capacity is not stretched), at
+    most ``most``."""
     ratio = np.divide(demand, capacity, out=np.where(demand > 0, np.inf, 0.0),
                       where=capacity > 0)
     excess = np.minimum(np.maximum(ratio - 1.0, 0.0), 1e6)
-    return 1.0 + elasticity * excess
+    return np.minimum(1.0 + elasticity * excess, most)
 
 
 def free_slots(capacity: np.ndarray, busy: np.ndarray) -> np.ndarray:

@@ -78,6 +78,9 @@ class Builders(Strict):
                                 "building at twice capacity raises prices by about 30% (no "
                                 "source gives it)", "Price factor = 1 + elasticity x max(0, "
                                 "demand / capacity - 1).", ge=0, le=10)
+    max_price_factor: float = P(1.5, "factor", ASSUMPTION + ": in county construction booms "
+                                "prices rose by up to about half; past that, households wait "
+                                "rather than pay more", "Largest price factor.", ge=1, le=10)
 
 
 class Courtyards(Strict):
