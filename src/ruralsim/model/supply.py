@@ -263,6 +263,7 @@ class DemandSupply:
         self.prepaid = np.zeros(n, dtype=np.float32)
         self.funded = np.zeros(n, dtype=bool)      # the township pays (covers_price)
         self.quitting = np.zeros(n, dtype=bool)    # house stalled too long: gives up
+        self.value_used = np.zeros(n, dtype=np.float32)  # instrument value put into the house
         self.month_started = np.full(n, -1, dtype=np.int16)
         self.builders_ = np.array([], dtype=np.int64)   # households building a courtyard
         self.plots_used = np.zeros(C, dtype=np.int64)
@@ -287,10 +288,12 @@ class DemandSupply:
         return self.m.vil.community[self.m.hh.village[ids]].astype(np.int64)
 
     def _busy(self) -> np.ndarray:
-        """Homes under construction: courtyards being built and units of buildings under way."""
-        busy = np.bincount(self._scope(self._community(self.builders_)),
+        """Homes under construction: courtyards being built and units of buildings under way
+        (a site stalled for want of money holds no builders)."""
+        working = self.builders_[self.stalled[self.builders_] == 0]
+        busy = np.bincount(self._scope(self._community(working)),
                            minlength=self.capacity.size).astype(np.float64)
-        go = self.b.state == BUILDING
+        go = (self.b.state == BUILDING) & (self.b.stalled == 0)
         busy += np.bincount(self._scope(self.b.community[go].astype(np.int64)),
                             weights=self.b.units[go], minlength=self.capacity.size)
         return busy
@@ -421,7 +424,10 @@ class DemandSupply:
         self.months[ids] = months
         self.progress[ids] = 0
         self.stalled[ids] = 0
-        self.instalment[ids] = cost / months
+        # instrument values (cash, cement) go into the house; what is left is paid monthly
+        value = m.policy_terms(ids, t).value_cny
+        self.value_used[ids] = np.minimum(np.maximum(value, 0.0), cost)
+        self.instalment[ids] = (cost - self.value_used[ids]) / months
         self.credit_left[ids] = credit
         self.borrowed[ids] = 0
         self.funded[ids] = funded
@@ -576,8 +582,10 @@ class DemandSupply:
         """Of households whose patience ran out: those not committed to a home under way.
 
         A household building its house gives up only after its house stalled too long; one
-        whose building has started keeps its unit.
+        whose building has started keeps its unit.  (A household whose house stalled too
+        long may also be due by its patience in the same month: each counts once.)
         """
+        ids = np.unique(ids)
         st = self.stage[ids]
         row = np.maximum(self.building[ids], 0)
         started = (st == BOUGHT) & (self.b.state[row] == BUILDING)
@@ -615,7 +623,9 @@ class DemandSupply:
         c = self._community(ids)
         price = m.com.price_cny[c, APARTMENT]
         apt = hh.kind[ids] == APARTMENT
-        due = np.where(apt, np.maximum(price - self.prepaid[ids], 0.0), 0.0)
+        # a builder already put its instruments' value into its house: at the move they are
+        # not counted again (the move's out-of-pocket cost adds back what it received)
+        due = np.where(apt, np.maximum(price - self.prepaid[ids], 0.0), self.value_used[ids])
         borrowed = np.where(apt, 0.0, self.borrowed[ids]).astype(np.float64)
         self.stage[ids] = NONE   # (a mover who returns needs no second home)
         return due, borrowed
