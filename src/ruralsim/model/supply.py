@@ -304,17 +304,19 @@ class DemandSupply:
     def _ordered_waiting(self):
         """Households on the waiting list with no home yet, in the allocation rule's order
         across communities (ties by id)."""
+        from ..waiting import ID_BITS, RULE_BITS
+
         wl, m = self.m.waiting, self.m
+        keys = wl.key
         ids = wl.ids
         if ids.size == 0:
             return ids
-        ids = ids[self.stage[ids] == NONE]
+        keep = self.stage[ids] == NONE
         cons = m._consented()
         if cons is not None:
-            ids = ids[cons[ids]]
-        keys = m._wait_keys(ids)
-        from ..waiting import ID_BITS, RULE_BITS
-        rule = (keys >> ID_BITS) & ((1 << RULE_BITS) - 1)
+            keep &= cons[ids]
+        ids, keys = ids[keep], keys[keep]
+        rule = (keys >> ID_BITS) & ((1 << RULE_BITS) - 1)   # the allocation rule's part
         return ids[np.lexsort((ids, rule))]
 
     # ------------------------------------------------------------------ the month (slot 6)
