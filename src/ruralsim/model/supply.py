@@ -243,7 +243,7 @@ class DemandSupply:
         self.sp = sp = sc.supply
         C = len(sc.communities)
         self.C = C
-        self.w = wk.init_works(sc.communities, m.streams)
+        self.w = wk.init_works(sc.communities, m.streams, sp.apartments.units_per_building)
         sites = np.repeat(np.arange(C), [sum(s.building_sites for s in c.sections)
                                          for c in sc.communities])
         u = m.streams.uniform("supply.building_months", np.arange(sites.size, dtype=np.int64))
@@ -673,7 +673,7 @@ class DemandSupply:
         self.plots_open, sites = wk.opened(w, self.C)
         open_sites(self.b, sites)
         if m.reg_open and not tr.overcommitted:
-            rows = np.flatnonzero(wk.ready(w, t))
+            rows = np.flatnonzero(wk.ready(w, t, m.com.registrations))
             if rows.size:
                 committed = float(wk.remaining_cny(w).sum())
                 room = tr.cash + (tr.limit - tr.debt) - committed

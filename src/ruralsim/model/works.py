@@ -46,6 +46,8 @@ class Works:
     paid_cny: np.ndarray       # float64 paid so far
     month_started: np.ndarray  # int32
     month_done: np.ndarray     # int32
+    min_share: np.ndarray | None = None   # float64 registrations per home opened to date
+    homes_to_date: np.ndarray | None = None  # float64 homes opened by sections up to this one
     kind: tuple = ()           # facility kind names (for reports), '' for sections
     name: tuple = ()           # section names, '' for facilities
 
@@ -76,7 +78,7 @@ class Works:
                    kind=tuple(kind) or ("",) * n, name=tuple(name) or ("",) * n)
 
 
-def init_works(communities, streams) -> Works:
+def init_works(communities, streams, units_per_building: int = 1) -> Works:
     """The works of all communities: each community's sections in order, then its facilities.
 
     Build months are drawn from each work's triangular distribution with stream
@@ -95,7 +97,7 @@ def init_works(communities, streams) -> Works:
     mo = np.array([r[2].build_months.mode for r in rows], dtype=np.float64)
     hi = np.array([r[2].build_months.high for r in rows], dtype=np.float64)
     months = np.rint(triangular_ppf(u, lo, mo, hi)) if n else np.zeros(0)
-    return Works.from_lists(
+    w = Works.from_lists(
         community=[r[0] for r in rows], facility=[r[1] for r in rows],
         cost=[r[2].cost_cny for r in rows], months=months,
         earliest=[0 if r[1] else r[2].earliest_month for r in rows],
@@ -103,12 +105,24 @@ def init_works(communities, streams) -> Works:
         plots=[0 if r[1] else r[2].plots for r in rows],
         sites=[0 if r[1] else r[2].building_sites for r in rows],
         kind=[r[4] for r in rows], name=[r[5] for r in rows])
+    w.min_share = np.array([0.0 if r[1] else r[2].min_registered_share for r in rows])
+    homes = (w.plots + w.sites * units_per_building).astype(np.float64)
+    to_date = np.zeros(n)
+    for c in np.unique(w.community):
+        sec = np.flatnonzero((w.community == c) & ~w.facility)
+        to_date[sec] = np.cumsum(homes[sec])
+    w.homes_to_date = to_date
+    return w
 
 
-def ready(w: Works, t: int) -> np.ndarray:
+def ready(w: Works, t: int, registrations: np.ndarray | None = None) -> np.ndarray:
     """Works that may start in month ``t``: planned, earliest month come, predecessor ready
-    (a section's previous section started; a facility's section done)."""
+    (a section's previous section started; a facility's section done) and, given the
+    communities' ``registrations``, a section's demand gate met (registrations >= its
+    ``min_registered_share`` x homes opened by the sections up to it)."""
     ok = (w.state == PLANNED) & (t >= w.earliest)
+    if registrations is not None and w.min_share is not None:
+        ok &= registrations[w.community] >= w.min_share * w.homes_to_date
     has = w.after >= 0
     prev = w.state[np.where(has, w.after, 0)]
     need = np.where(w.facility, prev == DONE, prev != PLANNED)

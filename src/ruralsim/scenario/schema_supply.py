@@ -44,6 +44,11 @@ class Section(Strict):
                    ge=0, le=1_000_000)
     building_sites: int = P(0, "buildings", ASSUMPTION, "Apartment building sites the section "
                             "opens when done.", ge=0, le=100_000)
+    min_registered_share: float = P(0.0, "fraction of homes", ASSUMPTION + " (as a phase's "
+                                    "min_registered_share)", "Start only once registrations for "
+                                    "the community reach this share of the homes (plots + "
+                                    "sites x units per building) opened by the sections up to "
+                                    "this one.", ge=0, le=10)
 
 
 class Facility(Strict):
