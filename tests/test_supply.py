@@ -233,3 +233,11 @@ def test_demand_mode_without_sections_is_an_error_naming_the_community():
     with pytest.raises(Exception) as e:
         load_scenario(sc)
     assert "新村" in str(e.value) and "sections" in str(e.value)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_demand_mode_keeps_every_invariant_each_month(seed):
+    # plots taken within plots open, buyers within units, pipeline households registered,
+    # and model 2.0's invariants (counts, units, land, money): check=True raises otherwise
+    r = ruralsim.simulate(demand(), seed=seed, check=True)
+    assert r.summary["households_moved"] > 0

@@ -32,7 +32,10 @@ LAND_TOLERANCE_MU = 1e-6
 
 def check_model(m: "Model", t: int) -> list[str]:
     """All invariants of month ``t`` (after the month's record was written)."""
-    return _households(m) + _units(m) + _land(m) + _money(m, t)
+    out = _households(m) + _units(m) + _land(m) + _money(m, t)
+    if getattr(m, "supply", None) is not None:   # supply.mode 'demand' (model/supply.py)
+        out += m.supply.check()
+    return out
 
 
 def _households(m: "Model") -> list[str]:

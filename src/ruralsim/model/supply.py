@@ -683,6 +683,31 @@ class DemandSupply:
         rec.put("supply_works_done", t, int((w.state == DONE).sum()))
         rec.put("supply_facilities_open", t, int((w.facility & (w.state == DONE)).sum()))
 
+    # ------------------------------------------------------------------ invariants
+    def check(self) -> list[str]:
+        """Invariants of the supply state (run with ``check=True``)."""
+        from ..state import REGISTERED
+
+        out = []
+        hh, b = self.m.hh, self.b
+        if (self.plots_used > self.plots_open).any() or (self.plots_used < 0).any():
+            out.append("plots taken exceed the plots open (or are negative)")
+        yard = (self.stage == PLOT) | (self.stage == BUILDING_HOME)
+        held = np.bincount(self._community(np.flatnonzero(yard)), minlength=self.C)
+        if not (held <= self.plots_used).all():
+            out.append("households holding plots exceed the plots taken")
+        if (b.sold > b.units).any() or (b.sold < 0).any():
+            out.append("a building has more units spoken for than it has")
+        bought = np.flatnonzero(self.stage == BOUGHT)
+        if (np.bincount(self.building[bought], minlength=b.n) > b.sold).any():
+            out.append("buyers of a building exceed its units spoken for")
+        pipeline = np.flatnonzero((self.stage > NONE) & (self.stage < HOME_DONE))
+        if (hh.status[pipeline] != REGISTERED).any():
+            out.append("a household with a plot, house or unit under way is not registered")
+        if not np.isin(self.builders_, np.flatnonzero(self.stage == BUILDING_HOME)).all():
+            out.append("the builders' list holds a household that is not building")
+        return out
+
     # ------------------------------------------------------------------ summary
     def summary(self) -> dict:
         """Supply results and the per-community timeline (summary.json ``supply``)."""
