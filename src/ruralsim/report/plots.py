@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..outputs import save_figure  # noqa: E402
-from ..state import STATUS_NAMES  # noqa: E402
+from ..model.state import STATUS_NAMES  # noqa: E402
 from .labels import line_label, t, type_label  # noqa: E402
 
 TYPE_COLORS = ("#d95f02", "#e7298a", "#7570b3", "#1b9e77", "#66a61e", "#a6761d", "#666666",
