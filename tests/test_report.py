@@ -10,7 +10,8 @@ import pytest
 
 from ruralsim.cli import main
 from ruralsim.report.html import CHROMIUM_FLAGS, find_chromium
-from ruralsim.report.labels import METRICS, fmt_metric
+from ruralsim.report.formatting import fmt_metric
+from ruralsim.report.labels import METRICS
 
 
 @pytest.fixture(scope="module")
