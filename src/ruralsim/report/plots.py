@@ -410,8 +410,15 @@ def figures_from_tables(timeseries_csv: bytes, villages_csv: bytes, scenario: di
 
     from ..scenario.schema import Scenario
 
-    run = SavedRun(_read_table(timeseries_csv), _read_table(villages_csv),
-                   Scenario.model_validate(scenario))
+    ts = _read_table(timeseries_csv)
+    # scenario.json is written with sorted keys: the household types take the model's order
+    # (that of the time series' columns) again, so that colours and stacking match the run's
+    types = scenario.get("household_types") if isinstance(scenario, dict) else None
+    if isinstance(types, dict):
+        order = [c[len("n_moved_"):] for c in ts.columns if c.startswith("n_moved_")]
+        scenario = {**scenario, "household_types": {
+            **{k: types[k] for k in order if k in types}, **types}}
+    run = SavedRun(ts, _read_table(villages_csv), Scenario.model_validate(scenario))
     out = {}
     for name, make in FIGURES.items():
         with plt.rc_context(apply_fonts(lang)):
