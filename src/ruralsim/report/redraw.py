@@ -38,7 +38,15 @@ MAX_SCENARIO_BYTES = 64 * 2**20
 TABLES = ("timeseries.csv", "villages.csv", "scenario.json")
 
 
+def _drawable(lang: str) -> str:
+    """The language figures asked for in ``lang`` are drawn in (English without a CJK font)."""
+    from .fonts import find_cjk_font
+
+    return lang if lang == "en" or find_cjk_font() is not None else "en"
+
+
 def _needs(run: RunInput, lang: str) -> bool:
+    lang = _drawable(lang)
     return (run.root is not None and run.figures_lang in FIGURE_LANGS
             and run.figures_lang != lang
             and any(f.lang is None for f in run.figures)
