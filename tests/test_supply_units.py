@@ -6,7 +6,7 @@ import pytest
 from ruralsim.model import builders, supply, works
 from ruralsim.rng import Streams
 from ruralsim.scenario.schema_supply import Facility, Section, Triangular
-from ruralsim.state import ABANDONED, BUILDING, DONE, PLANNED
+from ruralsim.model.state import ABANDONED, BUILDING, DONE, PLANNED
 
 
 # ------------------------------------------------------------------ builders

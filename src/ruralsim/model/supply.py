@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..state import ABANDONED, BUILDING, DONE, NO_MONTH, PLANNED, triangular_ppf
+from .state import ABANDONED, BUILDING, DONE, NO_MONTH, PLANNED, triangular_ppf
 from .builders import free_slots, grow, price_factor
 
 
@@ -235,8 +235,11 @@ class DemandSupply:
     households in the pipeline (waiting, holding a plot, building, bought).
     """
 
-    def __init__(self, m) -> None:
+    def __init__(self, m, keys, consented) -> None:
         from . import works as wk
+
+        self.keys = keys              # waiting-list sort keys (waiting.WaitKeys)
+        self.consented = consented    # households whose village consented (or None)
 
         sc, hh = m.sc, m.hh
         self.m = m
@@ -304,7 +307,7 @@ class DemandSupply:
     def _ordered_waiting(self):
         """Households on the waiting list with no home yet, in the allocation rule's order
         across communities (ties by id)."""
-        from ..waiting import ID_BITS, RULE_BITS
+        from .waiting import ID_BITS, RULE_BITS
 
         wl, m = self.m.waiting, self.m
         keys = wl.key
@@ -312,7 +315,7 @@ class DemandSupply:
         if ids.size == 0:
             return ids
         keep = self.stage[ids] == NONE
-        cons = m._consented()
+        cons = self.consented()
         if cons is not None:
             keep &= cons[ids]
         ids, keys = ids[keep], keys[keep]
@@ -400,7 +403,7 @@ class DemandSupply:
         c = self._community(ids)
         cost = home_cost(m.com.unit_m2[c, COURTYARD], self.sp.courtyards.cost_per_m2_cny,
                          self._price_factor_c()[c])
-        terms = m.policy_terms(ids, t)
+        terms = m.terms.policy_terms(ids, t)
         credit = terms.credit_cny + m.b.credit_years_of_income * hh.income_cny[ids]
         sav = hhm_savings(m, ids)
         funded = terms.covers_price
@@ -427,7 +430,7 @@ class DemandSupply:
         self.progress[ids] = 0
         self.stalled[ids] = 0
         # instrument values (cash, cement) go into the house; what is left is paid monthly
-        value = m.policy_terms(ids, t).value_cny
+        value = m.terms.policy_terms(ids, t).value_cny
         self.value_used[ids] = np.minimum(np.maximum(value, 0.0), cost)
         self.instalment[ids] = (cost - self.value_used[ids]) / months
         self.credit_left[ids] = credit
@@ -435,7 +438,7 @@ class DemandSupply:
         self.funded[ids] = funded
         self.month_started[ids] = t
         if funded.any():   # the township pays the house of a household it houses for free
-            m.hh_due["exp_housing_cny"] += float(cost[funded].sum())
+            m.ledger.hh_due["exp_housing_cny"] += float(cost[funded].sum())
         self.builders_ = np.concatenate([self.builders_, ids])
         self._mark_started(self._community(ids), COURTYARD, t)
 
@@ -474,7 +477,7 @@ class DemandSupply:
         self.given_up += ids.size
         self.m.rec.cols["supply_courtyards_given_up"][t] += ids.size
         if t + 1 < m.H:
-            m.renege_due[t + 1].append((ids, m.hh.month_registered[ids].copy()))
+            m.queues.renege[t + 1].append((ids, m.hh.month_registered[ids].copy()))
         self.quitting[ids] = True
 
     def _presell(self, ids: np.ndarray, t: int) -> None:
@@ -483,7 +486,7 @@ class DemandSupply:
         m, hh = self.m, self.m.hh
         c = self._community(ids)
         price = m.com.price_cny[c, APARTMENT]
-        terms = m.policy_terms(ids, t)
+        terms = m.terms.policy_terms(ids, t)
         pre = self.sp.apartments.presale_share * price
         ok = terms.covers_price | (hhm_savings(m, ids) >= pre - 1e-6)
         ids, c, price, pre, cover = ids[ok], c[ok], price[ok], pre[ok], terms.covers_price[ok]
@@ -523,7 +526,7 @@ class DemandSupply:
         price = self.m.com.price_cny[self._community(ids), APARTMENT]
         self.prepaid[ids] = price
         np.add.at(self.b.cash_cny, self.building[ids], price)
-        self.m.hh_due["exp_housing_cny"] += float(price.sum())
+        self.m.ledger.hh_due["exp_housing_cny"] += float(price.sum())
 
     def _abandoned(self, rows: np.ndarray, t: int) -> None:
         """Buyers of abandoned buildings get back what they paid (the township loses what it
@@ -560,11 +563,11 @@ class DemandSupply:
         """Finished homes go to their households: allocated, their move falls due."""
         if ids.size == 0:
             return
-        from ..state import ALLOCATED, KINDS
+        from .state import ALLOCATED, KINDS
 
         m, hh, com = self.m, self.m.hh, self.m.com
-        m.waiting.remove(m._wait_keys(ids))
-        m._transition(ids, ALLOCATED)
+        m.waiting.remove(self.keys(ids))
+        m.pop.transition(ids, ALLOCATED)
         hh.month_allocated[ids] = t
         c = self._community(ids)
         yard = hh.kind[ids] == COURTYARD
@@ -576,7 +579,7 @@ class DemandSupply:
         grp = c * len(KINDS) + hh.kind[ids]
         com.allocated += np.bincount(grp, minlength=com.built.size).reshape(com.built.shape)
         if t + m.b.move_lag_months < m.H:
-            m.move_due[t + m.b.move_lag_months].append(ids)
+            m.queues.move[t + m.b.move_lag_months].append(ids)
         m.rec.cols["new_allocations"][t] += ids.size
 
     # ------------------------------------------------------------------ other processes
@@ -686,7 +689,7 @@ class DemandSupply:
     # ------------------------------------------------------------------ invariants
     def check(self) -> list[str]:
         """Invariants of the supply state (run with ``check=True``)."""
-        from ..state import REGISTERED
+        from .state import REGISTERED
 
         out = []
         hh, b = self.m.hh, self.b
@@ -779,6 +782,6 @@ class DemandSupply:
 
 def hhm_savings(m, ids: np.ndarray) -> np.ndarray:
     """Savings of households ``ids`` now (households.savings_at)."""
-    from ..households import savings_at
+    from .households import savings_at
 
-    return savings_at(m.hh, ids, m.months_since_update).astype(np.float64)
+    return savings_at(m.hh, ids, m.clock.months_since_update).astype(np.float64)

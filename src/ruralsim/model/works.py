@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..state import BUILDING, DONE, NO_MONTH, PLANNED, triangular_ppf
+from .state import BUILDING, DONE, NO_MONTH, PLANNED, triangular_ppf
 
 
 @dataclass
