@@ -645,6 +645,17 @@ class DemandSupply:
                          facilities_open_share(self.w, self.C), v.b_homes_occupied,
                          v.homes_scale, v.b_facilities)
 
+    def first_section(self) -> tuple[int, int] | None:
+        """The month the first community's first section was done and the homes it opened
+        (plots + sites x units per building); None if it never was."""
+        w = self.w
+        rows = np.flatnonzero((w.community == 0) & ~w.facility)
+        if rows.size == 0 or w.state[rows[0]] != DONE:
+            return None
+        r = rows[0]
+        return int(w.month_done[r]), int(w.plots[r] + w.sites[r] * self.b.units[0]
+                                         if self.b.n else w.plots[r])
+
     def any_home_done(self) -> np.ndarray:
         return self.first_home_done >= 0
 
