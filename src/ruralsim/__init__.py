@@ -8,9 +8,40 @@
 # the one source of the version number: pyproject.toml reads it; CITATION.cff must match it
 __version__ = "0.1.0"
 
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
+
 from .errors import ScenarioError, UsageError  # noqa: E402
-from .scenario.load import load_scenario  # noqa: E402
-from .simulate import simulate  # noqa: E402
+
+#: Names of the package loaded on first use, so that ``import ruralsim`` (and so the start
+#: of the command line, where Ctrl-C must end quietly) does not load numpy, pandas and the
+#: model: name -> (module, attribute).
+_LAZY = {"load_scenario": ("ruralsim.scenario.load", "load_scenario"),
+         "simulate": ("ruralsim.simulate", "simulate")}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'ruralsim' has no attribute {name!r}")
+    import importlib
+
+    module, attr = _LAZY[name]
+    value = getattr(importlib.import_module(module), attr)
+    _types.ModuleType.__setattr__(_sys.modules[__name__], name, value)
+    return value
+
+
+class _Package(_types.ModuleType):
+    """``ruralsim.simulate`` stays the function when the submodule of that name is imported
+    (Python sets a package attribute to each submodule it loads)."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _LAZY and isinstance(value, _types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
 
 
 def replicate(*args, **kwargs):

@@ -7,6 +7,7 @@ away (`ruralsim ... | head`), quietly.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import re
 import signal
@@ -663,6 +664,10 @@ def cmd_report(args) -> int:
     from .report.inputs import load_report_inputs
 
     dirs = [Path(d) for d in args.results]
+    if args.pdf:
+        from .report.html import require_chromium
+
+        require_chromium()                        # missing tool: exit 2 before writing
     inputs = load_report_inputs(dirs)             # bad content: UsageError, exit 2
     out = Path(args.out) if args.out else dirs[0] / "report.html"
     targets = [("--out", out)]
@@ -697,6 +702,9 @@ def _resolved(path: Path) -> Path:
 
 def _check_report_target(what: str, path: Path, inputs: set[Path], force: bool) -> None:
     """Refuse a report file that is a folder, an input of the report, or exists (no --force)."""
+    from .outputs import check_path_length
+
+    check_path_length(_resolved(path), what, path)
     if path.is_dir():
         raise UsageError(f"{what} {path} is a folder; give a file name such as "
                          f"{path / 'report.html'} / 输出路径是目录，请给出文件名")
@@ -755,9 +763,29 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.flush()
     except BrokenPipeError:
         return _quiet_broken_pipe()
+    except KeyboardInterrupt:   # before a command runs (loading, parsing the arguments)
+        from .entry import interrupted
+
+        return interrupted()
+
+
+def _plain_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings on the command line: one plain line, never a line of source code."""
+    try:
+        (file or sys.stderr).write(f"ruralsim: 警告 / warning: {message}\n")
+    except OSError:
+        pass
 
 
 def _main(argv: list[str] | None) -> int:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.showwarning = _plain_warning
+        return _main_checked(argv)
+
+
+def _main_checked(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -778,11 +806,24 @@ def _main(argv: list[str] | None) -> int:
         return 130
     except BrokenPipeError:
         raise                 # main() ends quietly
-    except (RuralsimError, OSError) as exc:
+    except OSError as exc:
+        if exc.errno in _BAD_PATH_ERRNOS:    # a path the user gave cannot exist: bad input
+            sys.stderr.write(f"ruralsim: {exc.strerror}: {_shown(str(exc.filename))[:200]} "
+                             "/ 路径无效\n")
+            return EXIT_BAD_INPUT
         if os.environ.get("RURALSIM_DEBUG"):
             raise
         sys.stderr.write(f"ruralsim: 错误 / error: {exc}\n")
         return EXIT_ERROR
+    except RuralsimError as exc:
+        if os.environ.get("RURALSIM_DEBUG"):
+            raise
+        sys.stderr.write(f"ruralsim: 错误 / error: {exc}\n")
+        return EXIT_ERROR
+
+
+#: OS errors that mean a path named on the command line cannot exist as given.
+_BAD_PATH_ERRNOS = {errno.ENAMETOOLONG, errno.ELOOP}
 
 
 def _quiet_broken_pipe() -> int:
