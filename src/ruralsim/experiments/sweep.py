@@ -193,7 +193,7 @@ def _scale(unit: np.ndarray, params: dict[str, Any]) -> pd.DataFrame:
     for j, (name, p) in enumerate(params.items()):
         if isinstance(p, Range):
             v = p.low + unit[:, j] * (p.high - p.low)
-            cols[name] = np.round(v) if p.integer else v
+            cols[name] = v
         else:  # a list: pick an item by the unit value
             idx = np.minimum((unit[:, j] * len(p)).astype(int), len(p) - 1)
             cols[name] = [p[i] for i in idx]
@@ -310,15 +310,13 @@ def build_design(spec: SweepSpec, base_dir: Path) -> pd.DataFrame:
         axes = [np.linspace(p.low, p.high, d.levels) if isinstance(p, Range) else list(p)
                 for p in params.values()]
         rows = list(itertools.product(*axes))
-        df = pd.DataFrame(rows, columns=list(params))
-        for name, p in params.items():
-            if isinstance(p, Range) and p.integer:
-                df[name] = np.round(df[name])
-        return df
+        return _integers(pd.DataFrame(rows, columns=list(params)), params)
     if d.method == "lhs":
-        return _scale(qmc.LatinHypercube(d=k, seed=d.seed).random(d.samples), params)
+        return _integers(_scale(qmc.LatinHypercube(d=k, seed=d.seed).random(d.samples),
+                                params), params)
     if d.method == "sobol":
-        return _scale(qmc.Sobol(d=k, scramble=True, seed=d.seed).random(d.samples), params)
+        return _integers(_scale(qmc.Sobol(d=k, scramble=True, seed=d.seed).random(d.samples),
+                                params), params)
     problem = salib_problem(params)
     try:
         if d.method == "salib_sobol":
@@ -330,7 +328,30 @@ def build_design(spec: SweepSpec, base_dir: Path) -> pd.DataFrame:
     except ImportError:
         raise UsageError("sensitivity designs need the 'sensitivity' extra: pip install "
                          "'ruralsim[sensitivity]'") from None
-    return pd.DataFrame(x, columns=list(params))
+    return _integers(pd.DataFrame(x, columns=list(params)), params)
+
+
+def _integers(df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    """Columns of ``integer: true`` ranges as whole numbers (int64, not 12.0): an integer
+    parameter of the scenario refuses a float.  Every design method goes through here."""
+    for name, p in params.items():
+        if isinstance(p, Range) and p.integer:
+            df[name] = np.round(df[name].to_numpy(dtype=float)).astype(np.int64)
+    return df
+
+
+def check_metrics(spec: "SweepSpec", scenario: LoadedScenario, label: str = "sweep") -> None:
+    """Refuse metric names that no run reports (they would give empty columns), listing the
+    valid ones (:func:`ruralsim.results.metric_names`)."""
+    from ..results import metric_names
+
+    valid = metric_names(scenario)
+    known = set(valid)
+    unknown = [m for m in spec.metrics if m not in known]
+    if unknown:
+        shown = ", ".join(repr(m[:60]) for m in unknown[:5])
+        raise ScenarioError([Issue(label, "metrics", f"unknown metric(s) {shown}; valid "
+                                   f"metrics are: {', '.join(valid)} / 未知指标，可用指标见上")])
 
 
 def design_runs(spec: SweepSpec, design: pd.DataFrame) -> pd.DataFrame:
@@ -744,6 +765,7 @@ def run_sweep(spec: SweepSpec, base_dir: Path, out: Path, executor: Executor | N
     params = list(spec.parameters) if spec.design.method != "table" else list(design.columns)
     point_overrides = _overrides_for(params, design, files)
     _check_overrides(sc, point_overrides)
+    check_metrics(spec, sc, label)
     fp = _fingerprint(spec, runs, sc)
     check_sweep_out(out, force, files.inputs, fp)
     with sweep_lock(out):
