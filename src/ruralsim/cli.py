@@ -617,13 +617,14 @@ def cmd_sweep(args) -> int:
         if spec.design.method in ("salib_sobol", "morris"):
             import matplotlib.pyplot as plt
 
+            from .outputs import save_figure
             from .report.experiment_plots import plot_sensitivity
 
             res = sensitivity(spec, table)
             save_sensitivity(res, out)
             for m in spec.metrics:
                 fig = plot_sensitivity(res, m, lang=args.lang)
-                fig.savefig(out / "figures" / f"sensitivity_{_safe(m)}.png", dpi=110)
+                save_figure(fig, out / "figures" / f"sensitivity_{_safe(m)}.png", dpi=110)
                 plt.close(fig)
 
     try:
@@ -646,6 +647,7 @@ def cmd_sweep(args) -> int:
 def _sweep_figures(spec, table, folder: Path, lang) -> None:
     import matplotlib.pyplot as plt
 
+    from .outputs import save_figure
     from .report.experiment_plots import plot_response
 
     params = list(spec.parameters)
@@ -654,7 +656,7 @@ def _sweep_figures(spec, table, folder: Path, lang) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for m in spec.metrics:
         fig = plot_response(table, params, m, lang=lang)
-        fig.savefig(folder / f"response_{_safe(m)}.png", dpi=110)
+        save_figure(fig, folder / f"response_{_safe(m)}.png", dpi=110)
         plt.close(fig)
 
 

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from .experiments import compare
 from .experiments.decompose import decompose
-from .outputs import staged_dir, write_csv, write_marker, write_run, write_text_atomic
+from .outputs import (staged_dir, write_bytes_atomic, write_csv, write_marker, write_run,
+                      write_text_atomic)
 from .scenario.load import builtin_path, load_scenario
 from .simulate import simulate
 
@@ -114,6 +115,6 @@ def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int 
             gifs = [animate_villages([(_title(k, x), results[k]) for k in pair],
                                      folder / "villages.gif", lang=x)
                     for x, folder in language_folders(cdir / "figures", lang)]
-            (tmp / "villages.gif").write_bytes(gifs[0].read_bytes())
+            write_bytes_atomic(tmp / "villages.gif", gifs[0].read_bytes())
         text = build_report([ddir, cdir] + [tmp / k for k in keys], lang=report_lang)
         write_text_atomic(tmp / "report.html", text)

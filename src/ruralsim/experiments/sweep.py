@@ -46,6 +46,7 @@ from scipy.stats import qmc
 from ..errors import Issue, RuralsimError, ScenarioError, UsageError
 from ..outputs import fsync_path, write_csv, write_text_atomic
 from ..rng import seed_label, spawn_seeds
+from ..safeopen import check_regular, open_fd, open_regular
 from ..scenario.load import (BUILTIN_DIR, LoadedScenario, load_scenario, read_village_csv,
                              validate_model)
 from ..scenario.schema import ASSUMPTION, P, Strict
@@ -375,8 +376,11 @@ def _manifest_of(path: Path) -> str | None:
     try:
         if not path.is_file() or path.stat().st_size > MAX_MANIFEST_BYTES:
             return None
-        text = path.read_text(encoding="utf-8")
+        with open_regular(path, "rb") as fh:
+            text = fh.read(MAX_MANIFEST_BYTES + 1).decode("utf-8")
         data = json.loads(text)
+    except UsageError:
+        raise
     except (OSError, ValueError, RecursionError):
         return None
     return text if isinstance(data, dict) and {"spec", "scenario", "runs"} <= set(data) else None
@@ -440,6 +444,8 @@ def check_sweep_out(out: Path, force: bool = False, inputs: Any = (),
                          "/ 无法读取输出目录") from None
     if not entries:
         return "new"
+    for name in SWEEP_OUTPUTS | {LOCK_FILE}:    # resumed or replaced in place: never a link
+        check_regular(out / name, folder_ok=name == "figures")
     old = _manifest_of(out / MANIFEST_FILE)
     if old is not None and manifest is not None and old == manifest:
         return "resume"
@@ -560,7 +566,7 @@ def sweep_lock(folder: Path) -> Iterator[None]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_FILE
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_fd(path, "r+b")
     except OSError as exc:
         raise UsageError(f"cannot create the lock file {path}: {exc.strerror or exc} "
                          "/ 无法创建锁文件") from None
@@ -623,9 +629,9 @@ def read_store(path: Path, n_runs: int, metrics: list[str]) -> tuple[dict[int, d
     """
     done: dict[int, dict] = {}
     bad = 0
-    if not path.exists():
+    if not os.path.lexists(path):
         return done, bad
-    with open(path, "rb") as fh:
+    with open_regular(path, "rb") as fh:
         for raw in _lines(fh):
             if raw is None or not raw.endswith(b"\n"):   # overlong, or torn by a kill
                 bad += 1
@@ -665,10 +671,11 @@ def _lines(fh: Any) -> Iterator[bytes | None]:
 def _rewrite_store(path: Path, done: dict[int, dict]) -> None:
     """Replace the store by its usable records (atomically, synced)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with open_regular(tmp, "xb") as fh:
             for rid in sorted(done):
-                fh.write(json.dumps(done[rid], sort_keys=True) + "\n")
+                fh.write((json.dumps(done[rid], sort_keys=True) + "\n").encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -685,7 +692,7 @@ class RunStore:
 
     def __init__(self, path: Path, fsync_every: float = DEFAULT_FSYNC_EVERY,
                  on_synced: Callable[[int], None] | None = None):
-        self.fh = open(path, "ab")
+        self.fh = open_regular(path, "ab")
         self.fsync_every, self.on_synced = fsync_every, on_synced
         self.unsynced, self.last = 0, time.monotonic()
 
