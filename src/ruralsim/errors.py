@@ -68,6 +68,32 @@ class UsageError(RuralsimError):
     """Bad command-line use (arguments, output directory...). Exit code 2."""
 
 
+class ArgumentTypeError(UsageError, TypeError):
+    """An argument of the Python API has the wrong type (a :class:`TypeError` too)."""
+
+
+def check_list_arg(value, argument: str, item_types: tuple[type, ...] = (str,),
+                   what: str = "strings") -> list:
+    """``value`` as a list, when it is an iterable (not a string) of ``item_types``.
+
+    A string where a list is expected would be split into characters, and an item of
+    another type would fail deep inside; both raise :class:`ArgumentTypeError` naming
+    ``argument``.
+    """
+    if isinstance(value, (str, bytes)) or isinstance(value, dict) or \
+            not hasattr(value, "__iter__"):
+        hint = f" (write [{value!r}])" if isinstance(value, str) and len(value) <= 80 else ""
+        raise ArgumentTypeError(f"{argument} must be a list of {what}, not "
+                                f"{type(value).__name__}{hint} / 参数 {argument} 须为列表")
+    items = list(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, item_types):
+            raise ArgumentTypeError(f"{argument}[{i}] must be one of {what}, not "
+                                    f"{type(item).__name__} {str(item)[:40]!r} / 参数 "
+                                    f"{argument} 的第 {i + 1} 项类型有误")
+    return items
+
+
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     """Warn with ``message``, pointing at the first caller outside ruralsim.
 

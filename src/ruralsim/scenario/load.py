@@ -28,7 +28,7 @@ from typing import Any, Iterable, Mapping
 from pydantic import ValidationError
 
 from .. import footprint
-from ..errors import Issue, ScenarioError
+from ..errors import Issue, ScenarioError, check_list_arg
 from .schema import Scenario
 from .yamlio import decode_text, parse_scalar, read_input_bytes, read_yaml_file
 
@@ -905,6 +905,9 @@ def load_scenario(source: str | Path | Mapping[str, Any] | LoadedScenario | None
     pairs); everything is validated at the end. Raises :class:`ScenarioError` listing every
     problem.  The result's ``inputs`` lists every file read (and those of a loaded source).
     """
+    overrides = check_list_arg(overrides, "overrides", (str, tuple, list),
+                               "'key.path=value' strings or (key path, value) pairs")
+    packages = check_list_arg(packages, "packages", (str,), "package names or .yaml files")
     files: list[Path] = list(source.inputs) if isinstance(source, LoadedScenario) else []
     token = _INPUTS.set(files)
     try:
