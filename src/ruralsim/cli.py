@@ -231,6 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     _executor_args(swp)
     swp.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
     swp.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
+
+    from .evidence import add_parser as add_evidence_parser
+
+    add_evidence_parser(sub)
     return p
 
 
@@ -750,7 +754,13 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
+def cmd_evidence(args) -> int:
+    from .evidence import run
+
+    return run(args.evidence_command, args)
+
+
+COMMANDS = {"evidence": cmd_evidence, "bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
             "decompose": cmd_decompose, "sweep": cmd_sweep,
             "report": cmd_report, "demo": cmd_demo}
 
