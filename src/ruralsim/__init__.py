@@ -21,10 +21,17 @@ _LAZY = {"load_scenario": ("ruralsim.scenario.load", "load_scenario"),
 
 
 def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'ruralsim' has no attribute {name!r}")
     import importlib
 
+    if name not in _LAZY:   # a submodule, loaded on first use as an eager import did
+        if name.startswith("__"):
+            raise AttributeError(f"module 'ruralsim' has no attribute {name!r}")
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module 'ruralsim' has no attribute {name!r}") from None
     module, attr = _LAZY[name]
     value = getattr(importlib.import_module(module), attr)
     _types.ModuleType.__setattr__(_sys.modules[__name__], name, value)

@@ -670,10 +670,6 @@ def cmd_report(args) -> int:
     from .report.inputs import load_report_inputs
 
     dirs = [Path(d) for d in args.results]
-    if args.pdf:
-        from .report.html import require_chromium
-
-        require_chromium()                        # missing tool: exit 2 before writing
     inputs = load_report_inputs(dirs)             # bad content: UsageError, exit 2
     out = Path(args.out) if args.out else dirs[0] / "report.html"
     targets = [("--out", out)]
@@ -684,6 +680,10 @@ def cmd_report(args) -> int:
     if args.pdf and _same_file(targets[0][1], targets[1][1]):
         raise UsageError(f"--out {out} ends in .pdf, where --pdf prints the PDF; give an .html "
                          "file / --out 不能以 .pdf 结尾")
+    if args.pdf:
+        from .report.html import require_chromium
+
+        require_chromium()                        # missing tool: exit 2 before writing
     for w in inputs.warnings:
         sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
     write_text_atomic(out, render_report(inputs, lang=args.lang))
