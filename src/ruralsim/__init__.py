@@ -41,12 +41,16 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
 
 def __getattr__(name: str):
     """Load a public name on first use and keep it in the module (PEP 562)."""
-    try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'ruralsim' has no attribute {name!r}") from None
     from importlib import import_module
+    from importlib.util import find_spec
 
+    if name not in _LAZY:
+        # a subpackage or submodule (``ruralsim.scenario``, ``ruralsim.model``): import it, as an
+        # eager package would have done
+        if not name.startswith("_") and find_spec(f"{__name__}.{name}") is not None:
+            return import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module 'ruralsim' has no attribute {name!r}")
+    module, attr = _LAZY[name]
     value = getattr(import_module(module, __name__), attr)
     globals()[name] = value
     return value

@@ -158,7 +158,8 @@ def check_demand_communities(communities) -> None:
     for i, c in enumerate(communities):
         if not c.sections:
             raise ValueError(f"communities[{i}] ({c.name}) has no sections: supply.mode "
-                             "'demand' builds homes on the plots and sites that sections open")
+                             "'demand' builds homes on the plots and sites that sections open (give "
+                             "it sections, or set supply.mode: phases to build its phases)")
         for j, f in enumerate(c.facilities):
             if f.opens_after_section > len(c.sections):
                 raise ValueError(f"communities[{i}].facilities[{j}].opens_after_section is "
