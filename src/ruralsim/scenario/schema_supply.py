@@ -157,7 +157,7 @@ def check_demand_communities(communities) -> None:
     """Demand mode needs every community to have sections, and facilities to name one."""
     for i, c in enumerate(communities):
         if not c.sections:
-            raise ValueError(f"communities[{i}] ({c.name}) has no sections: supply.mode "
+            raise ValueError(f"communities[{i}] ({c.name}) 没有分段公共工程 / has no sections: supply.mode "
                              "'demand' builds homes on the plots and sites that sections open (give "
                              "it sections, or set supply.mode: phases to build its phases)")
         for j, f in enumerate(c.facilities):
