@@ -138,18 +138,13 @@ class Model:
         self._settle = Settlement(sc, tr, dev, vil, ph, ledger, land, order, rec).step
         self._construction = Construction(sc, ph, com, tr, dev, clock, waiting, order, closed,
                                           self._start_phase, self._end_phase).step
-        # supply.mode 'demand' (model/supply.py): homes built as their households can pay take
-        # the allocation slot, public works in sections and facilities the construction slot
-        # and construction's priority at settlement; giving up, moves and what households see
-        # ask it about homes under way
-        self.supply = None
+        self.supply = None   # supply.mode 'demand': homes, works (model/supply.py, 7.21)
         if sc.supply.mode == "demand":
-            allocation = self._allocation.__self__
-            self.supply = sup = DemandSupply(self, keys, allocation._consented)
+            self.supply = sup = DemandSupply(self, keys, self._allocation.__self__._consented)
             self._allocation, self._construction = sup.homes, sup.works
-            self._settle.__self__.works = sup.pay_works
+            self._settle.__self__.works = sup.pay_works   # at construction's priority
             for process in (giving_up, self._moves.__self__, self.decisions):
-                process.supply = sup
+                process.supply = sup   # homes under way, what households see
         self._land = Land(sc, vil, land).step
         self._exposure = Exposure(sc, vil, pop, active, clock, rec).step
         self._close = Close(tr, clock).step
