@@ -18,7 +18,8 @@ Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at
                     those whose clock crosses its threshold register (decisions.py);
 5. giving up      - registered households whose wait passed their patience leave the list,
                     get their deposit back or lose it, and may rebuild (giving_up.py);
-6. allocation     - free units go to the waiting list by the strategy's rule (allocation.py);
+6. allocation     - free units go to the waiting list by the strategy's rule (allocation.py;
+                    supply.mode demand: plots, houses and buildings as households pay, supply.py);
 7. moves          - allocated households whose fit-out is done move in, demolish or keep
                     their old house, pay, borrow; their promised payments fall due (moves.py);
 8. returns        - movers who kept their old house and are due back return (returns.py);
@@ -26,7 +27,8 @@ Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at
                     interest, households, maintenance, construction, reclamation, events;
                     paid phases progress, unpaid ones stall (settlement.py, treasury.py);
 10. construction  - finished phases deliver units, phases stalled too long are abandoned,
-                    ready phases are funded in the phase rule's order (construction.py);
+                    ready phases are funded in the phase rule's order (construction.py;
+                    supply.mode demand: sections and facilities, supply.py and works.py);
 11. land          - reclaimed land becomes collective (or quota for sale) and earns (land.py);
 12. exposure      - who lives with degraded services, who is stranded (services.py);
 13. finance       - the month closes: borrowing or repayment, arrears, trust (finance.py);
