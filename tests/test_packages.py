@@ -106,7 +106,9 @@ def test_demolition_deadline_under_nanpu_finances_acts_through_the_budget():
         assert dl.summary["months_household_payments_deferred"] > \
             base.summary["months_household_payments_deferred"]
     cap = dl.scenario.government.arrears.cap_cny
-    assert dl.summary["peak_arrears_cny"] <= cap * 1.2     # bounded: the cap plus interest
+    # bounded: only interest, booked whatever the money, passes the cap (treasury.py); with
+    # Nanpu's supply following demand the township sits at the cap longer than with phases
+    assert dl.summary["peak_arrears_cny"] <= cap + dl.summary["interest_paid_cny"]
 
 
 def test_unknown_package_lists_the_builtin_ones():

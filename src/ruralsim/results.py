@@ -196,6 +196,7 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "by_type": by_type,
         "peak_waiting_list": int(ts["n_waiting"].max()),
         "first_community_registrations_per_planned_unit": (
+            _first_oversubscription(m) if getattr(m, "supply", None) is not None else
             _community_regs_until(m, 0, int(first_done[0])) / max(1, int(ph.units[c0][0].sum()))
             if first_done.size and first_done[0] >= 0 and ph.state[c0][0] == DONE else None),
         "apartment_share_of_registrations": (
@@ -272,7 +273,19 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "vulnerable_protected": int((vuln & ever_moved & (hh.instruments != 0)).sum()),
         "vulnerable_ever_stranded": int((vuln & ever_stranded).sum()),
     })
+    if getattr(m, "supply", None) is not None:   # supply.mode 'demand' (model/supply.py)
+        out["supply"] = m.supply.summary()
     return out
+
+
+def _first_oversubscription(m: "Model") -> float | None:
+    """Supply mode 'demand': registrations for the first community by the month its first
+    section is done, per home that section opens (the analogue of the first phase's)."""
+    first = m.supply.first_section()
+    if first is None:
+        return None
+    month, homes = first
+    return _community_regs_until(m, 0, month) / max(1, homes)
 
 
 def _community_regs_until(m: "Model", c: int, month: int) -> int:

@@ -252,6 +252,7 @@ class Decisions:
     def __init__(self, sc, pop, vil, com, ph, tr, terms, active: ActiveSet, waiting, keys,
                  clock, ledger, rec, closed: np.ndarray, ever_registered_v: np.ndarray,
                  on_register) -> None:
+        self.supply = None   # supply.mode 'demand': set by the loop (supply.py)
         self.sc, self.pop, self.vil, self.com, self.ph, self.tr = sc, pop, vil, com, ph, tr
         self.terms, self.active, self.waiting, self.keys = terms, active, waiting, keys
         self.clock, self.ledger, self.rec = clock, ledger, rec
@@ -269,10 +270,16 @@ class Decisions:
         vil, com, b, C = self.vil, self.com, self.b, len(self.com.names)
         sreg = village_shares(vil.n0, vil.n_waiting, vil.community, C, b.social_prior_households)
         smov = village_shares(vil.n0, vil.n_out, vil.community, C, b.social_prior_households)
-        done = np.bincount(self.ph.community, weights=self.ph.state == DONE, minlength=C) > 0
+        if self.supply is None:
+            done = np.bincount(self.ph.community, weights=self.ph.state == DONE,
+                               minlength=C) > 0
+        else:   # supply.mode 'demand': a first home finished in the community (supply.py)
+            done = self.supply.any_home_done()
         wv = (b.b_social_registered * sreg + b.b_social_moved * smov
               + b.b_demonstration * done[vil.community]
               + b.b_service * (1.0 - vil.service.mean(axis=1)))
+        if self.supply is not None:   # what households see of the community (supply.py)
+            wv = wv + self.supply.view()[vil.community]
         tt = outreach_shift(self.sc, self.pop.type_names, t)
         if self.tr.deferred:
             tt = tt + b.trust_shift_overdue

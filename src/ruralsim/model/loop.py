@@ -18,7 +18,8 @@ Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at
                     those whose clock crosses its threshold register (decisions.py);
 5. giving up      - registered households whose wait passed their patience leave the list,
                     get their deposit back or lose it, and may rebuild (giving_up.py);
-6. allocation     - free units go to the waiting list by the strategy's rule (allocation.py);
+6. allocation     - free units go to the waiting list by the strategy's rule (allocation.py;
+                    supply.mode demand: plots, houses and buildings as households pay, supply.py);
 7. moves          - allocated households whose fit-out is done move in, demolish or keep
                     their old house, pay, borrow; their promised payments fall due (moves.py);
 8. returns        - movers who kept their old house and are due back return (returns.py);
@@ -26,7 +27,8 @@ Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at
                     interest, households, maintenance, construction, reclamation, events;
                     paid phases progress, unpaid ones stall (settlement.py, treasury.py);
 10. construction  - finished phases deliver units, phases stalled too long are abandoned,
-                    ready phases are funded in the phase rule's order (construction.py);
+                    ready phases are funded in the phase rule's order (construction.py;
+                    supply.mode demand: sections and facilities, supply.py and works.py);
 11. land          - reclaimed land becomes collective (or quota for sale) and earns (land.py);
 12. exposure      - who lives with degraded services, who is stranded (services.py);
 13. finance       - the month closes: borrowing or repayment, arrears, trust (finance.py);
@@ -58,6 +60,7 @@ from .decisions import ActiveSet, Decisions
 from .events import CalendarItems
 from .finance import Close
 from .giving_up import GivingUp
+from .supply import DemandSupply
 from .invariants import InvariantError, check_month
 from .land import Land, LandBook
 from .moves import Moves
@@ -137,6 +140,13 @@ class Model:
         self._settle = Settlement(sc, tr, dev, vil, ph, ledger, land, order, rec).step
         self._construction = Construction(sc, ph, com, tr, dev, clock, waiting, order, closed,
                                           self._start_phase, self._end_phase).step
+        self.supply = None   # supply.mode 'demand': homes, works (model/supply.py, 7.21)
+        if sc.supply.mode == "demand":
+            self.supply = sup = DemandSupply(self, keys, self._allocation.__self__._consented)
+            self._allocation, self._construction = sup.homes, sup.works
+            self._settle.__self__.works = sup.pay_works   # at construction's priority
+            for process in (giving_up, self._moves.__self__, self.decisions):
+                process.supply = sup   # homes under way, what households see
         self._land = Land(sc, vil, land).step
         self._exposure = Exposure(sc, vil, pop, active, clock, rec).step
         self._close = Close(tr, clock).step
@@ -218,6 +228,8 @@ class Model:
         """Raise :class:`InvariantError` if any model invariant fails in month ``t``."""
         problems = check_month(t, self.sc, self.pop, self.vil, self.com, self.waiting,
                                self.active, self.rec, self.tr, self.ledger, self.clock)
+        if self.supply is not None:
+            problems += self.supply.check()
         if problems:
             raise InvariantError(f"month {t}: " + "; ".join(problems))
 

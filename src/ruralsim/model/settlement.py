@@ -23,6 +23,7 @@ class Settlement:
     """The month's payments by priority, and the developer's interest."""
 
     def __init__(self, sc, tr, dev, vil, ph, ledger, land, order: PhaseOrder, rec) -> None:
+        self.works = None   # supply.mode 'demand': pays the works (supply.py)
         self.sc, self.tr, self.dev, self.vil, self.ph = sc, tr, dev, vil, ph
         self.ledger, self.land, self.order, self.rec = ledger, land, order, rec
         self.instr_lines = [f"exp_instr_{ins.name}_cny" for ins in sc.policy.instruments]
@@ -49,6 +50,8 @@ class Settlement:
         vil.service = decay_services(vil.service, vil.withdrawn,
                                      sc.strategy.withdrawal.decay_per_month, unpaid)
         self._pay_construction(t)                                # 4 construction
+        if self.works is not None:                               #   (public works in
+            self.works(t)                                        #   sections, demand mode)
         mu = land.reclaim_due[t] + land.reclaim_backlog          # 5 reclamation
         cost = float(mu.sum()) * sc.land.reclaim_cost_cny_per_mu
         frac = tr.pay("exp_reclamation_cny", t, cost) / cost if cost > 0 else 1.0

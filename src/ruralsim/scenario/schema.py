@@ -258,6 +258,11 @@ class Triangular(Strict):
         return self
 
 
+# supply (model 3.0): sections, facilities and the supply mode; imported here, after the
+# base classes it uses, so that Community and Scenario can hold them
+from .schema_supply import Facility, Section, Supply, check_demand_communities  # noqa: E402
+
+
 class Phase(Strict):
     units: IntKinds = P(..., "units", "-", "Units this phase delivers, by kind.")
     public_cost_cny: float = P(
@@ -303,6 +308,18 @@ class Community(Strict):
                                 "Construction land used per unit in the new community.")
     phases: list[Phase] = P(..., "-", "-", "Construction phases, in order.", min_length=1,
                             max_length=1000)
+    sections: list[Section] = P([], "-", "-", "Public works in sections, in order (supply.mode "
+                                "'demand'; each opens plots and building sites when done).",
+                                max_length=1000)
+    facilities: list[Facility] = P([], "-", "-", "Public facilities (supply.mode 'demand').",
+                                   max_length=100)
+
+    @model_validator(mode="after")
+    def _unique_sections(self) -> "Community":
+        names = [s.name for s in self.sections]
+        if len(set(names)) != len(names):
+            raise ValueError(f"section names repeat in community {self.name}")
+        return self
 
 
 # ----------------------------------------------------------------------------- government
@@ -792,8 +809,16 @@ class Scenario(Strict):
     livelihood: Livelihood = P({}, "-", "-", "Household finances after moving.")
     policy: Policy = P({}, "-", "-", "Incentive package and policy events.")
     strategy: Strategy = P({}, "-", "-", "Sequencing strategy.")
+    supply: Supply = P({}, "-", "-", "How homes and public works are supplied (phases or "
+                       "demand).")
     calibration: Calibration | None = P(None, "-", "-", "Record of fitted coefficients "
                                         "(informational; the values themselves are set above).")
+
+    @model_validator(mode="after")
+    def _supply_fits(self) -> "Scenario":
+        if self.supply.mode == "demand":
+            check_demand_communities(self.communities)
+        return self
 
     @property
     def village_list(self) -> list[Village]:
