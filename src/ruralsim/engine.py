@@ -44,6 +44,7 @@ import simpy
 from . import construction as cons
 from . import households as hhm
 from .decisions import ActiveSet, renege_wait, village_shares
+from .model.plan import TownshipPlan, cash_flow_ok, per_household_amount, split_shortfall
 from .land import collective_income_per_mu_year, quota_level, quota_open, quota_price
 from .moves import livelihood_change, months_in_distress, return_month
 from .policy import Eligible, PolicyTable, active_at, active_set, change_months, \
@@ -103,6 +104,8 @@ class Model:
         self.ph = init_phases(sc, self.streams)
         self.rec = Recorder(sc, self.type_names, vil.n)
         self.tr = Treasury(sc.government, self.rec)
+        #: The township's yearly plan (issue 20), None when the scenario has none.
+        self.plan = TownshipPlan(sc) if sc.government.plan.enabled else None
         self.dev = Developer(sc.government.developer)
         b = self.b = sc.behaviour
         tt = lambda get: hhm.type_table(sc, get)  # noqa: E731
@@ -259,6 +262,8 @@ class Model:
     # ------------------------------------------------------------------ the month
     def step(self, t: int) -> None:
         """One month, in the documented order of work (module docstring)."""
+        if self.plan is not None and t % 12 == 0:   # 0 the plan, before the year's money
+            self.plan.open_year(self, t)
         self._budget(t)
         self._calendar_items(t)
         self._services(t)
@@ -283,7 +288,8 @@ class Model:
         for i, aw in enumerate(sc.policy.awards):
             if not self.awards_paid[i] and share >= aw.moved_share:
                 self.awards_paid[i] = True
-                tr.earn(f"rev_award_{aw.name}_cny", t, aw.amount_cny)
+                tr.earn(f"rev_award_{aw.name}_cny", t,
+                        per_household_amount(aw.amount_cny, aw.per, self.hh.n))
         for r in sc.government.revenues:
             if t >= r.start_month and (r.end_month is None or t <= r.end_month) and \
                     (t - r.start_month) % r.every_months == 0:
@@ -434,7 +440,8 @@ class Model:
         W = (wv[:, None] + tt[None, :]).astype(np.float32)
         may = self.open_village & (t >= com.open_month[vil.community]) & \
             ~self.community_closed[vil.community]   # reg_open: by the month or by an event
-        if self.tr.overcommitted or not self.reg_open:
+        stopped = self.tr.overcommitted if self.plan is None else self.plan.quota_left == 0
+        if stopped or not self.reg_open:   # with a plan: its quota, not the arrears cap
             may[:] = False
         W[~may] = -np.inf
         return W
@@ -452,6 +459,9 @@ class Model:
         if deposit > 0:   # a household that cannot pay the deposit stays and decides again
             ok = hhm.savings_at(hh, ids, self.months_since_update) >= deposit
             rows, ids = rows[ok], ids[ok]
+        if self.plan is not None:   # the year's quota admits the first by priority
+            rows = self.plan.admit(rows, self.rank[hh.htype[ids]])
+            ids = self.active.ids[rows]
         self.active.remove(rows)
         if ids.size == 0:
             return
@@ -762,23 +772,17 @@ class Model:
         """Pay what is due this month in the budget rule's order of priority (treasury.py)."""
         tr, sc, vil, ph = self.tr, self.sc, self.vil, self.ph
         tr.interest(t)                                           # 1 interest
-        tr.pay_deferred(t)                                       # 2 households: owed first,
-        for line, amount in self.hh_due.items():                 #   then this month's
-            tr.pay_household(line, t, amount)
-        self.hh_due.clear()
-        for i, ins in enumerate(sc.policy.instruments):
-            if self.recurring_rate[0, i]:
-                tr.pay_household(f"exp_instr_{ins.name}_cny", t, float(self.recurring_rate[0, i]))
         income_v = vil.land_collective_mu * self.income_per_mu_year / 12.0
         dividends = float(income_v.sum()) * sc.land.dividend_share
-        tr.pay_household("exp_dividends_cny", t, dividends)
         self.dividend_phy = 12.0 * sc.land.dividend_share * np.divide(
             income_v, vil.n0, out=np.zeros(vil.n), where=vil.n0 > 0)
-        paid = tr.pay("exp_maintenance_cny", t, self.maint_due)  # 3 maintenance
-        unpaid = 1.0 - paid / self.maint_due if self.maint_due > 0 else 0.0
-        vil.service = decay_services(vil.service, vil.withdrawn,
-                                     sc.strategy.withdrawal.decay_per_month, unpaid)
-        self._pay_construction(t)                                # 4 construction
+        if self.plan is not None:   # the plan's order: upkeep, then the deferral rule
+            self._maintain(t)
+            self._settle_by_rule(t, dividends)
+        else:
+            self._pay_households(t, dividends)                   # 2 households
+            self._maintain(t)                                    # 3 maintenance
+            self._pay_construction(t)                            # 4 construction
         mu = self.reclaim_due[t] + self.reclaim_backlog          # 5 reclamation
         cost = float(mu.sum()) * sc.land.reclaim_cost_cny_per_mu
         frac = tr.pay("exp_reclamation_cny", t, cost) / cost if cost > 0 else 1.0
@@ -788,11 +792,51 @@ class Model:
         self.dev.accrue_interest()
         self.rec.put("phases_stalled", t, int(((ph.state == BUILDING) & (ph.stalled > 0)).sum()))
 
-    def _pay_construction(self, t: int) -> None:
+    def _pay_households(self, t: int, dividends: float,
+                        budget: list[float] | None = None) -> None:
+        """Household payments: what is owed first, then this month's (within ``budget``)."""
+        tr, sc = self.tr, self.sc
+        tr.pay_deferred(t, budget)
+        for line, amount in self.hh_due.items():
+            tr.pay_household(line, t, amount, budget)
+        self.hh_due.clear()
+        for i, ins in enumerate(sc.policy.instruments):
+            if self.recurring_rate[0, i]:
+                tr.pay_household(f"exp_instr_{ins.name}_cny", t,
+                                 float(self.recurring_rate[0, i]), budget)
+        tr.pay_household("exp_dividends_cny", t, dividends, budget)
+
+    def _maintain(self, t: int) -> None:
+        sc, vil = self.sc, self.vil
+        paid = self.tr.pay("exp_maintenance_cny", t, self.maint_due)
+        unpaid = 1.0 - paid / self.maint_due if self.maint_due > 0 else 0.0
+        vil.service = decay_services(vil.service, vil.withdrawn,
+                                     sc.strategy.withdrawal.decay_per_month, unpaid)
+
+    def _settle_by_rule(self, t: int, dividends: float) -> None:
+        """With a plan: the money left after interest and upkeep goes to households and
+        contractors by ``plan.defer_rule`` (model/plan.py: split_shortfall)."""
+        tr, ph, sc = self.tr, self.ph, self.sc
+        due_h = tr.deferred_total + sum(self.hh_due.values()) + \
+            float(self.recurring_rate[0].sum()) + dividends
+        rows = cons.under_way(ph, t)
+        own = ph.monthly_cny + np.where(ph.financing == TOWNSHIP, ph.housing_monthly_cny, 0.0)
+        due_w = float(own[rows].sum())
+        h, w = split_shortfall(sc.government.plan.defer_rule, tr.headroom(), due_h, due_w)
+        before = tr.deferred_in_all
+        self._pay_households(t, dividends, [h])
+        spent = self._pay_construction(t, [w])
+        self.plan.deferred_households_cny = tr.deferred_in_all - before
+        self.plan.unpaid_works_cny = due_w - spent
+
+    def _pay_construction(self, t: int, budget: list[float] | None = None) -> float:
+        """Pay the month's progress of the phases under way, in the phase rule's order, each
+        in full or not at all (within ``budget[0]`` when given); returns what was paid."""
         ph, tr, dev = self.ph, self.tr, self.dev
         rows = cons.under_way(ph, t)
+        spent = 0.0
         if rows.size == 0:
-            return
+            return spent
         ph.state[rows] = BUILDING
         demand = self._demand()
         for p in cons.order_key(rows, self.sc.government.phase_rule, demand, self.planner_pos):
@@ -800,7 +844,11 @@ class Model:
             housing = float(ph.housing_monthly_cny[p])
             own = public + (housing if ph.financing[p] == TOWNSHIP else 0.0)
             by_dev = ph.financing[p] == DEVELOPER
-            if (not by_dev or dev.can_pay(housing)) and own <= tr.headroom() + 1e-9:
+            room = tr.headroom() if budget is None else min(tr.headroom(), budget[0])
+            if (not by_dev or dev.can_pay(housing)) and own <= room + 1e-9:
+                if budget is not None:
+                    budget[0] -= own
+                spent += own
                 tr.pay("exp_construction_cny", t, public, partial=False)
                 if ph.financing[p] == TOWNSHIP:
                     tr.pay("exp_housing_cny", t, housing, partial=False)
@@ -813,6 +861,7 @@ class Model:
             else:
                 ph.stalled[p] += 1
                 ph.stalled_total[p] += 1
+        return spent
 
     def _demand(self) -> np.ndarray:
         """Registrations per planned unit up to each phase (for the demand-first rule)."""
@@ -838,7 +887,7 @@ class Model:
         ended = cons.ended(ph.state)
         closed = np.bincount(ph.community, weights=~ended, minlength=len(com.names)) == 0
         self.community_closed = closed & (com.free.sum(axis=1) <= 0)
-        if not self.reg_open or self.tr.overcommitted:
+        if not self.reg_open or (self.plan is None and self.tr.overcommitted):
             return
         rows = np.flatnonzero(cons.ready(ph, t, com.registrations, self.to_date))
         if sc.government.phase_rule == "one_community_at_a_time":
@@ -854,6 +903,12 @@ class Model:
         dev_room = dev.cash + dev.limit - dev.debt - float(
             cons.remaining_housing(ph)[ph.financing == DEVELOPER].sum())
         presales = None
+        if self.plan is not None:   # the start rule on projected cash flow (model/plan.py)
+            horizon = int(ph.build_months.max())
+            room, committed = self.plan.projection(self, horizon)
+            own_pm = ph.monthly_cny + np.where(ph.financing == TOWNSHIP, ph.housing_monthly_cny,
+                                               0.0)
+            waiting_money = 0
         for p in cons.order_key(rows, sc.government.phase_rule, self._demand(), self.planner_pos):
             # a developer starts a phase when its credit plus the sales it expects from the
             # households waiting for the community cover the housing (committed or not); the
@@ -863,7 +918,15 @@ class Model:
                     presales = self._expected_sales()
                 if ph.housing_cny[p] > dev_room + presales[ph.community[p]]:
                     continue
-            if not ph.committed[p] and own[p] > headroom:
+            if self.plan is not None:
+                bm = int(ph.build_months[p])
+                if not ph.committed[p] and not cash_flow_ok(
+                        room, self.plan.forecast_pm, self.plan.fixed_pm, committed,
+                        float(own_pm[p]), bm):
+                    waiting_money += 1
+                    continue
+                committed[:bm] += own_pm[p]
+            elif not ph.committed[p] and own[p] > headroom:
                 continue
             headroom -= own[p]
             if ph.financing[p] == DEVELOPER:
@@ -872,6 +935,8 @@ class Model:
             ph.month_funded[p] = t
             self.phase_end[int(p)] = self.env.event()
             self.env.process(self._build(int(p)))
+        if self.plan is not None:
+            self.plan.works_waiting = waiting_money
 
     def _expected_sales(self) -> np.ndarray:
         """CNY a developer expects from the households waiting for each community's units that

@@ -37,6 +37,13 @@ BUILTIN_REVENUES = ("collective_land", "land_quota", "unit_sales", "forfeited_de
 BUILTIN_EXPENDITURES = ("construction", "housing", "maintenance", "events", "compensation",
                         "dividends", "reclamation", "interest", "arrears_interest",
                         "debt_repayment")
+#: Monthly columns of the township's plan (only when ``government.plan.enabled``): the
+#: registrations the year's quota still admits (−1: unbounded), households whose decision
+#: to register waited for the quota, ready works waiting for money, household payments
+#: deferred and contractors' payments not made this month, the plan's cost of one mover.
+PLAN_COLUMNS = ("plan_quota_left", "plan_turned_away", "plan_works_waiting",
+                "plan_deferred_households_cny", "plan_unpaid_works_cny",
+                "plan_cost_per_mover_cny", "new_works_started")
 #: Lines that are financing, not the programme's own flows.
 FINANCING_LINES = ("rev_borrowing_cny", "exp_debt_repayment_cny")
 
@@ -74,6 +81,9 @@ class Recorder:
         names += ["revenue_total_cny", "expenditure_total_cny", "cash_cny", "debt_cny",
                   "arrears_cny", "financing_gap_cny", "deferred_household_cny", "overcommitted",
                   "developer_debt_cny", "deposits_held_cny"]
+        self.plan_on = sc.government.plan.enabled
+        if self.plan_on:   # the township's plan (issue 20): only when it is switched on
+            names += list(PLAN_COLUMNS)
         self.cols: dict[str, np.ndarray] = {n: np.zeros(H) for n in names}
         self.v_present = np.zeros((H, n_villages), dtype=np.int64)
         self.v_service = np.zeros((H, n_villages))
@@ -132,6 +142,17 @@ class Recorder:
         c["overcommitted"][t] = float(tr.overcommitted)
         c["developer_debt_cny"][t] = m.dev.debt
         c["deposits_held_cny"][t] = m.escrow_cny
+        if self.plan_on:
+            pl = m.plan
+            c["plan_quota_left"][t] = -1 if pl.quota_left is None else pl.quota_left
+            c["plan_turned_away"][t] = pl.turned_away
+            c["plan_works_waiting"][t] = pl.works_waiting
+            c["plan_deferred_households_cny"][t] = pl.deferred_households_cny
+            c["plan_unpaid_works_cny"][t] = pl.unpaid_works_cny
+            c["plan_cost_per_mover_cny"][t] = pl.cost_per_mover
+            c["new_works_started"][t] = int((ph.month_funded == t).sum())
+            pl.turned_away = pl.works_waiting = 0
+            pl.deferred_households_cny = pl.unpaid_works_cny = 0.0
         self.v_present[t] = vil.n_present
         self.v_service[t] = vil.service.mean(axis=1)
         self.v_withdrawn[t] = vil.month_withdrawn != NO_MONTH
@@ -382,7 +403,39 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "vulnerable_protected": int((vuln & ever_moved & (hh.instruments != 0)).sum()),
         "vulnerable_ever_stranded": int((vuln & ever_stranded).sum()),
     })
+    if m.plan is not None:
+        out.update(plan_summary(m, ts))
     return out
+
+
+def plan_summary(m: "Model", ts: pd.DataFrame) -> dict[str, Any]:
+    """The plan each year (forecast, appropriation by line, actual by line, quota opened and
+    used) and what was deferred, to whom, and how long works waited for money."""
+    own = [n for n in m.rec.rev_lines if n != "rev_borrowing_cny"]
+    hh_lines = [n for n in ts.columns if n.startswith("exp_instr_")] + \
+        ["exp_compensation_cny", "exp_dividends_cny"]
+    actual_lines = {"debt_service": ["exp_interest_cny", "exp_arrears_interest_cny"],
+                    "upkeep": ["exp_maintenance_cny"], "households": hh_lines,
+                    "works": ["exp_construction_cny", "exp_housing_cny"]}
+    years = []
+    for y in m.plan.years:
+        a, b = y["month"], min(y["month"] + 12, len(ts))
+        part = ts.iloc[a:b]
+        years.append({**y, "actual_cny": {
+            "revenue_own": float(part[own].to_numpy().sum()),
+            **{k: float(part[v].to_numpy().sum()) for k, v in actual_lines.items()}}})
+    quotas = [y["quota"] for y in m.plan.years]
+    return {
+        "plan_years": years,
+        "plan_quota_total": None if any(q is None for q in quotas) else int(sum(quotas)),
+        "plan_years_quota_binding": int(sum(1 for y in m.plan.years
+                                            if y["quota"] is not None
+                                            and y["registrations"] >= y["quota"])),
+        "plan_household_months_turned_away": int(ts["plan_turned_away"].sum()),
+        "plan_deferred_households_cny": float(ts["plan_deferred_households_cny"].sum()),
+        "plan_unpaid_works_cny": float(ts["plan_unpaid_works_cny"].sum()),
+        "plan_works_waiting_months": int(ts["plan_works_waiting"].sum()),
+    }
 
 
 def _community_regs_until(m: "Model", c: int, month: int) -> int:

@@ -264,3 +264,137 @@ def affordability(sc) -> dict:
             "items": items, "package_cny": package, "works_cny": works, "upkeep_cny": upkeep, "awards_cny": awards,
             "means_cny": means, "affordable": need <= means, "lines": lines,
             "warnings": warnings}
+
+
+# ----------------------------------------------------------------------------- the process
+class TownshipPlan:
+    """The yearly plan of one run: opened at month 0 and each new year (:meth:`open_year`),
+    consulted when households register (:meth:`admit`) and when works start
+    (:meth:`projection`).  Reads the model's arrays; changes nothing but its own state."""
+
+    def __init__(self, sc) -> None:
+        self.p = sc.government.plan
+        self.sc = sc
+        self.years: list[dict] = []
+        self.quota_left: int | None = None
+        self.forecast_pm = 0.0
+        self.fixed_pm = 0.0
+        self.cost_per_mover = 0.0
+        self.turned_away = 0
+        self.deferred_households_cny = 0.0
+        self.unpaid_works_cny = 0.0
+        self.works_waiting = 0
+
+    def own_lines(self, rec) -> list[str]:
+        return [n for n in rec.rev_lines if n != "rev_borrowing_cny"]
+
+    def mover_cost(self, m, t: int) -> float:
+        """Expected township cost of one more mover: the mean, over households not yet moved,
+        of the instruments they would receive (one-off, monthly net of revenue over their
+        months, the unit price where one covers it) and compensation if demolished."""
+        from .. import households as hhm
+        from ..policy import active_at
+        from ..state import ALLOCATED
+
+        hh, vil, com = m.hh, m.vil, m.com
+        ids = np.flatnonzero(hh.status <= ALLOCATED)
+        if ids.size == 0:
+            return 0.0
+        cost = np.zeros(ids.size)
+        covered = np.zeros(ids.size, dtype=bool)
+        price = com.price_cny[vil.community[hh.village[ids]], m.intended_kind(ids)]
+        for i, ins in enumerate(self.sc.policy.instruments):
+            if not active_at(ins, t):
+                continue
+            got = m.instr_eligible[i].mask(hh.htype[ids], hh.village[ids], hh.income_cny[ids])
+            cost += got * (ins.cost_once_cny + (ins.cost_monthly_cny - ins.revenue_monthly_cny)
+                           * ins.cost_months)
+            if ins.covers_price:
+                cost += np.where(got & ~covered, price, 0.0)
+                covered |= got
+        comp = hhm.compensation(self.sc, hh, ids, t)
+        if self.sc.policy.compensation.requires_demolition:
+            comp = comp * hhm.demolishes(self.sc, m.streams, hh, ids, t)
+        return float((cost + comp).mean())
+
+    def open_year(self, m, t: int) -> None:
+        """Forecast the year, appropriate it by line and open the year's quota."""
+        from .. import construction as cons
+        from ..state import ALLOCATED, BUILDING, FUNDED, PLANNED, TOWNSHIP
+
+        sc, p, tr, ph, rec, vil = self.sc, self.p, m.tr, m.ph, m.rec, m.vil
+        lines = self.own_lines(rec)
+        last = prev = None
+        if t >= 12:
+            last = float(sum(rec.cols[n][t - 12:t].sum() for n in lines))
+        if t >= 24:
+            prev = float(sum(rec.cols[n][t - 24:t - 12].sum() for n in lines))
+        land_pm = float(vil.land_collective_mu.sum()) * m.income_per_mu_year / 12.0
+        instr_rev_pm = float(m.recurring_rate[1].sum())
+        scheduled = scheduled_revenue(sc.government.revenues, t) + 12 * (land_pm + instr_rev_pm)
+        fc = forecast(p.forecast, scheduled, last, prev, p.trend_cap)
+        maintained = 1.0 - vil.withdrawn.mean(axis=1)
+        upkeep = 12 * float((vil.maintenance_cny_pm * maintained)[vil.n_present > 0].sum())
+        debt_service = tr.debt * tr.rate + tr.arrears * tr.arrears_rate
+        hh_due = tr.deferred_total + 12 * (float(m.recurring_rate[0].sum())
+                                           + land_pm * sc.land.dividend_share)
+        own_pm = ph.monthly_cny + np.where(ph.financing == TOWNSHIP, ph.housing_monthly_cny, 0.0)
+        active = (ph.state == FUNDED) | (ph.state == BUILDING)
+        remaining = cons.remaining_cost(ph) + np.where(ph.financing == TOWNSHIP,
+                                                       cons.remaining_housing(ph), 0.0)
+        works_now = float(np.minimum(remaining, 12 * own_pm)[active].sum())
+        prev_row = np.r_[False, ph.state[:-1] != PLANNED] | (ph.order == 0)
+        nxt = (ph.state == PLANNED) & prev_row & (ph.earliest <= t + 11)
+        works_next = float(np.minimum(ph.cost_cny + np.where(
+            ph.financing == TOWNSHIP, ph.housing_cny, 0.0), 12 * own_pm)[nxt].sum())
+        self.cost_per_mover = cpm = self.mover_cost(m, t)
+        promised = (m.waiting.size + int(m.counts[:, ALLOCATED].sum())) * cpm
+        credit = p.works.credit_share * max(0.0, tr.limit - tr.debt)
+        resources = tr.cash + fc + credit
+        got = appropriate(resources, [("debt_service", debt_service), ("upkeep", upkeep),
+                                      ("households_due", hh_due),
+                                      ("works_under_way", works_now),
+                                      ("reserve", p.reserve_share * fc),
+                                      ("households_promised", promised)])
+        left = resources - sum(got.values())
+        got["works_new"] = min(works_next, p.works_share * left)
+        got["households_new"] = max(0.0, left - got["works_new"])
+        self.quota_left = quota(got["households_new"], cpm)
+        self.forecast_pm = fc / 12.0
+        self.fixed_pm = sum(got[k] for k in ("debt_service", "upkeep", "households_due",
+                                             "reserve", "households_promised")) / 12.0
+        self.years.append({"year": len(self.years), "month": t, "forecast_cny": fc,
+                           "resources_cny": resources, "cost_per_mover_cny": cpm,
+                           "appropriation_cny": got,
+                           "quota": self.quota_left, "registrations": 0})
+
+    def admit(self, rows: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """Of the households whose clocks crossed (``rows``, with the strategy's priority
+        ``rank``), those the year's quota admits: highest priority first; the others wait at
+        the door (their clocks stay crossed) until the quota opens again."""
+        if self.quota_left is None:
+            keep = rows
+        else:
+            k = min(self.quota_left, rows.size)
+            keep = rows[np.sort(np.argsort(rank, kind="stable")[:k])]
+            self.quota_left -= k
+        self.turned_away = rows.size - keep.size
+        if self.years:
+            self.years[-1]["registrations"] += int(keep.size)
+        return keep
+
+    def projection(self, m, horizon: int) -> tuple[float, np.ndarray]:
+        """Room (cash + counted credit, no arrears) and the monthly payments of the works
+        under way over the next ``horizon`` months (the start rule's inputs)."""
+        from .. import construction as cons
+        from ..state import BUILDING, FUNDED, TOWNSHIP
+
+        tr, ph = m.tr, m.ph
+        own_pm = ph.monthly_cny + np.where(ph.financing == TOWNSHIP, ph.housing_monthly_cny, 0.0)
+        active = (ph.state == FUNDED) | (ph.state == BUILDING)
+        remaining = cons.remaining_cost(ph) + np.where(ph.financing == TOWNSHIP,
+                                                       cons.remaining_housing(ph), 0.0)
+        left = np.ceil(np.divide(remaining, own_pm, out=np.zeros(ph.n), where=own_pm > 0))
+        committed = schedule(own_pm[active], left[active], horizon)
+        room = tr.cash + self.p.works.credit_share * max(0.0, tr.limit - tr.debt)
+        return room, committed
