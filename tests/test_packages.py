@@ -60,8 +60,11 @@ def test_awards_are_revenue_paid_at_milestones():
     r = ruralsim.simulate(TEACHING, seed=2, packages=["awards"])
     ts = r.timeseries
     paid = ts.filter(regex=r"^rev_award_").sum().to_dict()
-    assert paid["rev_award_quarter_cny"] == 2.5e6 and paid["rev_award_half_cny"] == 2.5e6
-    assert paid["rev_award_most_cny"] == (5.0e6 if r.summary["share_moved"] >= 0.9 else 0)
+    k = r.summary["households"] / 1000   # the awards are set per 1,000 households
+    assert paid["rev_award_quarter_cny"] == pytest.approx(2.3e5 * k)
+    assert paid["rev_award_half_cny"] == pytest.approx(2.3e5 * k)
+    assert paid["rev_award_most_cny"] == pytest.approx(4.6e5 * k if r.summary["share_moved"] >= 0.9
+                                                       else 0)
 
 
 def test_instalments_are_repaid_to_the_government():

@@ -309,6 +309,14 @@ def cmd_run(args) -> int:
     _check_xlsx(args)
     loaded = load_scenario(args.scenario, args.overrides, args.packages)
     check_out_dir(out, args.force, inputs=loaded.inputs)
+    if args.quiet:
+        from .model.plan import affordability
+
+        warnings = affordability(loaded.model)["warnings"]
+    else:
+        warnings = print_affordability(loaded.model)
+    for w in warnings:
+        sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
     result = simulate(loaded, seed=args.seed, check=args.check,
                       progress=_progress_printer(args.quiet),
                       counterfactual=args.counterfactual)
@@ -390,9 +398,22 @@ def cmd_validate(args) -> int:
     print(f"{args.scenario}: 有效 / valid — {len(m.village_list)} villages, "
           f"{sum(v.households for v in m.village_list):,} households, "
           f"{len(m.communities)} communities, {m.run.horizon_months} months (hash {sc.hash})")
-    for w in planning_warnings(m):
+    for w in planning_warnings(m) + print_affordability(m):
         sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
     return EXIT_OK
+
+
+def print_affordability(m) -> list[str]:
+    """Print what the package will cost against the township's own revenue (model/plan.py);
+    returns the warnings (a package, awards or programme the plan cannot pay for)."""
+    from .model.plan import affordability
+
+    a = affordability(m)
+    if a["lines"]:
+        print("政策包的预期成本 / expected cost of the package:")
+        for line in a["lines"]:
+            print(f"  {line}")
+    return a["warnings"]
 
 
 #: Planned units below this share of households draw a warning from ``validate``.
