@@ -13,7 +13,8 @@ unused credit − what is owed to households) are given to the lines in this ord
 far as the money goes: debt service, upkeep, payments already due to households (recurring
 instruments, dividends), works under way (their remaining monthly payments this year), the
 reserve (``reserve_share`` of the forecast), promises outstanding (registered households not
-yet moved × the expected cost of one mover), then what is left for new promises: a share
+yet moved whom units free now or finishing within the year can take in × the expected cost
+of one mover; later movers are paid from later years' plans), then what is left for new promises: a share
 ``works_share`` for new works and the rest for new registrations.
 
 **Quota** (:func:`quota`): new registrations the year may open = money for new registrations
@@ -348,7 +349,11 @@ class TownshipPlan:
         works_next = float(np.minimum(ph.cost_cny + np.where(
             ph.financing == TOWNSHIP, ph.housing_cny, 0.0), 12 * own_pm)[nxt].sum())
         self.cost_per_mover = cpm = self.mover_cost(m, t)
-        promised = (m.waiting.size + int(m.counts[:, ALLOCATED].sum())) * cpm
+        # promises falling due this year: registered households that units free now or
+        # finishing within the year can take in (the others are paid from later years' plans)
+        finishing = active & (ph.progress + 12 >= ph.build_months)
+        units_year = float(m.com.free.sum()) + float(ph.units[finishing].sum())
+        promised = min(m.waiting.size + int(m.counts[:, ALLOCATED].sum()), units_year) * cpm
         credit = p.works.credit_share * max(0.0, tr.limit - tr.debt)
         resources = tr.cash + fc + credit
         got = appropriate(resources, [("debt_service", debt_service), ("upkeep", upkeep),
