@@ -321,7 +321,7 @@ class TownshipPlan:
     def open_year(self, m, t: int) -> None:
         """Forecast the year, appropriate it by line and open the year's quota."""
         from .. import construction as cons
-        from ..state import ALLOCATED, BUILDING, FUNDED, PLANNED, TOWNSHIP
+        from ..state import ALLOCATED, BUILDING, FUNDED, TOWNSHIP
 
         sc, p, tr, ph, rec, vil = self.sc, self.p, m.tr, m.ph, m.rec, m.vil
         lines = self.own_lines(rec)
@@ -344,8 +344,8 @@ class TownshipPlan:
         remaining = cons.remaining_cost(ph) + np.where(ph.financing == TOWNSHIP,
                                                        cons.remaining_housing(ph), 0.0)
         works_now = float(np.minimum(remaining, 12 * own_pm)[active].sum())
-        prev_row = np.r_[False, ph.state[:-1] != PLANNED] | (ph.order == 0)
-        nxt = (ph.state == PLANNED) & prev_row & (ph.earliest <= t + 11)
+        # new works: the phases ready now (their demand gate met: registrations justify them)
+        nxt = cons.ready(ph, t, m.com.registrations, m.to_date)
         works_next = float(np.minimum(ph.cost_cny + np.where(
             ph.financing == TOWNSHIP, ph.housing_cny, 0.0), 12 * own_pm)[nxt].sum())
         self.cost_per_mover = cpm = self.mover_cost(m, t)
