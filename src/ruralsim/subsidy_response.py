@@ -188,10 +188,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--settings", nargs="*", default=list(SETTINGS))
     ap.add_argument("--out", default=str(DOC))
+    ap.add_argument("--from-json", action="store_true",
+                    help="rewrite the document from the measured rows in its .json (no runs)")
     a = ap.parse_args(argv)
-    rows = measure(a.seeds, a.workers, tuple(a.settings))
-    tab = table(rows)
     out = Path(a.out)
+    if a.from_json:
+        saved = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+        rows, a.seeds = saved["rows"], saved["seeds"]
+    else:
+        rows = measure(a.seeds, a.workers, tuple(a.settings))
+    tab = table(rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     head = markdown(tab, a.seeds)
     notes = out.with_suffix(".notes.md")
