@@ -361,7 +361,7 @@ class TownshipPlan:
                                       ("works_under_way", works_now),
                                       ("reserve", p.reserve_share * fc),
                                       ("households_promised", promised)])
-        left = resources - sum(got.values())
+        left = max(0.0, resources - sum(got.values()))
         got["works_new"] = min(works_next, p.works_share * left)
         got["households_new"] = max(0.0, left - got["works_new"])
         self.quota_left = quota(got["households_new"], cpm)
