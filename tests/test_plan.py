@@ -126,7 +126,8 @@ def test_validate_prints_the_cost_and_warns_on_stderr(capsys):
 
 # ----------------------------------------------------------------------------- the run
 def test_plan_off_keeps_model2_and_its_hash():
-    assert load_scenario(None).hash == load_scenario(None, ["government.plan.enabled=false"]).hash
+    assert load_scenario(TEACHING).hash == \
+        load_scenario(TEACHING, ["government.plan.enabled=false"]).hash
     r = ruralsim.simulate(TEACHING, seed=1)
     assert "plan_years" not in r.summary and "plan_quota_left" not in r.timeseries
 
@@ -193,3 +194,27 @@ def test_deferral_rule_decides_who_waits_when_money_is_short():
         tot[rule] = (d, s)
     assert tot["contractors_first"][0] >= tot["households_first"][0]
     assert tot["contractors_first"][1] <= tot["households_first"][1]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_when_money_binds_the_plan_explains_every_month_a_larger_subsidy_moves_fewer(seed):
+    """Nanpu with its plan, 2,000 against 20,000 CNY: a month with fewer households moved
+    must come with what the plan gave up to pay the subsidy: fewer units available when that
+    month's movers were allocated (works started later), or more households held at the door
+    of the yearly quota by then."""
+    low, high = (ruralsim.simulate(None, seed=seed, overrides=PLAN + subsidy(v))
+                 for v in (2_000, 20_000))
+    a, b = low.timeseries, high.timeseries
+    fewer = np.flatnonzero(b["n_ever_moved"].to_numpy() < a["n_ever_moved"].to_numpy())
+    assert fewer.size > 0   # money binds: the larger subsidy does move fewer in some months
+    allocated = np.maximum(fewer - (low.scenario.behaviour.move_lag_months + 1), 0)
+
+    def units(ts):
+        return (ts["units_built_apartment"] + ts["units_built_courtyard"]
+                + ts["n_returned"]).to_numpy()
+    door_low, door_high = (np.cumsum(ts["plan_turned_away"].to_numpy()) for ts in (a, b))
+    explained = (units(b)[allocated] < units(a)[allocated]) | (door_high[fewer] > door_low[fewer])
+    assert explained.all(), f"months {fewer[~explained]} are not explained"
+    # the plan saw it coming: a smaller quota, and nothing drawn on the arrears cap
+    assert high.summary["plan_quota_total"] < low.summary["plan_quota_total"]
+    assert high.summary["months_overcommitted"] == 0
