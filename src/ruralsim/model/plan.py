@@ -269,13 +269,19 @@ def affordability(sc) -> dict:
 
 # ----------------------------------------------------------------------------- the process
 class TownshipPlan:
-    """The yearly plan of one run: opened at month 0 and each new year (:meth:`open_year`),
-    consulted when households register (:meth:`admit`) and when works start
-    (:meth:`projection`).  Reads the model's arrays; changes nothing but its own state."""
+    """Step 0 of the month: the yearly plan of one run, opened at month 0 and each new year
+    (:meth:`step`), consulted when households register (:meth:`admit`, decisions.py), when
+    works start (:meth:`projection`, construction.py) and when money falls short (settlement.py).
+    Reads the model's state; changes nothing but its own."""
 
-    def __init__(self, sc) -> None:
-        self.p = sc.government.plan
-        self.sc = sc
+    def __init__(self, sc, model) -> None:
+        from .construction import units_to_date
+        from .policy import Eligible
+
+        self.p, self.sc, self.m = sc.government.plan, sc, model
+        self.to_date = units_to_date(model.ph)
+        self.eligible = [Eligible(i.eligible, model.type_names, model.vil.names)
+                         for i in sc.policy.instruments]
         self.years: list[dict] = []
         self.quota_left: int | None = None
         self.forecast_pm = 0.0
@@ -286,17 +292,22 @@ class TownshipPlan:
         self.unpaid_works_cny = 0.0
         self.works_waiting = 0
 
-    def own_lines(self, rec) -> list[str]:
-        return [n for n in rec.rev_lines if n != "rev_borrowing_cny"]
+    def step(self, t: int) -> None:
+        if t % 12 == 0:
+            self.open_year(t)
 
-    def mover_cost(self, m, t: int) -> float:
+    def own_lines(self) -> list[str]:
+        return [n for n in self.m.rec.rev_lines if n != "rev_borrowing_cny"]
+
+    def mover_cost(self, t: int) -> float:
         """Expected township cost of one more mover: the mean, over households not yet moved,
         of the instruments they would receive (one-off, monthly net of revenue over their
         months, the unit price where one covers it) and compensation if demolished."""
-        from .. import households as hhm
-        from ..policy import active_at
-        from ..state import ALLOCATED
+        from . import households as hhm
+        from .policy import active_at
+        from .state import ALLOCATED
 
+        m = self.m
         hh, vil, com = m.hh, m.vil, m.com
         ids = np.flatnonzero(hh.status <= ALLOCATED)
         if ids.size == 0:
@@ -307,7 +318,7 @@ class TownshipPlan:
         for i, ins in enumerate(self.sc.policy.instruments):
             if not active_at(ins, t):
                 continue
-            got = m.instr_eligible[i].mask(hh.htype[ids], hh.village[ids], hh.income_cny[ids])
+            got = self.eligible[i].mask(hh.htype[ids], hh.village[ids], hh.income_cny[ids])
             cost += got * (ins.cost_once_cny + (ins.cost_monthly_cny - ins.revenue_monthly_cny)
                            * ins.cost_months)
             if ins.covers_price:
@@ -318,42 +329,51 @@ class TownshipPlan:
             comp = comp * hhm.demolishes(self.sc, m.streams, hh, ids, t)
         return float((cost + comp).mean())
 
-    def open_year(self, m, t: int) -> None:
-        """Forecast the year, appropriate it by line and open the year's quota."""
-        from .. import construction as cons
-        from ..state import ALLOCATED, BUILDING, FUNDED, TOWNSHIP
+    def _own_schedule(self):
+        from .construction import remaining_cost, remaining_housing
+        from .state import BUILDING, FUNDED, TOWNSHIP
 
-        sc, p, tr, ph, rec, vil = self.sc, self.p, m.tr, m.ph, m.rec, m.vil
-        lines = self.own_lines(rec)
+        ph = self.m.ph
+        own_pm = ph.monthly_cny + np.where(ph.financing == TOWNSHIP, ph.housing_monthly_cny, 0.0)
+        active = (ph.state == FUNDED) | (ph.state == BUILDING)
+        remaining = remaining_cost(ph) + np.where(ph.financing == TOWNSHIP,
+                                                  remaining_housing(ph), 0.0)
+        return own_pm, active, remaining
+
+    def open_year(self, t: int) -> None:
+        """Forecast the year, appropriate it by line and open the year's quota."""
+        from .construction import ready
+        from .state import ALLOCATED, TOWNSHIP
+
+        m, sc, p = self.m, self.sc, self.p
+        tr, ph, rec, vil = m.tr, m.ph, m.rec, m.vil
+        lines = self.own_lines()
         last = prev = None
         if t >= 12:
             last = float(sum(rec.cols[n][t - 12:t].sum() for n in lines))
         if t >= 24:
             prev = float(sum(rec.cols[n][t - 24:t - 12].sum() for n in lines))
-        land_pm = float(vil.land_collective_mu.sum()) * m.income_per_mu_year / 12.0
-        instr_rev_pm = float(m.recurring_rate[1].sum())
-        scheduled = scheduled_revenue(sc.government.revenues, t) + 12 * (land_pm + instr_rev_pm)
+        land_pm = float(vil.land_collective_mu.sum()) * m.land.income_per_mu_year / 12.0
+        rate = m.ledger.recurring_rate
+        scheduled = scheduled_revenue(sc.government.revenues, t) + \
+            12 * (land_pm + float(rate[1].sum()))
         fc = forecast(p.forecast, scheduled, last, prev, p.trend_cap)
         maintained = 1.0 - vil.withdrawn.mean(axis=1)
         upkeep = 12 * float((vil.maintenance_cny_pm * maintained)[vil.n_present > 0].sum())
         debt_service = tr.debt * tr.rate + tr.arrears * tr.arrears_rate
-        hh_due = tr.deferred_total + 12 * (float(m.recurring_rate[0].sum())
-                                           + land_pm * sc.land.dividend_share)
-        own_pm = ph.monthly_cny + np.where(ph.financing == TOWNSHIP, ph.housing_monthly_cny, 0.0)
-        active = (ph.state == FUNDED) | (ph.state == BUILDING)
-        remaining = cons.remaining_cost(ph) + np.where(ph.financing == TOWNSHIP,
-                                                       cons.remaining_housing(ph), 0.0)
+        hh_due = tr.deferred_total + 12 * (float(rate[0].sum()) + land_pm * sc.land.dividend_share)
+        own_pm, active, remaining = self._own_schedule()
         works_now = float(np.minimum(remaining, 12 * own_pm)[active].sum())
         # new works: the phases ready now (their demand gate met: registrations justify them)
-        nxt = cons.ready(ph, t, m.com.registrations, m.to_date)
+        nxt = ready(ph, t, m.com.registrations, self.to_date)
         works_next = float(np.minimum(ph.cost_cny + np.where(
             ph.financing == TOWNSHIP, ph.housing_cny, 0.0), 12 * own_pm)[nxt].sum())
-        self.cost_per_mover = cpm = self.mover_cost(m, t)
+        self.cost_per_mover = cpm = self.mover_cost(t)
         # promises falling due this year: registered households that units free now or
         # finishing within the year can take in (the others are paid from later years' plans)
         finishing = active & (ph.progress + 12 >= ph.build_months)
         units_year = float(m.com.free.sum()) + float(ph.units[finishing].sum())
-        promised = min(m.waiting.size + int(m.counts[:, ALLOCATED].sum()), units_year) * cpm
+        promised = min(m.waiting.size + int(m.pop.counts[:, ALLOCATED].sum()), units_year) * cpm
         credit = p.works.credit_share * max(0.0, tr.limit - tr.debt)
         resources = tr.cash + fc + credit
         got = appropriate(resources, [("debt_service", debt_service), ("upkeep", upkeep),
@@ -388,17 +408,11 @@ class TownshipPlan:
             self.years[-1]["registrations"] += int(keep.size)
         return keep
 
-    def projection(self, m, horizon: int) -> tuple[float, np.ndarray]:
+    def projection(self, horizon: int) -> tuple[float, np.ndarray]:
         """Room (cash + counted credit, no arrears) and the monthly payments of the works
         under way over the next ``horizon`` months (the start rule's inputs)."""
-        from .. import construction as cons
-        from ..state import BUILDING, FUNDED, TOWNSHIP
-
-        tr, ph = m.tr, m.ph
-        own_pm = ph.monthly_cny + np.where(ph.financing == TOWNSHIP, ph.housing_monthly_cny, 0.0)
-        active = (ph.state == FUNDED) | (ph.state == BUILDING)
-        remaining = cons.remaining_cost(ph) + np.where(ph.financing == TOWNSHIP,
-                                                       cons.remaining_housing(ph), 0.0)
+        tr, ph = self.m.tr, self.m.ph
+        own_pm, active, remaining = self._own_schedule()
         left = np.ceil(np.divide(remaining, own_pm, out=np.zeros(ph.n), where=own_pm > 0))
         committed = schedule(own_pm[active], left[active], horizon)
         room = tr.cash + self.p.works.credit_share * max(0.0, tr.limit - tr.debt)
