@@ -7,10 +7,9 @@ set flags or a phase's start month; every change to model state happens in
 :meth:`Model.step`, the one order of work of a month, at ``t + 0.5`` (after the calendar
 items of month ``t``).  This is the only module that imports SimPy.
 
-Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at the end):
-
-0. plan           - with ``government.plan.enabled``, in month 0 and each new year: forecast,
-                    appropriation by line, the year's registration quota (plan.py);
+Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at the end).
+Before step 1, with ``government.plan.enabled``, in month 0 and each new year: the township's
+plan (forecast, appropriation by line, the year's registration quota; plan.py).
 
 1. budget opens   - revenues of the month are paid in: transfers, awards, rents and
                     instalments, collective land income, quota sales due (budget.py);
