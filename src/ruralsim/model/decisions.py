@@ -249,6 +249,11 @@ class Decisions:
     the new registrations to giving up (``on_register``) to schedule when they would leave.
     """
 
+    #: The township's plan (set by the loop when ``government.plan.enabled``) and the
+    #: strategy's priority rank by type (who its quota admits first).
+    plan = None
+    rank = None
+
     def __init__(self, sc, pop, vil, com, ph, tr, terms, active: ActiveSet, waiting, keys,
                  clock, ledger, rec, closed: np.ndarray, ever_registered_v: np.ndarray,
                  on_register) -> None:
@@ -286,7 +291,8 @@ class Decisions:
         W = (wv[:, None] + tt[None, :]).astype(np.float32)
         may = self.open_village & (t >= com.open_month[vil.community]) & \
             ~self.closed[vil.community]   # reg_open: by the month or by an event
-        if self.tr.overcommitted or not self.clock.reg_open:
+        stopped = self.tr.overcommitted if self.plan is None else self.plan.quota_left == 0
+        if stopped or not self.clock.reg_open:   # with a plan: its quota, not the arrears cap
             may[:] = False
         W[~may] = -np.inf
         return W
@@ -305,6 +311,9 @@ class Decisions:
         if deposit > 0:   # a household that cannot pay the deposit stays and decides again
             ok = hhm.savings_at(hh, ids, msu) >= deposit
             rows, ids = rows[ok], ids[ok]
+        if self.plan is not None:   # the year's quota admits the first by priority
+            rows = self.plan.admit(rows, self.rank[hh.htype[ids]])
+            ids = self.active.ids[rows]
         self.active.remove(rows)
         if ids.size == 0:
             return

@@ -7,7 +7,9 @@ set flags or a phase's start month; every change to model state happens in
 :meth:`Model.step`, the one order of work of a month, at ``t + 0.5`` (after the calendar
 items of month ``t``).  This is the only module that imports SimPy.
 
-Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at the end):
+Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at the end).
+Before step 1, with ``government.plan.enabled``, in month 0 and each new year: the township's
+plan (forecast, appropriation by line, the year's registration quota; plan.py).
 
 1. budget opens   - revenues of the month are paid in: transfers, awards, rents and
                     instalments, collective land income, quota sales due (budget.py);
@@ -64,6 +66,7 @@ from .supply import DemandSupply
 from .invariants import InvariantError, check_month
 from .land import Land, LandBook
 from .moves import Moves
+from .plan import TownshipPlan
 from .policy import change_months, priority_rank
 from .results import Recorder
 from .returns import Returns
@@ -137,16 +140,25 @@ class Model:
         self._moves = Moves(sc, st, pop, vil, com, terms, tr, dev, ledger, land, queues, clock,
                             rec).step
         self._returns = Returns(pop, vil, com, queues, rec).step
-        self._settle = Settlement(sc, tr, dev, vil, ph, ledger, land, order, rec).step
-        self._construction = Construction(sc, ph, com, tr, dev, clock, waiting, order, closed,
-                                          self._start_phase, self._end_phase).step
+        settlement = Settlement(sc, tr, dev, vil, ph, ledger, land, order, rec)
+        construction = Construction(sc, ph, com, tr, dev, clock, waiting, order, closed,
+                                    self._start_phase, self._end_phase)
+        self._settle, self._construction = settlement.step, construction.step
         self.supply = None   # supply.mode 'demand': homes, works (model/supply.py, 7.21)
         if sc.supply.mode == "demand":
             self.supply = sup = DemandSupply(self, keys, self._allocation.__self__._consented)
             self._allocation, self._construction = sup.homes, sup.works
-            self._settle.__self__.works = sup.pay_works   # at construction's priority
+            settlement.works = sup.pay_works   # at construction's priority
             for process in (giving_up, self._moves.__self__, self.decisions):
                 process.supply = sup   # homes under way, what households see
+        # the township's plan (issue 20, plan.py): consulted by decisions, settlement and
+        # construction; None (model 2.0) unless government.plan.enabled
+        self.plan = TownshipPlan(sc, self) if sc.government.plan.enabled else None
+        if self.plan is not None:
+            self.decisions.plan = settlement.plan = construction.plan = rec.plan = self.plan
+            self.decisions.rank = priority_rank(sc, self.type_names)
+            if self.supply is not None:
+                self.supply.plan = self.plan
         self._land = Land(sc, vil, land).step
         self._exposure = Exposure(sc, vil, pop, active, clock, rec).step
         self._close = Close(tr, clock).step
@@ -154,6 +166,8 @@ class Model:
     # ------------------------------------------------------------------ the month
     def step(self, t: int) -> None:
         """One month, in the documented order of work (module docstring)."""
+        if self.plan is not None:
+            self.plan.step(t)    # a new year's plan before its money comes in or anyone is promised
         self._budget(t)          # money first: this month's revenues pay this month's bills
         self._calendar_items(t)  # events and a new year change the terms before anyone decides
         self._services(t)        # withdrawal follows last month's emptying; upkeep falls due

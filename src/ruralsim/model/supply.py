@@ -660,9 +660,15 @@ class DemandSupply:
         return self.first_home_done >= 0
 
     # ------------------------------------------------------------------ public works
-    def pay_works(self, t: int) -> None:
+    def works_due(self) -> float:
+        """What the works under way ask of the township this month (for the plan's split)."""
+        w = self.w
+        return float(w.monthly_cny[w.state == BUILDING].sum())
+
+    def pay_works(self, t: int, budget: list[float] | None = None) -> float:
         """Settlement: works under way are paid a month each, in order, while the township's
-        headroom allows (as phases); unpaid, they stall."""
+        headroom (and, with a plan, the contractors' share ``budget[0]``) allows, as phases;
+        unpaid, they stall.  Returns what was paid."""
         from . import works as wk
 
         w, tr = self.w, self.m.tr
@@ -671,12 +677,16 @@ class DemandSupply:
         total = 0.0
         for i, r in enumerate(rows):
             amount = float(w.monthly_cny[r])
-            if amount <= tr.headroom() + 1e-9:
+            room = tr.headroom() if budget is None else min(tr.headroom(), budget[0])
+            if amount <= room + 1e-9:
                 tr.pay("exp_construction_cny", t, amount, partial=False)
+                if budget is not None:
+                    budget[0] -= amount
                 paid[i] = True
                 total += amount
         wk.progress(w, rows, paid, t)
         self.m.rec.put("supply_works_paid_cny", t, total)
+        return total
 
     def works(self, t: int) -> None:
         """Construction slot: finished sections open plots and sites; ready works start when
@@ -686,7 +696,13 @@ class DemandSupply:
         m, w, tr = self.m, self.w, self.m.tr
         self.plots_open, sites = wk.opened(w, self.C)
         open_sites(self.b, sites)
-        if m.reg_open and not tr.overcommitted:
+        if self.plan is not None:   # the plan's start rule on projected cash flow
+            self.plan.works_waiting = 0
+            if m.reg_open:
+                rows = np.flatnonzero(wk.ready(w, t, m.com.registrations))
+                if rows.size:
+                    wk.start_on_cash_flow(w, rows, self.plan, t)
+        elif m.reg_open and not tr.overcommitted:
             rows = np.flatnonzero(wk.ready(w, t, m.com.registrations))
             if rows.size:
                 committed = float(wk.remaining_cny(w).sum())

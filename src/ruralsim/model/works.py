@@ -149,6 +149,29 @@ def start(w: Works, rows: np.ndarray, room: float, t: int) -> np.ndarray:
     return out
 
 
+def start_on_cash_flow(w: Works, rows: np.ndarray, plan, t: int) -> np.ndarray:
+    """With the township's plan: start ready works ``rows`` in order when the projected cash
+    flow over their build time covers them (:func:`ruralsim.model.plan.cash_flow_ok`, the
+    same rule as phases); returns the rows started and counts the others as waiting for
+    money (``plan.works_waiting``)."""
+    from .plan import cash_flow_ok
+
+    horizon = int(max(1, w.build_months[rows].max())) if rows.size else 1
+    room, committed = plan.projection(horizon)
+    started = []
+    for r in rows:
+        bm, pm = int(w.build_months[r]), float(w.monthly_cny[r])
+        if cash_flow_ok(room, plan.forecast_pm, plan.fixed_pm, committed, pm, bm):
+            committed[:bm] += pm
+            started.append(int(r))
+        else:
+            plan.works_waiting += 1
+    out = np.array(started, dtype=np.int64)
+    w.state[out] = BUILDING
+    w.month_started[out] = t
+    return out
+
+
 def progress(w: Works, rows: np.ndarray, paid: np.ndarray, t: int) -> np.ndarray:
     """Works ``rows`` under way progress where ``paid`` (else stall); returns rows done now."""
     p, s = rows[paid], rows[~paid]

@@ -365,6 +365,9 @@ class Developer(Strict):
                                       "Interest on the developer's debt.", ge=0, le=1)
 
 
+from .schema_plan import Plan  # noqa: E402  (after P and Strict: schema_plan uses them)
+
+
 class Government(Strict):
     opening_cash_cny: float = P(20_000_000, "CNY", ASSUMPTION, "Cash at month 0.", ge=0)
     revenues: list[Revenue] = P([], "-", "-", "Regular revenue lines (transfers, awards, taxes).",
@@ -387,6 +390,7 @@ class Government(Strict):
                                 "for two years", "A phase unpaid for this many months in a row "
                                 "is abandoned: its sunk cost is recorded and its units are "
                                 "never delivered.", ge=1, le=1200)
+    plan: Plan = P({}, "-", "-", "The township's yearly plan (issue 20; off by default).")
     discount_rate_per_year: float = P(0.05, "fraction/year", ASSUMPTION + " (close to the "
                                       "long-term lending rate)", "Discount rate for NPV.",
                                       ge=0, le=1)
@@ -694,6 +698,9 @@ class Award(Strict):
                            "Milestone: paid once this share of all households has moved.",
                            gt=0, le=1)
     amount_cny: float = P(..., "CNY", ASSUMPTION, "Award paid by the higher level.", ge=0)
+    per: Literal["total", "household", "per_1000_households"] = P(
+        "total", "-", ESSAY2 + " (awards scale with the work done)", "What amount_cny is for: "
+        "the whole town, each household of the town, or each 1,000 households.")
 
 
 # ----------------------------------------------------------------------------- strategy
