@@ -65,6 +65,10 @@ class Treasury:
         #: plan (``government.plan.enabled``) every payment is made from cash and credit
         #: only: arrears then arise only from interest (docs/model.md, the plan).
         self.use_cap = not gov.plan.enabled
+        #: Room kept back from every refusable payment (CNY; set each month by the plan: the
+        #: interest due until the next revenue comes in, so that interest - the one payment
+        #: that cannot be refused - finds cash or credit).  0 without a plan.
+        self.reserve = 0.0
         #: Household payments deferred (CNY) since the run began.
         self.deferred_in_all = 0.0
 
@@ -79,7 +83,8 @@ class Treasury:
 
     def headroom(self) -> float:
         """What can still be paid now: cash, unused credit and room under the arrears cap."""
-        return max(0.0, self.cash + (self.limit - self.debt) + (self.cap if self.use_cap else 0.0))
+        return max(0.0, self.cash + (self.limit - self.debt) - self.reserve
+                   + (self.cap if self.use_cap else 0.0))
 
     def earn(self, line: str, t: int, amount: float) -> None:
         if amount:

@@ -158,10 +158,11 @@ def start_on_cash_flow(w: Works, rows: np.ndarray, plan, t: int) -> np.ndarray:
 
     horizon = int(max(1, w.build_months[rows].max())) if rows.size else 1
     room, committed = plan.projection(horizon)
+    inflow = plan.inflow(horizon)
     started = []
     for r in rows:
         bm, pm = int(w.build_months[r]), float(w.monthly_cny[r])
-        if cash_flow_ok(room, plan.forecast_pm, plan.fixed_pm, committed, pm, bm):
+        if cash_flow_ok(room, inflow, plan.fixed_pm, committed, pm, bm):
             committed[:bm] += pm
             started.append(int(r))
         else:
