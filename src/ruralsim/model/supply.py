@@ -235,6 +235,10 @@ class DemandSupply:
     households in the pipeline (waiting, holding a plot, building, bought).
     """
 
+    #: The township's plan (set by the loop when ``government.plan.enabled``): works then
+    #: start on its projected cash flow; None: model 2.0's start rule (room covers the cost).
+    plan = None
+
     def __init__(self, m, keys, consented) -> None:
         from . import works as wk
 

@@ -138,9 +138,17 @@ class Treasury:
 
     def interest(self, t: int) -> None:
         """Interest on debt and on arrears outstanding at settlement (after this month's
-        revenues have come in) (priority 1)."""
+        revenues have come in) (priority 1).
+
+        With the plan, interest on arrears is charged on the arrears outstanding before this
+        month's interest on debt is booked (that interest is covered by the credit the plan
+        keeps back, :attr:`reserve`, and borrowed when the month closes).  Model 2.0 charges
+        it after (on the debt interest just booked when cash is nil), and keeps that order so
+        that its results do not change."""
+        before = self.arrears
         self.pay_always("exp_interest_cny", t, self.debt * self.rate / 12.0)
-        self.pay_always("exp_arrears_interest_cny", t, self.arrears * self.arrears_rate / 12.0)
+        owed = self.arrears if self.use_cap else before
+        self.pay_always("exp_arrears_interest_cny", t, owed * self.arrears_rate / 12.0)
 
     def close_month(self, t: int) -> None:
         """Borrow to cover negative cash (credit before arrears), or repay from surplus."""
