@@ -442,13 +442,14 @@ class TownshipPlan:
 
     def interest_reserve(self, t: int) -> float:
         """Room kept back this month from every payment but interest (Treasury.reserve): the
-        interest on debt at the credit limit for each month up to and including the next
-        month a scheduled revenue line pays (12 months when none pays within a year)."""
+        interest on debt at the credit limit for each month before the next month a scheduled
+        revenue line pays (that month's revenue comes in before its interest is booked; 12
+        months when none pays within a year)."""
         tr = self.m.tr
         k = 12
         for j in range(1, 13):
             if scheduled_revenue(self.sc.government.revenues, t + j, 1) > 0:
-                k = j
+                k = j - 1
                 break
         return k * tr.limit * tr.rate / 12.0
 
