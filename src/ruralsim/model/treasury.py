@@ -63,7 +63,8 @@ class Treasury:
         self.overcommitted = False
         #: Whether payments may draw on the arrears cap (model 2.0).  With the township's
         #: plan (``government.plan.enabled``) every payment is made from cash and credit
-        #: only: arrears then arise only from interest (docs/model.md, the plan).
+        #: only, less the interest kept back (:attr:`reserve`): arrears then arise only from
+        #: interest when no revenue comes within a year (docs/model.md 7.10, 7.22).
         self.use_cap = not gov.plan.enabled
         #: Room kept back from every refusable payment (CNY; set each month by the plan: the
         #: interest due until the next revenue comes in, so that interest - the one payment
