@@ -285,13 +285,16 @@ def plot_village_map(villages: pd.DataFrame, sc, months: list[int] | None = None
             d = villages[villages["month"] == mth]
             sc_ = ax.scatter(d["x_km"], d["y_km"], s=size, c=d["share_present"], cmap="YlOrBr",
                              vmin=0, vmax=1, edgecolors="k", linewidths=0.5)
+            # plain texts inside the panel, left out of the layout (they cannot widen it):
+            # cheaper to measure and draw than annotations
             for i, (x, y, share) in enumerate(zip(d["x_km"], d["y_km"], d["share_present"])):
-                ax.annotate(str(i + 1), (x, y), ha="center", va="center",
-                            fontsize=5 if small else 6.5,
-                            color="w" if share > 0.6 else "k")
+                ax.text(x, y, str(i + 1), ha="center", va="center",
+                        fontsize=5 if small else 6.5, color="w" if share > 0.6 else "k",
+                        in_layout=False)
+            ax.scatter([c.x_km for c in sc.communities], [c.y_km for c in sc.communities],
+                       marker="*", s=260, color="#1f78b4", edgecolors="k", linewidths=0.6,
+                       zorder=3)
             for j, c in enumerate(sc.communities):
-                ax.scatter([c.x_km], [c.y_km], marker="*", s=260, color="#1f78b4",
-                           edgecolors="k", linewidths=0.6, zorder=3)
                 ax.annotate(displayable(c.name, f"C{j + 1}"), (c.x_km, c.y_km), xytext=(0, 8),
                             textcoords="offset points", ha="center", va="bottom", fontsize=7,
                             color="#1f4e79", zorder=4)
@@ -351,10 +354,25 @@ def save_one(make, folder: Path, name: str, lang: str | None = None, dpi: int = 
         if fig is None:
             return None
         try:
+            _lay_out(fig, dpi)
             return save_figure(fig, Path(folder) / f"{name}.png", dpi=dpi,
                                pil_kwargs={"compress_level": 3})
         finally:
             plt.close(fig)
+
+
+def _lay_out(fig, dpi: int) -> None:
+    """Run the figure's layout engine once, at the dpi it is saved at, and switch it off.
+
+    ``savefig`` of a figure with a layout engine first draws the whole figure without
+    rendering, only to run the engine, then draws it again for real: the same layout run
+    here spares that first draw, and the file is the same."""
+    engine = fig.get_layout_engine()
+    if engine is None or not hasattr(engine, "execute"):
+        return
+    fig.set_dpi(dpi)
+    engine.execute(fig)
+    fig.set_layout_engine("none")
 
 
 def record_language(folder: Path, lang: str | None) -> Path:
