@@ -11,16 +11,20 @@ Example:
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from pathlib import Path
 
 from .fonts import adopt_fonts, apply_fonts, choose_backend, displayable, resolve_lang
 
 choose_backend()
+import matplotlib  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..outputs import save_figure, write_text_atomic  # noqa: E402
+from ..outputs import write_bytes_atomic, write_text_atomic  # noqa: E402
 from ..model.state import STATUS_NAMES  # noqa: E402
 from .labels import line_label, t, type_label  # noqa: E402
 
@@ -354,11 +358,42 @@ def save_one(make, folder: Path, name: str, lang: str | None = None, dpi: int = 
         if fig is None:
             return None
         try:
-            _lay_out(fig, dpi)
-            return save_figure(fig, Path(folder) / f"{name}.png", dpi=dpi,
-                               pil_kwargs={"compress_level": 3})
+            path = Path(folder) / f"{name}.png"
+            write_bytes_atomic(path, png_bytes(fig, dpi))
+            return path
         finally:
             plt.close(fig)
+
+
+def png_bytes(fig, dpi: int = 110) -> bytes:
+    """``fig`` drawn by Agg at ``dpi`` and encoded as PNG: the pixels of
+    ``fig.savefig(format="png", dpi=dpi)``, written without PIL's per-row filter search
+    (about three times faster, and smaller files for these flat-coloured charts); RGB when
+    the figure is opaque, as it is unless a transparent face colour was asked for."""
+    # the figure's own canvas when it is Agg's (as under pyplot without a display, or in a
+    # notebook): its renderer holds the text sizes the layout just measured
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    _lay_out(fig, dpi)
+    fig.set_dpi(dpi)
+    FigureCanvasAgg.draw(canvas)
+    rgba = np.asarray(canvas.buffer_rgba())
+    pixels, colour = (rgba[..., :3], 2) if rgba[..., 3].min() == 255 else (rgba, 6)
+    h, w = pixels.shape[:2]
+    rows = np.zeros((h, 1 + w * pixels.shape[2]), dtype=np.uint8)   # filter byte 0: none
+    rows[:, 1:] = pixels.reshape(h, -1)
+    ppm = round(dpi / 0.0254)
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data)))
+
+    software = f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+    return b"".join((b"\x89PNG\r\n\x1a\n",
+                     chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, colour, 0, 0, 0)),
+                     chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+                     chunk(b"tEXt", b"Software\0" + software.encode("latin-1")),
+                     chunk(b"IDAT", zlib.compress(rows.tobytes(), 3)),
+                     chunk(b"IEND", b"")))
 
 
 def _lay_out(fig, dpi: int) -> None:
@@ -368,11 +403,12 @@ def _lay_out(fig, dpi: int) -> None:
     rendering, only to run the engine, then draws it again for real: the same layout run
     here spares that first draw, and the file is the same."""
     engine = fig.get_layout_engine()
-    if engine is None or not hasattr(engine, "execute"):
+    if engine is None or type(engine).__name__ == "PlaceHolderLayoutEngine":
         return
     fig.set_dpi(dpi)
     engine.execute(fig)
-    fig.set_layout_engine("none")
+    # None, not "none": "none" leaves a placeholder engine, and savefig draws twice for it
+    fig.set_layout_engine(None)
 
 
 def record_language(folder: Path, lang: str | None) -> Path:
@@ -424,8 +460,6 @@ def figures_from_tables(timeseries_csv: bytes, villages_csv: bytes, scenario: di
     ``timeseries.csv``, ``villages.csv`` and ``scenario.json`` (as bytes and a dict).
     Raises ValueError (pandas' parser errors, pydantic's ValidationError, a missing column
     as KeyError) when the tables are not those of a run."""
-    import io
-
     from ..scenario.schema import Scenario
 
     ts = _read_table(timeseries_csv)
@@ -443,10 +477,8 @@ def figures_from_tables(timeseries_csv: bytes, villages_csv: bytes, scenario: di
             fig = make(run, lang)
             if fig is None:
                 continue
-            buf = io.BytesIO()
             try:
-                fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 3})
+                out[name] = png_bytes(fig, dpi)
             finally:
                 plt.close(fig)
-        out[name] = buf.getvalue()
     return out
