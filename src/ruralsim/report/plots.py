@@ -10,6 +10,7 @@ Example:
 """
 from __future__ import annotations
 
+import io
 import json
 import struct
 import zlib
@@ -21,6 +22,7 @@ choose_backend()
 import matplotlib  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -369,10 +371,15 @@ def png_bytes(fig, dpi: int = 110) -> bytes:
     """``fig`` drawn by Agg at ``dpi`` and encoded as PNG: the pixels of
     ``fig.savefig(format="png", dpi=dpi)``, written without PIL's per-row filter search
     (about three times faster, and smaller files for these flat-coloured charts); RGB when
-    the figure is opaque, as it is unless a transparent face colour was asked for."""
-    # the figure's own canvas when it is Agg's (as under pyplot without a display, or in a
-    # notebook): its renderer holds the text sizes the layout just measured
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    the figure is opaque, as it is unless a transparent face colour was asked for.  The
+    figure is left at ``dpi`` with its layout fixed (its layout engine switched off)."""
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):     # a figure of a non-Agg GUI backend
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+        return buf.getvalue()
+    # the figure's own canvas (Agg's without a display, or in a notebook): its renderer
+    # holds the text sizes that the layout measures
     _lay_out(fig, dpi)
     fig.set_dpi(dpi)
     FigureCanvasAgg.draw(canvas)
@@ -401,9 +408,9 @@ def _lay_out(fig, dpi: int) -> None:
 
     ``savefig`` of a figure with a layout engine first draws the whole figure without
     rendering, only to run the engine, then draws it again for real: the same layout run
-    here spares that first draw, and the file is the same."""
+    here spares that first draw, and the pixels are the same."""
     engine = fig.get_layout_engine()
-    if engine is None or type(engine).__name__ == "PlaceHolderLayoutEngine":
+    if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
         return
     fig.set_dpi(dpi)
     engine.execute(fig)
@@ -444,8 +451,6 @@ class SavedRun:
 def _read_table(data: bytes) -> pd.DataFrame:
     """A CSV written by :func:`ruralsim.outputs.write_csv`, its text cells as written
     before they were made spreadsheet-safe."""
-    import io
-
     df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     for c in df.columns:
         if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype):
