@@ -1,0 +1,1 @@
+"""Processes of the month, one module each (model 3.0)."""

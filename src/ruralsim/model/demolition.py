@@ -1,0 +1,75 @@
+"""Demolition of the old house as a decision (``policy.demolition.mode: decision``).
+
+A mover demolishes its old house with probability
+
+    logit p = α[type] + b_comp × compensation paid only on demolition / 10⁴
+              − b_value × (remaining house value − its type's mean) / 10⁴
+              − b_farm × (farm income share − its type's mean)
+              + b_second × (second homestead − its type's share)
+              + b_savings × (savings − its type's mean) / 10⁴
+              + b_deadline × [demolition required]
+
+with α[type] = logit(type's demolish_share): without compensation or deadline, a household
+with its type's mean drivers demolishes at its type's share, and the drivers say who.  Each
+household draws one uniform (stream ``demolition.decision``, keyed by household) and demolishes
+when it is below p; the households the requirement reaches (``enforcement_share``, stream
+``demolition.enforced`` as in model 2.0) demolish in any case.  The reason recorded is the
+first driver that tips it: its own accord, compensation, the deadline, enforcement.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+KEEP, OWN, COMPENSATION, DEADLINE, ENFORCED = range(5)
+REASONS = ("kept", "own_accord", "compensation", "deadline", "enforced")
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, np.float64), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, np.float64)))
+
+
+def type_means(x: np.ndarray, htype: np.ndarray, n_types: int) -> np.ndarray:
+    """Mean of ``x`` by household type (0 for an empty type)."""
+    n = np.bincount(htype, minlength=n_types)
+    s = np.bincount(htype, weights=x, minlength=n_types)
+    return np.divide(s, n, out=np.zeros(n_types), where=n > 0)
+
+
+def keep_terms(d, house_value: np.ndarray, farm: np.ndarray, two: np.ndarray,
+               savings: np.ndarray) -> np.ndarray:
+    """The drivers of keeping the house, in log-odds of demolishing (uncentred)."""
+    return (-d.b_house_value_per_10k_cny * house_value / 1e4 - d.b_farm * farm
+            + d.b_second_homestead * two + d.b_savings_per_10k_cny * savings / 1e4)
+
+
+def decide(alpha: np.ndarray, keep: np.ndarray, comp_conditional: np.ndarray,
+           required: bool, enforced: np.ndarray, u: np.ndarray, d
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Whether movers demolish and why (codes of :data:`REASONS`).
+
+    ``alpha``: intercepts minus the type means of the drivers (centring), per mover;
+    ``keep``: :func:`keep_terms` per mover; ``comp_conditional``: compensation paid only if
+    it demolishes (0 where paid anyway); ``enforced``: the requirement reaches it.
+    Demolition rises with each driver: more compensation on condition, a deadline,
+    enforcement never turn a demolition into a keep (same ``u``).
+
+    >>> from types import SimpleNamespace as NS
+    >>> d = NS(b_compensation_per_10k_cny=1.0, b_deadline=0.0)
+    >>> dem, why = decide(np.zeros(3), np.zeros(3), np.array([0.0, 3e4, 0.0]), False,
+    ...                   np.array([False, False, True]), np.array([0.7, 0.7, 0.7]), d)
+    >>> dem.tolist(), [REASONS[r] for r in why]
+    ([False, True, True], ['kept', 'compensation', 'enforced'])
+    """
+    base = alpha + keep
+    p0 = sigmoid(base)
+    p1 = sigmoid(base + d.b_compensation_per_10k_cny * comp_conditional / 1e4)
+    p2 = sigmoid(base + d.b_compensation_per_10k_cny * comp_conditional / 1e4
+                 + (d.b_deadline if required else 0.0))
+    why = np.select([u < p0, u < p1, u < p2, enforced],
+                    [OWN, COMPENSATION, DEADLINE, ENFORCED], KEEP).astype(np.int8)
+    return why != KEEP, why

@@ -1,0 +1,134 @@
+"""Influence by ties (``behaviour.influence.mode: ties``).
+
+Each household has ties to every other household of its village: to its close-kin group
+(weight ``w_kin``) and to the rest of the village (``w_neighbour``); a tie to a bellwether (a
+cadre or party member, or a household of a bellwether type) weighs ``w_bellwether`` times more.
+Its exposure is the weighted share of its ties who moved (a registered tie counts
+``registered_weight``):
+
+    exposure_i = Σ_j a_ij s_j / Σ_j a_ij,   a_ij = (w_kin if j in i's kin group else
+                 w_neighbour) × (w_bellwether if j is a bellwether else 1),  j ≠ i
+
+and its social term is a threshold response (Granovetter 1978), with its own threshold θ_i:
+
+    term_i = b_social × F((exposure_i − θ_i) / width),   F logistic.
+
+Sums are bincounts by village and by kin group, so a month costs a few passes over the
+households.  With ``cross_village`` the other villages of one's community add ties of weight
+``w_neighbour × cross_village_weight``.  The exposure is split by source (kin, neighbours,
+bellwethers, other villages) for the outputs.
+
+>>> g = kin_groups(np.array([0, 0, 0, 1, 1]), np.array([0.9, 0.1, 0.9, 0.9, 0.9]), 2.0)
+>>> g.tolist()   # a new group where u < 1/mean, and at each village's first household
+[0, 1, 1, 2, 2]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SOURCES = ("kin", "neighbours", "bellwethers", "other_villages")
+
+
+def kin_groups(village: np.ndarray, u: np.ndarray, mean_size: float) -> np.ndarray:
+    """Close-kin group of each household: runs of households of a village in id order, a new
+    group starting with probability 1/mean_size (geometric sizes of that mean, cut at the
+    village's end).  Group ids are 0..G−1."""
+    n = village.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(village, kind="stable")
+    v = village[order]
+    start = np.r_[True, v[1:] != v[:-1]] | (u[order] < 1.0 / mean_size)
+    g = np.empty(n, dtype=np.int64)
+    g[order] = np.cumsum(start) - 1
+    return g
+
+
+def bellwethers(htype: np.ndarray, type_is_bellwether: np.ndarray, u: np.ndarray,
+                cadre_share: float) -> np.ndarray:
+    """Bellwether flag: a household of a bellwether type, or a cadre/party member (u < share).
+
+    >>> bellwethers(np.array([0, 1, 1]), np.array([True, False]), np.array([0.9, 0.01, 0.9]),
+    ...             0.05).tolist()
+    [True, True, False]
+    """
+    return type_is_bellwether[htype] | (u < cadre_share)
+
+
+def thresholds(z: np.ndarray, mean: float, sd: float) -> np.ndarray:
+    """Thresholds θ = mean + sd z, clipped to [0, 1] (z standard normal)."""
+    return np.clip(mean + sd * z, 0.0, 1.0)
+
+
+def response(exposure: np.ndarray, theta: np.ndarray, width: float) -> np.ndarray:
+    """The threshold response F((exposure − θ) / width), F logistic, in (0, 1).
+
+    >>> response(np.array([0.25, 1.0]), np.array([0.25, 0.25]), 0.1).round(3).tolist()
+    [0.5, 0.999]
+    """
+    x = (np.asarray(exposure, np.float64) - theta) / width
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+@dataclass
+class Ties:
+    """The tie structure of a run (fixed): village, kin group, bellwether flag, community."""
+
+    village: np.ndarray
+    kin: np.ndarray
+    bell: np.ndarray
+    community_of_village: np.ndarray
+    w_kin: float
+    w_neighbour: float
+    w_bellwether: float
+    cross_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.n_villages = self.community_of_village.size
+        self.n_kin = int(self.kin.max()) + 1 if self.kin.size else 0
+        self.n_comm = int(self.community_of_village.max()) + 1 if self.n_villages else 0
+        self.m = np.where(self.bell, self.w_bellwether, 1.0)      # weight multiplier of j
+        self.Mv = np.bincount(self.village, weights=self.m, minlength=self.n_villages)
+        self.Mk = np.bincount(self.kin, weights=self.m, minlength=self.n_kin)
+        self.Mc = np.bincount(self.community_of_village, weights=self.Mv, minlength=self.n_comm)
+
+    def exposure(self, s: np.ndarray, idx: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Exposure of households ``idx`` (all if None) to the states ``s`` (0..1, all
+        households) of their ties, and its parts by source (summing to the exposure)."""
+        if idx is None:
+            idx = np.arange(self.village.size)
+        ms = self.m * s
+        bw = self.bell
+        Sv_b = np.bincount(self.village[bw], weights=ms[bw], minlength=self.n_villages)
+        Sv_o = np.bincount(self.village[~bw], weights=ms[~bw], minlength=self.n_villages)
+        Sk_b = np.bincount(self.kin[bw], weights=ms[bw], minlength=self.n_kin)
+        Sk_o = np.bincount(self.kin[~bw], weights=ms[~bw], minlength=self.n_kin)
+        v, k = self.village[idx], self.kin[idx]
+        mi, si, bi = self.m[idx], s[idx], bw[idx]
+        own = mi * si                                              # i is not its own tie
+        wk, wn = self.w_kin, self.w_neighbour
+        kin_o = Sk_o[k] - np.where(bi, 0.0, own)
+        kin_b = Sk_b[k] - np.where(bi, own, 0.0)
+        nb_o = Sv_o[v] - Sk_o[k]                                   # non-kin ordinary ties
+        nb_b = Sv_b[v] - Sk_b[k]                                   # non-kin bellwether ties
+        denom = wn * (self.Mv[v] - self.Mk[k]) + wk * (self.Mk[k] - mi)
+        parts = {"kin": wk * kin_o, "neighbours": wn * nb_o,
+                 "bellwethers": wk * kin_b + wn * nb_b}
+        if self.cross_weight > 0:
+            Sc = np.bincount(self.community_of_village, weights=Sv_b + Sv_o,
+                             minlength=self.n_comm)
+            c = self.community_of_village[v]
+            cw = wn * self.cross_weight
+            parts["other_villages"] = cw * (Sc[c] - Sv_b[v] - Sv_o[v])
+            denom = denom + cw * (self.Mc[c] - self.Mv[v])
+        else:
+            parts["other_villages"] = np.zeros(idx.size)
+        safe = denom > 0
+        out = {}
+        for name, p in parts.items():
+            out[name] = np.divide(p, denom, out=np.zeros(idx.size), where=safe)
+        total = out["kin"] + out["neighbours"] + out["bellwethers"] + out["other_villages"]
+        return total, out
