@@ -136,11 +136,13 @@ class ActiveSet:
         self.n = keep.size
         self.n_dead = 0
 
-    def step_rows(self, table: np.ndarray, month: int, months_since_update: int) -> np.ndarray:
+    def step_rows(self, table: np.ndarray, month: int, months_since_update: int,
+                  extra: np.ndarray | None = None) -> np.ndarray:
         """Accumulate one month of hazard; return the rows whose clock crossed its threshold.
 
         ``table`` is the flattened [village × type] term ``W`` (float32; −inf where one may not
-        register).  The caller removes the rows that register (:meth:`remove`).  Works in
+        register); ``extra`` an optional term per row (float32, all ``n`` rows: influence by
+        ties).  The caller removes the rows that register (:meth:`remove`).  Works in
         place on two scratch arrays (no allocation per month beyond the result).
         """
         n = self.n
@@ -152,6 +154,8 @@ class ActiveSet:
         v, w = self._scratch[0][:n], self._scratch[1][:n]
         np.take(table, self.code, out=v)
         v += self.A
+        if extra is not None:
+            v += extra
         np.multiply(self.hslope, _F(month), out=w)          # house term: max(0, H0 − Hs t)
         np.subtract(self.hv0, w, out=w)
         np.maximum(w, _F(0), out=w)

@@ -44,6 +44,9 @@ import simpy
 from . import construction as cons
 from . import households as hhm
 from .decisions import ActiveSet, renege_wait, village_shares
+from .model import consent as consent_m
+from .model import demolition as demolition_m
+from .model import influence as influence_m
 from .land import collective_income_per_mu_year, quota_level, quota_open, quota_price
 from .moves import livelihood_change, months_in_distress, return_month
 from .policy import Eligible, PolicyTable, active_at, active_set, change_months, \
@@ -178,6 +181,52 @@ class Model:
         zeros = np.zeros(hh.n, dtype=np.float32)
         self.active.add(ids, A=zeros, code=self._code(ids), hv0=zeros, hslope=zeros, g0=zeros,
                         gflow=zeros, thresh=self._thresholds(ids))
+        self._init_people()
+
+    def _init_people(self) -> None:
+        """Model 3.0's household-side mechanisms (model/consent.py, influence.py,
+        demolition.py), each on by its scenario mode; off, the run is model 2.0's."""
+        sc = self.sc
+        self.ballots: consent_m.Ballots | None = None
+        self.ties: influence_m.Ties | None = None
+        self.dem_alpha: np.ndarray | None = None
+        cols: list[str] = []
+        if sc.strategy.consent.mode == "ballot":
+            self.ballots = consent_m.Ballots(self.vil.n, self.hh.n)
+            cols += ["new_ballots", "new_ballots_passed", "new_scheduled"]
+        if sc.behaviour.influence.mode == "ties":
+            self.ties, self.theta = influence_m.build(sc, self.streams, self.hh, self.vil,
+                                                      self.type_names)
+            self.social_s: np.ndarray | None = None
+            self.social_s_month = -1
+            self.influence_received = np.zeros(len(influence_m.SOURCES))
+            cols += [f"influence_{s}" for s in influence_m.SOURCES]
+        if sc.policy.demolition.mode == "decision":
+            self.dem_alpha = demolition_m.intercepts(sc, self.hh, self.type_names)
+            self.dem_reasons = np.zeros((self.T, len(demolition_m.REASONS)), dtype=np.int64)
+            cols += [f"new_demolitions_{r}" for r in demolition_m.REASONS[1:]]
+        for c in cols:
+            self.rec.cols[c] = np.zeros(self.H)
+
+    def people_summary(self) -> dict | None:
+        """Ballots, influence by source and demolition by type and reason (None when all
+        three mechanisms are in their model 2.0 modes)."""
+        out: dict = {}
+        if self.ballots is not None:
+            out["consent"] = self.ballots.summary(self.vil.n0)
+        if self.ties is not None:
+            tot = self.influence_received
+            out["influence"] = {
+                "bellwethers": int(self.ties.bell.sum()),
+                "kin_groups": int(self.ties.n_kin),
+                "received_by_source_share": {
+                    s: (float(tot[i] / tot.sum()) if tot.sum() > 0 else None)
+                    for i, s in enumerate(influence_m.SOURCES)}}
+        if self.dem_alpha is not None:
+            out["demolition"] = {tn: {r: int(self.dem_reasons[ti, k])
+                                      for k, r in enumerate(demolition_m.REASONS)}
+                                 for ti, tn in enumerate(self.type_names)}
+        return out or None
 
     def _planner_positions(self, names: dict[str, int]) -> np.ndarray | None:
         order = self.sc.government.planner_order
@@ -379,7 +428,7 @@ class Model:
         terms = self.policy_terms(ids, t)
         kind = self.intended_kind(ids)
         price = np.where(terms.covers_price, 0.0, com.price_cny[vil.community[v], kind])
-        dem = hhm.demolishes(sc, self.streams, hh, ids, t)
+        dem = self._demolishes(ids, t)
         comp = hhm.compensation(sc, hh, ids, t)
         if sc.policy.compensation.requires_demolition:
             comp = comp * dem
@@ -419,21 +468,31 @@ class Model:
                      float((vil.maintenance_cny_pm * (1 - maintained))[occupied].sum()))
 
     # 4 ---------------------------------------------------------------- decisions
-    def visible_terms(self, t: int) -> np.ndarray:
-        """The [village × type] term W of the log hazard this month (−inf: may not register)."""
+    def visible_terms(self, t: int, for_ballot: bool = False) -> np.ndarray:
+        """The [village × type] term W of the log hazard this month (−inf: may not register).
+
+        With influence by ties the shares of the village are not in W (each household's ties
+        term is added per household); with the ballot a village may register once it passed
+        (``for_ballot``: the terms its households vote on, before it passed)."""
         vil, com, b, C = self.vil, self.com, self.b, len(self.com.names)
         sreg = village_shares(vil.n0, vil.n_waiting, vil.community, C, b.social_prior_households)
         smov = village_shares(vil.n0, vil.n_out, vil.community, C, b.social_prior_households)
         done = np.bincount(self.ph.community, weights=self.ph.state == DONE, minlength=C) > 0
-        wv = (b.b_social_registered * sreg + b.b_social_moved * smov
-              + b.b_demonstration * done[vil.community]
-              + b.b_service * (1.0 - vil.service.mean(axis=1)))
+        if self.ties is None:
+            wv = (b.b_social_registered * sreg + b.b_social_moved * smov
+                  + b.b_demonstration * done[vil.community]
+                  + b.b_service * (1.0 - vil.service.mean(axis=1)))
+        else:
+            wv = (b.b_demonstration * done[vil.community]
+                  + b.b_service * (1.0 - vil.service.mean(axis=1)))
         tt = outreach_shift(self.sc, self.type_names, t)
         if self.tr.deferred:
             tt = tt + b.trust_shift_overdue
         W = (wv[:, None] + tt[None, :]).astype(np.float32)
         may = self.open_village & (t >= com.open_month[vil.community]) & \
             ~self.community_closed[vil.community]   # reg_open: by the month or by an event
+        if self.ballots is not None and not for_ballot:
+            may &= self.ballots.passed
         if self.tr.overcommitted or not self.reg_open:
             may[:] = False
         W[~may] = -np.inf
@@ -443,9 +502,30 @@ class Model:
         if not self.reg_open or self.active.size == 0:
             return
         self._open_batches(t)
-        rows = self.active.step_rows(self.visible_terms(t).ravel(), t, self.months_since_update)
+        if self.ballots is not None:
+            consent_m.step(self, t)
+        extra = None
+        if self.ties is not None:
+            extra = influence_m.social_terms(self, self.active.ids, t, self.active.alive)
+        rows = self.active.step_rows(self.visible_terms(t).ravel(), t, self.months_since_update,
+                                     extra)
         if rows.size == 0:
             return
+        self.register_rows(rows, t)
+
+    def log_hazard_rows(self, rows: np.ndarray, W: np.ndarray, t: int) -> np.ndarray:
+        """This month's log hazard of active-set rows ``rows`` under terms ``W`` (the ballot's
+        vote: what each household would do of its own accord)."""
+        a = self.active
+        V = (W.ravel()[a.code[rows]].astype(np.float64) + a.A[rows]
+             - np.maximum(a.hv0[rows] - a.hslope[rows] * t, 0.0) - a.gap(rows, self.months_since_update))
+        if self.ties is not None:
+            V = V + influence_m.social_terms(self, a.ids[rows], t)
+        return V
+
+    def register_rows(self, rows: np.ndarray, t: int) -> np.ndarray:
+        """Households of active-set rows ``rows`` register (those who can pay the deposit);
+        returns their ids."""
         hh, vil = self.hh, self.vil
         ids = self.active.ids[rows]
         deposit = self.sc.policy.registration.deposit_cny
@@ -454,7 +534,7 @@ class Model:
             rows, ids = rows[ok], ids[ok]
         self.active.remove(rows)
         if ids.size == 0:
-            return
+            return ids
         self._transition(ids, REGISTERED)
         hh.month_registered[ids] = t
         hh.kind[ids] = self.intended_kind(ids)
@@ -472,11 +552,15 @@ class Model:
             self.escrow_cny += deposit * ids.size
         self._schedule_giving_up(ids, t)
         hh.spells[ids] = np.minimum(hh.spells[ids].astype(np.int64) + 1, 255)
-        self.rec.put("new_registrations", t, ids.size)
-        self.rec.put("new_registrations_after_withdrawal", t, int(after.sum()))
-        self.rec.put("new_registrations_apartment", t, int((hh.kind[ids] == 0).sum()))
+        cols = self.rec.cols   # a month may register twice (a village's schedule, then own)
+        cols["new_registrations"][t] += ids.size
+        cols["new_registrations_after_withdrawal"][t] += int(after.sum())
+        cols["new_registrations_apartment"][t] += int((hh.kind[ids] == 0).sum())
+        return ids
 
     def _schedule_giving_up(self, ids: np.ndarray, t: int) -> None:
+        if self.ballots is not None and not self.sc.strategy.consent.scheduled_may_give_up:
+            ids = ids[~self.ballots.scheduled[ids]]   # signed with its village: does not leave
         reg, b = self.sc.policy.registration, self.b
         slope = b.renege_slope_per_month2
         if reg.deposit_rule == "forfeit" and reg.deposit_cny > 0:   # losing the deposit deters
@@ -487,6 +571,12 @@ class Model:
         keep = due < self.H
         for month, group in _by_month(due[keep], ids[keep]):
             self.renege_due[month].append((group, t))
+
+    def _demolishes(self, ids: np.ndarray, t: int) -> np.ndarray:
+        """Whether movers ``ids`` would demolish in month ``t`` (by the scenario's mode)."""
+        if self.dem_alpha is None:
+            return hhm.demolishes(self.sc, self.streams, self.hh, ids, t)
+        return demolition_m.decide_for(self, ids, t)[0]
 
     def _per_spell(self, stream: str, ids: np.ndarray) -> np.ndarray:
         """An Exp(1) draw of ``stream`` for each household's current registration spell."""
@@ -598,7 +688,7 @@ class Model:
     def _consented(self) -> np.ndarray | None:
         """Households whose village has reached the consent share (None: no consent rule)."""
         share = self.sc.strategy.consent_share
-        if share <= 0:
+        if share <= 0 or self.ballots is not None:
             return None
         vil = self.vil
         signed = np.divide(self.ever_registered_v, vil.n0, out=np.ones(vil.n), where=vil.n0 > 0)
@@ -614,7 +704,15 @@ class Model:
         v = hh.village[m]
         c = vil.community[v]
         kind = hh.kind[m]
-        dem = hhm.demolishes(sc, self.streams, hh, m, t)
+        if self.dem_alpha is None:
+            dem = hhm.demolishes(sc, self.streams, hh, m, t)
+        else:
+            dem, why = demolition_m.decide_for(self, m, t)
+            R = len(demolition_m.REASONS)
+            self.dem_reasons += np.bincount(hh.htype[m].astype(np.int64) * R + why,
+                                            minlength=self.T * R).reshape(self.T, R)
+            for r, name in enumerate(demolition_m.REASONS[1:], 1):
+                self.rec.put(f"new_demolitions_{name}", t, int((why == r).sum()))
         self._transition(m[dem], MOVED)
         self._transition(m[~dem], TWO_HOMES)
         hh.month_moved[m] = t

@@ -382,6 +382,9 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "vulnerable_protected": int((vuln & ever_moved & (hh.instruments != 0)).sum()),
         "vulnerable_ever_stranded": int((vuln & ever_stranded).sum()),
     })
+    people = m.people_summary()   # model 3.0 consent, influence, demolition (when on)
+    if people is not None:
+        out["people"] = people
     return out
 
 

@@ -127,3 +127,51 @@ class Ballots:
 def _nanmean(x: np.ndarray) -> float | None:
     x = x[~np.isnan(x)]
     return float(x.mean()) if x.size else None
+
+
+# ----------------------------------------------------------------------------- in the month
+def step(m, t: int) -> None:
+    """Ballots of month ``t`` (in the decisions step, before households decide): villages due
+    vote; passing villages are scheduled; no-voters scheduled for this month register."""
+    b, cons = m.ballots, m.sc.strategy.consent
+    hh, vil, a = m.hh, m.vil, m.active
+    later = b.later.pop(t, None)
+    if later:
+        ids = np.concatenate(later)
+        _register_scheduled(m, ids, t)
+    W = m.visible_terms(t, for_ballot=True)
+    open_ = np.isfinite(W.reshape(vil.n, m.T)).any(axis=1) & (vil.n0 > 0)
+    todo = due(open_, b.passed, b.last_month, t, cons.reballot_after_months)
+    m.rec.put("new_ballots", t, int(todo.sum()))
+    if not todo.any():
+        return
+    rows = np.flatnonzero(a.alive & todo[a.code // m.T])
+    V = m.log_hazard_rows(rows, W, t)
+    yes = votes(V, cons.horizon_months, cons.yes_probability)
+    v_rows = a.code[rows] // m.T
+    n_yes = np.bincount(v_rows, weights=yes, minlength=vil.n) + vil.n_waiting
+    share = np.divide(n_yes, vil.n_present, out=np.zeros(vil.n), where=vil.n_present > 0)
+    villages = np.flatnonzero(todo)
+    passed = b.record(villages, share[villages], cons.rule_share, t)
+    m.rec.put("new_ballots_passed", t, passed.size)
+    if passed.size == 0:
+        return
+    passed_now = np.zeros(vil.n, dtype=bool)
+    passed_now[passed] = True
+    ids = a.ids[rows]
+    now, rest, hold = schedule(ids, yes, v_rows, passed_now, cons.holdout_rule)
+    b.holdout[hold] = True
+    if rest.size:
+        b.later.setdefault(t + cons.holdout_delay_months, []).append(rest)
+    _register_scheduled(m, now, t)
+
+
+def _register_scheduled(m, ids: np.ndarray, t: int) -> None:
+    """Households ``ids`` scheduled by their village register now (those still deciding)."""
+    a = m.active
+    rows = np.flatnonzero(a.alive & np.isin(a.ids, ids))
+    if rows.size == 0:
+        return
+    got = m.register_rows(rows, t)
+    m.ballots.scheduled[got] = True
+    m.rec.cols["new_scheduled"][t] += got.size

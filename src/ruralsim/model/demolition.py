@@ -73,3 +73,38 @@ def decide(alpha: np.ndarray, keep: np.ndarray, comp_conditional: np.ndarray,
     why = np.select([u < p0, u < p1, u < p2, enforced],
                     [OWN, COMPENSATION, DEADLINE, ENFORCED], KEEP).astype(np.int8)
     return why != KEEP, why
+
+
+# ----------------------------------------------------------------------------- in the month
+def intercepts(sc, hh, type_names: list[str]) -> np.ndarray:
+    """α[type] = logit(demolish_share) minus the type's mean drivers at the start."""
+    from ..households import farm_share, remaining_house_value, two_homesteads, type_table
+
+    d = sc.policy.demolition.decision
+    ids = np.arange(hh.n, dtype=np.int64)
+    k = keep_terms(d, remaining_house_value(sc, hh, ids, 0), farm_share(hh, ids),
+                   two_homesteads(hh, ids).astype(np.float64),
+                   hh.savings_cny.astype(np.float64))
+    T = len(type_names)
+    return logit(type_table(sc, lambda t: t.demolish_share)) - type_means(k, hh.htype, T)
+
+
+def decide_for(m, ids: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Whether movers ``ids`` demolish in month ``t`` and why (mode 'decision')."""
+    from ..households import (compensation, farm_share, remaining_house_value, savings_at,
+                              two_homesteads)
+
+    sc, hh = m.sc, m.hh
+    pol = sc.policy
+    d = pol.demolition.decision
+    k = keep_terms(d, remaining_house_value(sc, hh, ids, t), farm_share(hh, ids),
+                   two_homesteads(hh, ids).astype(np.float64),
+                   savings_at(hh, ids, m.months_since_update))
+    comp = compensation(sc, hh, ids, t) if pol.compensation.requires_demolition else \
+        np.zeros(ids.size)
+    required = pol.demolition.required
+    enforced = np.zeros(ids.size, dtype=bool)
+    if required:
+        enforced = m.streams.uniform("demolition.enforced", ids) < pol.demolition.enforcement_share
+    u = m.streams.uniform("demolition.decision", ids)
+    return decide(m.dem_alpha[hh.htype[ids]], k, comp, required, enforced, u, d)

@@ -132,3 +132,44 @@ class Ties:
             out[name] = np.divide(p, denom, out=np.zeros(idx.size), where=safe)
         total = out["kin"] + out["neighbours"] + out["bellwethers"] + out["other_villages"]
         return total, out
+
+
+# ----------------------------------------------------------------------------- in the month
+def build(sc, streams, hh, vil, type_names: list[str]) -> tuple[Ties, np.ndarray]:
+    """The run's ties and thresholds (streams ``kin``, ``bellwether``, ``threshold``)."""
+    inf = sc.behaviour.influence
+    ids = np.arange(hh.n, dtype=np.int64)
+    kin = kin_groups(hh.village, streams.uniform("kin", ids), inf.kin_group_mean_households)
+    is_bt = np.isin(np.array(type_names), inf.bellwether_types)
+    bell = bellwethers(hh.htype, is_bt, streams.uniform("bellwether", ids), inf.cadre_share)
+    ties = Ties(hh.village.astype(np.int64), kin, bell, vil.community.astype(np.int64),
+                inf.w_kin, inf.w_neighbour, inf.w_bellwether,
+                inf.cross_village_weight if inf.cross_village else 0.0)
+    theta = thresholds(streams.normal("threshold", ids), inf.threshold_mean, inf.threshold_sd)
+    return ties, theta
+
+
+def tie_states(status: np.ndarray, registered_weight: float) -> np.ndarray:
+    """What a tie shows: 1 moved (living in a new community), ``registered_weight`` registered
+    or allocated, 0 otherwise (in the village, or returned)."""
+    from ..state import ALLOCATED, MOVED, REGISTERED, TWO_HOMES
+
+    s = np.zeros(status.size)
+    s[(status == MOVED) | (status == TWO_HOMES)] = 1.0
+    s[(status == REGISTERED) | (status == ALLOCATED)] = registered_weight
+    return s
+
+
+def social_terms(m, ids: np.ndarray, t: int, alive: np.ndarray | None = None) -> np.ndarray:
+    """The ties term of the log hazard of households ``ids`` this month; with ``alive`` (the
+    households of ``ids`` deciding) the exposure they receive is recorded by source."""
+    inf = m.sc.behaviour.influence
+    if m.social_s_month != t:         # tie states once a month (before anyone registers)
+        m.social_s = tie_states(m.hh.status, inf.registered_weight)
+        m.social_s_month = t
+    e, parts = m.ties.exposure(m.social_s, ids)
+    if alive is not None and alive.any():
+        for name in SOURCES:
+            m.rec.put(f"influence_{name}", t, float(parts[name][alive].mean()))
+        m.influence_received += np.array([parts[s][alive].sum() for s in SOURCES])
+    return (inf.b_social * response(e, m.theta[ids], inf.width)).astype(np.float32)
