@@ -23,12 +23,14 @@ GRANOVETTER = ("Granovetter (1978), Threshold models of collective behavior, Am.
 JIUQUAN = ("PATTERNS.md §6: conformity from the new site's amenities, village bellwethers and "
            "collective approval, strongest once most of the village has chosen (Jiuquan, 638 "
            "households who withdrew): an S-shaped within-village curve with a majority tipping "
-           "point; Urumqi peri-urban logit (Ma & Wen 2020): herd behaviour (从众心理) and the "
+           "point; logit of peri-urban Urumqi households (Ma Changfa & Wen Tingting): herd "
+           "behaviour (从众心理) and the "
            "example of those who withdrew (示范效应) raise withdrawal significantly")
 CADRES = ("Organic Law of the Villagers' Committees art. 6 (a committee of 3-7 members); party "
           "members are about 7% of China's population, fewer in villages; PATTERNS.md §6: "
           "village cadres' willingness ratio 1.23, business owners' 1.26")
-LINEAGE = ("Bossen, Huang Tu village (Yunnan) household registers 1989/2004: in each team of "
+LINEAGE = ("Bossen (CICRED volume; Missing girls, land and population controls in rural "
+           "China), Huang Tu village household registers 1989/2004: in each team of "
            "about 50 households one surname holds 45-77% of households and a second 8-36%; "
            "Chinese lineages are weaker in northern China (Henan): a close-kin group (the "
            "households of brothers and cousins of one grandfather, 近支) is taken as the tie")
