@@ -9,9 +9,10 @@ Its exposure is the weighted share of its ties who moved (a registered tie count
     exposure_i = Σ_j a_ij s_j / Σ_j a_ij,   a_ij = (w_kin if j in i's kin group else
                  w_neighbour) × (w_bellwether if j is a bellwether else 1),  j ≠ i
 
-and its social term is a threshold response (Granovetter 1978), with its own threshold θ_i:
+and its social term is a threshold response (Granovetter 1978), with its own threshold θ_i,
+measured from no exposure (no tie moved, no pull, as under the anonymous shares):
 
-    term_i = b_social × F((exposure_i − θ_i) / width),   F logistic.
+    term_i = b_social × [F((exposure_i − θ_i) / width) − F(−θ_i / width)],   F logistic.
 
 Sums are bincounts by village and by kin group, so a month costs a few passes over the
 households.  With ``cross_village`` the other villages of one's community add ties of weight
@@ -172,4 +173,6 @@ def social_terms(m, ids: np.ndarray, t: int, alive: np.ndarray | None = None) ->
         for name in SOURCES:
             m.rec.put(f"influence_{name}", t, float(parts[name][alive].mean()))
         m.influence_received += np.array([parts[s][alive].sum() for s in SOURCES])
-    return (inf.b_social * response(e, m.theta[ids], inf.width)).astype(np.float32)
+    theta = m.theta[ids]
+    lift = response(e, theta, inf.width) - response(np.zeros(ids.size), theta, inf.width)
+    return (inf.b_social * lift).astype(np.float32)

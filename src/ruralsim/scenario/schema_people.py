@@ -85,8 +85,8 @@ class Influence(Strict):
         "bellwethers).")
     b_social: float = P(3.0, "log hazard", JIUQUAN + "; value assumed: the full pull equals "
                         "model 2.0's at a wholly moved and registered village (1.0 + 2.0)",
-                        "Pull of the threshold response at full exposure: term = b_social × "
-                        "F((exposure − θ) / width), F logistic.", ge=0, le=100)
+                        "Pull of the threshold response: term = b_social × [F((exposure − θ) / "
+                        "width) − F(−θ / width)], F logistic (0 when no tie moved).", ge=0, le=100)
     width: float = P(0.1, "share of ties", GRANOVETTER + "; value assumed: the response goes "
                      "from 27% to 73% of its full pull over ±0.1 of exposure around the "
                      "threshold", "Width of the threshold response.", gt=0, le=10)
