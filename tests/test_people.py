@@ -226,3 +226,9 @@ def test_new_mechanisms_off_by_default_and_outputs_only_when_on():
     assert m.ballots is None and m.ties is None and m.dem_alpha is None
     assert m.people_summary() is None
     assert "new_ballots" not in m.rec.cols
+
+
+def test_regime_a_consents_by_the_ballot_not_by_a_chosen_share():
+    sc = load_scenario("scenarios/regimes/a_fully_financed_consent.yaml").model
+    assert sc.strategy.consent.mode == "ballot" and sc.strategy.consent_share == 0
+    assert sc.strategy.consent.rule_share == 0.95          # Tianjin's rule, PATTERNS.md §6
