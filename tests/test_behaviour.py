@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 import ruralsim
-from ruralsim import decisions as dc
-from ruralsim import households as hhm
-from ruralsim import services as sv
-from ruralsim import waiting as wt
-from ruralsim.engine import Model
+from ruralsim.model import decisions as dc
+from ruralsim.model import households as hhm
+from ruralsim.model import services as sv
+from ruralsim.model import waiting as wt
+from ruralsim.model import Model
 from ruralsim.rng import Streams
 
 

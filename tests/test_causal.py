@@ -151,7 +151,7 @@ def test_all_at_once_targets_nobody_and_serves_in_registration_order(strategies)
 
 
 def test_village_by_village_opens_villages_community_by_community(strategies):
-    from ruralsim.policy import village_batches
+    from ruralsim.model.policy import village_batches
 
     r = strategies["village_by_village"]
     m = r.model

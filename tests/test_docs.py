@@ -13,12 +13,12 @@ import pytest
 from pydantic import BaseModel
 
 import ruralsim
-import ruralsim.engine as engine
+import ruralsim.model.loop as engine
 from ruralsim.scenario import docs
 from ruralsim.scenario.docs import BEGIN, END, parameter_rows, parameter_table
 from ruralsim.scenario.load import builtin_path, load_scenario
 from ruralsim.scenario.schema import Scenario
-from ruralsim.state import STATUS_NAMES
+from ruralsim.model.state import STATUS_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "src" / "ruralsim" / "scenarios"

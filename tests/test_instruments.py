@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import ruralsim
-from ruralsim.engine import Model
-from ruralsim.households import farm_share
+from ruralsim.model import Model
+from ruralsim.model.households import farm_share
 
 TEACHING = "scenarios/teaching.yaml"
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import ruralsim
-from ruralsim import households as hhm
-from ruralsim import moves as mv
+from ruralsim.model import households as hhm
+from ruralsim.model import moves as mv
 from ruralsim.rng import Streams
 
 from kit import household_type, scenario

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 import ruralsim
-from ruralsim.state import F_TWO_HOMESTEADS, MOVED, STATUS_NAMES
+from ruralsim.model.state import F_TWO_HOMESTEADS, MOVED, STATUS_NAMES
 
 TEACHING = "scenarios/teaching.yaml"
 

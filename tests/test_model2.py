@@ -9,9 +9,9 @@ import pytest
 from scipy import integrate
 
 import ruralsim
-from ruralsim import households as hhm
+from ruralsim.model import households as hhm
 from ruralsim.rng import Streams
-from ruralsim.state import F_REBUILT, F_RENEGED, IN_VILLAGE, MOVED, REGISTERED, RETURNED
+from ruralsim.model.state import F_REBUILT, F_RENEGED, IN_VILLAGE, MOVED, REGISTERED, RETURNED
 
 from kit import household_type, scenario
 

@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 
 from kit import scenario
-from ruralsim.engine import Model
-from ruralsim.model import consent, demolition, influence
+from ruralsim.model import Model, consent, demolition, influence
 from ruralsim.scenario.load import load_scenario
-from ruralsim.state import F_EVER_REGISTERED, MOVED
+from ruralsim.model.state import F_EVER_REGISTERED, MOVED
 
 # ----------------------------------------------------------------------------- ties (arrays)
 
@@ -114,11 +113,12 @@ def _force_moved(m: Model, ids: np.ndarray) -> None:
     """Households ``ids`` have moved out before the first month (the twin's treatment)."""
     a = m.active
     a.remove(np.flatnonzero(np.isin(a.ids, ids) & a.alive))
-    m._transition(ids, MOVED)
+    m.pop.transition(ids, MOVED)
     m.hh.month_moved[ids] = 0
     out = np.bincount(m.hh.village[ids], minlength=m.vil.n)
     m.vil.n_present -= out
     m.vil.n_out += out
+    m.pop.shift_present(m.hh.village[ids], m.hh.htype[ids], -1)
 
 
 TIES = {"behaviour.influence": {"mode": "ties", "bellwether_types": [], "cadre_share": 0.1,
@@ -134,8 +134,8 @@ def _others_registered(w_bellwether: float, w_kin: float, seed: int, k: int = 10
     for which in ("bellwethers", "ordinary"):
         m = _model(data, seed)
         v0 = m.hh.village == 0
-        bell = np.flatnonzero(v0 & m.ties.bell)[:k]
-        ordi = np.flatnonzero(v0 & ~m.ties.bell)[:k]
+        bell = np.flatnonzero(v0 & m.influence.ties.bell)[:k]
+        ordi = np.flatnonzero(v0 & ~m.influence.ties.bell)[:k]
         _force_moved(m, bell if which == "bellwethers" else ordi)
         m.run()
         others = v0.copy()
@@ -169,7 +169,7 @@ BALLOT = {"strategy.consent": {"mode": "ballot", "rule_share": 2 / 3,
 def test_a_failed_ballot_schedules_nobody():
     m = _model(scenario(households=300, villages=3, horizon=24, changes=BALLOT), 3)
     m.run()
-    b = m.ballots
+    b = m.consent.ballots
     assert not b.passed.any() and (b.n_ballots == 2).all()    # months 0 and 12
     assert b.scheduled.sum() == 0
     assert ((m.hh.flags & F_EVER_REGISTERED) == 0).all()      # nobody registers alone either
@@ -182,7 +182,7 @@ def test_a_village_passing_later_is_scheduled_whole():
                     changes={**BALLOT, "policy.events": ev})
     m = _model(data, 3)
     m.run()
-    b, hh = m.ballots, m.hh
+    b, hh = m.consent.ballots, m.hh
     assert b.passed.tolist() == [True, False, False]
     assert b.month_passed[0] == 12 and b.n_ballots[0] == 2      # failed at 0, passed at 12
     v0 = hh.village == 0
@@ -198,7 +198,7 @@ def test_holdouts_stay_and_decide_for_themselves():
         "household_types.h.taste_sd": 3.0})
     m = _model(data, 4)
     m.run()
-    b = m.ballots
+    b = m.consent.ballots
     v0 = m.hh.village == 0
     assert b.passed[0] and b.holdout[v0].sum() > 0
     assert not (b.scheduled & b.holdout).any()
@@ -217,13 +217,13 @@ def test_demolition_as_a_condition_of_compensation_never_lowers_demolitions():
                 "policy.compensation": {"cny_per_m2": 400.0, "requires_demolition": cond}})
             m = _model(data, seed)
             m.run()
-            dem.append(int(m.dem_reasons[:, 1:].sum()))
+            dem.append(int(m.demolition.reasons[:, 1:].sum()))
         assert dem[1] >= dem[0], (seed, dem)
 
 
 def test_new_mechanisms_off_by_default_and_outputs_only_when_on():
     m = _model(scenario(households=100, villages=2), 1)
-    assert m.ballots is None and m.ties is None and m.dem_alpha is None
+    assert m.consent is None and m.influence is None and m.demolition is None
     assert m.people_summary() is None
     assert "new_ballots" not in m.rec.cols
 

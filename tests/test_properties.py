@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ruralsim
-from ruralsim.households import two_homesteads
+from ruralsim.model.households import two_homesteads
 from ruralsim.scenario.yamlio import read_yaml_text
-from ruralsim.state import ABANDONED, DEVELOPER, DONE, MOVED, STATUS_NAMES
+from ruralsim.model.state import ABANDONED, DEVELOPER, DONE, MOVED, STATUS_NAMES
 
 TEACHING = ruralsim.load_scenario("teaching").model.model_dump(mode="python")
 

@@ -10,7 +10,8 @@ import pytest
 
 from ruralsim.cli import main
 from ruralsim.report.html import CHROMIUM_FLAGS, find_chromium
-from ruralsim.report.labels import METRICS, fmt_metric
+from ruralsim.report.formatting import fmt_metric
+from ruralsim.report.labels import METRICS
 
 
 @pytest.fixture(scope="module")
@@ -136,10 +137,10 @@ def test_report_in_english_embeds_the_english_figures(run_dir):
     if find_cjk_font() is None:
         pytest.skip("without a CJK font every figure is drawn in English anyway")
     figures = run_dir / "figures"
+    shown_en = _inlined(_report(run_dir, "--lang", "en"))   # draws figures/en from the tables
     zh = {p.name: p.read_bytes() for p in figures.glob("*.png")}
     en = {p.name: p.read_bytes() for p in (figures / "en").glob("*.png")}
     assert set(en) == set(zh) and len(zh) >= 10
-    shown_en = _inlined(_report(run_dir, "--lang", "en"))
     assert shown_en == set(en.values())
     shown_zh = _inlined(_report(run_dir))
     assert shown_zh == set(zh.values())

@@ -371,7 +371,7 @@ def test_the_estimate_covers_what_a_run_allocates(tmp_path, villages, months, ho
     sc = ruralsim.load_scenario(grown(villages, months, households))
     tracemalloc.start()
     try:
-        write_run(ruralsim.simulate(sc, seed=1), tmp_path, figures=False)
+        write_run(ruralsim.simulate(sc, seed=1), tmp_path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -278,7 +278,7 @@ def test_a_failed_write_keeps_the_old_files_and_leaves_no_temporary(tmp_path, sh
 
     monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(OSError):
-        outputs.write_run(short_run, folder, figures=False)
+        outputs.write_run(short_run, folder)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == old
 
 
@@ -318,7 +318,7 @@ def test_every_file_and_folder_written_is_fsynced(tmp_path, short_run, monkeypat
     monkeypatch.setattr(os, "fsync", spy)
     out = tmp_path / "o"
     with staged_dir(out, False, command="run") as tmp:
-        outputs.write_run(short_run, tmp, figures=False)
+        outputs.write_run(short_run, tmp)
         fig, ax = plt.subplots()
         outputs.save_figure(fig, tmp / "figures" / "one.png")
         plt.close(fig)

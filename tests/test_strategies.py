@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import ruralsim
-from ruralsim.engine import Model
+from ruralsim.model import Model
 
 TEACHING = "scenarios/teaching.yaml"
 

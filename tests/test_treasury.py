@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 import ruralsim
-from ruralsim import construction as cons
-from ruralsim.engine import Model
+from ruralsim.model import construction as cons
+from ruralsim.model import Model
 from ruralsim.rng import Streams
 from ruralsim.scenario.schema import Developer as DeveloperSpec
 from ruralsim.scenario.schema import Government
-from ruralsim.state import ABANDONED, DEVELOPER, DONE, PLANNED, init_phases
-from ruralsim.treasury import Developer, Treasury
+from ruralsim.model.state import ABANDONED, DEVELOPER, DONE, PLANNED, init_phases
+from ruralsim.model.treasury import Developer, Treasury
 
 from kit import household_type, scenario
 

@@ -169,6 +169,20 @@ def test_nanpu_summary_matches_the_regression_baseline():
         ". If this is intended, run python tests/baselines/update.py and say so in the commit.")
 
 
+def test_nanpu_time_series_is_byte_identical_to_the_regression_baseline():
+    """Every number of every month, not only the summary: the CSV of the time series and of
+    the village table hash to the baseline's sha256."""
+    spec = importlib.util.spec_from_file_location("update", ROOT / "tests" / "baselines" / "update.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    base = json.loads(mod.TABLES.read_text(encoding="utf-8"))
+    now = mod.table_hashes()
+    assert set(base) == {"timeseries", "villages"}
+    moved = sorted(k for k in base if base[k] != now[k])
+    assert not moved, (f"the Nanpu {' and '.join(moved)} moved (sha256 differs). If this is "
+                       "intended, run python tests/baselines/update.py and say so in the commit.")
+
+
 # ---------------------------------------------------------------- safe outputs
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_interrupted_run_keeps_the_previous_outputs_and_says_so(tmp_path, sig):

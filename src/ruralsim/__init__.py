@@ -4,42 +4,75 @@
 >>> result = ruralsim.simulate("scenarios/teaching.yaml", seed=1)
 >>> sorted(result.summary)[:2]
 ['apartment_share_of_registrations', 'communities']
+
+The public names (:func:`simulate`, :func:`load_scenario`, :func:`replicate`,
+:func:`compare`, :func:`decompose`, :func:`sweep`, :class:`ScenarioError`,
+:class:`UsageError`) are loaded on first use (PEP 562), so ``import ruralsim`` and
+``ruralsim --help`` do not pay for numpy, pandas, pydantic or SimPy.
 """
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 # the one source of the version number: pyproject.toml reads it; CITATION.cff must match it
 __version__ = "0.1.0"
 
-from .errors import ScenarioError, UsageError  # noqa: E402
-from .scenario.load import load_scenario  # noqa: E402
-from .simulate import simulate  # noqa: E402
+#: public name -> (module relative to this package, attribute)
+_LAZY = {
+    "ScenarioError": (".errors", "ScenarioError"),
+    "UsageError": (".errors", "UsageError"),
+    "load_scenario": (".scenario.load", "load_scenario"),
+    "simulate": (".simulate", "simulate"),
+    "replicate": (".experiments", "replicate"),
+    "compare": (".experiments", "compare"),
+    "decompose": (".experiments.decompose", "decompose"),
+    "sweep": (".experiments", "sweep"),
+}
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads them
+    from .errors import ScenarioError, UsageError
+    from .experiments import compare, replicate, sweep
+    from .experiments.decompose import decompose
+    from .scenario.load import load_scenario
+    from .simulate import simulate
 
 
-def replicate(*args, **kwargs):
-    """Replicate a scenario with child seeds (see :func:`ruralsim.experiments.replicate`)."""
-    from .experiments import replicate as _replicate
+def __getattr__(name: str):
+    """Load a public name on first use and keep it in the module (PEP 562)."""
+    from importlib import import_module
+    from importlib.util import find_spec
 
-    return _replicate(*args, **kwargs)
-
-
-def compare(*args, **kwargs):
-    """Compare scenarios with common random numbers (:func:`ruralsim.experiments.compare`)."""
-    from .experiments import compare as _compare
-
-    return _compare(*args, **kwargs)
-
-
-def decompose(*args, **kwargs):
-    """Take a strategy apart: every combination of its components with common random numbers,
-    main effects and interactions with intervals (:func:`ruralsim.experiments.decompose.decompose`)."""
-    from .experiments.decompose import decompose as _decompose
-
-    return _decompose(*args, **kwargs)
+    if name not in _LAZY:
+        # a subpackage or submodule (``ruralsim.scenario``, ``ruralsim.model``): import it, as an
+        # eager package would have done
+        if not name.startswith("_") and find_spec(f"{__name__}.{name}") is not None:
+            return import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module 'ruralsim' has no attribute {name!r}")
+    module, attr = _LAZY[name]
+    value = getattr(import_module(module, __name__), attr)
+    globals()[name] = value
+    return value
 
 
-def sweep(*args, **kwargs):
-    """Run or resume a sweep file (see :func:`ruralsim.experiments.sweep`)."""
-    from .experiments import sweep as _sweep
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
-    return _sweep(*args, **kwargs)
+
+class _Package(ModuleType):
+    """This package, keeping ``ruralsim.simulate`` the function: importing the submodule
+    ``ruralsim.simulate`` (``from ruralsim.simulate import ...``) would otherwise bind the
+    package attribute to the module, after this file has run."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _LAZY and isinstance(value, ModuleType) and \
+                value.__name__ == f"{__name__}.{name}":
+            value = getattr(value, _LAZY[name][1])
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 __all__ = ["ScenarioError", "UsageError", "__version__", "compare", "decompose", "load_scenario",

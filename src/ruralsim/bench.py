@@ -58,7 +58,7 @@ def scaled_nanpu(households: int) -> dict:
 
 def one_size(households: int) -> dict:
     """Run one scaled scenario in this process and measure it (set-up included)."""
-    from .engine import Model
+    from .model import Model
     from .scenario.load import load_scenario
 
     sc = load_scenario(scaled_nanpu(households)).model

@@ -313,7 +313,11 @@ def cmd_run(args) -> int:
                       progress=_progress_printer(args.quiet),
                       counterfactual=args.counterfactual)
     with staged_dir(out, args.force, command="run", inputs=loaded.inputs) as tmp:
-        write_run(result, tmp, figures=not args.no_figures, lang=args.lang)
+        write_run(result, tmp)
+        if not args.no_figures:
+            from .report.plots import save_figures
+
+            save_figures(result, tmp / "figures", lang=args.lang)
         if args.xlsx:
             from .excel import run_sheets, write_xlsx
 
@@ -339,7 +343,8 @@ def print_counterfactual(cf: dict) -> None:
 
 def print_summary(summary: dict, out: Path, lang: str | None = None) -> None:
     """The run's headline numbers: bilingual labels, values in ``lang``'s units (default zh)."""
-    from .report.labels import METRICS, fmt_metric
+    from .report.formatting import fmt_metric
+    from .report.labels import METRICS
 
     lang = lang or "zh"
     print(f"情景 scenario: {summary['scenario']}  种子 seed: {summary['seed']}  "
@@ -661,9 +666,11 @@ def cmd_report(args) -> int:
     from .outputs import write_text_atomic
     from .report.html import print_pdf, render_report
     from .report.inputs import load_report_inputs
+    from .report.redraw import plan_redraw, redraw
 
     dirs = [Path(d) for d in args.results]
     inputs = load_report_inputs(dirs)             # bad content: UsageError, exit 2
+    todo = plan_redraw(inputs, args.lang)         # runs with figures in the other language
     out = Path(args.out) if args.out else dirs[0] / "report.html"
     targets = [("--out", out)]
     if args.pdf:
@@ -673,6 +680,7 @@ def cmd_report(args) -> int:
     if args.pdf and _same_file(targets[0][1], targets[1][1]):
         raise UsageError(f"--out {out} ends in .pdf, where --pdf prints the PDF; give an .html "
                          "file / --out 不能以 .pdf 结尾")
+    redraw(todo, inputs, args.lang)               # figures in --lang from the saved tables
     for w in inputs.warnings:
         sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
     write_text_atomic(out, render_report(inputs, lang=args.lang))

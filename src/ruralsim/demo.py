@@ -49,17 +49,19 @@ def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int 
     """Write the demo into ``out`` (``horizon`` shortens every run, for quick checks).
 
     The report is in ``lang`` (Chinese by default, whatever the fonts: HTML needs none);
-    every figure is drawn in ``lang`` and, into a ``zh/`` or ``en/`` subfolder, in the
-    other language (see :func:`ruralsim.report.plots.save_in_languages`); charts fall back
-    to English labels only where no CJK font is installed."""
+    every figure is drawn once, in ``lang`` (English labels where no CJK font is installed);
+    ``ruralsim report --lang`` in the other language draws the runs' figures again from
+    their saved tables."""
     import matplotlib.pyplot as plt
 
     from .report.animation import animate_villages
     from .report.experiment_plots import plot_comparison, plot_decomposition
     from .report.html import build_report
-    from .report.plots import language_folders, plot_migration, save_in_languages
+    from .report.fonts import resolve_lang
+    from .report.plots import plot_migration, record_language, save_figures, save_one
 
     report_lang = lang or "zh"
+    fig_lang = resolve_lang(lang)
     ov = [("run.horizon_months", horizon)] if horizon else []
     loaded = {key: load_scenario(builtin_path(s), ov) for key, s in STRATEGIES}
     keys = [key for key, _ in STRATEGIES]
@@ -68,7 +70,8 @@ def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int 
         results = {}
         for key in keys:
             r = simulate(loaded[key], seed=seed)
-            write_run(r, tmp / key, lang=lang)
+            write_run(r, tmp / key)
+            save_figures(r, tmp / key / "figures", lang=fig_lang)
             write_marker(tmp / key, "demo")
             results[key] = r
         cdir = tmp / "comparison"
@@ -83,7 +86,7 @@ def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int 
                 ax.set_title(_title(key, x))
             return fig
 
-        save_in_languages(side_by_side, cdir / "figures", "migration_side_by_side", lang, 100)
+        save_one(side_by_side, cdir / "figures", "migration_side_by_side", fig_lang, 100)
         # the strategy taken apart
         d = decompose(loaded["zhua_liangtou"], factors=FACTORS, reps=reps, seed=seed,
                       progress=not quiet)
@@ -92,8 +95,9 @@ def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int 
         write_marker(ddir, "demo")
         write_csv(d.effects, ddir / "effects.csv")
         write_csv(d.cells, ddir / "cells.csv")
-        save_in_languages(lambda x: plot_decomposition(d, lang=x), ddir / "figures",
-                          "decomposition", lang, 100)
+        save_one(lambda x: plot_decomposition(d, lang=x), ddir / "figures", "decomposition",
+                 fig_lang, 100)
+        record_language(ddir / "figures", fig_lang)
         # the strategies compared: named in the report's language in compare.csv, and in
         # each figure's language in its legend
         cmp = compare([loaded[k] for k in keys], reps=reps, seed=seed, progress=not quiet)
@@ -107,13 +111,13 @@ def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int 
                 reps_.name = name
             return plot_comparison(cmp, lang=x)
 
-        save_in_languages(compared, cdir / "figures", "compare", lang, 100)
+        save_one(compared, cdir / "figures", "compare", fig_lang, 100)
+        record_language(cdir / "figures", fig_lang)
         plt.close("all")
         if animate:
             pair = [keys[0], keys[-1]]           # both ends first vs naive
-            gifs = [animate_villages([(_title(k, x), results[k]) for k in pair],
-                                     folder / "villages.gif", lang=x)
-                    for x, folder in language_folders(cdir / "figures", lang)]
-            (tmp / "villages.gif").write_bytes(gifs[0].read_bytes())
+            gif = animate_villages([(_title(k, fig_lang), results[k]) for k in pair],
+                                   cdir / "figures" / "villages.gif", lang=fig_lang)
+            (tmp / "villages.gif").write_bytes(gif.read_bytes())
         text = build_report([ddir, cdir] + [tmp / k for k in keys], lang=report_lang)
         write_text_atomic(tmp / "report.html", text)

@@ -667,15 +667,12 @@ def to_json(data: dict) -> str:
     return json.dumps(_clean(data), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def write_run(result, folder: Path, figures: bool = True, lang: str | None = None) -> None:
-    """Write timeseries.csv, villages.csv, summary.json, scenario.json and figures/."""
+def write_run(result, folder: Path) -> None:
+    """Write timeseries.csv, villages.csv, summary.json and scenario.json (the figures are the
+    report layer's: :func:`ruralsim.report.plots.save_figures`)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(result.timeseries, folder / "timeseries.csv")
     write_csv(result.villages, folder / "villages.csv")
     write_text_atomic(folder / "summary.json", to_json(result.summary))
     write_text_atomic(folder / "scenario.json", to_json(result.scenario.model_dump(mode="json")))
-    if figures:
-        from .report.plots import save_figures
-
-        save_figures(result, folder / "figures", lang=lang)

@@ -1,13 +1,7 @@
-"""Results: preallocated monthly arrays with a naming grammar, and the run summary.
+"""Results of a run: the time series and village tables, and the run's summary metrics.
 
-Column names follow one grammar: ``n_`` stocks of households (``n_<status>``,
-``n_<status>_<type>``), ``new_`` flows in the month, ``units_`` housing stocks, ``phases_``
-counts of phases, ``land_*_mu`` cumulative land, ``rev_*_cny`` / ``exp_*_cny`` the township's
-revenue and expenditure lines in the month, ``exposed_*`` / ``stranded_*`` households living
-with degraded services this month, and balances at the month's end (``cash_cny``,
-``debt_cny``, ``arrears_cny``, ``financing_gap_cny`` = debt + arrears, ``deferred_household_cny``,
-``developer_debt_cny``).  The cash identity holds by construction and is tested:
-``cash_cny[t] = opening + Σ rev_*[:t+1] − Σ exp_*[:t+1]`` (arrears are negative cash).
+Built after the run from the monthly arrays of :class:`ruralsim.model.results.Recorder` (the
+naming grammar of the columns is described there) and the final model state.
 
 Example:
     >>> import ruralsim
@@ -23,164 +17,60 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .state import (ABANDONED, ALLOCATED, BUILDING, DONE, F_AFTER_WITHDRAWAL, F_DISTRESS,
-                    F_EVER_REGISTERED, F_EVER_STRANDED, F_REBUILT, F_RENEGED, F_WORSE_OFF, KINDS,
-                    MOVED, NO_MONTH, PLANNED, REGISTERED, RETURNED, STATUS_NAMES, TWO_HOMES)
+from .model.results import FINANCING_LINES, Recorder
+from .model.state import (ABANDONED, ALLOCATED, DONE, F_AFTER_WITHDRAWAL, F_DISTRESS,
+                          F_EVER_REGISTERED, F_EVER_STRANDED, F_REBUILT, F_RENEGED, MOVED,
+                          NO_MONTH, PLANNED, REGISTERED, RETURNED, STATUS_NAMES, TWO_HOMES)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Model
-
-#: Revenue lines every run has (besides the scenario's own, awards and instrument revenues).
-BUILTIN_REVENUES = ("collective_land", "land_quota", "unit_sales", "forfeited_deposits",
-                    "borrowing")
-#: Expenditure lines every run has (besides one per instrument).
-BUILTIN_EXPENDITURES = ("construction", "housing", "maintenance", "events", "compensation",
-                        "dividends", "reclamation", "interest", "arrears_interest",
-                        "debt_repayment")
-#: Lines that are financing, not the programme's own flows.
-FINANCING_LINES = ("rev_borrowing_cny", "exp_debt_repayment_cny")
+    from .model.loop import Model
 
 
-class Recorder:
-    """Monthly arrays, allocated once; the engine writes one row per month."""
+def timeseries_frame(rec: Recorder, start_year: int, start_month: int) -> pd.DataFrame:
+    """The monthly time series (``timeseries.csv``) from the recorder's arrays."""
+    months = np.arange(rec.H)
+    absm = (start_month - 1) + months
+    dates = [f"{start_year + a // 12:04d}-{a % 12 + 1:02d}" for a in absm]
+    df = pd.DataFrame({"month": months, "date": dates})
+    counts = {f"n_{name}": rec.by_type_status[:, :, s].sum(axis=1)
+              for s, name in enumerate(STATUS_NAMES)}
+    counts.update({f"n_{name}_{tn}": rec.by_type_status[:, ti, s]
+                   for ti, tn in enumerate(rec.type_names)
+                   for s, name in enumerate(STATUS_NAMES)})
+    counts["n_in_community"] = counts["n_moved"] + counts["n_two_homes"]
+    counts["n_stranded"] = rec.stranded.sum(axis=1)
+    counts["exposed_households"] = rec.exposed.sum(axis=1)
+    counts.update({f"exposed_{tn}": rec.exposed[:, ti] for ti, tn in enumerate(rec.type_names)})
+    counts.update({f"stranded_{tn}": rec.stranded[:, ti]
+                   for ti, tn in enumerate(rec.type_names)})
+    body = pd.DataFrame({**counts, **rec.cols})
+    ints = [k for k in body.columns
+            if k.startswith(("n_", "new_", "units_", "phases_", "exposed_", "stranded_"))
+            or k in ("overcommitted",)]
+    body[ints] = body[ints].round().astype(np.int64)
+    return pd.concat([df, body], axis=1)
 
-    def __init__(self, sc, type_names: list[str], n_villages: int):
-        H = sc.run.horizon_months
-        self.H = H
-        self.type_names = type_names
-        T = len(type_names)
-        self.rev_lines = [f"rev_{r.name}_cny" for r in sc.government.revenues] + \
-            [f"rev_award_{a.name}_cny" for a in sc.policy.awards] + \
-            [f"rev_instr_{i.name}_cny" for i in sc.policy.instruments if i.revenue_monthly_cny] + \
-            [f"rev_{r}_cny" for r in BUILTIN_REVENUES]
-        self.exp_lines = [f"exp_{e}_cny" for e in BUILTIN_EXPENDITURES[:5]] + \
-            [f"exp_instr_{i.name}_cny" for i in sc.policy.instruments] + \
-            [f"exp_{e}_cny" for e in BUILTIN_EXPENDITURES[5:]]
-        self.by_type_status = np.zeros((H, T, len(STATUS_NAMES)), dtype=np.int64)
-        self.exposed = np.zeros((H, T), dtype=np.int64)
-        self.stranded = np.zeros((H, T), dtype=np.int64)
-        self.registrations = np.zeros((H, len(sc.communities)), dtype=np.int64)
-        names = ["new_registrations", "new_registrations_after_withdrawal",
-                 "new_registrations_apartment", "new_reneges", "new_rebuilds", "new_allocations",
-                 "new_moves", "new_moves_after_withdrawal", "new_demolitions", "new_returns",
-                 "n_waiting", "n_ever_moved", "n_distress", "households_debt_service_cny"]
-        names += [f"units_built_{k}" for k in KINDS] + [f"units_free_{k}" for k in KINDS]
-        names += ["units_occupied", "units_allocated", "phases_building", "phases_stalled",
-                  "phases_done", "phases_abandoned", "sunk_cost_cny", "service_level_mean",
-                  "n_villages_withdrawn", "maintenance_saved_cny", "land_freed_mu",
-                  "land_reclaimed_mu", "land_collective_mu", "land_quota_mu",
-                  "land_community_mu", "land_freed_net_mu"]
-        names += self.rev_lines + self.exp_lines
-        names += ["revenue_total_cny", "expenditure_total_cny", "cash_cny", "debt_cny",
-                  "arrears_cny", "financing_gap_cny", "deferred_household_cny", "overcommitted",
-                  "developer_debt_cny", "deposits_held_cny"]
-        self.cols: dict[str, np.ndarray] = {n: np.zeros(H) for n in names}
-        self.v_present = np.zeros((H, n_villages), dtype=np.int64)
-        self.v_service = np.zeros((H, n_villages))
-        self.v_withdrawn = np.zeros((H, n_villages), dtype=bool)
-        self.v_freed = np.zeros((H, n_villages))
-        self.v_present_by_type = np.zeros((H, n_villages, T), dtype=np.int64)
 
-    def earn(self, line: str, t: int, amount: float) -> None:
-        self.cols[line][t] += amount
-
-    def spend(self, line: str, t: int, amount: float) -> None:
-        self.cols[line][t] += amount
-
-    def put(self, name: str, t: int, value: float) -> None:
-        self.cols[name][t] = value
-
-    def record_month(self, t: int, m: "Model") -> None:
-        """Write the stocks of month ``t`` (flows were booked as they happened)."""
-        c = self.cols
-        self.by_type_status[t] = m.counts
-        self.registrations[t] = m.com.registrations
-        c["n_waiting"][t] = m.waiting.size
-        c["n_ever_moved"][t] = m.cum_moves
-        c["n_distress"][t] = m.distress_diff[: t + 1].sum()
-        c["households_debt_service_cny"][t] = m.service_diff[: t + 1].sum()
-        for k, kn in enumerate(KINDS):
-            c[f"units_built_{kn}"][t] = m.com.built[:, k].sum()
-            c[f"units_free_{kn}"][t] = m.com.free[:, k].sum()
-        c["units_occupied"][t] = m.com.occupied.sum()
-        c["units_allocated"][t] = m.com.allocated.sum()
-        ph = m.ph
-        c["phases_building"][t] = int((ph.state == BUILDING).sum())
-        c["phases_done"][t] = int((ph.state == DONE).sum())
-        c["phases_abandoned"][t] = int((ph.state == ABANDONED).sum())
-        ab = ph.state == ABANDONED
-        c["sunk_cost_cny"][t] = float((ph.paid_cny + ph.housing_paid_cny)[ab].sum())
-        vil = m.vil
-        live = vil.n0 > 0
-        c["service_level_mean"][t] = vil.service.mean(axis=1)[live].mean() if live.any() else 1.0
-        c["n_villages_withdrawn"][t] = int((vil.month_withdrawn != NO_MONTH).sum())
-        c["land_freed_mu"][t] = vil.land_freed_mu.sum()
-        c["land_reclaimed_mu"][t] = vil.land_reclaimed_mu.sum()
-        c["land_collective_mu"][t] = vil.land_collective_mu.sum()
-        c["land_quota_mu"][t] = vil.land_quota_mu.sum()
-        footprint = float((m.com.built * m.com.land_mu_pu).sum())
-        c["land_community_mu"][t] = footprint
-        c["land_freed_net_mu"][t] = vil.land_freed_mu.sum() - footprint
-        c["revenue_total_cny"][t] = sum(c[n][t] for n in self.rev_lines)
-        c["expenditure_total_cny"][t] = sum(c[n][t] for n in self.exp_lines)
-        tr = m.tr
-        c["cash_cny"][t] = tr.cash
-        c["debt_cny"][t] = tr.debt
-        c["arrears_cny"][t] = tr.arrears
-        c["financing_gap_cny"][t] = tr.debt + tr.arrears
-        c["deferred_household_cny"][t] = tr.deferred_total
-        c["overcommitted"][t] = float(tr.overcommitted)
-        c["developer_debt_cny"][t] = m.dev.debt
-        c["deposits_held_cny"][t] = m.escrow_cny
-        self.v_present[t] = vil.n_present
-        self.v_service[t] = vil.service.mean(axis=1)
-        self.v_withdrawn[t] = vil.month_withdrawn != NO_MONTH
-        self.v_freed[t] = vil.land_freed_mu
-        self.v_present_by_type[t] = m.present_vt
-
-    def timeseries(self, start_year: int, start_month: int) -> pd.DataFrame:
-        months = np.arange(self.H)
-        absm = (start_month - 1) + months
-        dates = [f"{start_year + a // 12:04d}-{a % 12 + 1:02d}" for a in absm]
-        df = pd.DataFrame({"month": months, "date": dates})
-        counts = {f"n_{name}": self.by_type_status[:, :, s].sum(axis=1)
-                  for s, name in enumerate(STATUS_NAMES)}
-        counts.update({f"n_{name}_{tn}": self.by_type_status[:, ti, s]
-                       for ti, tn in enumerate(self.type_names)
-                       for s, name in enumerate(STATUS_NAMES)})
-        counts["n_in_community"] = counts["n_moved"] + counts["n_two_homes"]
-        counts["n_stranded"] = self.stranded.sum(axis=1)
-        counts["exposed_households"] = self.exposed.sum(axis=1)
-        counts.update({f"exposed_{tn}": self.exposed[:, ti] for ti, tn in enumerate(self.type_names)})
-        counts.update({f"stranded_{tn}": self.stranded[:, ti]
-                       for ti, tn in enumerate(self.type_names)})
-        body = pd.DataFrame({**counts, **self.cols})
-        ints = [k for k in body.columns
-                if k.startswith(("n_", "new_", "units_", "phases_", "exposed_", "stranded_"))
-                or k in ("overcommitted",)]
-        body[ints] = body[ints].round().astype(np.int64)
-        return pd.concat([df, body], axis=1)
-
-    def villages_frame(self, m: "Model") -> pd.DataFrame:
-        vil = m.vil
-        H, V = self.v_present.shape
-        n0 = np.tile(vil.n0, H)
-        present = self.v_present.ravel()
-        return pd.DataFrame({
-            "month": np.repeat(np.arange(H), V),
-            "village": np.tile(np.array(vil.names, dtype=object), H),
-            "community": np.tile(np.array(m.com.names, dtype=object)[vil.community], H),
-            "n_households_start": n0,
-            "n_present": present,
-            "share_present": np.divide(present, n0, out=np.zeros(present.size), where=n0 > 0),
-            "service_level": self.v_service.ravel(),
-            "withdrawn": self.v_withdrawn.ravel(),
-            "land_freed_mu": self.v_freed.ravel(),
-            **{f"n_present_{tn}": self.v_present_by_type[:, :, ti].ravel()
-               for ti, tn in enumerate(self.type_names)},
-            "x_km": np.tile(vil.x_km, H),
-            "y_km": np.tile(vil.y_km, H),
-        })
+def villages_frame(rec: Recorder, vil, community_names: list[str]) -> pd.DataFrame:
+    """One row per village and month (``villages.csv``) from the recorder's arrays."""
+    H, V = rec.v_present.shape
+    n0 = np.tile(vil.n0, H)
+    present = rec.v_present.ravel()
+    return pd.DataFrame({
+        "month": np.repeat(np.arange(H), V),
+        "village": np.tile(np.array(vil.names, dtype=object), H),
+        "community": np.tile(np.array(community_names, dtype=object)[vil.community], H),
+        "n_households_start": n0,
+        "n_present": present,
+        "share_present": np.divide(present, n0, out=np.zeros(present.size), where=n0 > 0),
+        "service_level": rec.v_service.ravel(),
+        "withdrawn": rec.v_withdrawn.ravel(),
+        "land_freed_mu": rec.v_freed.ravel(),
+        **{f"n_present_{tn}": rec.v_present_by_type[:, :, ti].ravel()
+           for ti, tn in enumerate(rec.type_names)},
+        "x_km": np.tile(vil.x_km, H),
+        "y_km": np.tile(vil.y_km, H),
+    })
 
 
 @dataclass

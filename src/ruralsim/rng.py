@@ -30,7 +30,6 @@ import operator
 import zlib
 
 import numpy as np
-from scipy.special import ndtri
 
 # Philox4x32 constants (Random123, philox.h)
 _M0 = np.uint64(0xD2511F53)
@@ -212,6 +211,8 @@ class Streams:
     def normal(self, name: str, ids: np.ndarray, month: int | np.ndarray = 0,
                slot: int | np.ndarray = 0) -> np.ndarray:
         """Standard normal draws, one per id (inverse CDF of :meth:`uniform`)."""
+        from scipy.special import ndtri   # scipy.special costs ~0.25 s to import: only here
+
         return ndtri(self.uniform(name, ids, month, slot))
 
     def exponential(self, name: str, ids: np.ndarray, month: int | np.ndarray = 0,

@@ -14,9 +14,9 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from . import __version__
-from .engine import Model
+from .model import Model
 from .errors import UsageError
-from .results import SimulationResult, summarize
+from .results import SimulationResult, summarize, timeseries_frame, villages_frame
 from .counterfactual import compare_twin, twin_overrides
 from .rng import as_seed_sequence, seed_label
 from .scenario.load import LoadedScenario, load_scenario
@@ -92,9 +92,9 @@ def simulate(scenario: str | Path | Mapping[str, Any] | LoadedScenario | None = 
 
 def _result(model: Model, loaded: LoadedScenario, seed, keep_model: bool) -> SimulationResult:
     sc = loaded.model
-    ts = model.rec.timeseries(sc.run.start_year, sc.run.start_month)
+    ts = timeseries_frame(model.rec, sc.run.start_year, sc.run.start_month)
     meta = {"scenario": sc.name, "scenario_hash": loaded.hash, "seed": seed_label(seed),
             "version": __version__}
     summary = summarize(model, ts, meta)
-    return SimulationResult(ts, model.rec.villages_frame(model), summary, sc,
+    return SimulationResult(ts, villages_frame(model.rec, model.vil, model.com.names), summary, sc,
                             model if keep_model else None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..decisions import cumulative_probability
+from .decisions import cumulative_probability
 
 NEVER = -1
 
@@ -130,48 +130,74 @@ def _nanmean(x: np.ndarray) -> float | None:
 
 
 # ----------------------------------------------------------------------------- in the month
-def step(m, t: int) -> None:
-    """Ballots of month ``t`` (in the decisions step, before households decide): villages due
-    vote; passing villages are scheduled; no-voters scheduled for this month register."""
-    b, cons = m.ballots, m.sc.strategy.consent
-    hh, vil, a = m.hh, m.vil, m.active
-    later = b.later.pop(t, None)
-    if later:
-        ids = np.concatenate(later)
-        _register_scheduled(m, ids, t)
-    W = m.visible_terms(t, for_ballot=True)
-    open_ = np.isfinite(W.reshape(vil.n, m.T)).any(axis=1) & (vil.n0 > 0)
-    todo = due(open_, b.passed, b.last_month, t, cons.reballot_after_months)
-    m.rec.put("new_ballots", t, int(todo.sum()))
-    if not todo.any():
-        return
-    rows = np.flatnonzero(a.alive & todo[a.code // m.T])
-    V = m.log_hazard_rows(rows, W, t)
-    yes = votes(V, cons.horizon_months, cons.yes_probability)
-    v_rows = a.code[rows] // m.T
-    n_yes = np.bincount(v_rows, weights=yes, minlength=vil.n) + vil.n_waiting
-    share = np.divide(n_yes, vil.n_present, out=np.zeros(vil.n), where=vil.n_present > 0)
-    villages = np.flatnonzero(todo)
-    passed = b.record(villages, share[villages], cons.rule_share, t)
-    m.rec.put("new_ballots_passed", t, passed.size)
-    if passed.size == 0:
-        return
-    passed_now = np.zeros(vil.n, dtype=bool)
-    passed_now[passed] = True
-    ids = a.ids[rows]
-    now, rest, hold = schedule(ids, yes, v_rows, passed_now, cons.holdout_rule)
-    b.holdout[hold] = True
-    if rest.size:
-        b.later.setdefault(t + cons.holdout_delay_months, []).append(rest)
-    _register_scheduled(m, now, t)
+class Consent:
+    """Step 4, first part (``consent.mode: ballot``): the villages due vote; a passing village
+    is scheduled; no-voters scheduled for this month register.  Registration itself is
+    :meth:`Decisions.register_rows`, as for a household deciding alone."""
 
+    def __init__(self, sc, vil, active, decisions, rec, n_households: int) -> None:
+        self.cons = sc.strategy.consent
+        self.vil, self.active, self.decisions, self.rec = vil, active, decisions, rec
+        self.T = len(sc.household_types)
+        self.ballots = Ballots(vil.n, n_households)
+        self.scheduling = False          # registering households scheduled by their village
+        for c in ("new_ballots", "new_ballots_passed", "new_scheduled"):
+            rec.cols[c] = np.zeros(sc.run.horizon_months)
 
-def _register_scheduled(m, ids: np.ndarray, t: int) -> None:
-    """Households ``ids`` scheduled by their village register now (those still deciding)."""
-    a = m.active
-    rows = np.flatnonzero(a.alive & np.isin(a.ids, ids))
-    if rows.size == 0:
-        return
-    got = m.register_rows(rows, t)
-    m.ballots.scheduled[got] = True
-    m.rec.cols["new_scheduled"][t] += got.size
+    def on_register(self, schedule):
+        """Wrap giving up's scheduler: households scheduled by their village do not give up
+        (unless ``scheduled_may_give_up``)."""
+        if self.cons.scheduled_may_give_up:
+            return schedule
+
+        def on_register(ids: np.ndarray, t: int) -> None:
+            if not self.scheduling:
+                schedule(ids, t)
+        return on_register
+
+    def step(self, t: int) -> None:
+        b, cons, vil, a = self.ballots, self.cons, self.vil, self.active
+        later = b.later.pop(t, None)
+        if later:
+            self._register(np.concatenate(later), t)
+        W = self.decisions.visible_terms(t, for_ballot=True)
+        open_ = np.isfinite(W.reshape(vil.n, self.T)).any(axis=1) & (vil.n0 > 0)
+        todo = due(open_, b.passed, b.last_month, t, cons.reballot_after_months)
+        self.rec.put("new_ballots", t, int(todo.sum()))
+        if not todo.any():
+            return
+        rows = np.flatnonzero(a.alive & todo[a.code // self.T])
+        V = self.decisions.log_hazard_rows(rows, W, t)
+        yes = votes(V, cons.horizon_months, cons.yes_probability)
+        v_rows = a.code[rows] // self.T
+        n_yes = np.bincount(v_rows, weights=yes, minlength=vil.n) + vil.n_waiting
+        share = np.divide(n_yes, vil.n_present, out=np.zeros(vil.n), where=vil.n_present > 0)
+        villages = np.flatnonzero(todo)
+        passed = b.record(villages, share[villages], cons.rule_share, t)
+        self.rec.put("new_ballots_passed", t, passed.size)
+        if passed.size == 0:
+            return
+        passed_now = np.zeros(vil.n, dtype=bool)
+        passed_now[passed] = True
+        now, rest, hold = schedule(a.ids[rows], yes, v_rows, passed_now, cons.holdout_rule)
+        b.holdout[hold] = True
+        if rest.size:
+            b.later.setdefault(t + cons.holdout_delay_months, []).append(rest)
+        self._register(now, t)
+
+    def _register(self, ids: np.ndarray, t: int) -> None:
+        """Households ``ids`` scheduled by their village register now (those still deciding)."""
+        a = self.active
+        rows = np.flatnonzero(a.alive & np.isin(a.ids, ids))
+        if rows.size == 0:
+            return
+        self.scheduling = True
+        try:
+            got = self.decisions.register_rows(rows, t)
+        finally:
+            self.scheduling = False
+        self.ballots.scheduled[got] = True
+        self.rec.cols["new_scheduled"][t] += got.size
+
+    def summary(self) -> dict:
+        return self.ballots.summary(self.vil.n0)

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .households import (compensation, farm_share, remaining_house_value, savings_at,
+                         two_homesteads, type_table)
+
 KEEP, OWN, COMPENSATION, DEADLINE, ENFORCED = range(5)
 REASONS = ("kept", "own_accord", "compensation", "deadline", "enforced")
 
@@ -78,8 +81,6 @@ def decide(alpha: np.ndarray, keep: np.ndarray, comp_conditional: np.ndarray,
 # ----------------------------------------------------------------------------- in the month
 def intercepts(sc, hh, type_names: list[str]) -> np.ndarray:
     """α[type] = logit(demolish_share) minus the type's mean drivers at the start."""
-    from ..households import farm_share, remaining_house_value, two_homesteads, type_table
-
     d = sc.policy.demolition.decision
     ids = np.arange(hh.n, dtype=np.int64)
     k = keep_terms(d, remaining_house_value(sc, hh, ids, 0), farm_share(hh, ids),
@@ -89,22 +90,46 @@ def intercepts(sc, hh, type_names: list[str]) -> np.ndarray:
     return logit(type_table(sc, lambda t: t.demolish_share)) - type_means(k, hh.htype, T)
 
 
-def decide_for(m, ids: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
-    """Whether movers ``ids`` demolish in month ``t`` and why (mode 'decision')."""
-    from ..households import (compensation, farm_share, remaining_house_value, savings_at,
-                              two_homesteads)
+class Demolition:
+    """Whether movers demolish (``policy.demolition.mode: decision``), used by the decision
+    terms (what a household expects) and by the moves (step 7, which records the reasons)."""
 
-    sc, hh = m.sc, m.hh
-    pol = sc.policy
-    d = pol.demolition.decision
-    k = keep_terms(d, remaining_house_value(sc, hh, ids, t), farm_share(hh, ids),
-                   two_homesteads(hh, ids).astype(np.float64),
-                   savings_at(hh, ids, m.months_since_update))
-    comp = compensation(sc, hh, ids, t) if pol.compensation.requires_demolition else \
-        np.zeros(ids.size)
-    required = pol.demolition.required
-    enforced = np.zeros(ids.size, dtype=bool)
-    if required:
-        enforced = m.streams.uniform("demolition.enforced", ids) < pol.demolition.enforcement_share
-    u = m.streams.uniform("demolition.decision", ids)
-    return decide(m.dem_alpha[hh.htype[ids]], k, comp, required, enforced, u, d)
+    def __init__(self, sc, streams, pop, clock, rec) -> None:
+        self.sc, self.streams, self.hh, self.clock, self.rec = sc, streams, pop.hh, clock, rec
+        self.type_names = pop.type_names
+        self.alpha = intercepts(sc, pop.hh, pop.type_names)
+        self.reasons = np.zeros((len(pop.type_names), len(REASONS)), dtype=np.int64)
+        for r in REASONS[1:]:
+            rec.cols[f"new_demolitions_{r}"] = np.zeros(sc.run.horizon_months)
+
+    def decide(self, ids: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Whether households ``ids`` demolish if they move in month ``t``, and why."""
+        sc, hh = self.sc, self.hh
+        pol = sc.policy
+        d = pol.demolition.decision
+        k = keep_terms(d, remaining_house_value(sc, hh, ids, t), farm_share(hh, ids),
+                       two_homesteads(hh, ids).astype(np.float64),
+                       savings_at(hh, ids, self.clock.months_since_update))
+        comp = compensation(sc, hh, ids, t) if pol.compensation.requires_demolition else \
+            np.zeros(ids.size)
+        required = pol.demolition.required
+        enforced = np.zeros(ids.size, dtype=bool)
+        if required:
+            enforced = self.streams.uniform("demolition.enforced", ids) < \
+                pol.demolition.enforcement_share
+        u = self.streams.uniform("demolition.decision", ids)
+        return decide(self.alpha[hh.htype[ids]], k, comp, required, enforced, u, d)
+
+    def at_move(self, ids: np.ndarray, t: int) -> np.ndarray:
+        """Movers ``ids`` decide in month ``t``; the reasons are recorded."""
+        dem, why = self.decide(ids, t)
+        R, T = len(REASONS), len(self.type_names)
+        self.reasons += np.bincount(self.hh.htype[ids].astype(np.int64) * R + why,
+                                    minlength=T * R).reshape(T, R)
+        for r, name in enumerate(REASONS[1:], 1):
+            self.rec.put(f"new_demolitions_{name}", t, int((why == r).sum()))
+        return dem
+
+    def summary(self) -> dict:
+        return {tn: {r: int(self.reasons[ti, k]) for k, r in enumerate(REASONS)}
+                for ti, tn in enumerate(self.type_names)}

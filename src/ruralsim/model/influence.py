@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .state import ALLOCATED, MOVED, REGISTERED, TWO_HOMES
+
 SOURCES = ("kin", "neighbours", "bellwethers", "other_villages")
 
 
@@ -153,26 +155,46 @@ def build(sc, streams, hh, vil, type_names: list[str]) -> tuple[Ties, np.ndarray
 def tie_states(status: np.ndarray, registered_weight: float) -> np.ndarray:
     """What a tie shows: 1 moved (living in a new community), ``registered_weight`` registered
     or allocated, 0 otherwise (in the village, or returned)."""
-    from ..state import ALLOCATED, MOVED, REGISTERED, TWO_HOMES
-
     s = np.zeros(status.size)
     s[(status == MOVED) | (status == TWO_HOMES)] = 1.0
     s[(status == REGISTERED) | (status == ALLOCATED)] = registered_weight
     return s
 
 
-def social_terms(m, ids: np.ndarray, t: int, alive: np.ndarray | None = None) -> np.ndarray:
-    """The ties term of the log hazard of households ``ids`` this month; with ``alive`` (the
-    households of ``ids`` deciding) the exposure they receive is recorded by source."""
-    inf = m.sc.behaviour.influence
-    if m.social_s_month != t:         # tie states once a month (before anyone registers)
-        m.social_s = tie_states(m.hh.status, inf.registered_weight)
-        m.social_s_month = t
-    e, parts = m.ties.exposure(m.social_s, ids)
-    if alive is not None and alive.any():
+class Influence:
+    """The ties term of step 4 (``influence.mode: ties``): each household's pull from the
+    ties who moved, from the states at the start of the month."""
+
+    def __init__(self, sc, streams, pop, vil, rec) -> None:
+        self.inf, self.pop, self.rec = sc.behaviour.influence, pop, rec
+        self.ties, self.theta = build(sc, streams, pop.hh, vil, pop.type_names)
+        self.zero = None
+        self.s: np.ndarray | None = None
+        self.s_month = -1
+        self.received = np.zeros(len(SOURCES))
         for name in SOURCES:
-            m.rec.put(f"influence_{name}", t, float(parts[name][alive].mean()))
-        m.influence_received += np.array([parts[s][alive].sum() for s in SOURCES])
-    theta = m.theta[ids]
-    lift = response(e, theta, inf.width) - response(np.zeros(ids.size), theta, inf.width)
-    return (inf.b_social * lift).astype(np.float32)
+            rec.cols[f"influence_{name}"] = np.zeros(sc.run.horizon_months)
+
+    def terms(self, ids: np.ndarray, t: int, alive: np.ndarray | None = None) -> np.ndarray:
+        """The ties term of the log hazard of households ``ids`` this month; with ``alive``
+        (the households of ``ids`` deciding) the exposure they receive is recorded by
+        source."""
+        inf = self.inf
+        if self.s_month != t:          # tie states once a month (before anyone registers)
+            self.s = tie_states(self.pop.hh.status, inf.registered_weight)
+            self.s_month = t
+        e, parts = self.ties.exposure(self.s, ids)
+        if alive is not None and alive.any():
+            for name in SOURCES:
+                self.rec.put(f"influence_{name}", t, float(parts[name][alive].mean()))
+            self.received += np.array([parts[s][alive].sum() for s in SOURCES])
+        theta = self.theta[ids]
+        lift = response(e, theta, inf.width) - response(np.zeros(ids.size), theta, inf.width)
+        return (inf.b_social * lift).astype(np.float32)
+
+    def summary(self) -> dict:
+        tot = self.received
+        return {"bellwethers": int(self.ties.bell.sum()), "kin_groups": int(self.ties.n_kin),
+                "received_by_source_share": {
+                    s: (float(tot[i] / tot.sum()) if tot.sum() > 0 else None)
+                    for i, s in enumerate(SOURCES)}}

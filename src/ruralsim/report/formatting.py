@@ -131,6 +131,11 @@ def fmt_value(key: str, value, lang: str = "zh", diff: bool = False) -> str:
     return text + unit
 
 
+def fmt_metric(key: str, value, lang: str = "zh") -> str:
+    """A summary value formatted as in reports and on screen (why it is missing when it is)."""
+    return fmt_value(key, value, lang)
+
+
 def fmt_estimate(key: str, mean, low, high, lang: str = "zh", diff: bool = False) -> str:
     """``mean [low, high]`` on one scale with the unit after the mean, e.g.
     ``4,651万元 [4,540, 4,810]``; the reason when ``mean`` is missing, the mean alone when

@@ -15,7 +15,7 @@ Example:
     >>> import ruralsim, tempfile, pathlib
     >>> from ruralsim.outputs import write_run
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> write_run(ruralsim.simulate("scenarios/teaching.yaml", seed=1), d, figures=False)
+    >>> write_run(ruralsim.simulate("scenarios/teaching.yaml", seed=1), d)
     >>> "<html" in build_report([d], lang="en")
     True
 """
@@ -40,9 +40,9 @@ from ..errors import RuralsimError
 from ..outputs import fsync_path
 from .inputs import CompareRow, Figure, ReportInputs, load_report_inputs
 from .lessons import COMPONENT_NAMES, comparison_lessons, decomposition_lessons
-from .formatting import (MARKS, direction_text, estimate_parts, judge, legend_text,
+from .formatting import (MARKS, direction_text, estimate_parts, fmt_metric, judge, legend_text,
                          verdict_text)
-from .labels import METRICS, TEXT, fmt_metric, metric_label, t
+from .labels import METRICS, TEXT, metric_label, t
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei","PingFang SC",
@@ -359,12 +359,17 @@ def render_report(inputs: ReportInputs, lang: str = "zh") -> str:
 
 
 def build_report(dirs: list[Path], lang: str = "zh") -> str:
-    """HTML text of the report for result folders of ``ruralsim run`` and ``ruralsim compare``.
+    """HTML text of the report for result folders of ``ruralsim run`` and ``ruralsim compare``;
+    runs whose figures are in the other language get figures in ``lang`` drawn from their
+    saved tables (:mod:`ruralsim.report.redraw`).
 
     Bad content of a folder raises :class:`~ruralsim.errors.UsageError`; figures that are not
     safe to inline are skipped with a warning.
     """
+    from .redraw import plan_redraw, redraw
+
     inputs = load_report_inputs([Path(d) for d in dirs])
+    redraw(plan_redraw(inputs, lang), inputs, lang)
     for w in inputs.warnings:
         warnings.warn(w, stacklevel=2)
     return render_report(inputs, lang)

@@ -14,8 +14,10 @@ trust it:
   empty cell) in every numeric column and one row per (metric, scenario);
 * an image is inlined only when its bytes are a PNG or a GIF; any other file in ``figures/``
   is skipped with a warning (:attr:`ReportInputs.warnings`).  ``figures/`` holds the figures
-  in the language of the run; ``figures/zh/`` and ``figures/en/`` the same figures in that
-  language (:func:`ruralsim.report.plots.save_in_languages`), read with the same checks.
+  in the language of the run, named in ``figures/figures.json``
+  (:func:`ruralsim.report.plots.record_language`); ``figures/zh/`` and ``figures/en/`` the
+  same figures in that language (drawn by :mod:`ruralsim.report.redraw` when a report in the
+  other language needs them, or by earlier versions on every run), read with the same checks.
 
 Anything else ends in a :class:`~ruralsim.errors.UsageError` (exit code 2) naming the file
 and what is wrong.
@@ -172,6 +174,10 @@ class RunInput:
     summary: Any                       # a Summary
     scenario: ScenarioInfo | None
     figures: list[Figure]
+    #: the language of the figures in figures/ ('zh' or 'en'), when figures/figures.json says
+    figures_lang: str | None = None
+    #: the result folder, resolved
+    root: Path | None = None
 
 
 @dataclass
@@ -426,6 +432,32 @@ def _load_figures(root: Path, inputs: ReportInputs, budget: list[int]) -> list[F
     return out
 
 
+MAX_RECORD_BYTES = 4096           # figures/figures.json
+
+
+def figures_language(root: Path) -> str | None:
+    """The language ``root/figures/figures.json`` names ('zh' or 'en'); None when the file is
+    missing or is not a small regular file inside ``root`` holding one of them."""
+    try:
+        data = json.loads(_read_member(root, "figures/figures.json", MAX_RECORD_BYTES)
+                          .decode("utf-8"))
+    except (_NotRegular, OSError, ValueError, RecursionError):
+        return None
+    lang = data.get("lang") if isinstance(data, dict) else None
+    return lang if lang in FIGURE_LANGS else None
+
+
+def read_member(root: Path, rel: str, limit: int) -> bytes:
+    """The bytes of ``root/rel`` when it is a regular file inside ``root`` of at most
+    ``limit`` bytes (no link, FIFO or device); else :class:`~ruralsim.errors.UsageError`."""
+    try:
+        return _read_member(root, rel, limit)
+    except _NotRegular as exc:
+        raise _bad(root / rel, str(exc)) from None
+    except OSError as exc:
+        raise _bad(root / rel, f"cannot be read ({exc.strerror}) / 无法读取") from None
+
+
 def _load_image_folder(root: Path, rel_folder: str, lang: str | None, inputs: ReportInputs,
                        budget: list[int]) -> list[Figure]:
     folder = root / rel_folder
@@ -483,7 +515,8 @@ def load_report_inputs(dirs: list[Path]) -> ReportInputs:
             summary = _load_json(root, "summary.json", Summary, inputs.files)
             sc = (_load_json(root, "scenario.json", ScenarioInfo, inputs.files)
                   if os.path.lexists(root / "scenario.json") else None)
-            inputs.runs.append(RunInput(d, summary, sc, _load_figures(root, inputs, budget)))
+            inputs.runs.append(RunInput(d, summary, sc, _load_figures(root, inputs, budget),
+                                        figures_language(root), root))
         elif os.path.lexists(root / "compare.csv"):
             rows = _load_compare(root, inputs.files)
             inputs.compares.append(CompareInput(d, rows, _load_figures(root, inputs, budget)))

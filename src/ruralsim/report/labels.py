@@ -218,13 +218,6 @@ def metric_info(key: str) -> Metric | None:
     return _BY_KEY.get(key)
 
 
-def fmt_metric(key: str, value, lang: str = "zh") -> str:
-    """A summary value formatted as in reports and on screen (why it is missing when it is)."""
-    from .formatting import fmt_value
-
-    return fmt_value(key, value, lang)
-
-
 def fmt_share(value: float) -> str:
     """A share as a percentage with one decimal that never rounds to a whole or to nothing:
     0.9996 is '>99.9%' (households remain), 0.0004 is '<0.1%'; 1 and 0 are exact.

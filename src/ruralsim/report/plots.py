@@ -10,18 +10,18 @@ Example:
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from .fonts import (adopt_fonts, apply_fonts, choose_backend, displayable, find_cjk_font,
-                    resolve_lang)
+from .fonts import adopt_fonts, apply_fonts, choose_backend, displayable, resolve_lang
 
 choose_backend()
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..outputs import save_figure  # noqa: E402
-from ..state import STATUS_NAMES  # noqa: E402
+from ..outputs import save_figure, write_text_atomic  # noqa: E402
+from ..model.state import STATUS_NAMES  # noqa: E402
 from .labels import line_label, t, type_label  # noqa: E402
 
 TYPE_COLORS = ("#d95f02", "#e7298a", "#7570b3", "#1b9e77", "#66a61e", "#a6761d", "#666666",
@@ -337,45 +337,98 @@ FIGURES = {
 }
 
 
-LANGS = ("zh", "en")
+#: Written beside the figures of a run: the language they are drawn in, so that a report in
+#: the other language knows to draw its own from the saved tables (:func:`figures_from_tables`).
+FIGURES_RECORD = "figures.json"
 
 
-def figure_languages(lang: str | None = None) -> list[str]:
-    """The languages figures are written in: first ``lang`` (Chinese by default; English when
-    no CJK font is installed), then the other one when it can be drawn."""
-    first = resolve_lang(lang)
-    return [first] + [x for x in LANGS if x != first and (x == "en" or find_cjk_font())]
+def save_one(make, folder: Path, name: str, lang: str | None = None, dpi: int = 110) -> Path | None:
+    """Save the figure ``make(lang)`` as ``folder/name.png`` (atomically) and close it; None
+    when ``make`` returns None (e.g. a map without coordinates)."""
+    lang = resolve_lang(lang)
+    with plt.rc_context(apply_fonts(lang)):
+        fig = make(lang)
+        if fig is None:
+            return None
+        try:
+            return save_figure(fig, Path(folder) / f"{name}.png", dpi=dpi,
+                               pil_kwargs={"compress_level": 3})
+        finally:
+            plt.close(fig)
 
 
-def language_folders(folder: Path, lang: str | None = None) -> list[tuple[str, Path]]:
-    """(language, folder) pairs for one figure in every language: the first language goes
-    into ``folder`` itself, the other into ``folder/<lang>/``.  The report picks the figure in
-    its own language and falls back on ``folder`` (see :mod:`ruralsim.report.inputs`)."""
-    folder = Path(folder)
-    return [(x, folder if i == 0 else folder / x) for i, x in enumerate(figure_languages(lang))]
+def record_language(folder: Path, lang: str | None) -> Path:
+    """Write :data:`FIGURES_RECORD` into ``folder``: its figures are drawn in ``lang``."""
+    from .. import __version__
 
-
-def save_in_languages(make, folder: Path, name: str, lang: str | None = None,
-                      dpi: int = 110) -> list[Path]:
-    """Save the figure ``make(lang)`` as ``folder/name.png`` in ``lang`` and as
-    ``folder/<other>/name.png`` in the other language; nothing when ``make`` returns None."""
-    paths = []
-    for x, target in language_folders(folder, lang):
-        with plt.rc_context(apply_fonts(x)):
-            fig = make(x)
-            if fig is None:             # e.g. a map without coordinates
-                return paths
-            paths.append(save_figure(fig, target / f"{name}.png", dpi=dpi,
-                                     pil_kwargs={"compress_level": 3}))
-        plt.close(fig)
-    return paths
+    path = Path(folder) / FIGURES_RECORD
+    write_text_atomic(path, json.dumps({"lang": resolve_lang(lang), "ruralsim": __version__})
+                      + "\n")
+    return path
 
 
 def save_figures(result, folder: Path, lang: str | None = None, dpi: int = 110) -> list[Path]:
-    """Write every standard figure of ``result`` as PNG into ``folder`` in ``lang``, and into
-    ``folder/<other>/`` in the other language (so that a report in either language shows
-    figures in its own); returns the paths written, those of ``folder`` first."""
+    """Write every standard figure of ``result`` as PNG into ``folder``, in ``lang`` only
+    (Chinese by default; English when no CJK font is installed), and record the language
+    (:data:`FIGURES_RECORD`).  A report in the other language draws its own figures from
+    the saved tables (:func:`figures_from_tables`).  Returns the paths written."""
     Path(folder).mkdir(parents=True, exist_ok=True)
-    paths = [save_in_languages(lambda x, make=make: make(result, x), folder, name, lang, dpi)
+    lang = resolve_lang(lang)
+    paths = [save_one(lambda x, make=make: make(result, x), folder, name, lang, dpi)
              for name, make in FIGURES.items()]
-    return [p[0] for p in paths if p] + [q for p in paths for q in p[1:]]
+    record_language(folder, lang)
+    return [p for p in paths if p is not None]
+
+
+class SavedRun:
+    """A run read back from its saved tables: what the figures need of a result."""
+
+    def __init__(self, timeseries: pd.DataFrame, villages: pd.DataFrame, scenario) -> None:
+        self.timeseries, self.villages, self.scenario = timeseries, villages, scenario
+
+
+def _read_table(data: bytes) -> pd.DataFrame:
+    """A CSV written by :func:`ruralsim.outputs.write_csv`, its text cells as written
+    before they were made spreadsheet-safe."""
+    import io
+
+    df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    for c in df.columns:
+        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype):
+            df[c] = df[c].map(lambda v: v[1:] if isinstance(v, str) and v[:1] == "'" and
+                              v[1:2] in ("=", "+", "-", "@", "\t", "\r") else v)
+    return df
+
+
+def figures_from_tables(timeseries_csv: bytes, villages_csv: bytes, scenario: dict,
+                        lang: str, dpi: int = 110) -> dict[str, bytes]:
+    """The standard figures of a run in ``lang``, as PNG bytes by name, drawn from its saved
+    ``timeseries.csv``, ``villages.csv`` and ``scenario.json`` (as bytes and a dict).
+    Raises ValueError (pandas' parser errors, pydantic's ValidationError, a missing column
+    as KeyError) when the tables are not those of a run."""
+    import io
+
+    from ..scenario.schema import Scenario
+
+    ts = _read_table(timeseries_csv)
+    # scenario.json is written with sorted keys: the household types take the model's order
+    # (that of the time series' columns) again, so that colours and stacking match the run's
+    types = scenario.get("household_types") if isinstance(scenario, dict) else None
+    if isinstance(types, dict):
+        order = [c[len("n_moved_"):] for c in ts.columns if c.startswith("n_moved_")]
+        scenario = {**scenario, "household_types": {
+            **{k: types[k] for k in order if k in types}, **types}}
+    run = SavedRun(ts, _read_table(villages_csv), Scenario.model_validate(scenario))
+    out = {}
+    for name, make in FIGURES.items():
+        with plt.rc_context(apply_fonts(lang)):
+            fig = make(run, lang)
+            if fig is None:
+                continue
+            buf = io.BytesIO()
+            try:
+                fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 3})
+            finally:
+                plt.close(fig)
+        out[name] = buf.getvalue()
+    return out

@@ -773,7 +773,7 @@ def _cross_checks(sc: Scenario, where: dict[tuple, Where] | None = None
 
 def _model_checks(sc: Scenario, comms: list[str], n: int) -> list[tuple[tuple, str]]:
     """Checks of the model 2.0 settings that span several keys."""
-    from ..waiting import MAX_HOUSEHOLDS
+    from ..model.waiting import MAX_HOUSEHOLDS
 
     out: list[tuple[tuple, str]] = []
     if n >= MAX_HOUSEHOLDS:

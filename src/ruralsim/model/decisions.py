@@ -46,6 +46,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import households as hhm
+from .policy import outreach_shift, village_batches
+from .state import DONE, F_AFTER_WITHDRAWAL, F_EVER_REGISTERED, NO_MONTH, REGISTERED
+
 _F = np.float32
 #: Compact the active set once this share of its rows has left.
 COMPACT_AT = 0.25
@@ -230,3 +234,140 @@ def renege_wait(patience: np.ndarray, e: np.ndarray, slope: float) -> np.ndarray
         return np.full(np.shape(patience), np.inf)
     with np.errstate(over="ignore"):
         return patience + np.sqrt(2.0 * e / slope)
+
+
+class Decisions:
+    """Step 4: households in their old village accumulate their monthly hazard; those whose
+    clock crosses its threshold (and can pay the deposit) register for a unit.
+
+    Reads what a household sees this month (:meth:`visible_terms`); writes the registrations
+    into the waiting list, the village and community counts and the deposits held, and hands
+    the new registrations to giving up (``on_register``) to schedule when they would leave.
+    """
+
+    def __init__(self, sc, pop, vil, com, ph, tr, terms, active: ActiveSet, waiting, keys,
+                 clock, ledger, rec, closed: np.ndarray, ever_registered_v: np.ndarray,
+                 on_register) -> None:
+        self.sc, self.pop, self.vil, self.com, self.ph, self.tr = sc, pop, vil, com, ph, tr
+        self.terms, self.active, self.waiting, self.keys = terms, active, waiting, keys
+        self.clock, self.ledger, self.rec = clock, ledger, rec
+        self.closed, self.ever_registered_v, self.on_register = closed, ever_registered_v, \
+            on_register
+        self.b = sc.behaviour
+        self.batches = village_batches(sc, vil.names)
+        self.open_village = np.zeros(vil.n, dtype=bool)
+        self.open_village[self.batches[0]] = True
+        self.n_batches_open = 1
+        self.batch_opened_month = sc.policy.registration_opens_month
+        self.consent = None     # model 3.0 village ballots (consent.py), set by the loop
+        self.influence = None   # model 3.0 influence by ties (influence.py), set by the loop
+
+    def visible_terms(self, t: int, for_ballot: bool = False) -> np.ndarray:
+        """The [village × type] term W of the log hazard this month (−inf: may not register).
+
+        With influence by ties the village's shares are not in W (each household's ties term
+        is added per household); with ballots a village may register once it passed
+        (``for_ballot``: the terms its households vote on, before it passed)."""
+        vil, com, b, C = self.vil, self.com, self.b, len(self.com.names)
+        sreg = village_shares(vil.n0, vil.n_waiting, vil.community, C, b.social_prior_households)
+        smov = village_shares(vil.n0, vil.n_out, vil.community, C, b.social_prior_households)
+        done = np.bincount(self.ph.community, weights=self.ph.state == DONE, minlength=C) > 0
+        if self.influence is None:
+            wv = (b.b_social_registered * sreg + b.b_social_moved * smov
+                  + b.b_demonstration * done[vil.community]
+                  + b.b_service * (1.0 - vil.service.mean(axis=1)))
+        else:
+            wv = (b.b_demonstration * done[vil.community]
+                  + b.b_service * (1.0 - vil.service.mean(axis=1)))
+        tt = outreach_shift(self.sc, self.pop.type_names, t)
+        if self.tr.deferred:
+            tt = tt + b.trust_shift_overdue
+        W = (wv[:, None] + tt[None, :]).astype(np.float32)
+        may = self.open_village & (t >= com.open_month[vil.community]) & \
+            ~self.closed[vil.community]   # reg_open: by the month or by an event
+        if self.consent is not None and not for_ballot:
+            may &= self.consent.ballots.passed
+        if self.tr.overcommitted or not self.clock.reg_open:
+            may[:] = False
+        W[~may] = -np.inf
+        return W
+
+    def step(self, t: int) -> None:
+        if not self.clock.reg_open or self.active.size == 0:
+            return
+        self._open_batches(t)
+        if self.consent is not None:    # villages vote before households decide alone
+            self.consent.step(t)
+        msu = self.clock.months_since_update
+        extra = None
+        if self.influence is not None:
+            extra = self.influence.terms(self.active.ids, t, self.active.alive)
+        rows = self.active.step_rows(self.visible_terms(t).ravel(), t, msu, extra)
+        if rows.size == 0:
+            return
+        self.register_rows(rows, t)
+
+    def log_hazard_rows(self, rows: np.ndarray, W: np.ndarray, t: int) -> np.ndarray:
+        """This month's log hazard of active-set rows ``rows`` under terms ``W`` (a ballot's
+        vote: what each household would do of its own accord)."""
+        a = self.active
+        V = (W.ravel()[a.code[rows]].astype(np.float64) + a.A[rows]
+             - np.maximum(a.hv0[rows] - a.hslope[rows] * t, 0.0)
+             - a.gap(rows, self.clock.months_since_update))
+        if self.influence is not None:
+            V = V + self.influence.terms(a.ids[rows], t)
+        return V
+
+    def register_rows(self, rows: np.ndarray, t: int) -> np.ndarray:
+        """Households of active-set rows ``rows`` register (those who can pay the deposit);
+        returns their ids."""
+        msu = self.clock.months_since_update
+        hh, vil = self.pop.hh, self.vil
+        ids = self.active.ids[rows]
+        deposit = self.sc.policy.registration.deposit_cny
+        if deposit > 0:   # a household that cannot pay the deposit stays and decides again
+            ok = hhm.savings_at(hh, ids, msu) >= deposit
+            rows, ids = rows[ok], ids[ok]
+        self.active.remove(rows)
+        if ids.size == 0:
+            return ids
+        self.pop.transition(ids, REGISTERED)
+        hh.month_registered[ids] = t
+        hh.kind[ids] = self.terms.intended_kind(ids)
+        after = vil.month_withdrawn[hh.village[ids]] != NO_MONTH
+        first = (hh.flags[ids] & F_EVER_REGISTERED) == 0
+        self.ever_registered_v += np.bincount(hh.village[ids[first]], minlength=vil.n)
+        hh.flags[ids] = (hh.flags[ids] & ~F_AFTER_WITHDRAWAL) | F_EVER_REGISTERED | \
+            np.where(after, F_AFTER_WITHDRAWAL, np.uint8(0))
+        c = vil.community[hh.village[ids]]
+        self.com.registrations += np.bincount(c, minlength=len(self.com.names))
+        vil.n_waiting += np.bincount(hh.village[ids], minlength=vil.n)
+        self.waiting.add(ids, self.keys(ids))
+        if deposit > 0:
+            hh.savings_cny[ids] -= deposit
+            self.ledger.escrow_cny += deposit * ids.size
+        self.on_register(ids, t)
+        hh.spells[ids] = np.minimum(hh.spells[ids].astype(np.int64) + 1, 255)
+        cols = self.rec.cols   # a month may register twice (a village's schedule, then alone)
+        cols["new_registrations"][t] += ids.size
+        cols["new_registrations_after_withdrawal"][t] += int(after.sum())
+        cols["new_registrations_apartment"][t] += int((hh.kind[ids] == 0).sum())
+        return ids
+
+    def _open_batches(self, t: int) -> None:
+        """Village-by-village sequencing: open the next batch once most households of the open
+        villages have committed (registered, allocated or moved): the share still undecided
+        in their village falls below ``open_next_below_share``."""
+        seq, vil = self.sc.strategy.sequence, self.vil
+        while self.n_batches_open < len(self.batches):
+            opened = self.open_village & (vil.n0 > 0)
+            undecided = (vil.n_present - vil.n_waiting)[opened].sum()
+            share = undecided / max(1, vil.n0[opened].sum())
+            waited = t - self.batch_opened_month
+            overdue = seq.open_next_after_months is not None and \
+                waited >= seq.open_next_after_months
+            if opened.any() and share >= seq.open_next_below_share and not overdue:
+                break
+            self.open_village[self.batches[self.n_batches_open]] = True
+            self.n_batches_open += 1
+            self.batch_opened_month = t

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scenario.schema import Eligibility, Instrument, Scenario
+from ..scenario.schema import Eligibility, Instrument, Scenario
 
 
 def eligible_mask(el: Eligibility, type_names: list[str], village_names: list[str],

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rng import Streams
+from ..rng import Streams
 from .state import F_TWO_HOMESTEADS, IN_VILLAGE, NO_MONTH, Households
 
 #: Scale of the uint8 non-farm share and of the uint16 taste draws.

@@ -1,9 +1,17 @@
 """Model state as structs of equal-length numpy arrays, declared in one place.
 
+The entity structs (:class:`Households`, :class:`Villages`, :class:`Communities`,
+:class:`Phases`) hold one row per entity.  The small shared objects below them are the only
+state the month's processes share besides those structs: :class:`Population` (household
+status counts kept up to date), :class:`Clock` (what the calendar set for the round),
+:class:`Ledger` (money promised, held or due outside the township's treasury) and
+:class:`Queues` (households due to give up, move in or return in a later month).  A process
+receives the ones it reads or writes as explicit arguments.
+
 Households, villages, communities and construction phases are each a dataclass of arrays
 (one row per entity).  Group sums use ``np.bincount(ids, weights, minlength=n)`` and
 broadcasts use ``values[ids]``.  Initial household attributes are drawn from named streams
-indexed by household id (:mod:`ruralsim.households`), so the same household gets the same
+indexed by household id (:mod:`ruralsim.model.households`), so the same household gets the same
 attributes in every scenario that has the same villages and type shares.
 
 Every household is in exactly one status:
@@ -20,7 +28,8 @@ returned       moved back to the kept old house; its unit became free again
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -284,3 +293,104 @@ def triangular_ppf(u: np.ndarray, low: np.ndarray, mode: np.ndarray,
     left = low + np.sqrt(u * span * (mode - low))
     right = high - np.sqrt((1 - u) * span * (high - mode))
     return np.where(high > low, np.where(u < c, left, right), low)
+
+
+# ---------------------------------------------------------------- shared state of the month
+class Population:
+    """The households and the counts kept up to date as they change status.
+
+    ``counts`` [type, status] and ``present_vt`` [village, type] (households living in their
+    old village) are kept incrementally by :meth:`transition` and the processes that move
+    households between places, so that no month recounts all households.
+    """
+
+    def __init__(self, hh: Households, type_names: list[str], n_villages: int) -> None:
+        self.hh = hh
+        self.type_names = type_names
+        self.T = T = len(type_names)
+        self.S = len(STATUS_NAMES)
+        self.counts = np.zeros((T, self.S), dtype=np.int64)
+        self.counts[:, IN_VILLAGE] = np.bincount(hh.htype, minlength=T)
+        self.present_vt = np.bincount(hh.village.astype(np.int64) * T + hh.htype,
+                                      minlength=n_villages * T).reshape(n_villages, T)
+        self.cum_moves = 0
+
+    def transition(self, idx: np.ndarray, new: int) -> None:
+        """Move households ``idx`` to status ``new``, keeping the type x status counts."""
+        if idx.size == 0:
+            return
+        hh, S = self.hh, self.S
+        size = self.counts.size
+        codes = hh.htype[idx].astype(np.int64) * S
+        self.counts -= np.bincount(codes + hh.status[idx], minlength=size).reshape(self.counts.shape)
+        self.counts += np.bincount(codes + new, minlength=size).reshape(self.counts.shape)
+        hh.status[idx] = new
+
+    def shift_present(self, village: np.ndarray, htype: np.ndarray, sign: int) -> None:
+        """Households of ``village`` x ``htype`` arrive (+1) in or leave (-1) their old village."""
+        delta = np.bincount(village.astype(np.int64) * self.T + htype,
+                            minlength=self.present_vt.size).reshape(self.present_vt.shape)
+        if sign > 0:
+            self.present_vt += delta
+        else:
+            self.present_vt -= delta
+
+
+@dataclass
+class Clock:
+    """What the calendar set for the next round, and the household-finance year."""
+
+    reg_open: bool = False          # registration is open (by its month or by an event)
+    policy_dirty: bool = True       # package or events changed: recompute decision terms
+    year_due: bool = False          # a new year began: update incomes and savings
+    year: int = 0
+    months_since_update: int = 0    # months since the last yearly update
+    due_events: list = field(default_factory=list)   # policy events due this round
+
+
+class Ledger:
+    """Money promised, held or due that is not (yet) the township's cash.
+
+    ``hh_due``: household payments fallen due this month, by expenditure line (paid at
+    settlement); ``recurring_*``: instruments' monthly costs [0] and revenues [1] as
+    difference arrays over months; ``distress_diff`` / ``service_diff``: movers in distress
+    and their debt service, as difference arrays; ``dividend_phy``: dividends per household
+    per year, by village (set at settlement).
+    """
+
+    def __init__(self, horizon: int, n_instruments: int, n_villages: int) -> None:
+        ni = max(n_instruments, 1)
+        self.hh_due: dict[str, float] = defaultdict(float)
+        self.pending_events_cny = 0.0
+        self.escrow_cny = 0.0
+        self.maint_due = 0.0
+        self.recurring_diff = np.zeros((2, ni, horizon + 2))
+        self.recurring_rate = np.zeros((2, ni))
+        self.distress_diff = np.zeros(horizon + 2, dtype=np.int64)
+        self.service_diff = np.zeros(horizon + 2)
+        self.dividend_phy = np.zeros(n_villages)
+
+
+class Queues:
+    """Households due in a later month: to give up waiting, to move in, to return.
+
+    ``renege[month]`` holds (ids, month registered) so that a household that registered
+    again since is not taken off the list by an old spell.
+    """
+
+    def __init__(self) -> None:
+        self.renege: dict[int, list[tuple[np.ndarray, int]]] = defaultdict(list)
+        self.move: dict[int, list[np.ndarray]] = defaultdict(list)
+        self.back: dict[int, list[np.ndarray]] = defaultdict(list)
+
+
+def by_month(months: np.ndarray, ids: np.ndarray):
+    """Yield (month, ids due that month) for due months ``months`` (one sort, no scans)."""
+    if ids.size == 0:
+        return
+    order = np.argsort(months, kind="stable")
+    m_sorted = months[order].astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, m_sorted[1:] != m_sorted[:-1]])
+    ends = np.r_[starts[1:], m_sorted.size]
+    for a, b in zip(starts, ends):
+        yield int(m_sorted[a]), ids[order[a:b]]

@@ -4,7 +4,7 @@ Pure array functions and one small container; nothing here knows about SimPy.
 
 A registration is a commitment with a price (an optional deposit) that can be withdrawn:
 each registered household has a patience drawn once; beyond it, its hazard of leaving the
-list grows linearly with the wait (:func:`ruralsim.decisions.renege_wait` gives the month it
+list grows linearly with the wait (:func:`ruralsim.model.decisions.renege_wait` gives the month it
 leaves if it is still waiting then).  Free units of a community go to its waiting list by the
 strategy's rule: the priority list (then registration month), a lottery ticket drawn at
 registration, or registration order.
@@ -23,6 +23,8 @@ Example:
 from __future__ import annotations
 
 import numpy as np
+
+from .state import KINDS
 
 #: Bits of the sort key: group (20) | rule key (18) | household id (26).
 ID_BITS, RULE_BITS, GROUP_BITS = 26, 18, 19
@@ -130,3 +132,24 @@ def switch_groups(group: np.ndarray, waited: np.ndarray, free: np.ndarray,
     other = np.arange(free.size) ^ 1
     switchable = (free <= 0) & (free[other] > 0)
     return switchable[group] & (waited >= after_months)
+
+
+class WaitKeys:
+    """Sort keys of waiting households: (community × kind, the allocation rule's key, id).
+
+    A lottery ticket is drawn at registration, keyed by its month (stream ``lottery``).
+    """
+
+    def __init__(self, rule: str, streams, hh, village_community: np.ndarray,
+                 rank: np.ndarray) -> None:
+        self.rule, self.streams, self.hh, self.community, self.rank = \
+            rule, streams, hh, village_community, rank
+
+    def __call__(self, ids: np.ndarray) -> np.ndarray:
+        hh = self.hh
+        ticket = None
+        if self.rule == "lottery":
+            ticket = self.streams.uniform("lottery", ids, hh.month_registered[ids])
+        group = self.community[hh.village[ids]].astype(np.int64) * len(KINDS) + hh.kind[ids]
+        return sort_key(group, rule_key(self.rule, self.rank[hh.htype[ids]],
+                                        hh.month_registered[ids], ticket), ids)

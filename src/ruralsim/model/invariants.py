@@ -15,35 +15,41 @@ Each check returns human-readable problems; an empty list means all hold.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .households import annuity, two_homesteads
 from .state import ALLOCATED, IN_COMMUNITY, MOVED, PRESENT, REGISTERED, STATUS_NAMES
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Model
 
 #: Tolerance for money identities, in yuan (float sums over many months).
 CASH_TOLERANCE_CNY = 0.5
 LAND_TOLERANCE_MU = 1e-6
 
 
-def check_model(m: "Model", t: int) -> list[str]:
-    """All invariants of month ``t`` (after the month's record was written)."""
-    return _households(m) + _units(m) + _land(m) + _money(m, t)
+class InvariantError(AssertionError):
+    """A model invariant failed (only raised when running with ``check=True``)."""
 
 
-def _households(m: "Model") -> list[str]:
-    hh, vil = m.hh, m.vil
+def check_month(t: int, sc, pop, vil, com, waiting, active, rec, tr, ledger, clock) -> list[str]:
+    """All invariants of month ``t`` (after the month's record was written).
+
+    Takes the state it reads: the scenario, the population and its counts, villages,
+    communities, the waiting list, the deciding set, the records, the treasury, the ledger
+    and the clock.
+    """
+    hh = pop.hh
+    return (_households(pop, vil, waiting, active) + _units(hh, vil, com) + _land(hh, vil)
+            + _money(t, sc, hh, vil, rec, tr, ledger, clock))
+
+
+def _households(pop, vil, waiting, active) -> list[str]:
+    hh = pop.hh
     out: list[str] = []
     S = len(STATUS_NAMES)
-    if not np.isin(hh.status, np.arange(S)).all() or m.counts.sum() != hh.n:
+    if not np.isin(hh.status, np.arange(S)).all() or pop.counts.sum() != hh.n:
         out.append("not every household is in exactly one status")
     recount = np.bincount(hh.htype.astype(np.int64) * S + hh.status,
-                          minlength=m.counts.size).reshape(m.counts.shape)
-    if not np.array_equal(recount, m.counts):
+                          minlength=pop.counts.size).reshape(pop.counts.shape)
+    if not np.array_equal(recount, pop.counts):
         out.append("status counts by type do not match the households")
     for name, statuses, kept in (("present", PRESENT, vil.n_present),
                                  ("waiting", (REGISTERED, ALLOCATED), vil.n_waiting),
@@ -51,17 +57,16 @@ def _households(m: "Model") -> list[str]:
         real = np.bincount(hh.village, weights=np.isin(hh.status, statuses), minlength=vil.n)
         if not np.array_equal(real.astype(np.int64), kept):
             out.append(f"village counts of households {name} do not match the households")
-    if not np.array_equal(m.present_vt.sum(axis=1), vil.n_present):
+    if not np.array_equal(pop.present_vt.sum(axis=1), vil.n_present):
         out.append("present households by village and type do not add up")
-    if m.waiting.size != int((hh.status == REGISTERED).sum()):
+    if waiting.size != int((hh.status == REGISTERED).sum()):
         out.append("the waiting list does not hold exactly the registered households")
-    if m.active.size != int((hh.status == 0).sum()):
+    if active.size != int((hh.status == 0).sum()):
         out.append("the deciding set does not hold exactly the households in their village")
     return out
 
 
-def _units(m: "Model") -> list[str]:
-    hh, vil, com = m.hh, m.vil, m.com
+def _units(hh, vil, com) -> list[str]:
     out: list[str] = []
     if (com.allocated + com.occupied > com.built).any() or (com.allocated < 0).any():
         out.append("more units allocated or occupied than built")
@@ -73,8 +78,7 @@ def _units(m: "Model") -> list[str]:
     return out
 
 
-def _land(m: "Model") -> list[str]:
-    hh, vil = m.hh, m.vil
+def _land(hh, vil) -> list[str]:
     out: list[str] = []
     dem = hh.status == MOVED
     freed = np.bincount(hh.village[dem], weights=vil.homestead_mu(hh.village[dem],
@@ -90,8 +94,7 @@ def _land(m: "Model") -> list[str]:
     return out
 
 
-def _money(m: "Model", t: int) -> list[str]:
-    rec, tr, sc, hh = m.rec, m.tr, m.sc, m.hh
+def _money(t: int, sc, hh, vil, rec, tr, ledger, clock) -> list[str]:
     out: list[str] = []
     c = rec.cols
     cash = (sc.government.opening_cash_cny
@@ -107,7 +110,7 @@ def _money(m: "Model", t: int) -> list[str]:
         out.append("arrears above their cap beyond the interest they carry")
     deposit = sc.policy.registration.deposit_cny
     on_list = int(np.isin(hh.status, (REGISTERED, ALLOCATED)).sum())
-    if abs(m.escrow_cny - deposit * on_list) > CASH_TOLERANCE_CNY:
+    if abs(ledger.escrow_cny - deposit * on_list) > CASH_TOLERANCE_CNY:
         out.append("deposits held differ from the deposits of households on the list")
     moved = hh.month_moved >= 0
     lv = sc.livelihood
@@ -118,7 +121,7 @@ def _money(m: "Model", t: int) -> list[str]:
     # savings are stored as of the last yearly update and grow by the monthly flow since: a
     # deposit paid out of this year's saving leaves the stored figure negative, never the
     # savings of the month (savings drawn down stop at zero: the household is broke)
-    since = max(m.months_since_update - 1, 0)   # months since the update, as in month t
+    since = max(clock.months_since_update - 1, 0)   # months since the update, as in month t
     savings = hh.savings_cny + np.maximum(hh.flow_cny_pm, 0) * since
     if (hh.debt_cny < 0).any() or (savings < -CASH_TOLERANCE_CNY).any():
         out.append("negative household debt or savings")
@@ -126,7 +129,6 @@ def _money(m: "Model", t: int) -> list[str]:
         if (name.startswith(("n_", "units_", "land_", "rev_", "exp_", "debt", "phases_"))
                 and name != "land_freed_net_mu" and arr[t] < -1e-6):
             out.append(f"negative stock {name} = {arr[t]}")
-    vil = m.vil
     if ((vil.service < -1e-12) | (vil.service > 1 + 1e-12)).any():
         out.append("service level outside [0, 1]")
     return out

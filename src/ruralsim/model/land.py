@@ -49,3 +49,38 @@ def quota_open(quota, month: int) -> bool:
 def community_footprint_mu(built: np.ndarray, land_mu_pu: np.ndarray) -> float:
     """Construction land used by the units built so far."""
     return float((built * land_mu_pu).sum())
+
+
+class LandBook:
+    """Land in the pipeline: reclamation due by month and village, the backlog the township
+    could not pay for, what was reclaimed this month, quota sales due, the run's quota price
+    level and what a mu of collective land earns."""
+
+    def __init__(self, sc, streams, n_villages: int) -> None:
+        land = sc.land
+        span = sc.run.horizon_months + land.reclaim_lag_months + land.quota.sale_lag_months + 2
+        self.reclaim_due = np.zeros((span, n_villages))
+        self.reclaim_backlog = np.zeros(n_villages)
+        self.reclaimed_now = np.zeros(n_villages)
+        self.sale_due = np.zeros(span)
+        self.quota_level = quota_level(land.quota, float(streams.uniform(
+            "land.quota_price", np.zeros(1, dtype=np.int64))[0]))
+        self.income_per_mu_year = collective_income_per_mu_year(land)
+
+
+class Land:
+    """Step 11: land reclaimed this month becomes collective, or quota for sale."""
+
+    def __init__(self, sc, vil, book: LandBook) -> None:
+        self.land, self.vil, self.book = sc.land, vil, book
+
+    def step(self, t: int) -> None:
+        vil, land, book = self.vil, self.land, self.book
+        mu = book.reclaimed_now
+        vil.land_reclaimed_mu += mu
+        if quota_open(land.quota, t):
+            q = mu * land.quota.share
+            vil.land_quota_mu += q
+            book.sale_due[t + land.quota.sale_lag_months] += float(q.sum())
+            mu = mu - q
+        vil.land_collective_mu += mu

@@ -1,0 +1,84 @@
+"""Step 5 of the month, giving up: registered households whose wait passed their patience
+leave the list, get their deposit back or lose it, may rebuild, and decide again.
+
+At registration :meth:`GivingUp.schedule` draws once per spell when the household would
+leave if it is still waiting then (:func:`ruralsim.model.decisions.renege_wait`; a deposit
+that is forfeited deters); the month it falls due, :meth:`GivingUp.step` takes off the list
+those still registered in that same spell.  A household that needs to build and may rebuild
+builds on its old plot once, which lowers the value of moving.  Then its decision clock
+starts again (spell ≥ 1, with the ``reneged_shift`` in its log hazard).
+
+Example:
+    >>> import ruralsim
+    >>> r = ruralsim.simulate("teaching", seed=3)
+    >>> r.summary["households_reneged"] >= r.summary["households_rebuilt"]
+    True
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .decisions import ActiveSet, renege_wait
+from .state import F_REBUILT, F_RENEGED, IN_VILLAGE, REGISTERED, by_month
+
+
+class GivingUp:
+    """Who leaves the waiting list this month, and what it costs them."""
+
+    def __init__(self, sc, pop, vil, tr, ledger, waiting, keys, terms, active: ActiveSet,
+                 queues, rec) -> None:
+        self.sc, self.pop, self.vil, self.tr, self.ledger = sc, pop, vil, tr, ledger
+        self.waiting, self.keys, self.terms, self.active = waiting, keys, terms, active
+        self.queues, self.rec, self.H = queues, rec, sc.run.horizon_months
+        reg, b = sc.policy.registration, sc.behaviour
+        self.reg = reg
+        slope = b.renege_slope_per_month2
+        if reg.deposit_rule == "forfeit" and reg.deposit_cny > 0:   # losing the deposit deters
+            slope *= float(np.exp(-b.b_cost_per_10k_cny * reg.deposit_cny / 1e4))
+        self.slope = slope
+
+    def schedule(self, ids: np.ndarray, t: int) -> None:
+        """Households ``ids`` registered in month ``t``: when they give up if still waiting."""
+        e = self.terms.per_spell("renege", ids)
+        wait = renege_wait(self.pop.hh.patience[ids].astype(np.float64), e, self.slope)
+        due = t + np.ceil(np.maximum(wait, 1.0))
+        keep = due < self.H
+        for month, group in by_month(due[keep], ids[keep]):
+            self.queues.renege[month].append((group, t))
+
+    def step(self, t: int) -> None:
+        due = self.queues.renege.pop(t, None)
+        if not due:
+            return
+        hh, vil, sc = self.pop.hh, self.vil, self.sc
+        ids = np.concatenate([i for i, _ in due])
+        since = np.concatenate([np.full(i.size, m) for i, m in due])
+        still = (hh.status[ids] == REGISTERED) & (hh.month_registered[ids] == since)
+        ids = ids[still]
+        if ids.size == 0:
+            return
+        self.waiting.remove(self.keys(ids))
+        vil.n_waiting -= np.bincount(hh.village[ids], minlength=vil.n)
+        self.pop.transition(ids, IN_VILLAGE)
+        hh.flags[ids] |= F_RENEGED
+        reg = self.reg
+        if reg.deposit_cny > 0:
+            self.ledger.escrow_cny -= reg.deposit_cny * ids.size
+            if reg.deposit_rule == "refund":
+                hh.savings_cny[ids] += reg.deposit_cny
+            else:
+                self.tr.earn("rev_forfeited_deposits_cny", t, reg.deposit_cny * ids.size)
+        # a household rebuilds once: then it has a new house and no longer needs to build
+        terms = self.terms
+        rebuild = terms.needs_build[hh.htype[ids]] & sc.policy.rebuild_allowed & \
+            ((hh.flags[ids] & F_REBUILT) == 0)
+        rb = ids[rebuild]
+        if rb.size:
+            hh.house_built[rb] = t
+            hh.savings_cny[rb] = np.maximum(hh.savings_cny[rb] - terms.value_new[hh.htype[rb]], 0)
+            hh.flags[rb] |= F_REBUILT
+        A, hv0, hslope, g0, gflow, C, _ = terms.decision_terms(ids, t)
+        self.active.add(ids, A=A, code=terms.code(ids), hv0=hv0, hslope=hslope, g0=g0,
+                        gflow=gflow, C=C, thresh=terms.per_spell("decide", ids))  # spell >= 1
+        self.rec.put("new_reneges", t, ids.size)
+        self.rec.put("new_rebuilds", t, rb.size)

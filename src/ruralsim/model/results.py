@@ -1,0 +1,134 @@
+"""Step 14 of the month, record: preallocated monthly arrays with a naming grammar.
+
+Column names follow one grammar: ``n_`` stocks of households (``n_<status>``,
+``n_<status>_<type>``), ``new_`` flows in the month, ``units_`` housing stocks, ``phases_``
+counts of phases, ``land_*_mu`` cumulative land, ``rev_*_cny`` / ``exp_*_cny`` the township's
+revenue and expenditure lines in the month, ``exposed_*`` / ``stranded_*`` households living
+with degraded services this month, and balances at the month's end (``cash_cny``,
+``debt_cny``, ``arrears_cny``, ``financing_gap_cny`` = debt + arrears, ``deferred_household_cny``,
+``developer_debt_cny``).  The cash identity holds by construction and is tested:
+``cash_cny[t] = opening + Σ rev_*[:t+1] − Σ exp_*[:t+1]`` (arrears are negative cash).
+
+The tables and the summary built from these arrays are in :mod:`ruralsim.results`.
+
+Example:
+    >>> import ruralsim
+    >>> r = ruralsim.simulate("teaching", seed=1)
+    >>> r.timeseries.shape[0] == r.summary["horizon_months"]
+    True
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .state import ABANDONED, BUILDING, DONE, KINDS, NO_MONTH, STATUS_NAMES
+
+#: Revenue lines every run has (besides the scenario's own, awards and instrument revenues).
+BUILTIN_REVENUES = ("collective_land", "land_quota", "unit_sales", "forfeited_deposits",
+                    "borrowing")
+#: Expenditure lines every run has (besides one per instrument).
+BUILTIN_EXPENDITURES = ("construction", "housing", "maintenance", "events", "compensation",
+                        "dividends", "reclamation", "interest", "arrears_interest",
+                        "debt_repayment")
+#: Lines that are financing, not the programme's own flows.
+FINANCING_LINES = ("rev_borrowing_cny", "exp_debt_repayment_cny")
+
+
+class Recorder:
+    """Monthly arrays, allocated once; the month writes one row (:meth:`record_month`)."""
+
+    def __init__(self, sc, type_names: list[str], n_villages: int):
+        H = sc.run.horizon_months
+        self.H = H
+        self.type_names = type_names
+        T = len(type_names)
+        self.rev_lines = [f"rev_{r.name}_cny" for r in sc.government.revenues] + \
+            [f"rev_award_{a.name}_cny" for a in sc.policy.awards] + \
+            [f"rev_instr_{i.name}_cny" for i in sc.policy.instruments if i.revenue_monthly_cny] + \
+            [f"rev_{r}_cny" for r in BUILTIN_REVENUES]
+        self.exp_lines = [f"exp_{e}_cny" for e in BUILTIN_EXPENDITURES[:5]] + \
+            [f"exp_instr_{i.name}_cny" for i in sc.policy.instruments] + \
+            [f"exp_{e}_cny" for e in BUILTIN_EXPENDITURES[5:]]
+        self.by_type_status = np.zeros((H, T, len(STATUS_NAMES)), dtype=np.int64)
+        self.exposed = np.zeros((H, T), dtype=np.int64)
+        self.stranded = np.zeros((H, T), dtype=np.int64)
+        self.registrations = np.zeros((H, len(sc.communities)), dtype=np.int64)
+        names = ["new_registrations", "new_registrations_after_withdrawal",
+                 "new_registrations_apartment", "new_reneges", "new_rebuilds", "new_allocations",
+                 "new_moves", "new_moves_after_withdrawal", "new_demolitions", "new_returns",
+                 "n_waiting", "n_ever_moved", "n_distress", "households_debt_service_cny"]
+        names += [f"units_built_{k}" for k in KINDS] + [f"units_free_{k}" for k in KINDS]
+        names += ["units_occupied", "units_allocated", "phases_building", "phases_stalled",
+                  "phases_done", "phases_abandoned", "sunk_cost_cny", "service_level_mean",
+                  "n_villages_withdrawn", "maintenance_saved_cny", "land_freed_mu",
+                  "land_reclaimed_mu", "land_collective_mu", "land_quota_mu",
+                  "land_community_mu", "land_freed_net_mu"]
+        names += self.rev_lines + self.exp_lines
+        names += ["revenue_total_cny", "expenditure_total_cny", "cash_cny", "debt_cny",
+                  "arrears_cny", "financing_gap_cny", "deferred_household_cny", "overcommitted",
+                  "developer_debt_cny", "deposits_held_cny"]
+        self.cols: dict[str, np.ndarray] = {n: np.zeros(H) for n in names}
+        self.v_present = np.zeros((H, n_villages), dtype=np.int64)
+        self.v_service = np.zeros((H, n_villages))
+        self.v_withdrawn = np.zeros((H, n_villages), dtype=bool)
+        self.v_freed = np.zeros((H, n_villages))
+        self.v_present_by_type = np.zeros((H, n_villages, T), dtype=np.int64)
+
+    def earn(self, line: str, t: int, amount: float) -> None:
+        self.cols[line][t] += amount
+
+    def spend(self, line: str, t: int, amount: float) -> None:
+        self.cols[line][t] += amount
+
+    def put(self, name: str, t: int, value: float) -> None:
+        self.cols[name][t] = value
+
+    def watch(self, pop, vil, com, ph, tr, dev, waiting, ledger) -> None:
+        """The state whose stocks :meth:`record_month` writes each month."""
+        self._state = (pop, vil, com, ph, tr, dev, waiting, ledger)
+
+    def record_month(self, t: int) -> None:
+        """Write the stocks of month ``t`` (flows were booked as they happened)."""
+        pop, vil, com, ph, tr, dev, waiting, ledger = self._state
+        c = self.cols
+        self.by_type_status[t] = pop.counts
+        self.registrations[t] = com.registrations
+        c["n_waiting"][t] = waiting.size
+        c["n_ever_moved"][t] = pop.cum_moves
+        c["n_distress"][t] = ledger.distress_diff[: t + 1].sum()
+        c["households_debt_service_cny"][t] = ledger.service_diff[: t + 1].sum()
+        for k, kn in enumerate(KINDS):
+            c[f"units_built_{kn}"][t] = com.built[:, k].sum()
+            c[f"units_free_{kn}"][t] = com.free[:, k].sum()
+        c["units_occupied"][t] = com.occupied.sum()
+        c["units_allocated"][t] = com.allocated.sum()
+        c["phases_building"][t] = int((ph.state == BUILDING).sum())
+        c["phases_done"][t] = int((ph.state == DONE).sum())
+        c["phases_abandoned"][t] = int((ph.state == ABANDONED).sum())
+        ab = ph.state == ABANDONED
+        c["sunk_cost_cny"][t] = float((ph.paid_cny + ph.housing_paid_cny)[ab].sum())
+        live = vil.n0 > 0
+        c["service_level_mean"][t] = vil.service.mean(axis=1)[live].mean() if live.any() else 1.0
+        c["n_villages_withdrawn"][t] = int((vil.month_withdrawn != NO_MONTH).sum())
+        c["land_freed_mu"][t] = vil.land_freed_mu.sum()
+        c["land_reclaimed_mu"][t] = vil.land_reclaimed_mu.sum()
+        c["land_collective_mu"][t] = vil.land_collective_mu.sum()
+        c["land_quota_mu"][t] = vil.land_quota_mu.sum()
+        footprint = float((com.built * com.land_mu_pu).sum())
+        c["land_community_mu"][t] = footprint
+        c["land_freed_net_mu"][t] = vil.land_freed_mu.sum() - footprint
+        c["revenue_total_cny"][t] = sum(c[n][t] for n in self.rev_lines)
+        c["expenditure_total_cny"][t] = sum(c[n][t] for n in self.exp_lines)
+        c["cash_cny"][t] = tr.cash
+        c["debt_cny"][t] = tr.debt
+        c["arrears_cny"][t] = tr.arrears
+        c["financing_gap_cny"][t] = tr.debt + tr.arrears
+        c["deferred_household_cny"][t] = tr.deferred_total
+        c["overcommitted"][t] = float(tr.overcommitted)
+        c["developer_debt_cny"][t] = dev.debt
+        c["deposits_held_cny"][t] = ledger.escrow_cny
+        self.v_present[t] = vil.n_present
+        self.v_service[t] = vil.service.mean(axis=1)
+        self.v_withdrawn[t] = vil.month_withdrawn != NO_MONTH
+        self.v_freed[t] = vil.land_freed_mu
+        self.v_present_by_type[t] = pop.present_vt
