@@ -19,12 +19,16 @@ that owns the step is named at its end):
 3. services       - villages below the withdrawal threshold lose services; upkeep is due
                     (services.py);
 4. decisions      - households in their old village accumulate their monthly hazard and
-                    those whose clock crosses its threshold register (decisions.py);
+                    those whose clock crosses its threshold register (decisions.py); with
+                    ballots the villages due vote first and passing ones are scheduled
+                    (consent.py); with ties each household's pull from who moved is added
+                    (influence.py);
 5. giving up      - registered households whose wait passed their patience leave the list,
                     get their deposit back or lose it, and may rebuild (giving_up.py);
 6. allocation     - free units go to the waiting list by the strategy's rule (allocation.py);
 7. moves          - allocated households whose fit-out is done move in, demolish or keep
-                    their old house, pay, borrow; their promised payments fall due (moves.py);
+                    their old house (by a decision: demolition.py), pay, borrow; their
+                    promised payments fall due (moves.py);
 8. returns        - movers who kept their old house and are due to return go back
                     (returns.py);
 9. settlement     - the township pays what is due, in the budget rule's order of priority:
