@@ -129,3 +129,120 @@ def test_alias_bombs_are_refused(tmp_path):
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ruralsim.ScenarioError, match="YAML nodes"):
         ruralsim.load_scenario(f)
+
+
+# ---------------------------------------------------------------- issue 18: references
+SECRET = "root:$6$s3cretHashThatMustNotLeak:19000:0:99999:7:::\nDB_PASSWORD: hunter2\n"
+
+
+def _secret_file(tmp_path):
+    d = tmp_path / "elsewhere"
+    d.mkdir()
+    f = d / "shadow"
+    f.write_text(SECRET, encoding="utf-8")
+    return f
+
+
+def _refused_without_leak(call, capsys=None):
+    with pytest.raises(ruralsim.ScenarioError) as info:
+        call()
+    text = str(info.value)
+    assert "s3cret" not in text and "hunter2" not in text and "DB_PASSWORD" not in text
+    return text
+
+
+def test_a_package_that_links_outside_its_folder_is_refused(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "p.yaml").symlink_to(_secret_file(tmp_path))
+    monkeypatch.chdir(work)
+    text = _refused_without_leak(lambda: ruralsim.load_scenario("teaching", packages=["p.yaml"]))
+    assert "symbolic link" in text
+
+
+def test_extends_and_scenario_packages_that_link_outside_are_refused(tmp_path):
+    secret = _secret_file(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "base.yaml").symlink_to(secret)
+    (work / "pkg.yaml").symlink_to(secret)
+    (work / "a.yaml").write_text("extends: base.yaml\n", encoding="utf-8")
+    (work / "b.yaml").write_text(f"extends: {ruralsim.scenario.builtin_path('teaching')}\n"
+                                 "packages: [pkg.yaml]\n", encoding="utf-8")
+    for f in ("a.yaml", "b.yaml"):
+        assert "symbolic link" in _refused_without_leak(lambda: ruralsim.load_scenario(work / f))
+
+
+def test_a_variant_package_that_links_outside_is_refused(tmp_path, monkeypatch):
+    from ruralsim.experiments.replicate import build_scenarios
+
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "v.yaml").symlink_to(_secret_file(tmp_path))
+    monkeypatch.chdir(work)
+    _refused_without_leak(lambda: build_scenarios(["teaching"], variants=["v: +v.yaml"]))
+
+
+def test_a_file_that_is_not_a_package_is_not_quoted(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "copy.yaml").write_text(SECRET, encoding="utf-8")   # a copy, not a link
+    text = _refused_without_leak(lambda: ruralsim.load_scenario("teaching",
+                                                                packages=["copy.yaml"]))
+    assert "not a ruralsim package" in text
+
+
+def test_unknown_keys_are_quoted_as_short_escaped_excerpts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    quoted = '"' + "x" * 200 + '\\e[31m"'   # YAML escape \e: the ESC character
+    (tmp_path / "k.yaml").write_text("name: k\n" + quoted + ": 1\ninstruments: []\n",
+                                     encoding="utf-8")
+    with pytest.raises(ruralsim.ScenarioError) as info:
+        ruralsim.load_scenario("teaching", packages=["k.yaml"])
+    text = str(info.value)
+    assert "x" * 30 not in text and "\x1b" not in text and "unknown key" in text
+
+
+@pytest.mark.parametrize("body", ["", "name: empty\n", "name: e\ninstruments: []\n"])
+def test_an_empty_package_is_refused(tmp_path, monkeypatch, body, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "e.yaml").write_text(body, encoding="utf-8")
+    assert main(["validate", "teaching", "--package", "e.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "instruments, events, awards" in err and "Traceback" not in err
+
+
+def test_a_link_inside_the_folder_and_a_plain_path_outside_are_read(tmp_path, monkeypatch):
+    pkg = ruralsim.scenario.load.BUILTIN_DIR / "packages" / "awards.yaml"
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "real.yaml").write_text(pkg.read_text(encoding="utf-8"), encoding="utf-8")
+    (work / "alias.yaml").symlink_to(work / "real.yaml")
+    (tmp_path / "up.yaml").write_text(pkg.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(work)
+    assert ruralsim.load_scenario("teaching", packages=["alias.yaml"]).model
+    assert ruralsim.load_scenario("teaching", packages=["../up.yaml"]).model
+
+
+# ---------------------------------------------------------------- issue 18: API types
+@pytest.mark.parametrize("call", [
+    lambda: ruralsim.load_scenario("teaching", overrides="run.horizon_months=12"),
+    lambda: ruralsim.load_scenario("teaching", packages="awards"),
+    lambda: ruralsim.load_scenario("teaching", packages=[5]),
+    lambda: ruralsim.simulate("teaching", overrides="run.horizon_months=12"),
+    lambda: ruralsim.compare(["teaching"], reps=2, packages="awards"),
+    lambda: ruralsim.decompose("teaching", reps=True),
+    lambda: ruralsim.decompose("teaching", factors="targeting", reps=2),
+])
+def test_a_wrong_argument_type_is_a_type_error_naming_the_argument(call):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert isinstance(info.value, ruralsim.UsageError)
+    assert any(n in str(info.value) for n in ("overrides", "packages", "reps", "factors"))
+
+
+# ---------------------------------------------------------------- issue 18: house age
+def test_house_ages_beyond_the_bound_are_refused_with_a_message():
+    with pytest.raises(ruralsim.ScenarioError) as info:
+        ruralsim.load_scenario("teaching", ["household_types.poor.house_age_years.high=80"])
+    text = str(info.value)
+    assert "house_age_years" in text and "50" in text

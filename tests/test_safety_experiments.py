@@ -658,3 +658,82 @@ def _pid_exists(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+# ---------------------------------------------------------------- issue 18: sweeps
+def test_an_unknown_metric_is_refused_with_the_valid_names(tmp_path, capsys):
+    f = _sweep_file(tmp_path, text=SMALL.replace("share_moved,", "share_moovd,"))
+    assert _run(f, tmp_path / "out") == 2
+    err = _no_traceback(capsys)
+    assert "share_moovd" in err and "valid metrics" in err and "share_moved" in err
+    assert not (tmp_path / "out" / "runs.jsonl").exists()
+
+
+def test_the_valid_metric_names_are_those_a_run_reports():
+    from ruralsim.experiments.runs import flatten
+    from ruralsim.results import SUMMARY_LABELS, metric_names
+
+    names = metric_names("teaching")
+    res = ruralsim_simulate("teaching")
+    assert set(names) == set(flatten(res.summary)) - set(SUMMARY_LABELS)
+
+
+def ruralsim_simulate(name):
+    import ruralsim
+
+    return ruralsim.simulate(name, overrides=["run.horizon_months=12"])
+
+
+@pytest.mark.parametrize("method", ["grid", "lhs", "sobol"])
+def test_an_integer_range_gives_whole_numbers(tmp_path, method):
+    text = ("base: teaching\nparameters:\n  run.horizon_months: {low: 12, high: 36, "
+            f"integer: true}}\ndesign: {{method: {method}, samples: 4, levels: 3}}\n"
+            "metrics: [share_moved]\n")
+    f = tmp_path / "s.yaml"
+    f.write_text(text, encoding="utf-8")
+    assert _run(f, tmp_path / "out") == 0
+    table = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert (table["status"] == "ok").all(), table["error"].tolist()
+    assert pd.api.types.is_integer_dtype(table["run.horizon_months"])
+    assert table["run.horizon_months"].between(12, 36).all()
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "folder"])
+def test_a_resumed_store_that_is_not_a_regular_file_is_refused(tmp_path, kind):
+    f = _sweep_file(tmp_path / "in")
+    out = tmp_path / "out"
+    assert _run(f, out) == 0
+    store = out / "runs.jsonl"
+    store.unlink()
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious\n")
+    if kind == "symlink":
+        store.symlink_to(outside)
+    elif kind == "fifo":
+        os.mkfifo(store)
+    else:
+        store.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "ruralsim.cli", "sweep", str(f), "--out",
+                           str(out), "--workers", "1", "--quiet"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "regular file" in proc.stderr
+    assert outside.read_text() == "precious\n"
+
+
+def test_sweep_figures_go_through_the_atomic_writer(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    in_place = []
+    real = matplotlib.figure.Figure.savefig
+
+    def savefig(self, fname, *a, **kw):
+        if isinstance(fname, (str, os.PathLike)):
+            in_place.append(str(fname))
+        return real(self, fname, *a, **kw)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    f = _sweep_file(tmp_path)
+    assert _run(f, tmp_path / "out") == 0
+    assert list((tmp_path / "out" / "figures").glob("*.png"))
+    assert in_place == []

@@ -529,3 +529,106 @@ def _is_number(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+# ---------------------------------------------------------------- issue 18
+def test_a_name_too_long_for_the_file_system_is_exit_2(tmp_path, capsys):
+    code = main(["run", "teaching", "--quiet", "--no-figures", "--set",
+                 "run.horizon_months=12", "--out", str(tmp_path / ("a" * 300))])
+    err = capsys.readouterr().err
+    assert code == 2 and "shorter" in err
+    assert "Traceback" not in err and "Errno" not in err
+
+
+def test_report_pdf_without_chromium_is_exit_2_before_writing(tmp_path, monkeypatch, capsys):
+    from ruralsim.report import html
+
+    out = tmp_path / "r"
+    assert main(["run", "teaching", "--quiet", "--no-figures", "--set",
+                 "run.horizon_months=12", "--out", str(out)]) == 0
+    monkeypatch.setattr(html, "find_chromium", lambda: None)
+    assert main(["report", str(out), "--pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "Chromium" in err and "Traceback" not in err
+    assert not (out / "report.html").exists() and not (out / "report.pdf").exists()
+
+
+def test_xlsx_takes_control_characters_in_names_and_says_so(tmp_path, capsys):
+    pytest.importorskip("openpyxl")
+    import openpyxl
+
+    src = ruralsim.scenario.load.BUILTIN_DIR
+    (tmp_path / "s.yaml").write_text(
+        f"extends: {src / 'teaching.yaml'}\nvillages: {{file: v.csv}}\n", encoding="utf-8")
+    sc = ruralsim.load_scenario("teaching")
+    rows = ["name,households,community,x_km,y_km"]
+    for i, v in enumerate(sc.model.village_list):
+        name = f"v{i}\x01bell\x07" if i == 0 else v.name
+        rows.append(f"{name},{v.households},{v.community},{v.x_km},{v.y_km}")
+    (tmp_path / "v.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["run", str(tmp_path / "s.yaml"), "--quiet", "--no-figures", "--xlsx",
+                 "--set", "run.horizon_months=12", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "control characters" in err
+    wb = openpyxl.load_workbook(out / "results.xlsx")
+    names = {c.value for c in wb["villages"]["B"]}
+    assert any(isinstance(n, str) and "\\x01" in n for n in names)
+
+
+def test_the_font_warning_points_at_the_callers_code(tmp_path, monkeypatch):
+    from ruralsim.report import fonts, plots
+
+    monkeypatch.setattr(fonts, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_warned", False)
+    r = ruralsim.simulate("teaching", overrides=["run.horizon_months=12"])
+    with pytest.warns(UserWarning, match="CJK") as rec:
+        plots.save_figures(r, tmp_path / "f", lang="zh")
+    assert [Path(w.filename).resolve() for w in rec] == [Path(__file__).resolve()]
+
+
+def test_the_font_warning_on_the_command_line_is_a_plain_line(tmp_path):
+    env = dict(os.environ, RURALSIM_CJK_FONT="none")
+    proc = subprocess.run([sys.executable, "-m", "ruralsim.cli", "run", "teaching", "--quiet",
+                           "--set", "run.horizon_months=12", "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "CJK" in proc.stderr and "resolve_lang" not in proc.stderr
+    assert "UserWarning" not in proc.stderr and ".py:" not in proc.stderr
+
+
+@pytest.mark.parametrize("module,args", [
+    ("calibrate", ["--help"]), ("calibrate", ["abc"]), ("calibrate", ["-5"]),
+    ("calibrate", ["0"]), ("calibrate", ["1e9"]), ("sensitivity", ["0"]),
+    ("validation", ["1", "1"]), ("validation", ["30", "0"])])
+def test_evidence_commands_check_their_arguments(tmp_path, module, args):
+    proc = subprocess.run([sys.executable, "-m", f"ruralsim.evidence.{module}", *args],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == (0 if args == ["--help"] else 2), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "docs").exists()
+
+
+@pytest.mark.parametrize("command", ["calibrate", "validate", "sensitivity"])
+def test_evidence_commands_write_docs_only_in_the_repository(tmp_path, monkeypatch, capsys,
+                                                             command):
+    user_docs = tmp_path / "docs"
+    user_docs.mkdir()
+    (user_docs / "calibration_draws.csv").write_text("mine\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["evidence", command]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "Traceback" not in err
+    assert [p.name for p in user_docs.iterdir()] == ["calibration_draws.csv"]
+    assert (user_docs / "calibration_draws.csv").read_text() == "mine\n"
+    # --out follows the rules of run: a folder of the user's is not written into
+    assert main(["evidence", command, "--out", str(user_docs)]) == 2
+    assert (user_docs / "calibration_draws.csv").read_text() == "mine\n"
+
+
+def test_evidence_finds_the_repository_from_inside_it():
+    from ruralsim.evidence import find_repository
+
+    assert find_repository(ROOT / "tests") == ROOT.resolve()
+    assert find_repository(Path("/")) is None

@@ -489,8 +489,7 @@ def _writes(content: str) -> str:
     return ('for a in "$@"; do case $a in --print-to-pdf=*) '
             f'printf "%s" "{content}" > "${{a#*=}}";; esac; done')
 
-CHROMIUM_FAILURES = [
-    (None, "needs Chromium"),
+CHROMIUM_FAILURES = [   # no Chromium at all is exit 2 before writing (test_safety_outputs)
     ("echo broken >&2; exit 3", "Chromium failed (exit code 3)"),
     ("exit 0", "Chromium wrote no PDF"),
     (_writes("not-a-pdf"), "Chromium wrote no PDF"),

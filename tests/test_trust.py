@@ -203,3 +203,111 @@ def test_interrupted_run_keeps_the_previous_outputs_and_says_so(tmp_path, sig):
         assert "interrupted" in err and "Traceback" not in err
         assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert not list(tmp_path.glob(".o.tmp-*")) and not list(tmp_path.glob(".o.old-*"))
+
+
+# ---------------------------------------------------------------- issue 18
+def _error_instances():
+    from ruralsim.model import InvariantError
+    from ruralsim.errors import ArgumentTypeError, Issue, RuralsimError, ScenarioError, UsageError
+    from ruralsim.report.html import PdfError
+
+    issues = [Issue("a.yaml", "run.seed", "must be a whole number", 3, 5),
+              Issue("b.csv", "", "empty CSV", 1)]
+    return [ScenarioError(issues), UsageError("bad --out / 输出目录"), RuralsimError("x y"),
+            ArgumentTypeError("packages must be a list"), PdfError("no PDF"),
+            InvariantError("month 3: counts")]
+
+
+def _raise(i):
+    raise _error_instances()[i]
+
+
+def _same_error(got, want):
+    assert type(got) is type(want) and str(got) == str(want) and got.args == want.args
+    assert getattr(got, "issues", None) == getattr(want, "issues", None)
+
+
+def test_every_error_type_crosses_a_process_boundary_intact():
+    from concurrent.futures import ProcessPoolExecutor
+
+    errors = _error_instances()
+    with ProcessPoolExecutor(1) as ex:
+        for i, want in enumerate(errors):
+            with pytest.raises(type(want)) as info:
+                ex.submit(_raise, i).result()
+            _same_error(info.value, want)
+    if importlib.util.find_spec("distributed"):
+        from dask.distributed import Client, LocalCluster
+
+        with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cl, Client(cl) as client:
+            for i, want in enumerate(errors):
+                with pytest.raises(type(want)) as info:
+                    client.submit(_raise, i, pure=False).result()
+                _same_error(info.value, want)
+
+
+def test_results_xlsx_is_byte_identical_across_identical_runs(tmp_path):
+    pytest.importorskip("openpyxl")
+    for name in ("a", "b"):
+        subprocess.run([sys.executable, "-m", "ruralsim.cli", "run", "teaching", "--out",
+                        str(tmp_path / name), "--quiet", "--no-figures", "--xlsx",
+                        "--set", "run.horizon_months=12"], check=True, cwd=ROOT)
+        time.sleep(1.1)   # the workbook used to carry the time it was written
+    assert (tmp_path / "a" / "results.xlsx").read_bytes() == \
+        (tmp_path / "b" / "results.xlsx").read_bytes()
+
+
+def test_ctrl_c_while_importing_ends_quietly():
+    code = ("import sys\n"
+            "class Stop:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'numpy':\n"
+            "            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, Stop())\n"
+            "from ruralsim.entry import main\n"
+            "sys.exit(main(['validate', 'teaching']))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 130, proc.stderr
+    assert "Traceback" not in proc.stderr and "interrupted" in proc.stderr
+
+
+def test_importing_the_package_loads_no_model():
+    proc = subprocess.run([sys.executable, "-c", "import sys, ruralsim; "
+                           "print('numpy' in sys.modules, callable(ruralsim.simulate)); "
+                           "import ruralsim.simulate; print(callable(ruralsim.simulate))"],
+                          capture_output=True, text=True, cwd=ROOT, check=True)
+    assert proc.stdout.split() == ["False", "True", "True"]
+
+
+def test_a_huge_subsidy_keeps_every_invariant():
+    # a 10-million-yuan subsidy made the log hazard overflow float32 in exp (month 31)
+    r = ruralsim.simulate("nanpu", overrides=["policy.instruments.cash_or_cement.value_cny="
+                                              "10000000", "run.horizon_months=40"], check=True)
+    assert r.summary["households_ever_registered"] > 0
+
+
+def test_the_hazard_step_never_hands_exp_an_overflow():
+    from ruralsim.model.decisions import LOG_HAZARD_CAP
+
+    assert np.isfinite(np.exp(np.float32(LOG_HAZARD_CAP)))
+    # Exp(1) thresholds are below 45; one month at the cap crosses every one of them
+    assert np.exp(np.float32(LOG_HAZARD_CAP)) > 45
+
+
+def test_village_batches_follow_a_long_order_then_the_rest():
+    from ruralsim.model.policy import village_batches
+
+    n, named = 20_000, 10_000
+    names = [f"v{i}" for i in range(n)]
+    order = names[::-1][:named]
+
+    from types import SimpleNamespace as NS
+
+    sc = NS(strategy=NS(sequence=NS(mode="batches", order=order, batch_villages=1000)))
+    batches = village_batches(sc, names)
+    idx = np.concatenate(batches)
+    assert len(batches) == 20 and idx.size == n and np.unique(idx).size == n
+    assert [names[i] for i in idx[:named]] == order
+    assert idx[named:].tolist() == list(range(n - named))

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ruralsim.validation import PATTERNS, fingerprint, measure, pattern_table, robust_verdicts
+from ruralsim.evidence.validation import PATTERNS, fingerprint, measure, pattern_table, robust_verdicts
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
 RECORD = DOC.with_suffix(".json")
@@ -20,7 +20,7 @@ def record():
 def test_validation_document_is_current(record):
     fp = fingerprint()
     assert record["fingerprint"] == fp and f"fingerprint: {fp}" in DOC.read_text(
-        encoding="utf-8"), "docs/validation.md is stale: run python -m ruralsim.validation"
+        encoding="utf-8"), "docs/validation.md is stale: run ruralsim evidence validate"
 
 
 def test_every_pattern_has_a_source_a_tolerance_and_a_level():

@@ -7,6 +7,7 @@ away (`ruralsim ... | head`), quietly.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import re
 import signal
@@ -230,6 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     _executor_args(swp)
     swp.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
     swp.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
+
+    from .evidence import add_parser as add_evidence_parser
+
+    add_evidence_parser(sub)
     return p
 
 
@@ -621,13 +626,14 @@ def cmd_sweep(args) -> int:
         if spec.design.method in ("salib_sobol", "morris"):
             import matplotlib.pyplot as plt
 
+            from .outputs import save_figure
             from .report.experiment_plots import plot_sensitivity
 
             res = sensitivity(spec, table)
             save_sensitivity(res, out)
             for m in spec.metrics:
                 fig = plot_sensitivity(res, m, lang=args.lang)
-                fig.savefig(out / "figures" / f"sensitivity_{_safe(m)}.png", dpi=110)
+                save_figure(fig, out / "figures" / f"sensitivity_{_safe(m)}.png", dpi=110)
                 plt.close(fig)
 
     try:
@@ -650,6 +656,7 @@ def cmd_sweep(args) -> int:
 def _sweep_figures(spec, table, folder: Path, lang) -> None:
     import matplotlib.pyplot as plt
 
+    from .outputs import save_figure
     from .report.experiment_plots import plot_response
 
     params = list(spec.parameters)
@@ -658,7 +665,7 @@ def _sweep_figures(spec, table, folder: Path, lang) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for m in spec.metrics:
         fig = plot_response(table, params, m, lang=lang)
-        fig.savefig(folder / f"response_{_safe(m)}.png", dpi=110)
+        save_figure(fig, folder / f"response_{_safe(m)}.png", dpi=110)
         plt.close(fig)
 
 
@@ -680,6 +687,10 @@ def cmd_report(args) -> int:
     if args.pdf and _same_file(targets[0][1], targets[1][1]):
         raise UsageError(f"--out {out} ends in .pdf, where --pdf prints the PDF; give an .html "
                          "file / --out 不能以 .pdf 结尾")
+    if args.pdf:
+        from .report.html import require_chromium
+
+        require_chromium()                        # missing tool: exit 2 before writing
     redraw(todo, inputs, args.lang)               # figures in --lang from the saved tables
     for w in inputs.warnings:
         sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
@@ -705,6 +716,9 @@ def _resolved(path: Path) -> Path:
 
 def _check_report_target(what: str, path: Path, inputs: set[Path], force: bool) -> None:
     """Refuse a report file that is a folder, an input of the report, or exists (no --force)."""
+    from .outputs import check_path_length
+
+    check_path_length(_resolved(path), what, path)
     if path.is_dir():
         raise UsageError(f"{what} {path} is a folder; give a file name such as "
                          f"{path / 'report.html'} / 输出路径是目录，请给出文件名")
@@ -748,7 +762,13 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
+def cmd_evidence(args) -> int:
+    from .evidence import run
+
+    return run(args.evidence_command, args)
+
+
+COMMANDS = {"evidence": cmd_evidence, "bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
             "decompose": cmd_decompose, "sweep": cmd_sweep,
             "report": cmd_report, "demo": cmd_demo}
 
@@ -763,9 +783,29 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.flush()
     except BrokenPipeError:
         return _quiet_broken_pipe()
+    except KeyboardInterrupt:   # before a command runs (loading, parsing the arguments)
+        from .entry import interrupted
+
+        return interrupted()
+
+
+def _plain_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings on the command line: one plain line, never a line of source code."""
+    try:
+        (file or sys.stderr).write(f"ruralsim: 警告 / warning: {message}\n")
+    except OSError:
+        pass
 
 
 def _main(argv: list[str] | None) -> int:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.showwarning = _plain_warning
+        return _main_checked(argv)
+
+
+def _main_checked(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -786,11 +826,24 @@ def _main(argv: list[str] | None) -> int:
         return 130
     except BrokenPipeError:
         raise                 # main() ends quietly
-    except (RuralsimError, OSError) as exc:
+    except OSError as exc:
+        if exc.errno in _BAD_PATH_ERRNOS:    # a path the user gave cannot exist: bad input
+            sys.stderr.write(f"ruralsim: {exc.strerror}: {_shown(str(exc.filename))[:200]} "
+                             "/ 路径无效\n")
+            return EXIT_BAD_INPUT
         if os.environ.get("RURALSIM_DEBUG"):
             raise
         sys.stderr.write(f"ruralsim: 错误 / error: {exc}\n")
         return EXIT_ERROR
+    except RuralsimError as exc:
+        if os.environ.get("RURALSIM_DEBUG"):
+            raise
+        sys.stderr.write(f"ruralsim: 错误 / error: {exc}\n")
+        return EXIT_ERROR
+
+
+#: OS errors that mean a path named on the command line cannot exist as given.
+_BAD_PATH_ERRNOS = {errno.ENAMETOOLONG, errno.ELOOP}
 
 
 def _quiet_broken_pipe() -> int:

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from .experiments import compare
 from .experiments.decompose import decompose
-from .outputs import staged_dir, write_csv, write_marker, write_run, write_text_atomic
+from .outputs import (staged_dir, write_bytes_atomic, write_csv, write_marker, write_run,
+                      write_text_atomic)
 from .scenario.load import builtin_path, load_scenario
 from .simulate import simulate
 
@@ -118,6 +119,6 @@ def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int 
             pair = [keys[0], keys[-1]]           # both ends first vs naive
             gif = animate_villages([(_title(k, fig_lang), results[k]) for k in pair],
                                    cdir / "figures" / "villages.gif", lang=fig_lang)
-            (tmp / "villages.gif").write_bytes(gif.read_bytes())
+            write_bytes_atomic(tmp / "villages.gif", gif.read_bytes())
         text = build_report([ddir, cdir] + [tmp / k for k in keys], lang=report_lang)
         write_text_atomic(tmp / "report.html", text)

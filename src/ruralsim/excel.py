@@ -5,6 +5,12 @@ mark); ``--xlsx`` also writes one workbook with a sheet per table.  Text cells t
 spreadsheet would run as formulas are neutralised as in the CSV files
 (:func:`ruralsim.outputs.spreadsheet_safe`), and the file is written atomically.
 
+The workbook format cannot hold control characters (other than tab, line feed and carriage
+return) in a cell: such characters, which a village name in a CSV may carry, are written
+as the text ``\\xNN`` (a warning says how many cells were changed; the CSV files keep them
+as they are).  The same tables give the same bytes: the workbook's creation and
+modification times and the dates of its zip entries are fixed (:data:`FIXED_TIME`).
+
 Example (when openpyxl is installed):
     >>> import pandas as pd, tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.xlsx"
@@ -16,14 +22,22 @@ from __future__ import annotations
 import io
 import os
 import re
+import zipfile
 from pathlib import Path
 from typing import Mapping
 
-from .errors import UsageError
+from .errors import UsageError, warn_user
 
 #: Characters Excel does not allow in a sheet name, and its longest sheet name.
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 MAX_SHEET = 31
+#: Characters a workbook cell cannot hold (openpyxl refuses them): C0 controls but tab,
+#: line feed and carriage return.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: The time written into every workbook (creation, modification, zip entries), so that the
+#: same tables always give the same bytes.
+FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+_CORE_TIME = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
 def xlsx_available() -> bool:
@@ -66,11 +80,70 @@ def write_xlsx(tables: Mapping[str, "object"], path: str | os.PathLike) -> Path:
     from .outputs import spreadsheet_safe, write_bytes_atomic
 
     buf = io.BytesIO()
+    changed = 0
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, df in zip(sheet_names(list(tables)), tables.values()):
-            spreadsheet_safe(df).to_excel(xw, sheet_name=name, index=False)
-    write_bytes_atomic(path, buf.getvalue())
+            clean, n = workbook_safe(spreadsheet_safe(df))
+            changed += n
+            clean.to_excel(xw, sheet_name=name, index=False)
+    if changed:
+        warn_user(f"{Path(path).name}: {changed} cell(s) held control characters a workbook "
+                  "cannot hold; they are written as \\xNN there (the CSV files keep them) / "
+                  "工作簿不能包含控制字符，已改写为 \\xNN")
+    write_bytes_atomic(path, reproducible_zip(buf.getvalue()))
     return Path(path)
+
+
+def _escape_controls(text: str) -> str:
+    return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def workbook_safe(df) -> tuple["object", int]:
+    """(``df`` with control characters in text cells and column names written as ``\\xNN``,
+    how many cells and names were changed).  ``df`` itself is returned when nothing is."""
+    import pandas as pd
+
+    n = 0
+    out = df
+    for i in range(df.shape[1]):
+        s = df.iloc[:, i]
+        if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)
+                or isinstance(s.dtype, pd.CategoricalDtype)):
+            continue
+        vals = s.astype(object)
+        bad = vals.map(lambda v: isinstance(v, str) and _ILLEGAL.search(v) is not None)
+        if bad.any():
+            n += int(bad.sum())
+            if out is df:
+                out = df.copy()
+            out.isetitem(i, vals.map(lambda v: _escape_controls(v) if isinstance(v, str) else v))
+    names = [_escape_controls(c) if isinstance(c, str) else c for c in df.columns]
+    renamed = sum(a != b for a, b in zip(names, df.columns))
+    if renamed:
+        n += renamed
+        if out is df:
+            out = df.copy()
+        out.columns = names
+    return out, n
+
+
+def reproducible_zip(data: bytes) -> bytes:
+    """The workbook ``data`` with fixed times (:data:`FIXED_TIME`) in its document
+    properties and zip entries; entries, order and compression otherwise unchanged."""
+    stamp = "%04d-%02d-%02dT%02d:%02d:%02dZ" % FIXED_TIME
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            if info.filename == "docProps/core.xml":
+                body = _CORE_TIME.sub(lambda m: m.group(1) + stamp.encode() + m.group(2), body)
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            fixed.create_system = 0
+            zout.writestr(fixed, body)
+    return out.getvalue()
 
 
 def run_sheets(result) -> dict:

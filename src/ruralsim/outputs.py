@@ -76,6 +76,29 @@ def _resolve(path: str | os.PathLike) -> Path:
         raise UsageError(f"cannot resolve the path {path}: {exc} / 无法解析该路径") from None
 
 
+def check_path_length(path: Path, option: str = "--out", shown: Any = None) -> None:
+    """Refuse (exit 2) a path the file system cannot hold: a name longer than the folder
+    allows (usually 255 bytes) or a whole path longer than the system allows."""
+    shown = path if shown is None else shown
+    names = [p for p in path.parts if p not in (path.anchor, "")]
+    existing = path
+    while not os.path.isdir(existing) and existing != existing.parent:
+        existing = existing.parent
+    try:
+        name_max = os.pathconf(existing, "PC_NAME_MAX")
+        path_max = os.pathconf(existing, "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):
+        name_max, path_max = 255, 4096
+    long = [n for n in names if len(os.fsencode(n)) > name_max]
+    if long or len(os.fsencode(str(path))) >= path_max:
+        what = (f"the name {long[0][:40]}... has {len(os.fsencode(long[0]))} bytes (at most "
+                f"{name_max})") if long else f"the path is longer than {path_max} bytes"
+        text = str(shown)
+        text = text if len(text) <= 80 else text[:60] + "..." + text[-15:]
+        raise UsageError(f"{option} {text}: {what}; choose a shorter name / 路径或文件名过长，"
+                         f"请改用较短的名称")
+
+
 def _protected_folders() -> list[tuple[Path, str, str]]:
     out = []
     try:
@@ -101,6 +124,7 @@ def check_out_path(out: str | os.PathLike, inputs: Iterable[str | os.PathLike] =
     :class:`~ruralsim.errors.UsageError` (exit 2) naming the path and what to do.
     """
     res = _resolve(out)
+    check_path_length(res, option, out)
     if res == Path(res.anchor):
         raise UsageError(f"{option} {out} is the root of the file system; choose a new "
                          f"folder such as {option} ruralsim-out / 输出目录不能是根目录，请另选新目录")

@@ -281,3 +281,31 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
 def _community_regs_until(m: "Model", c: int, month: int) -> int:
     """Registrations for community ``c`` up to the end of ``month``."""
     return int(m.rec.registrations[month, c])
+
+
+#: Entries of a summary that label the run rather than measure it.
+SUMMARY_LABELS = ("scenario", "scenario_hash", "seed", "version")
+
+
+def metric_names(scenario) -> list[str]:
+    """Every metric a run of ``scenario`` reports, by the name sweeps and experiments use.
+
+    The names are the summary's keys, nested ones joined by dots (``by_type.poor.moved``,
+    ``cost_by_instrument_cny.subsidised_loan``); which nested names exist depends on the
+    scenario's household types, instruments and revenues, so they are read off the summary
+    of a one-month run of ``scenario`` (a :class:`~ruralsim.scenario.load.LoadedScenario`,
+    a file or a built-in name).  The one list of valid metric names: sweeps check theirs
+    against it.
+    """
+    from .errors import ScenarioError
+    from .experiments.runs import flatten
+    from .scenario.load import load_scenario
+    from .simulate import simulate
+
+    loaded = load_scenario(scenario)
+    try:
+        short = load_scenario(loaded, ["run.horizon_months=1"])
+    except ScenarioError:   # a scenario that needs a longer horizon: the summary is alike
+        short = loaded
+    keys = flatten(simulate(short, seed=0).summary)
+    return [k for k in keys if k not in SUMMARY_LABELS]

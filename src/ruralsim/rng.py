@@ -59,24 +59,27 @@ def philox4x32(c0: np.ndarray, c1: np.ndarray, c2: np.ndarray, c3: np.ndarray,
     >>> [hex(int(w[0])) for w in philox4x32(z, z, z, z, 0, 0)]
     ['0x6627e8d5', '0xe169c58d', '0xbc57ac4c', '0x9b00dbd8']
     """
-    x0, x1, x2, x3 = (np.array(c, dtype=np.uint64, copy=True)
-                      for c in np.broadcast_arrays(c0, c1, c2, c3))
-    p0, p1 = np.empty_like(x0), np.empty_like(x0)
+    # the even words (x0, x2) and the odd words (x1, x3) are each one [2, n] array, so that a
+    # round is five array operations whatever n is (the fixed cost of small draws)
+    n = np.broadcast_shapes(np.shape(c0), np.shape(c1), np.shape(c2), np.shape(c3))
+    even = np.empty((2,) + n, dtype=np.uint64)
+    odd = np.empty((2,) + n, dtype=np.uint64)
+    even[0], odd[0], even[1], odd[1] = c0, c1, c2, c3
+    p = np.empty_like(even)
+    hi = np.empty_like(even)
+    mult = np.array([_M0, _M1], dtype=np.uint64).reshape((2,) + (1,) * len(n))
+    key = np.empty_like(mult)
     k0, k1 = int(k0) & 0xFFFFFFFF, int(k1) & 0xFFFFFFFF
     for _ in range(rounds):
-        np.multiply(x0, _M0, out=p0)
-        np.multiply(x2, _M1, out=p1)
+        np.multiply(even, mult, out=p)                 # p0 = x0 * M0, p1 = x2 * M1
         # (x0, x1, x2, x3) <- (hi(p1) ^ x1 ^ k0, lo(p1), hi(p0) ^ x3 ^ k1, lo(p0))
-        np.right_shift(p1, _S32, out=x0)
-        x0 ^= x1
-        x0 ^= np.uint64(k0)
-        np.bitwise_and(p1, _LO, out=x1)
-        np.right_shift(p0, _S32, out=x2)
-        x2 ^= x3
-        x2 ^= np.uint64(k1)
-        np.bitwise_and(p0, _LO, out=x3)
+        np.right_shift(p, _S32, out=hi)
+        key[0], key[1] = k0, k1
+        np.bitwise_xor(hi[::-1], odd, out=even)
+        even ^= key
+        np.bitwise_and(p[::-1], _LO, out=odd)
         k0, k1 = (k0 + _W0) & 0xFFFFFFFF, (k1 + _W1) & 0xFFFFFFFF
-    return x0, x1, x2, x3
+    return even[0], odd[0], even[1], odd[1]
 
 
 def _unit(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
@@ -146,11 +149,19 @@ class Streams:
         n = ids.shape[0]
         parts = []
         for part in (month, slot):
+            if isinstance(part, (int, np.integer)):    # the common case: a plain number
+                if not 0 <= part <= MAX_WORD:
+                    raise ValueError("month and slot must fit in 32 bits")
+                parts.append(np.uint64(part))
+                continue
             a = np.asarray(part, dtype=np.int64)
             if a.size and (a.min() < 0 or a.max() > MAX_WORD):
                 raise ValueError("month and slot must fit in 32 bits")
             parts.append(a.astype(np.uint64) if a.ndim else np.uint64(a))
         k0, k1 = self.key(name)
+        if n <= _CHUNK:                                 # one block: no copies
+            u = ids.view(np.uint64) if ids.flags.c_contiguous else ids.astype(np.uint64)
+            return philox4x32(parts[0], u & _LO, u >> _S32, parts[1], k0, k1)
         out = tuple(np.empty(n, dtype=np.uint64) for _ in range(4))
         u = ids.view(np.uint64) if ids.flags.c_contiguous else ids.astype(np.uint64)
         for a in range(0, n, _CHUNK):

@@ -38,6 +38,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..errors import check_list_arg
 from ..rng import spawn_seeds
 from ..scenario.load import LoadedScenario, load_scenario
 from .executors import Progress, SerialExecutor, run_all
@@ -70,7 +71,7 @@ class Decomposition:
 
 
 def _check_factors(sc: LoadedScenario, factors: Sequence[str]) -> None:
-    from ..errors import UsageError
+    from ..errors import check_list_arg, UsageError
 
     unknown = [f for f in factors if f not in COMPONENTS]
     if unknown or not factors:
@@ -111,8 +112,13 @@ def decompose(scenario: Any = None, factors: Sequence[str] = ("targeting", "prio
               reps: int = 20, seed: int | None = None, executor: Executor | None = None,
               overrides: Iterable = (), progress: bool = False) -> Decomposition:
     """Run the full factorial of ``factors`` on ``scenario`` and estimate their effects."""
-    base = load_scenario(scenario, list(overrides))
-    factors = list(dict.fromkeys(factors))
+    from .replicate import check_reps, check_seed
+
+    reps = check_reps(reps)
+    check_seed(seed)
+    base = load_scenario(scenario, overrides)
+    factors = list(dict.fromkeys(check_list_arg(factors, "factors", (str,),
+                                                "component names")))
     _check_factors(base, factors)
     seed = base.model.run.seed if seed is None else seed
     seeds = spawn_seeds(seed, reps)

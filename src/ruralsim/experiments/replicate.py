@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import RuralsimError, UsageError
+from ..errors import ArgumentTypeError, RuralsimError, UsageError, check_list_arg
 from ..rng import seed_label, spawn_seeds
 from ..scenario.load import LoadedScenario, load_scenario
 from .executors import Progress, SerialExecutor, run_all
@@ -67,7 +67,8 @@ class Replications:
 def check_reps(reps: Any, least: int = 1) -> int:
     """``reps`` as a whole number from ``least`` to :data:`MAX_REPS`, else a UsageError."""
     if isinstance(reps, bool) or not isinstance(reps, (int, np.integer)):
-        raise UsageError(f"--reps must be a whole number (got {reps!r}) / 重复次数须为整数")
+        raise ArgumentTypeError(f"reps (--reps) must be a whole number, not "
+                                f"{type(reps).__name__} {reps!r} / 重复次数须为整数")
     if not least <= reps <= MAX_REPS:
         raise UsageError(f"--reps must be from {least} to {MAX_REPS:,} (got {reps}) "
                          f"/ 重复次数须在 {least} 到 {MAX_REPS:,} 之间")
@@ -125,7 +126,7 @@ def replicate(scenario: Any, reps: int = 30, seed: int | None = None,
               progress: bool = False) -> Replications:
     """Run ``scenario`` ``reps`` times with child seeds of ``seed`` (default: its run.seed)."""
     reps, seed = check_reps(reps), check_seed(seed)
-    sc = load_scenario(scenario, list(overrides), list(packages))
+    sc = load_scenario(scenario, overrides, packages)
     seed = sc.model.run.seed if seed is None else seed
     specs = _specs(sc, spawn_seeds(seed, reps), columns, 0, 0)
     results = run_all(executor or SerialExecutor(), run_one, specs,
@@ -317,7 +318,9 @@ def build_scenarios(scenarios: Any, overrides: Iterable = (), packages: Iterable
         named = [(None, s) for s in scenarios]
     if not named:
         raise UsageError("nothing to compare / 没有要比较的方案")
-    overrides, packages = list(overrides), list(packages)
+    overrides = check_list_arg(overrides, "overrides", (str, tuple, list),
+                               "'key.path=value' strings or (key path, value) pairs")
+    packages = check_list_arg(packages, "packages", (str,), "package names or .yaml files")
     loaded = [load_scenario(s, overrides, packages) for _, s in named]
     names = [n if n is not None else _label(s, sc) for (n, s), sc in zip(named, loaded)]
     if isinstance(variants, Mapping):

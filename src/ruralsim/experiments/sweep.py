@@ -46,6 +46,7 @@ from scipy.stats import qmc
 from ..errors import Issue, RuralsimError, ScenarioError, UsageError
 from ..outputs import fsync_path, write_csv, write_text_atomic
 from ..rng import seed_label, spawn_seeds
+from ..safeopen import check_regular, open_fd, open_regular
 from ..scenario.load import (BUILTIN_DIR, LoadedScenario, load_scenario, read_village_csv,
                              validate_model)
 from ..scenario.schema import ASSUMPTION, P, Strict
@@ -193,7 +194,7 @@ def _scale(unit: np.ndarray, params: dict[str, Any]) -> pd.DataFrame:
     for j, (name, p) in enumerate(params.items()):
         if isinstance(p, Range):
             v = p.low + unit[:, j] * (p.high - p.low)
-            cols[name] = np.round(v) if p.integer else v
+            cols[name] = v
         else:  # a list: pick an item by the unit value
             idx = np.minimum((unit[:, j] * len(p)).astype(int), len(p) - 1)
             cols[name] = [p[i] for i in idx]
@@ -310,15 +311,13 @@ def build_design(spec: SweepSpec, base_dir: Path) -> pd.DataFrame:
         axes = [np.linspace(p.low, p.high, d.levels) if isinstance(p, Range) else list(p)
                 for p in params.values()]
         rows = list(itertools.product(*axes))
-        df = pd.DataFrame(rows, columns=list(params))
-        for name, p in params.items():
-            if isinstance(p, Range) and p.integer:
-                df[name] = np.round(df[name])
-        return df
+        return _integers(pd.DataFrame(rows, columns=list(params)), params)
     if d.method == "lhs":
-        return _scale(qmc.LatinHypercube(d=k, seed=d.seed).random(d.samples), params)
+        return _integers(_scale(qmc.LatinHypercube(d=k, seed=d.seed).random(d.samples),
+                                params), params)
     if d.method == "sobol":
-        return _scale(qmc.Sobol(d=k, scramble=True, seed=d.seed).random(d.samples), params)
+        return _integers(_scale(qmc.Sobol(d=k, scramble=True, seed=d.seed).random(d.samples),
+                                params), params)
     problem = salib_problem(params)
     try:
         if d.method == "salib_sobol":
@@ -330,7 +329,30 @@ def build_design(spec: SweepSpec, base_dir: Path) -> pd.DataFrame:
     except ImportError:
         raise UsageError("sensitivity designs need the 'sensitivity' extra: pip install "
                          "'ruralsim[sensitivity]'") from None
-    return pd.DataFrame(x, columns=list(params))
+    return _integers(pd.DataFrame(x, columns=list(params)), params)
+
+
+def _integers(df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    """Columns of ``integer: true`` ranges as whole numbers (int64, not 12.0): an integer
+    parameter of the scenario refuses a float.  Every design method goes through here."""
+    for name, p in params.items():
+        if isinstance(p, Range) and p.integer:
+            df[name] = np.round(df[name].to_numpy(dtype=float)).astype(np.int64)
+    return df
+
+
+def check_metrics(spec: "SweepSpec", scenario: LoadedScenario, label: str = "sweep") -> None:
+    """Refuse metric names that no run reports (they would give empty columns), listing the
+    valid ones (:func:`ruralsim.results.metric_names`)."""
+    from ..results import metric_names
+
+    valid = metric_names(scenario)
+    known = set(valid)
+    unknown = [m for m in spec.metrics if m not in known]
+    if unknown:
+        shown = ", ".join(repr(m[:60]) for m in unknown[:5])
+        raise ScenarioError([Issue(label, "metrics", f"unknown metric(s) {shown}; valid "
+                                   f"metrics are: {', '.join(valid)} / 未知指标，可用指标见上")])
 
 
 def design_runs(spec: SweepSpec, design: pd.DataFrame) -> pd.DataFrame:
@@ -354,8 +376,11 @@ def _manifest_of(path: Path) -> str | None:
     try:
         if not path.is_file() or path.stat().st_size > MAX_MANIFEST_BYTES:
             return None
-        text = path.read_text(encoding="utf-8")
+        with open_regular(path, "rb") as fh:
+            text = fh.read(MAX_MANIFEST_BYTES + 1).decode("utf-8")
         data = json.loads(text)
+    except UsageError:
+        raise
     except (OSError, ValueError, RecursionError):
         return None
     return text if isinstance(data, dict) and {"spec", "scenario", "runs"} <= set(data) else None
@@ -419,6 +444,8 @@ def check_sweep_out(out: Path, force: bool = False, inputs: Any = (),
                          "/ 无法读取输出目录") from None
     if not entries:
         return "new"
+    for name in SWEEP_OUTPUTS | {LOCK_FILE}:    # resumed or replaced in place: never a link
+        check_regular(out / name, folder_ok=name == "figures")
     old = _manifest_of(out / MANIFEST_FILE)
     if old is not None and manifest is not None and old == manifest:
         return "resume"
@@ -539,7 +566,7 @@ def sweep_lock(folder: Path) -> Iterator[None]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_FILE
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_fd(path, "r+b")
     except OSError as exc:
         raise UsageError(f"cannot create the lock file {path}: {exc.strerror or exc} "
                          "/ 无法创建锁文件") from None
@@ -602,9 +629,9 @@ def read_store(path: Path, n_runs: int, metrics: list[str]) -> tuple[dict[int, d
     """
     done: dict[int, dict] = {}
     bad = 0
-    if not path.exists():
+    if not os.path.lexists(path):
         return done, bad
-    with open(path, "rb") as fh:
+    with open_regular(path, "rb") as fh:
         for raw in _lines(fh):
             if raw is None or not raw.endswith(b"\n"):   # overlong, or torn by a kill
                 bad += 1
@@ -644,10 +671,11 @@ def _lines(fh: Any) -> Iterator[bytes | None]:
 def _rewrite_store(path: Path, done: dict[int, dict]) -> None:
     """Replace the store by its usable records (atomically, synced)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with open_regular(tmp, "xb") as fh:
             for rid in sorted(done):
-                fh.write(json.dumps(done[rid], sort_keys=True) + "\n")
+                fh.write((json.dumps(done[rid], sort_keys=True) + "\n").encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -664,7 +692,7 @@ class RunStore:
 
     def __init__(self, path: Path, fsync_every: float = DEFAULT_FSYNC_EVERY,
                  on_synced: Callable[[int], None] | None = None):
-        self.fh = open(path, "ab")
+        self.fh = open_regular(path, "ab")
         self.fsync_every, self.on_synced = fsync_every, on_synced
         self.unsynced, self.last = 0, time.monotonic()
 
@@ -744,6 +772,7 @@ def run_sweep(spec: SweepSpec, base_dir: Path, out: Path, executor: Executor | N
     params = list(spec.parameters) if spec.design.method != "table" else list(design.columns)
     point_overrides = _overrides_for(params, design, files)
     _check_overrides(sc, point_overrides)
+    check_metrics(spec, sc, label)
     fp = _fingerprint(spec, runs, sc)
     check_sweep_out(out, force, files.inputs, fp)
     with sweep_lock(out):

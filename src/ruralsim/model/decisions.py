@@ -51,6 +51,13 @@ from .policy import outreach_shift, village_batches
 from .state import DONE, F_AFTER_WITHDRAWAL, F_EVER_REGISTERED, NO_MONTH, REGISTERED
 
 _F = np.float32
+#: Largest log hazard passed to ``exp`` (a numerical bound, not a model parameter).  A
+#: household's clock crosses its threshold, an Exp(1) draw of at most −log(2⁻⁶⁴) ≈ 44.4,
+#: in the month its hazard reaches exp(60) ≈ 10²⁶ whether or not the log hazard is cut
+#: here, so results are unchanged; without the cut a log hazard above 88.7 (a subsidy of
+#: millions of yuan) overflows float32 to inf and the clocks stop being numbers.  Month
+#: after month, exp(60) accumulates to inf only after 10¹² months.
+LOG_HAZARD_CAP = 60.0
 #: Compact the active set once this share of its rows has left.
 COMPACT_AT = 0.25
 
@@ -168,6 +175,7 @@ class ActiveSet:
         np.subtract(self.g0, w, out=w)
         np.maximum(w, _F(0), out=w)
         v -= w
+        np.minimum(v, _F(LOG_HAZARD_CAP), out=v)   # exp stays finite: see LOG_HAZARD_CAP
         np.exp(v, out=v)
         cumhaz = self.cumhaz
         cumhaz += v

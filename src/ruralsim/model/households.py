@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..rng import Streams
+from ..scenario.schema import MAX_HOUSE_AGE_YEARS
 from .state import F_TWO_HOMESTEADS, IN_VILLAGE, NO_MONTH, Households
 
 #: Scale of the uint8 non-farm share and of the uint16 taste draws.
@@ -85,8 +86,8 @@ def init_households(sc, streams: Streams) -> Households:
     nonfarm = np.rint(np.clip(uniform_between(u_nonfarm, lambda t: t.nonfarm_income_share), 0, 1)
                       * NONFARM_SCALE).astype(np.uint8)
     farmland = np.maximum(uniform_between(u_farm, lambda t: t.farmland_mu), 0).astype(f32)
-    house_built = (-np.rint(np.clip(uniform_between(u_house, lambda t: t.house_age_years), 0, 50)
-                            * 12)).astype(np.int16)
+    house_built = (-np.rint(np.clip(uniform_between(u_house, lambda t: t.house_age_years), 0,
+                                    MAX_HOUSE_AGE_YEARS) * 12)).astype(np.int16)   # a schema bound
     house_m2 = np.rint(np.clip(uniform_between(u_m2, lambda t: t.house_m2), 0, 65535)
                        ).astype(np.uint16)
     del u_nonfarm, u_farm, u_house, u_m2

@@ -1,23 +1,19 @@
 """The loop: SimPy decides *when*, the month's processes decide *what*.
 
 SimPy owns the calendar: the monthly round, policy events, package changes, the opening of
-registration, the yearly update of household finances, and construction teams (a funded
-phase waits for a team, holds it while under way and frees it when the phase is done or
-abandoned).  Calendar processes only append to :attr:`Clock.due_events`, set flags or set a
-phase's start month; every change to model state happens in :meth:`Model.step`, the one
-documented order of work in a month.  Calendar items fall on whole months; the round of
-month ``t`` runs at ``t + 0.5``, after them.  This is the only module that imports SimPy.
+registration, new years, and construction teams (a funded phase waits for a team and holds
+it until the phase is done or abandoned).  Calendar processes only append to due events,
+set flags or a phase's start month; every change to model state happens in
+:meth:`Model.step`, the one order of work of a month, at ``t + 0.5`` (after the calendar
+items of month ``t``).  This is the only module that imports SimPy.
 
-Order of work in month ``t`` (each step's reason is in docs/model.md, section 3; the module
-that owns the step is named at its end):
+Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at the end):
 
 1. budget opens   - revenues of the month are paid in: transfers, awards, rents and
                     instalments, collective land income, quota sales due (budget.py);
-2. calendar       - policy events apply; a new year updates household incomes and savings;
-                    if policy or finances changed, the decision terms are recomputed
-                    (events.py, terms.py);
-3. services       - villages below the withdrawal threshold lose services; upkeep is due
-                    (services.py);
+2. calendar       - policy events apply; a new year updates household finances; changed
+                    decision terms are recomputed (events.py, terms.py);
+3. services       - villages below the withdrawal threshold lose services (services.py);
 4. decisions      - households in their old village accumulate their monthly hazard and
                     those whose clock crosses its threshold register (decisions.py); with
                     ballots the villages due vote first and passing ones are scheduled
@@ -29,24 +25,21 @@ that owns the step is named at its end):
 7. moves          - allocated households whose fit-out is done move in, demolish or keep
                     their old house (by a decision: demolition.py), pay, borrow; their
                     promised payments fall due (moves.py);
-8. returns        - movers who kept their old house and are due to return go back
-                    (returns.py);
+8. returns        - movers who kept their old house and are due back return (returns.py);
 9. settlement     - the township pays what is due, in the budget rule's order of priority:
                     interest, households, maintenance, construction, reclamation, events;
                     paid phases progress, unpaid ones stall (settlement.py, treasury.py);
 10. construction  - finished phases deliver units, phases stalled too long are abandoned,
                     ready phases are funded in the phase rule's order (construction.py);
 11. land          - reclaimed land becomes collective (or quota for sale) and earns (land.py);
-12. exposure      - who lives with degraded services this month, who is stranded
-                    (services.py);
+12. exposure      - who lives with degraded services, who is stranded (services.py);
 13. finance       - the month closes: borrowing or repayment, arrears, trust (finance.py);
 14. record        - the month's row of the time series (results.py).
 
-Adding a process (model 3.0: self-build, the township's plan, village consent): write a
-module with a class that takes the state it reads and writes (``Population``, ``Clock``,
-``Ledger``, ``Queues`` of :mod:`ruralsim.model.state`, the entity structs, the treasury)
-in its constructor and has ``step(t)``; build it in :meth:`Model._wire` and add one line,
-with its reason, at its place in :meth:`Model.step` (and its line here and in docs/model.md).
+Adding a process (model 3.0: self-build, the township's plan, village consent): a module
+with a class that takes the state it reads and writes (:mod:`ruralsim.model.state`) and has
+``step(t)``; build it in :meth:`Model._wire`, add one line with its reason to
+:meth:`Model.step`, and its line here and in docs/model.md.
 
 Example:
     >>> import ruralsim
@@ -87,8 +80,6 @@ from .treasury import Developer, Treasury
 from .waiting import WaitingList, WaitKeys
 from ..rng import Streams
 
-__all__ = ["InvariantError", "Model"]
-
 
 class Model:
     """One simulation run of one scenario with one seed."""
@@ -121,15 +112,15 @@ class Model:
                        self.ledger)
         # everyone starts deciding (terms are set by the first refresh, in month 0)
         ids = np.arange(hh.n, dtype=np.int64)
-        zeros = np.zeros(hh.n, dtype=np.float32)
-        self.active.add(ids, A=zeros, code=self.terms.code(ids), hv0=zeros, hslope=zeros,
-                        g0=zeros, gflow=zeros, thresh=self.terms.thresholds(ids))
+        z = np.zeros(hh.n, dtype=np.float32)
+        self.active.add(ids, A=z, code=self.terms.code(ids), hv0=z, hslope=z, g0=z, gflow=z,
+                        thresh=self.terms.thresholds(ids))
 
     def _wire(self) -> None:
         """Build the month's processes, each with the state it reads and writes."""
         sc, st, pop, vil, com, ph = self.sc, self.streams, self.pop, self.vil, self.com, self.ph
-        tr, dev, rec, clock, ledger, queues = self.tr, self.dev, self.rec, self.clock, \
-            self.ledger, self.queues
+        tr, dev, rec, clock, ledger, queues = (self.tr, self.dev, self.rec, self.clock,
+                                               self.ledger, self.queues)
         terms, active, waiting, land = self.terms, self.active, self.waiting, self.land
         keys = WaitKeys(sc.strategy.allocation, st, pop.hh, vil.community,
                         priority_rank(sc, self.type_names))
@@ -207,28 +198,15 @@ class Model:
                 yield self.env.timeout(1)
 
     def _calendar(self):
-        """Policy events, package changes, registration opening and new years, in month order.
-
-        Each sets a flag or appends to ``clock.due_events``; the next round applies it.
-        """
+        """Policy events, package changes, registration opening and new years, in month order;
+        each sets a flag or appends to ``clock.due_events``; the next round applies it."""
         sc, clock = self.sc, self.clock
-
-        def event(i):
-            return lambda: clock.due_events.append(sc.policy.events[i])
-
-        def package_changes():
-            clock.policy_dirty = True
-
-        def registration_opens():
-            clock.reg_open = True
-
-        def new_year():
-            clock.year_due = True
-
+        event = lambda i: lambda: clock.due_events.append(sc.policy.events[i])  # noqa: E731
+        flag = lambda name: lambda: setattr(clock, name, True)  # noqa: E731
         items = [(e.month, 0, i, event(i)) for i, e in enumerate(sc.policy.events)]
-        items += [(m, 1, 0, package_changes) for m in change_months(sc)]
-        items.append((sc.policy.registration_opens_month, 2, 0, registration_opens))
-        items += [(m, 3, 0, new_year) for m in range(12, self.H, 12)]
+        items += [(m, 1, 0, flag("policy_dirty")) for m in change_months(sc)]   # package changes
+        items.append((sc.policy.registration_opens_month, 2, 0, flag("reg_open")))
+        items += [(m, 3, 0, flag("year_due")) for m in range(12, self.H, 12)]       # new years
         for month, _, _, apply in sorted(items, key=lambda x: x[:3]):
             if month >= self.H:
                 break
@@ -236,8 +214,7 @@ class Model:
                 yield self.env.timeout(month - self.env.now)
             apply()
 
-    def _start_phase(self, p: int) -> None:
-        """A phase was funded: queue it for a construction team."""
+    def _start_phase(self, p: int) -> None:   # a funded phase queues for a team
         self.phase_end[p] = self.env.event()
         self.env.process(self._build(p))
 
@@ -251,7 +228,7 @@ class Model:
             self.ph.month_started[p] = int(np.ceil(self.env.now))
             yield self.phase_end[p]
 
-    def _end_phase(self, p: int) -> None:
+    def _end_phase(self, p: int) -> None:   # a phase done or abandoned frees its team
         ev = self.phase_end.get(p)
         if ev is not None and not ev.triggered:
             ev.succeed()
@@ -274,20 +251,13 @@ class Model:
     # ------------------------------------------------------------------ views for callers
     hh = property(lambda self: self.pop.hh, doc="The households (state.Households).")
     b = property(lambda self: self.sc.behaviour, doc="The behaviour parameters.")
-    dividend_phy = property(lambda self: self.ledger.dividend_phy,
-                            doc="Dividends per household per year, by village.")
-    open_village = property(lambda self: self.decisions.open_village,
-                            doc="Villages open to registration (village-by-village sequencing).")
-    event_apt = property(lambda self: self.terms.event_apt)
-    apt_share = property(lambda self: self.terms.apt_share)
-
-    @property
-    def reg_open(self) -> bool:
-        return self.clock.reg_open
-
-    @reg_open.setter
-    def reg_open(self, value: bool) -> None:
-        self.clock.reg_open = value
+    dividend_phy = property(lambda self: self.ledger.dividend_phy, doc="Dividends/household/year.")
+    open_village = property(lambda self: self.decisions.open_village, doc="Villages open.")
+    event_apt = property(lambda self: self.terms.event_apt, doc="Apartment share shifts.")
+    apt_share = property(lambda self: self.terms.apt_share, doc="Apartment share by type.")
+    reg_open = property(lambda self: self.clock.reg_open,
+                        lambda self, value: setattr(self.clock, "reg_open", value),
+                        doc="Registration is open.")
 
     def visible_terms(self, t: int) -> np.ndarray:
         """The [village × type] term W of the log hazard in month ``t`` (decisions.py)."""
@@ -298,4 +268,5 @@ class Model:
         return self.terms.decision_terms(ids, t)
 
     def intended_kind(self, ids: np.ndarray) -> np.ndarray:
+        """The unit kind households ``ids`` ask for (terms.py)."""
         return self.terms.intended_kind(ids)

@@ -144,7 +144,8 @@ def village_batches(sc: Scenario, village_names: list[str]) -> list[np.ndarray]:
         order = [v.name for _, v in sorted(enumerate(sc.village_list),
                                            key=lambda iv: (first[iv[1].community], iv[0]))]
     pos = {v: i for i, v in enumerate(village_names)}
-    idx = [pos[v] for v in order] + [i for v, i in pos.items() if v not in set(order)]
+    named = set(order)     # once: a set per village made this quadratic
+    idx = [pos[v] for v in order] + [i for v, i in pos.items() if v not in named]
     k = seq.batch_villages
     return [np.array(idx[i:i + k]) for i in range(0, len(idx), k)]
 

@@ -86,49 +86,73 @@ class Recorder:
     def watch(self, pop, vil, com, ph, tr, dev, waiting, ledger) -> None:
         """The state whose stocks :meth:`record_month` writes each month."""
         self._state = (pop, vil, com, ph, tr, dev, waiting, ledger)
+        c = self.cols
+        # the columns, looked up once (not by name each month)
+        self._stock = [c[n] for n in (
+            "n_waiting", "n_ever_moved", "n_distress", "households_debt_service_cny",
+            "units_occupied", "units_allocated", "phases_building", "phases_done",
+            "phases_abandoned", "sunk_cost_cny", "service_level_mean", "n_villages_withdrawn",
+            "land_freed_mu", "land_reclaimed_mu", "land_collective_mu", "land_quota_mu",
+            "land_community_mu", "land_freed_net_mu", "revenue_total_cny",
+            "expenditure_total_cny", "cash_cny", "debt_cny", "arrears_cny", "financing_gap_cny",
+            "deferred_household_cny", "overcommitted", "developer_debt_cny",
+            "deposits_held_cny")]
+        self._units = [(k, c[f"units_built_{kn}"], c[f"units_free_{kn}"])
+                       for k, kn in enumerate(KINDS)]
+        self._rev = [c[n] for n in self.rev_lines]
+        self._exp = [c[n] for n in self.exp_lines]
+        self._live = vil.n0 > 0
+        self._any_live = bool(self._live.any())
 
     def record_month(self, t: int) -> None:
         """Write the stocks of month ``t`` (flows were booked as they happened)."""
         pop, vil, com, ph, tr, dev, waiting, ledger = self._state
-        c = self.cols
+        (n_waiting, n_ever_moved, n_distress, debt_service, occupied, allocated, building,
+         done, abandoned, sunk, service_mean, withdrawn, freed, reclaimed, collective, quota,
+         community, freed_net, revenue, expenditure, cash, debt, arrears, gap, deferred,
+         overcommitted, dev_debt, deposits) = self._stock
         self.by_type_status[t] = pop.counts
         self.registrations[t] = com.registrations
-        c["n_waiting"][t] = waiting.size
-        c["n_ever_moved"][t] = pop.cum_moves
-        c["n_distress"][t] = ledger.distress_diff[: t + 1].sum()
-        c["households_debt_service_cny"][t] = ledger.service_diff[: t + 1].sum()
-        for k, kn in enumerate(KINDS):
-            c[f"units_built_{kn}"][t] = com.built[:, k].sum()
-            c[f"units_free_{kn}"][t] = com.free[:, k].sum()
-        c["units_occupied"][t] = com.occupied.sum()
-        c["units_allocated"][t] = com.allocated.sum()
-        c["phases_building"][t] = int((ph.state == BUILDING).sum())
-        c["phases_done"][t] = int((ph.state == DONE).sum())
-        c["phases_abandoned"][t] = int((ph.state == ABANDONED).sum())
-        ab = ph.state == ABANDONED
-        c["sunk_cost_cny"][t] = float((ph.paid_cny + ph.housing_paid_cny)[ab].sum())
-        live = vil.n0 > 0
-        c["service_level_mean"][t] = vil.service.mean(axis=1)[live].mean() if live.any() else 1.0
-        c["n_villages_withdrawn"][t] = int((vil.month_withdrawn != NO_MONTH).sum())
-        c["land_freed_mu"][t] = vil.land_freed_mu.sum()
-        c["land_reclaimed_mu"][t] = vil.land_reclaimed_mu.sum()
-        c["land_collective_mu"][t] = vil.land_collective_mu.sum()
-        c["land_quota_mu"][t] = vil.land_quota_mu.sum()
+        n_waiting[t] = waiting.size
+        n_ever_moved[t] = pop.cum_moves
+        n_distress[t] = ledger.distress_diff[: t + 1].sum()
+        debt_service[t] = ledger.service_diff[: t + 1].sum()
+        free = com.free
+        for k, built_k, free_k in self._units:
+            built_k[t] = com.built[:, k].sum()
+            free_k[t] = free[:, k].sum()
+        occupied[t] = com.occupied.sum()
+        allocated[t] = com.allocated.sum()
+        state = ph.state
+        building[t] = int((state == BUILDING).sum())
+        done[t] = int((state == DONE).sum())
+        ab = state == ABANDONED
+        abandoned[t] = int(ab.sum())
+        sunk[t] = float((ph.paid_cny + ph.housing_paid_cny)[ab].sum())
+        v_service = vil.service.mean(axis=1)
+        service_mean[t] = v_service[self._live].mean() if self._any_live else 1.0
+        v_withdrawn = vil.month_withdrawn != NO_MONTH
+        withdrawn[t] = int(v_withdrawn.sum())
+        land_freed = vil.land_freed_mu.sum()
+        freed[t] = land_freed
+        reclaimed[t] = vil.land_reclaimed_mu.sum()
+        collective[t] = vil.land_collective_mu.sum()
+        quota[t] = vil.land_quota_mu.sum()
         footprint = float((com.built * com.land_mu_pu).sum())
-        c["land_community_mu"][t] = footprint
-        c["land_freed_net_mu"][t] = vil.land_freed_mu.sum() - footprint
-        c["revenue_total_cny"][t] = sum(c[n][t] for n in self.rev_lines)
-        c["expenditure_total_cny"][t] = sum(c[n][t] for n in self.exp_lines)
-        c["cash_cny"][t] = tr.cash
-        c["debt_cny"][t] = tr.debt
-        c["arrears_cny"][t] = tr.arrears
-        c["financing_gap_cny"][t] = tr.debt + tr.arrears
-        c["deferred_household_cny"][t] = tr.deferred_total
-        c["overcommitted"][t] = float(tr.overcommitted)
-        c["developer_debt_cny"][t] = dev.debt
-        c["deposits_held_cny"][t] = ledger.escrow_cny
+        community[t] = footprint
+        freed_net[t] = land_freed - footprint
+        revenue[t] = sum(a[t] for a in self._rev)
+        expenditure[t] = sum(a[t] for a in self._exp)
+        cash[t] = tr.cash
+        debt[t] = tr.debt
+        arrears[t] = tr.arrears
+        gap[t] = tr.debt + tr.arrears
+        deferred[t] = tr.deferred_total
+        overcommitted[t] = float(tr.overcommitted)
+        dev_debt[t] = dev.debt
+        deposits[t] = ledger.escrow_cny
         self.v_present[t] = vil.n_present
-        self.v_service[t] = vil.service.mean(axis=1)
-        self.v_withdrawn[t] = vil.month_withdrawn != NO_MONTH
+        self.v_service[t] = v_service
+        self.v_withdrawn[t] = v_withdrawn
         self.v_freed[t] = vil.land_freed_mu
         self.v_present_by_type[t] = pop.present_vt

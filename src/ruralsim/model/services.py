@@ -55,6 +55,16 @@ class Services:
         names = sc.services.names
         w = self.w
         self.targets = np.isin(np.array(names), w.services if w.services is not None else names)
+        self.saved = rec.cols["maintenance_saved_cny"]
+        self._upkeep()
+
+    def _upkeep(self) -> None:
+        """Upkeep per village of the services still maintained, and of those withdrawn
+        (recomputed only when a village loses services)."""
+        vil = self.vil
+        maintained = 1.0 - vil.withdrawn.mean(axis=1)
+        self.kept_pm = vil.maintenance_cny_pm * maintained
+        self.saved_pm = vil.maintenance_cny_pm * (1 - maintained)
 
     def step(self, t: int) -> None:
         vil, w = self.vil, self.w
@@ -65,11 +75,10 @@ class Services:
             if due.any():
                 vil.withdrawn[np.ix_(due, self.targets)] = True
                 vil.month_withdrawn[due] = t
-        maintained = 1.0 - vil.withdrawn.mean(axis=1)
+                self._upkeep()
         occupied = vil.n_present > 0
-        self.ledger.maint_due = float((vil.maintenance_cny_pm * maintained)[occupied].sum())
-        self.rec.put("maintenance_saved_cny", t,
-                     float((vil.maintenance_cny_pm * (1 - maintained))[occupied].sum()))
+        self.ledger.maint_due = float(self.kept_pm[occupied].sum())
+        self.saved[t] = float(self.saved_pm[occupied].sum())
 
 
 class Exposure:

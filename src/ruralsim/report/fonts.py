@@ -19,7 +19,7 @@ from __future__ import annotations
 import glob
 import os
 import sys
-import warnings
+from ..errors import warn_user
 from functools import lru_cache
 
 KNOWN_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
@@ -94,8 +94,9 @@ def resolve_lang(lang: str | None) -> str:
     want = lang or "zh"
     if want == "zh" and find_cjk_font() is None:
         if not _warned:
-            warnings.warn("no CJK font found: plots use English labels (install fonts-wqy-microhei "
-                          "or fonts-noto-cjk, or set RURALSIM_CJK_FONT=/path/to/font)", stacklevel=2)
+            warn_user("no CJK font found: plots use English labels (install fonts-wqy-microhei "
+                      "or fonts-noto-cjk, or set RURALSIM_CJK_FONT=/path/to/font) / 未找到中文字体，"
+                      "图表使用英文标注")
             _warned = True
         return "en"
     return want

@@ -31,12 +31,11 @@ import signal
 import string
 import subprocess
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Iterable
 
 from .. import __version__
-from ..errors import RuralsimError
+from ..errors import RuralsimError, warn_user
 from ..outputs import fsync_path
 from .inputs import CompareRow, Figure, ReportInputs, load_report_inputs
 from .lessons import COMPONENT_NAMES, comparison_lessons, decomposition_lessons
@@ -371,7 +370,7 @@ def build_report(dirs: list[Path], lang: str = "zh") -> str:
     inputs = load_report_inputs([Path(d) for d in dirs])
     redraw(plan_redraw(inputs, lang), inputs, lang)
     for w in inputs.warnings:
-        warnings.warn(w, stacklevel=2)
+        warn_user(w)
     return render_report(inputs, lang)
 
 
@@ -379,6 +378,19 @@ def build_report(dirs: list[Path], lang: str = "zh") -> str:
 
 class PdfError(RuralsimError):
     """Printing to PDF failed (Chromium missing, failing or hanging). Exit code 1."""
+
+
+def require_chromium() -> str:
+    """The Chromium to print with; :class:`~ruralsim.errors.UsageError` (exit 2) saying how
+    to install it when there is none (checked before anything is written)."""
+    from ..errors import UsageError
+
+    exe = find_chromium()
+    if exe is None:
+        raise UsageError("--pdf needs Chromium (apt-get install chromium, or install Google "
+                         "Chrome); nothing was written. Leave out --pdf for the HTML report / "
+                         "--pdf 需要安装Chromium，未写出任何文件；不加 --pdf 可只生成HTML报告")
+    return exe
 
 
 def find_chromium() -> str | None:

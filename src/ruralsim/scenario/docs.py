@@ -180,7 +180,9 @@ def refresh_readme(path: Path = README) -> bool:
     start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
     new = text[:start] + parameter_table() + text[end:]
     if new != text:
-        path.write_text(new, encoding="utf-8")
+        from ..outputs import write_text_atomic
+
+        write_text_atomic(path, new)
     return new != text
 
 

@@ -28,7 +28,7 @@ from typing import Any, Iterable, Mapping
 from pydantic import ValidationError
 
 from .. import footprint
-from ..errors import Issue, ScenarioError
+from ..errors import Issue, ScenarioError, check_list_arg
 from .schema import Scenario
 from .yamlio import decode_text, parse_scalar, read_input_bytes, read_yaml_file
 
@@ -148,6 +148,61 @@ def _builtin_file(relative: str | Path) -> Path | None:
     return None
 
 
+def check_reference(ref: str | Path, base_dir: Path | None, what: str,
+                    origin: Where) -> Path:
+    """The file a reference inside a scenario (``extends``, ``packages``) or on the command
+    line (``--package``, ``--variant +file.yaml``) names, if ruralsim may read it.
+
+    The rule of every file a scenario names (village CSVs and design tables too): the file,
+    symbolic links resolved, lies in the folder of the file that names it (the current
+    folder for the command line) or among the built-in scenarios.  A path written out in
+    full without symbolic links (``extends: ../base.yaml``) is also read; a symbolic link
+    never leads outside.  ``RURALSIM_ALLOW_OUTSIDE_FILES=1`` lifts the rule.  Raises
+    :class:`ScenarioError` naming ``origin``.
+    """
+    p = Path(ref)
+    joined = p if p.is_absolute() or base_dir is None else base_dir / p
+    folder = base_dir if base_dir is not None else Path.cwd()
+    if os.environ.get("RURALSIM_ALLOW_OUTSIDE_FILES"):
+        return joined
+    try:
+        real = joined.resolve()
+        if real.is_relative_to(BUILTIN_DIR.resolve()):
+            return joined
+        folder = folder.resolve()
+        if real.is_relative_to(folder):
+            return joined
+        written = Path(os.path.normpath(p if p.is_absolute() else folder / p))
+        if real == written:
+            return joined
+    except (OSError, RuntimeError, ValueError):
+        pass
+    raise ScenarioError([Issue(origin[0], what, f"{_excerpt(str(ref), 80)} is a symbolic link "
+                               f"to a file outside the folder {folder}; copy the "
+                               "file there (or set RURALSIM_ALLOW_OUTSIDE_FILES=1) / 该文件是指向"
+                               "目录之外的符号链接，请把文件复制到情景所在目录", origin[1])])
+
+
+def _excerpt(text: str, n: int = 24) -> str:
+    """A short, escaped excerpt of text read from a file, for a message: control and
+    non-printable characters escaped, at most ``n`` characters shown (a message never
+    quotes more of a file that may not be a scenario at all)."""
+    shown = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                    for ch in str(text)[: n + 1])
+    return shown if len(shown) <= n and len(str(text)) <= n else shown[:n] + "..."
+
+
+def _not_ruralsim_file(doc: Any, data: dict, known: Iterable[str], what: str) -> None:
+    """Refuse, without quoting it, a mapping none of whose keys is one of ``known``: it is
+    not a ruralsim file (a configuration, a password file read as YAML...)."""
+    known = set(known)
+    if data and not any(isinstance(k, str) and k in known for k in data):
+        raise ScenarioError([Issue(doc.file, "", f"this is not a ruralsim {what} file: none of "
+                                   f"its {len(data)} top-level keys is a {what} key "
+                                   f"({', '.join(sorted(known))}) / 这不是 ruralsim 的"
+                                   f"{'政策包' if what == 'package' else '情景'}文件", 1)])
+
+
 # ----------------------------------------------------------------------------- merging
 def _merge(base: Any, over: Any) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
@@ -167,6 +222,7 @@ def _read_with_extends(path: Path, depth: int = 0, origin: tuple[str, str, int |
     if not isinstance(data, dict):
         raise ScenarioError([Issue(doc.file, "", "a scenario must be a mapping of keys "
                                    f"(got {type(data).__name__})", 1)])
+    _not_ruralsim_file(doc, data, [*Scenario.model_fields, "extends", "packages"], "scenario")
     parent = data.pop("extends", None)
     packages = data.pop("packages", None)
     if parent is None:
@@ -181,6 +237,8 @@ def _read_with_extends(path: Path, depth: int = 0, origin: tuple[str, str, int |
     if ppath is None:
         raise ScenarioError([Issue(doc.file, "extends", _not_found(parent),
                                    doc.line_of(("extends",)))])
+    check_reference(parent if ppath == path.parent / parent else ppath, path.parent, "extends",
+                    (doc.file, doc.line_of(("extends",))))
     base, bwhere = _read_with_extends(ppath, depth + 1,
                                       (doc.file, "extends", doc.line_of(("extends",))))
     merged = _merge(base, data)
@@ -218,7 +276,7 @@ def package_path(ref: str, base_dir: Path | None, origin: Where = ("<packages>",
             raise fail(f"package file not found: {_short(str(p))} / 找不到政策包文件 (a reference "
                        f"ending in .yaml is a file path; built-in packages are named without it: "
                        f"{known})")
-        return p
+        return check_reference(ref, base_dir, "packages", origin)
     if BUILTIN_NAME.fullmatch(ref):
         p = BUILTIN_DIR / "packages" / f"{ref}.yaml"
         if p.is_file():
@@ -270,10 +328,20 @@ def apply_package(data: dict, where: dict[tuple, Where], ref: str, base_dir: Pat
     pkg = doc.data
     if not isinstance(pkg, dict):
         raise ScenarioError([Issue(doc.file, "", "a package must be a mapping of keys", 1)])
+    if not pkg:
+        raise ScenarioError([Issue(doc.file, "", "an empty package: a package holds at least "
+                                   f"one of {', '.join(PACKAGE_LISTS)} (and may have "
+                                   f"{', '.join(k for k in PACKAGE_KEYS if k not in PACKAGE_LISTS)})"
+                                   " / 政策包为空", 1)])
+    _not_ruralsim_file(doc, pkg, PACKAGE_KEYS, "package")
     unknown = [k for k in pkg if k not in PACKAGE_KEYS]
     if unknown:
-        raise ScenarioError([Issue(doc.file, str(k), f"unknown key '{k}' / 未知的键; allowed: "
-                                   f"{', '.join(PACKAGE_KEYS)}", doc.line_of((k,))) for k in unknown])
+        raise ScenarioError([Issue(doc.file, _excerpt(str(k)), f"unknown key '{_excerpt(str(k))}'"
+                                   f" / 未知的键; allowed: {', '.join(PACKAGE_KEYS)}",
+                                   doc.line_of((k,))) for k in unknown])
+    if not any(pkg.get(k) for k in PACKAGE_LISTS):
+        raise ScenarioError([Issue(doc.file, "", "the package adds nothing: give at least one "
+                                   f"of {', '.join(PACKAGE_LISTS)} / 政策包未包含任何政策内容", 1)])
     for key in PACKAGE_LISTS:
         if not isinstance(pkg.get(key) or [], list):
             raise ScenarioError([Issue(doc.file, key, "must be a list", doc.line_of((key,)))])
@@ -583,7 +651,8 @@ def _issue_for(err: Mapping[str, Any], where: dict[tuple, Where], default_file: 
     msg = err["msg"]
     if err["type"] == "extra_forbidden" and clean:
         allowed = _allowed_keys(clean[:-1], root or Scenario)
-        msg = f"unknown key '{_short(str(clean[-1]), 60)}' / 未知的键" + (
+        clean = (*clean[:-1], _excerpt(str(clean[-1])))
+        msg = f"unknown key '{clean[-1]}' / 未知的键" + (
             f"; allowed: {', '.join(allowed)}" if allowed else "")
     elif err["type"] == "missing":
         msg = "required key is missing / 缺少必填项"
@@ -839,6 +908,9 @@ def load_scenario(source: str | Path | Mapping[str, Any] | LoadedScenario | None
     pairs); everything is validated at the end. Raises :class:`ScenarioError` listing every
     problem.  The result's ``inputs`` lists every file read (and those of a loaded source).
     """
+    overrides = check_list_arg(overrides, "overrides", (str, tuple, list),
+                               "'key.path=value' strings or (key path, value) pairs")
+    packages = check_list_arg(packages, "packages", (str,), "package names or .yaml files")
     files: list[Path] = list(source.inputs) if isinstance(source, LoadedScenario) else []
     token = _INPUTS.set(files)
     try:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ASSUMPTION = "assumption (plausible value, to calibrate)"
 NANPU = ("seed essay 4 (社区建设工作谋划范文4: Nanpu sub-district office, Changyuan County, "
@@ -97,6 +97,12 @@ class LogNormal(Strict):
     sigma: float = P(0.5, "log units", ASSUMPTION, "Standard deviation of the log.", ge=0, le=5)
 
 
+#: Oldest house at the start, in years: the bound of household_types.<name>.house_age_years
+#: (assumption: rural houses older than this are rebuilt or counted as this old; the built-in
+#: types reach 50).
+MAX_HOUSE_AGE_YEARS = 50
+
+
 class Uniform(Strict):
     low: float = P(0.0, "as the quantity", ASSUMPTION, "Lower bound.", ge=-MONEY_MAX,
                    le=MONEY_MAX)
@@ -157,7 +163,17 @@ class HouseholdType(Strict):
                                     "households: about 11% hold two or more homesteads",
                                     "Share holding two homesteads.", ge=0, le=1)
     house_age_years: Uniform = P({"low": 5, "high": 35}, "years", ASSUMPTION,
-                                 "Age of the house in the old village at the start.")
+                                 "Age of the house in the old village at the start "
+                                 f"(from 0 to {MAX_HOUSE_AGE_YEARS} years).")
+
+    @field_validator("house_age_years")
+    @classmethod
+    def _house_age_bounds(cls, v: Uniform) -> Uniform:
+        if v.low < 0 or v.high > MAX_HOUSE_AGE_YEARS:
+            raise ValueError(f"house ages must lie from 0 to {MAX_HOUSE_AGE_YEARS} years (got "
+                             f"{v.low:g} to {v.high:g}); older houses are not modelled "
+                             f"/ 房龄须在0到{MAX_HOUSE_AGE_YEARS}年之间")
+        return v
     house_m2: Uniform = P({"low": 100, "high": 180}, "m2", ASSUMPTION + ": a rural house of two "
                           "to three rooms per floor on a homestead of about 466 m2 (2022 survey)",
                           "Floor area of the old house (for compensation per m2).")

@@ -23,10 +23,10 @@ on that summary.  All draws are written to ``docs/calibration_draws.csv``.  The 
 value used, and the posterior (sd, 5% and 95% quantiles, and a sample) is recorded in the
 scenario's ``calibration`` section, next to the values.  ``pyabc`` is not needed.
 
-    python -m ruralsim.calibrate [draws] [workers]   # prints the posterior and the YAML
+    ruralsim evidence calibrate [draws] [workers]   # prints the posterior and the YAML
 
 Example:
-    >>> from ruralsim.calibrate import summaries
+    >>> from ruralsim.evidence.calibrate import summaries
     >>> s = summaries(3.4, 2.5, seed=1, horizon=72)
     >>> 0 < s["oversubscription"] < 20 and 0 <= s["share_registered_60"] <= 1
     True
@@ -40,9 +40,9 @@ from typing import Any
 
 import numpy as np
 
-from .rng import as_seed_sequence
-from .scenario.load import BUILTIN_DIR, load_scenario
-from .simulate import simulate
+from ..rng import as_seed_sequence
+from ..scenario.load import BUILTIN_DIR, load_scenario
+from ..simulate import simulate
 
 TARGET_OVERSUBSCRIPTION = 3.9
 WILLINGNESS_RANGE = (0.37, 0.79)
@@ -94,7 +94,7 @@ def _one(args: tuple) -> dict[str, Any]:
 def abc(draws: int = 400, keep: float = 0.1, seed: int = 11, executor: Executor | None = None,
         progress: bool = False) -> dict[str, Any]:
     """Rejection ABC with regression adjustment; returns the posterior and all draws."""
-    from .experiments.executors import Progress, SerialExecutor, run_all
+    from ..experiments.executors import Progress, SerialExecutor, run_all
 
     ss = as_seed_sequence(seed)
     u = np.random.Generator(np.random.Philox(ss.spawn(1)[0])).random((draws, 2))
@@ -158,7 +158,7 @@ def yaml_block(res: dict[str, Any], n_sample: int = 40) -> str:
              f"    {res['draws']} draws from uniform priors {PRIORS}, one seed each,",
              f"    {res['inside_range']} inside the willingness range, the {res['accepted']} "
              f"closest to 3.9 kept (epsilon {res['epsilon']:.3g});",
-             "    python -m ruralsim.calibrate", "  fitted:"]
+             "    ruralsim evidence calibrate", "  fitted:"]
     for name, v in p.items():
         lines.append(f"    {name}: {{value: {v['value']}, sd: {v['sd']}, q05: {v['q05']}, "
                      f"q95: {v['q95']}}}")
@@ -174,17 +174,22 @@ def yaml_block(res: dict[str, Any], n_sample: int = 40) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .experiments import make_executor
+    """``python -m ruralsim.evidence.calibrate [DRAWS] [WORKERS] [--out FOLDER]``."""
+    from . import main as evidence_main
 
-    argv = sys.argv[1:] if argv is None else argv
-    draws = int(argv[0]) if argv else 400
-    workers = int(argv[1]) if len(argv) > 1 else None
-    with make_executor(workers) as ex:
-        res = abc(draws=draws, executor=ex, progress=True)
+    return evidence_main("calibrate", argv)
+
+
+def run(args, docs: Path) -> int:
+    """Calibrate with ``args.draws`` draws; write ``docs/calibration_draws.csv``."""
+    from ..experiments import make_executor
+
+    with make_executor(args.workers) as ex:
+        res = abc(draws=args.draws, executor=ex, progress=True)
     import pandas as pd
 
-    from .outputs import write_csv
-    write_csv(pd.DataFrame(res["all"]), Path("docs") / "calibration_draws.csv")
+    from ..outputs import write_csv
+    write_csv(pd.DataFrame(res["all"]), docs / "calibration_draws.csv")
     for name, v in res["posterior"].items():
         print(f"{name}: {v['value']} (sd {v['sd']}; 90% interval [{v['q05']}, {v['q95']}])")
     print(f"accepted {res['accepted']} of {res['draws']} draws ({res['failed']} failed), "

@@ -9,7 +9,7 @@ and whether it was used for calibration (then it cannot test the model and is re
 The regimes (``scenarios/regimes/``) share the calibrated behaviour of the Nanpu case and
 change only policy and finance; what the model predicts for each is reported too.
 
-``python -m ruralsim.validation [reps]`` regenerates docs/validation.md (default 30
+``ruralsim evidence validate [reps]`` regenerates docs/validation.md (default 30
 replications).  The document carries a fingerprint of the scenarios and pattern definitions;
 ``tests/test_validation.py`` fails when it is stale and reruns the patterns at reduced
 replications.
@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .rng import spawn_seeds
-from .scenario.load import BUILTIN_DIR, load_scenario
-from .simulate import simulate
+from ..rng import spawn_seeds
+from ..scenario.load import BUILTIN_DIR, load_scenario
+from ..simulate import simulate
 
-DOC = Path("docs") / "validation.md"   # relative to the repository root, where it is run
+DOC = Path("docs") / "validation.md"   # in the repository (or in --out: validation.md)
 #: The same table in machine-readable form (read by tests/test_validation.py).
 RECORD = DOC.with_suffix(".json")
 SEED = 20040101
@@ -215,7 +215,7 @@ def measure_one(seed: Any, horizon: int | None = None) -> dict[str, float]:
 def measure(reps: int = 30, seed: int = SEED, horizon: int | None = None,
             executor=None) -> pd.DataFrame:
     """One row of pattern statistics per replication (child seeds of ``seed``)."""
-    from .experiments.executors import SerialExecutor, run_all
+    from ..experiments.executors import SerialExecutor, run_all
 
     seeds = spawn_seeds(seed, reps)
     rows = run_all(executor or SerialExecutor(), _measure_job, [(s, horizon) for s in seeds])
@@ -261,7 +261,7 @@ def pattern_table(rows: pd.DataFrame) -> pd.DataFrame:
 def fingerprint() -> str:
     """Hash of what the document depends on: the scenarios measured (validated, with their
     extends and packages), the pattern definitions and the package version."""
-    from . import __version__
+    from .. import __version__
 
     parts = {k: load_scenario(BUILTIN_DIR / f).hash for k, f in SCENARIOS.items()}
     blob = json.dumps({"scenarios": parts, "patterns": [asdict(p) for p in PATTERNS],
@@ -284,7 +284,7 @@ def markdown(table: pd.DataFrame, rows: pd.DataFrame, reps: int) -> str:
     cal = sc.calibration
     lines = [
         "# Validation of the Nanpu case / 南蒲案例验证", "",
-        f"<!-- fingerprint: {fingerprint()} (python -m ruralsim.validation regenerates this "
+        f"<!-- fingerprint: {fingerprint()} (ruralsim evidence validate regenerates this "
         "file) -->", "",
         "Pattern-oriented validation: each pattern below comes from the source or a published "
         "study, has a target and a tolerance, and could have come out otherwise. Two patterns "
@@ -350,23 +350,28 @@ def markdown(table: pd.DataFrame, rows: pd.DataFrame, reps: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Recompute every pattern and rewrite docs/validation.md."""
-    from .experiments import make_executor
+    """``python -m ruralsim.evidence.validation [REPS] [WORKERS] [--out FOLDER]``."""
+    from . import main as evidence_main
 
-    argv = sys.argv[1:] if argv is None else argv
-    reps = int(argv[0]) if argv else 30
-    workers = int(argv[1]) if len(argv) > 1 else None
-    with make_executor(workers) as ex:
+    return evidence_main("validate", argv)
+
+
+def run(args, docs: Path) -> int:
+    """Recompute every pattern and rewrite ``docs/validation.md`` and ``.json``."""
+    from ..experiments import make_executor
+
+    reps = args.reps
+    with make_executor(args.workers) as ex:
         rows = measure(reps, executor=ex)
     table = pattern_table(rows)
     text = markdown(table, rows, reps)
-    from .outputs import write_text_atomic
+    from ..outputs import write_text_atomic
 
-    write_text_atomic(DOC, text)
+    write_text_atomic(docs / DOC.name, text)
     record = {"fingerprint": fingerprint(), "reps": reps,
               "patterns": table[["key", "level", "fitted", "low", "high", "model", "ci_low",
                                  "ci_high", "verdict", "reps"]].to_dict("records")}
-    write_text_atomic(RECORD, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+    write_text_atomic(docs / RECORD.name, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
     print(text)
     return 0
 
