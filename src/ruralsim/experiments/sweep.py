@@ -256,8 +256,8 @@ def read_design_table(path: Path, label: str = "design.file") -> pd.DataFrame:
     except UnicodeDecodeError:
         raise bad("not UTF-8 text / 文件须为UTF-8编码") from None
     try:
-        rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text, newline="")), 1)
-                if any(c.strip() for c in r)]
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        rows = [(n, r) for n, r in enumerate(reader, 1) if any(c.strip() for c in r)]
     except csv.Error as exc:
         raise bad(f"not a valid CSV table: {exc} / CSV格式有误") from None
     if not rows:
@@ -281,8 +281,10 @@ def read_design_table(path: Path, label: str = "design.file") -> pd.DataFrame:
         for h, c in zip(header, r):
             if not c.strip():
                 raise bad(f"empty cell in column '{h}' / 单元格为空", n)
-    try:
-        table = pd.read_csv(io.StringIO(text), skip_blank_lines=True, keep_default_na=False,
+    clean = io.StringIO(newline="")   # the rows checked above, blank ones left out (a row of
+    csv.writer(clean).writerows([header] + [r for _, r in rows[1:]])   # empty cells is not
+    try:                                                               # blank to pandas)
+        table = pd.read_csv(io.StringIO(clean.getvalue()), keep_default_na=False,
                             skipinitialspace=True)
     except (ValueError, pd.errors.ParserError) as exc:   # guarded above; a last resort
         raise bad(f"not a valid CSV table: {exc}") from None
