@@ -94,8 +94,8 @@ def log_hazard(table, code, A, hv0, hslope, g0, gflow, month, msu, cap, extra, v
     for i in range(n):
         x = table[code[i]]
         x = x + A[i]
-        if has_extra:
-            x = x + extra[i]
+        if has_extra:   # numpy's v += extra: added in extra's precision, rounded to float32
+            x = np.float32(x + extra[i])
         w = hv0[i] - hslope[i] * month
         if not (w >= zero or w != w):
             w = zero
