@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -79,11 +80,18 @@ ops = st.lists(st.tuples(st.sampled_from(["add", "remove", "serve", "serve_some"
                          st.integers(0, 2**31)), min_size=1, max_size=40)
 
 
+@pytest.mark.parametrize("on", [False, pytest.param(True, marks=pytest.mark.skipif(
+    not HAS_NUMBA, reason="the extra 'fast' (numba) is absent"))])
 @settings(max_examples=60, deadline=None)
-@given(ops)
-def test_waiting_list_behaves_as_a_sorted_list(steps):
+@given(steps=ops)
+def test_waiting_list_behaves_as_a_sorted_list(on, steps):
     """Adds, removals and serving (with and without an eligibility mask) give what a plain
-    sorted list gives, whatever marks and compactions happened in between."""
+    sorted list gives, whatever marks and compactions happened in between, on each path."""
+    with mock.patch.object(compiled, "ENABLED", on):
+        _play(steps)
+
+
+def _play(steps):
     wl, ref, next_id = WaitingList(), [], 0
     for op, r in steps:
         rng = np.random.default_rng(r)
