@@ -18,8 +18,8 @@ from ruralsim.model.waiting import WaitingList, sort_key
 
 ROOT = Path(__file__).resolve().parents[1]
 HAS_NUMBA = importlib.util.find_spec("numba") is not None
-PATHS = ["0", pytest.param("1", marks=pytest.mark.skipif(not HAS_NUMBA,
-                                                        reason="the extra 'fast' (numba) is absent"))]
+NO_NUMBA = pytest.mark.skipif(not HAS_NUMBA, reason="the extra 'fast' (numba) is absent")
+PATHS = ["0", pytest.param("1", marks=NO_NUMBA)]
 
 
 def _in_process(code: str, compiled_flag: str) -> str:

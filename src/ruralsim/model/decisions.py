@@ -164,8 +164,9 @@ class ActiveSet:
                              np.empty(self._buf["ids"].size, _F))
         v, w = self._scratch[0][:n], self._scratch[1][:n]
         if _c.ENABLED:   # the same float32 operations in one pass; numpy's own exp
-            _c.log_hazard(np.asarray(table, dtype=_F), self.code, self.A, self.hv0, self.hslope, self.g0, self.gflow,
-                          _F(month), _F(months_since_update), _F(LOG_HAZARD_CAP), _NO_EXTRA, v)
+            _c.log_hazard(np.asarray(table, dtype=_F), self.code, self.A, self.hv0, self.hslope,
+                          self.g0, self.gflow, _F(month), _F(months_since_update),
+                          _F(LOG_HAZARD_CAP), _NO_EXTRA, v)
             np.exp(v, out=v)
             return _c.accumulate(self.cumhaz, v, self.thresh)
         np.take(table, self.code, out=v)
