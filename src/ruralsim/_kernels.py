@@ -209,3 +209,15 @@ def drop_positions(a, pos):
             out[k] = a[i]
             k += 1
     return out
+
+
+@_jit
+def first_per_group(group, limit):
+    """In the given order, True for the first ``limit[g]`` candidates of each group ``g``."""
+    count = np.zeros(limit.size, dtype=np.int64)
+    served = np.empty(group.size, dtype=np.bool_)
+    for i in range(group.size):
+        g = group[i]
+        served[i] = count[g] < limit[g]
+        count[g] += 1
+    return served

@@ -55,7 +55,8 @@ ENABLED = NUMBA_VERSION is not None
 PATH = f"compiled (numba {NUMBA_VERSION})" if ENABLED else "numpy"
 #: The kernels (:mod:`ruralsim._kernels`), imported when one is first used.
 KERNELS = ("philox_words", "philox_unit", "philox_packed", "log_hazard", "accumulate",
-           "shock_argument", "yearly_finances", "merge_sorted", "drop_sorted", "drop_positions")
+           "shock_argument", "yearly_finances", "merge_sorted", "drop_sorted", "drop_positions",
+           "first_per_group")
 
 
 def __getattr__(name: str):
@@ -75,7 +76,7 @@ def warm_up() -> None:
         return
     k = globals()
     philox_words, philox_unit, philox_packed, log_hazard, accumulate, shock_argument, \
-        yearly_finances, merge_sorted, drop_sorted, drop_positions = \
+        yearly_finances, merge_sorted, drop_sorted, drop_positions, first_per_group = \
         (k.get(n) or __getattr__(n) for n in KERNELS)
     z = np.zeros(2, np.uint64)
     philox_words(z, z[:1], z[:1], 0, 0, 10)
@@ -92,3 +93,4 @@ def warm_up() -> None:
     merge_sorted(a, a)
     drop_sorted(a, a[:1])
     drop_positions(a, a[:1])
+    first_per_group(a, a)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import compiled as _c
 from .state import ABANDONED, BUILDING, DONE, NO_MONTH, PLANNED, triangular_ppf
 from .builders import free_slots, grow, price_factor
 
@@ -41,6 +42,9 @@ def first_per_group(group: np.ndarray, limit: np.ndarray) -> np.ndarray:
     n = group.size
     if n == 0:
         return np.zeros(0, dtype=bool)
+    if _c.ENABLED:   # one pass counting per group (the same mask)
+        return _c.first_per_group(np.ascontiguousarray(group, dtype=np.int64),
+                                  np.ascontiguousarray(limit))
     order = np.argsort(group, kind="stable")
     g = group[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
