@@ -207,7 +207,7 @@ def test_interrupted_run_keeps_the_previous_outputs_and_says_so(tmp_path, sig):
 
 # ---------------------------------------------------------------- issue 18
 def _error_instances():
-    from ruralsim.model.invariants import InvariantError
+    from ruralsim.model.loop import InvariantError
     from ruralsim.errors import ArgumentTypeError, Issue, RuralsimError, ScenarioError, UsageError
     from ruralsim.report.html import PdfError
 
