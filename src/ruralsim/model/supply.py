@@ -322,9 +322,10 @@ class DemandSupply:
         cons = self.consented()
         if cons is not None:
             keep &= cons[ids]
-        ids, keys = ids[keep], keys[keep]
-        rule = (keys >> ID_BITS) & ((1 << RULE_BITS) - 1)   # the allocation rule's part
-        return ids[np.lexsort((ids, rule))]
+        # the key without its group bits is (the allocation rule's part, id): one sort of it
+        # is the lexsort by rule then id; stable (timsort) merges the list's sorted groups
+        low = keys[keep] & ((1 << (RULE_BITS + ID_BITS)) - 1)
+        return np.sort(low, kind="stable") & ((1 << ID_BITS) - 1)
 
     # ------------------------------------------------------------------ the month (slot 6)
     def homes(self, t: int) -> None:
