@@ -221,3 +221,57 @@ def first_per_group(group, limit):
         served[i] = count[g] < limit[g]
         count[g] += 1
     return served
+
+
+@_jit
+def tie_exposure(s, idx, village, kin, bell, m, Mv, Mk, Mc, cov, n_villages, n_kin, n_comm,
+                 wk, wn, cross, out):
+    """influence.Ties.exposure: the weighted sums in np.bincount's order, then each
+    household's parts in numpy's order of operations; ``out`` is [5, len(idx)]: kin,
+    neighbours, bellwethers, other villages, total."""
+    sv_b = np.zeros(n_villages)
+    sv_o = np.zeros(n_villages)
+    sk_b = np.zeros(n_kin)
+    sk_o = np.zeros(n_kin)
+    for j in range(village.size):
+        w = m[j] * s[j]
+        if bell[j]:
+            sv_b[village[j]] += w
+        else:
+            sv_o[village[j]] += w
+    for j in range(village.size):
+        w = m[j] * s[j]
+        if bell[j]:
+            sk_b[kin[j]] += w
+        else:
+            sk_o[kin[j]] += w
+    sc = np.zeros(n_comm)
+    if cross > 0:
+        for v in range(n_villages):
+            sc[cov[v]] += sv_b[v] + sv_o[v]
+    cw = wn * cross
+    for q in range(idx.size):
+        i = idx[q]
+        v = village[i]
+        k = kin[i]
+        mi = m[i]
+        own = mi * s[i]
+        kin_o = sk_o[k] - (0.0 if bell[i] else own)
+        kin_b = sk_b[k] - (own if bell[i] else 0.0)
+        nb_o = sv_o[v] - sk_o[k]
+        nb_b = sv_b[v] - sk_b[k]
+        denom = wn * (Mv[v] - Mk[k]) + wk * (Mk[k] - mi)
+        p0 = wk * kin_o
+        p1 = wn * nb_o
+        p2 = wk * kin_b + wn * nb_b
+        p3 = 0.0
+        if cross > 0:
+            c = cov[v]
+            p3 = cw * (sc[c] - sv_b[v] - sv_o[v])
+            denom = denom + cw * (Mc[c] - Mv[v])
+        if denom > 0:
+            a, b, d, e = p0 / denom, p1 / denom, p2 / denom, p3 / denom
+        else:
+            a = b = d = e = 0.0
+        out[0, q], out[1, q], out[2, q], out[3, q] = a, b, d, e
+        out[4, q] = a + b + d + e

@@ -56,7 +56,7 @@ PATH = f"compiled (numba {NUMBA_VERSION})" if ENABLED else "numpy"
 #: The kernels (:mod:`ruralsim._kernels`), imported when one is first used.
 KERNELS = ("philox_words", "philox_unit", "philox_packed", "log_hazard", "accumulate",
            "shock_argument", "yearly_finances", "merge_sorted", "drop_sorted", "drop_positions",
-           "first_per_group")
+           "first_per_group", "tie_exposure")
 
 
 def __getattr__(name: str):
@@ -74,10 +74,12 @@ def warm_up() -> None:
     """Compile (or load from the cache) every kernel now; a no-op on the numpy path."""
     if not ENABLED:
         return
-    k = globals()
-    philox_words, philox_unit, philox_packed, log_hazard, accumulate, shock_argument, \
-        yearly_finances, merge_sorted, drop_sorted, drop_positions, first_per_group = \
-        (k.get(n) or __getattr__(n) for n in KERNELS)
+    from . import _kernels as k
+
+    philox_words, philox_unit, philox_packed = k.philox_words, k.philox_unit, k.philox_packed
+    log_hazard, accumulate, shock_argument = k.log_hazard, k.accumulate, k.shock_argument
+    yearly_finances, merge_sorted, drop_sorted = k.yearly_finances, k.merge_sorted, k.drop_sorted
+    drop_positions, first_per_group = k.drop_positions, k.first_per_group
     z = np.zeros(2, np.uint64)
     philox_words(z, z[:1], z[:1], 0, 0, 10)
     philox_unit(z, z[:1], z[:1], 0, 0, 10)
@@ -94,3 +96,5 @@ def warm_up() -> None:
     drop_sorted(a, a[:1])
     drop_positions(a, a[:1])
     first_per_group(a, a)
+    b = np.zeros(2, dtype=np.bool_)
+    k.tie_exposure(d, a, a, a, b, d, d, d, d, a, 2, 2, 2, 1.0, 1.0, 0.0, np.zeros((5, 2)))
