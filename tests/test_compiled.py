@@ -151,3 +151,23 @@ def test_warm_up_runs_on_the_active_path():
     compiled.warm_up()     # compiles or loads every kernel; a no-op on the numpy path
     assert compiled.PATH == ("numpy" if not compiled.ENABLED else
                              f"compiled (numba {compiled.NUMBA_VERSION})")
+
+
+@pytest.mark.skipif(not HAS_NUMBA, reason="the extra 'fast' (numba) is absent")
+@pytest.mark.parametrize("cross", [0.0, 0.3])
+def test_exposure_to_ties_is_the_same_on_both_paths(cross):
+    from ruralsim.model.influence import Ties
+
+    rng = np.random.default_rng(4)
+    n, V = 5_000, 40
+    village = np.sort(rng.integers(0, V, n))
+    kin = village * 10 + rng.integers(0, 10, n)
+    ties = Ties(village, kin, rng.random(n) < 0.05, rng.integers(0, 4, V), 1.0, 0.3, 3.0, cross)
+    s = rng.choice([0.0, 0.5, 1.0], n)
+    idx = rng.choice(n, 800, replace=False)
+    with mock.patch.object(compiled, "ENABLED", False):
+        e0, p0 = ties.exposure(s, idx)
+    e1, p1 = ties.exposure(s, idx)
+    np.testing.assert_array_equal(e0, e1)
+    for name in p0:
+        np.testing.assert_array_equal(p0[name], p1[name])
