@@ -26,17 +26,21 @@ from ruralsim.scenario.load import load_scenario
 def ms_per_month(households: int = 1_000, repeats: int = 7) -> dict:
     sc = load_scenario(scaled_nanpu(households)).model
     Model(sc, 0).run()                               # warm up (imports, caches)
-    ours, ref = [], []
+    ours, ref, ours_cpu, ref_cpu = [], [], [], []
     for i in range(repeats):
         m = Model(sc, i + 1)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         m.run()
         ours.append((time.perf_counter() - t0) / HORIZON * 1e3)
-        t0 = time.perf_counter()
+        ours_cpu.append((time.process_time() - c0) / HORIZON * 1e3)
+        t0, c0 = time.perf_counter(), time.process_time()
         reference_kernel.run(households, max(28, households // 400), HORIZON, i + 1)
         ref.append((time.perf_counter() - t0) / HORIZON * 1e3)
+        ref_cpu.append((time.process_time() - c0) / HORIZON * 1e3)
     return {"households": m.hh.n, "months": HORIZON, "ms_per_month": statistics.median(ours),
-            "reference_ms_per_month": statistics.median(ref), "all_ms": ours, "ref_all_ms": ref}
+            "reference_ms_per_month": statistics.median(ref), "all_ms": ours, "ref_all_ms": ref,
+            "cpu_ms_per_month": statistics.median(ours_cpu),
+            "reference_cpu_ms_per_month": statistics.median(ref_cpu)}
 
 
 if __name__ == "__main__":
@@ -48,3 +52,11 @@ if __name__ == "__main__":
           f"(runs: {', '.join(f'{x:.3f}' for x in r['all_ms'])})")
     print(f"  reference kernel  {r['reference_ms_per_month']:.3f} ms/month")
     print(f"  ratio             {r['ms_per_month'] / r['reference_ms_per_month']:.1f}x")
+    print(f"  CPU               {r['cpu_ms_per_month']:.3f} ms/month against "
+          f"{r['reference_cpu_ms_per_month']:.3f} "
+          f"({r['cpu_ms_per_month'] / r['reference_cpu_ms_per_month']:.1f}x)")
+    try:
+        from ruralsim.compiled import PATH
+    except ImportError:   # a version before the compiled path
+        PATH = "numpy"
+    print(f"  path              {PATH}")

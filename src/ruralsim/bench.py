@@ -5,9 +5,10 @@
 - Household throughput: the Nanpu scenario scaled to 10^4, 10^5 and 10^6 households (every
   village, phase, cost and revenue scaled), 240 months, one process per run so that its peak
   memory is its own.  Model set-up (drawing the population) is inside the timed part.  Each
-  size is run three times, alternating with the reference numpy kernel of the canonical
-  workload (:mod:`ruralsim.reference_kernel`, with ``max(28, N // 400)`` villages, as its
-  protocol says), and the medians are compared: the ratio of ruralsim's time per
+  size is run three times on each path (compiled, when the extra ``fast`` is installed, and
+  numpy alone, ``RURALSIM_COMPILED=0``), alternating with the reference numpy kernel of the
+  canonical workload (:mod:`ruralsim.reference_kernel`, with ``max(28, N // 400)`` villages,
+  as its protocol says), and the medians are compared: the ratio of ruralsim's time per
   household-month to the kernel's is the number to watch on a shared, noisy machine.
 - Memory per household: the growth of peak RSS between the smallest and each larger size.
 - End to end: ``ruralsim run`` of the built-in scenario with figures, as a user runs it.
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -61,51 +63,101 @@ def one_size(households: int) -> dict:
     from .model import Model
     from .scenario.load import load_scenario
 
+    from .compiled import warm_up
+
     sc = load_scenario(scaled_nanpu(households)).model
-    t0 = time.perf_counter()
+    warm_up()     # the compiled kernels load from their cache once per process (start_up())
+    t0, c0 = time.perf_counter(), time.process_time()
     m = Model(sc, 1)
     t1 = time.perf_counter()
     m.run()
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     n = m.hh.n
-    return {"households": n, "months": HORIZON, "setup_s": t1 - t0, "seconds": t2 - t0,
+    from .compiled import PATH
+
+    return {"path": PATH, "households": n, "months": HORIZON, "setup_s": t1 - t0, "seconds": t2 - t0,
+            "cpu_s": c2 - c0,
             "hh_months_per_s": n * HORIZON / (t2 - t0),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "state_bytes_per_hh": m.hh.nbytes() / n}
 
 
 def reference(households: int) -> dict:
-    """Run the reference kernel once in its own process (its protocol: V = max(28, N // 400))."""
-    out = subprocess.run([sys.executable, "-m", "ruralsim.reference_kernel", "--households",
-                          str(households), "--villages", str(max(28, households // 400)),
-                          "--months", str(HORIZON), "--seed", "1"],
+    """Run the reference kernel once in its own process (its protocol: V = max(28, N // 400));
+    its wall time and its CPU time (``run`` of the vendored module, timed as its ``main``
+    times it)."""
+    code = ("import json, sys, time; from ruralsim.reference_kernel import run; "
+            "n, v = int(sys.argv[1]), int(sys.argv[2]); "
+            "t, c = time.perf_counter(), time.process_time(); run(n, v, %d, 1); "
+            "print(json.dumps({'seconds': time.perf_counter() - t, "
+            "'cpu_s': time.process_time() - c}))" % HORIZON)
+    out = subprocess.run([sys.executable, "-c", code, str(households),
+                          str(max(28, households // 400))],
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out)
 
 
-def households_table(sizes=(10_000, 100_000, 1_000_000), repeats: int = REPEATS) -> list[dict]:
-    """Each size ``repeats`` times, alternating ruralsim and the reference kernel; medians."""
+def paths() -> list[str]:
+    """The paths to measure: compiled (when numba is installed) and numpy."""
+    import importlib.util
+
+    return (["compiled"] if importlib.util.find_spec("numba") else []) + ["numpy"]
+
+
+def _one_run(n: int, path: str) -> dict:
+    env = dict(os.environ, RURALSIM_COMPILED="1" if path == "compiled" else "0")
+    out = subprocess.run([sys.executable, "-m", "ruralsim.bench", "--one", str(n)], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def households_table(sizes=(10_000, 100_000, 1_000_000), repeats: int = REPEATS,
+                     on: list[str] | None = None) -> list[dict]:
+    """Each size ``repeats`` times on each path, alternating with the reference kernel;
+    medians.  One row per size and path."""
+    on = on or paths()
     rows = []
     for n in sizes:
-        ours, ref = [], []
+        ours: dict[str, list[dict]] = {p: [] for p in on}
+        ref = []
         for _ in range(repeats):
-            out = subprocess.run([sys.executable, "-m", "ruralsim.bench", "--one", str(n)],
-                                 capture_output=True, text=True, check=True).stdout
-            ours.append(json.loads(out))
-            ref.append(reference(n)["seconds"])
-        row = min(ours, key=lambda r: abs(r["seconds"] - statistics.median(
-            o["seconds"] for o in ours)))
-        row = dict(row, seconds=statistics.median(o["seconds"] for o in ours),
-                   reference_s=statistics.median(ref))
-        row["hh_months_per_s"] = row["households"] * HORIZON / row["seconds"]
-        row["ratio"] = row["seconds"] / row["reference_s"]
-        row["peak_rss_mb"] = max(o["peak_rss_mb"] for o in ours)
-        rows.append(row)
-    base = rows[0]
-    for r in rows[1:]:
-        r["bytes_per_hh"] = ((r["peak_rss_mb"] - base["peak_rss_mb"]) * 2**20
-                             / max(1, r["households"] - base["households"]))
+            for p in on:
+                ours[p].append(_one_run(n, p))
+            ref.append(reference(n))
+        for p in on:
+            runs = ours[p]
+            med = statistics.median(o["seconds"] for o in runs)
+            row = min(runs, key=lambda r: abs(r["seconds"] - med))
+            row = dict(row, seconds=med, reference_s=statistics.median(r["seconds"] for r in ref),
+                       cpu_s=statistics.median(o["cpu_s"] for o in runs),
+                       reference_cpu_s=statistics.median(r["cpu_s"] for r in ref))
+            row["hh_months_per_s"] = row["households"] * HORIZON / row["seconds"]
+            row["ratio"] = row["seconds"] / row["reference_s"]
+            row["cpu_ratio"] = row["cpu_s"] / row["reference_cpu_s"]
+            row["peak_rss_mb"] = max(o["peak_rss_mb"] for o in runs)
+            rows.append(row)
+    for p in on:
+        mine = [r for r in rows if r["path"].startswith(p)]
+        base = mine[0]
+        for r in mine[1:]:
+            r["bytes_per_hh"] = ((r["peak_rss_mb"] - base["peak_rss_mb"]) * 2**20
+                                 / max(1, r["households"] - base["households"]))
     return rows
+
+
+def start_up() -> dict:
+    """Seconds to load the compiled kernels in a new process: from the on-disk cache (warm)
+    and compiling them anew (cold, with an empty cache directory)."""
+    code = ("import time; t = time.perf_counter(); from ruralsim import compiled; "
+            "compiled.warm_up(); print(time.perf_counter() - t)")
+    out = {}
+    with tempfile.TemporaryDirectory() as d:
+        for label, extra in (("cold", {"NUMBA_CACHE_DIR": d}), ("warm", {"NUMBA_CACHE_DIR": d})):
+            env = dict(os.environ, **extra)
+            out[label] = float(subprocess.run([sys.executable, "-c", code], env=env,
+                                              capture_output=True, text=True,
+                                              check=True).stdout)
+    return out
 
 
 def end_to_end_run() -> float:
@@ -135,26 +187,36 @@ def replications(reps: int = 200, workers: int | None = None) -> dict:
         replicate(sc, reps=reps, seed=1, executor=ex, columns=("n_moved",))
         wall = time.perf_counter() - t0
     per_run = wall * workers / reps
-    return {"reps": reps, "workers": workers, "wall_s": wall, "runs_per_s": reps / wall,
+    from .compiled import PATH
+
+    return {"path": PATH, "reps": reps, "workers": workers, "wall_s": wall,
+            "runs_per_s": reps / wall,
             "direct_run_s": direct, "overhead": (per_run - direct) / direct}
 
 
 def report(sizes=(10_000, 100_000, 1_000_000), reps: int = 200, workers: int | None = None,
            out=sys.stdout, repeats: int = REPEATS) -> None:
     p = lambda s: print(s, file=out, flush=True)  # noqa: E731
-    p(f"{'households':>11} {'run s':>7} {'hh-months/s':>12} {'reference s':>11} "
-      f"{'x reference':>11} {'peak RSS MB':>12} {'B/hh (RSS)':>11} {'state B/hh':>10}")
+    p(f"{'path':>24} {'households':>11} {'run s':>7} {'hh-months/s':>12} {'reference s':>11} "
+      f"{'x reference':>11} {'x (CPU)':>8} {'peak RSS MB':>12} {'B/hh (RSS)':>11} "
+      f"{'state B/hh':>10}")
     for r in households_table(sizes, repeats):
         extra = f"{r['bytes_per_hh']:>11.0f}" if "bytes_per_hh" in r else f"{'-':>11}"
-        p(f"{r['households']:>11,} {r['seconds']:>7.2f} {r['hh_months_per_s']:>12.3g} "
-          f"{r['reference_s']:>11.2f} {r['ratio']:>11.2f} {r['peak_rss_mb']:>12.0f} {extra} "
+        p(f"{r['path']:>24} {r['households']:>11,} {r['seconds']:>7.2f} "
+          f"{r['hh_months_per_s']:>12.3g} "
+          f"{r['reference_s']:>11.2f} {r['ratio']:>11.2f} {r['cpu_ratio']:>8.2f} "
+          f"{r['peak_rss_mb']:>12.0f} {extra} "
           f"{r['state_bytes_per_hh']:>10.0f}")
-    p(f"(median of {repeats} runs each, ruralsim and the reference kernel alternated; set-up "
-      "included; B/hh = growth of peak RSS over the smallest size per added household)")
+    p(f"(median of {repeats} runs each, ruralsim's paths and the reference kernel alternated; "
+      "set-up included; B/hh = growth of peak RSS over the smallest size per added household)")
+    if "compiled" in paths():
+        su = start_up()
+        p(f"compiled kernels in a new process: {su['cold']:.2f} s compiling (empty cache), "
+          f"{su['warm']:.2f} s from the cache")
     p(f"ruralsim run (Nanpu, figures included): {end_to_end_run():.2f} s")
     if reps:
         r = replications(reps, workers)
-        p(f"replications: {r['reps']} Nanpu runs on {r['workers']} workers in {r['wall_s']:.1f} s "
+        p(f"replications ({r['path']}): {r['reps']} Nanpu runs on {r['workers']} workers in {r['wall_s']:.1f} s "
           f"= {r['runs_per_s']:.1f} runs/s; one run {r['direct_run_s'] * 1000:.0f} ms; executor "
           f"overhead {100 * r['overhead']:+.1f}% of a run")
 

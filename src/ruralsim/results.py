@@ -43,12 +43,12 @@ def timeseries_frame(rec: Recorder, start_year: int, start_month: int) -> pd.Dat
     counts.update({f"exposed_{tn}": rec.exposed[:, ti] for ti, tn in enumerate(rec.type_names)})
     counts.update({f"stranded_{tn}": rec.stranded[:, ti]
                    for ti, tn in enumerate(rec.type_names)})
-    body = pd.DataFrame({**counts, **rec.cols})
-    ints = [k for k in body.columns
-            if k.startswith(("n_", "new_", "units_", "phases_", "exposed_", "stranded_"))
-            or k in ("overcommitted",)]
-    body[ints] = body[ints].round().astype(np.int64)
-    return pd.concat([df, body], axis=1)
+    body = {**counts, **rec.cols}
+    for k, v in body.items():   # counts as whole numbers (rounded on the arrays: no frame copy)
+        if k.startswith(("n_", "new_", "units_", "phases_", "exposed_", "stranded_")) \
+                or k == "overcommitted":
+            body[k] = (np.round(v) if v.dtype.kind == "f" else v).astype(np.int64)
+    return pd.concat([df, pd.DataFrame(body)], axis=1)
 
 
 def villages_frame(rec: Recorder, vil, community_names: list[str]) -> pd.DataFrame:

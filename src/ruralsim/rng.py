@@ -15,8 +15,9 @@ under a 64-bit key that belongs to the stream.  The key of a stream is derived f
 * replications use ``SeedSequence.spawn`` children, never ``seed + i``.
 
 The implementation is vectorized numpy on uint64 arrays holding 32-bit words, processed in
-cache-sized chunks; it reproduces the published known-answer vectors of Random123
-(``tests/test_rng.py``).
+cache-sized chunks, or, with the extra ``ruralsim[fast]``, a compiled loop
+(:mod:`ruralsim.compiled`) that gives the same words; both reproduce the published
+known-answer vectors of Random123 (``tests/test_rng.py``).
 
 Example:
     >>> s = Streams(7)
@@ -30,6 +31,8 @@ import operator
 import zlib
 
 import numpy as np
+
+from . import compiled as _c
 
 # Philox4x32 constants (Random123, philox.h)
 _M0 = np.uint64(0xD2511F53)
@@ -59,6 +62,13 @@ def philox4x32(c0: np.ndarray, c1: np.ndarray, c2: np.ndarray, c3: np.ndarray,
     >>> [hex(int(w[0])) for w in philox4x32(z, z, z, z, 0, 0)]
     ['0x6627e8d5', '0xe169c58d', '0xbc57ac4c', '0x9b00dbd8']
     """
+    if _c.ENABLED and np.ndim(c1) == 1 and np.shape(c1) == np.shape(c2) and \
+            all(np.ndim(c) == 0 or np.shape(c) == np.shape(c1) for c in (c0, c3)):
+        out = _c.philox_words(np.asarray(c1, np.uint64) | (np.asarray(c2, np.uint64) << _S32),
+                              np.atleast_1d(np.asarray(c0, np.uint64)),
+                              np.atleast_1d(np.asarray(c3, np.uint64)), int(k0) & 0xFFFFFFFF,
+                              int(k1) & 0xFFFFFFFF, rounds)
+        return out[0], out[1], out[2], out[3]
     # the even words (x0, x2) and the odd words (x1, x3) are each one [2, n] array, so that a
     # round is five array operations whatever n is (the fixed cost of small draws)
     n = np.broadcast_shapes(np.shape(c0), np.shape(c1), np.shape(c2), np.shape(c3))
@@ -139,14 +149,9 @@ class Streams:
             self._keys[name] = (int(k0), int(k1))
         return self._keys[name]
 
-    def words(self, name: str, ids: np.ndarray, month: int | np.ndarray = 0,
-              slot: int | np.ndarray = 0) -> tuple[np.ndarray, ...]:
-        """The four 32-bit output words of Philox at counter (month, id, slot) for each id.
-
-        ``month`` and ``slot`` are numbers or arrays aligned with ``ids``.
-        """
+    def _counter(self, ids, month, slot) -> tuple[np.ndarray, list]:
+        """Ids as int64 and (month, slot) as uint64 numbers or arrays, checked to fit."""
         ids = np.asarray(ids, dtype=np.int64)
-        n = ids.shape[0]
         parts = []
         for part in (month, slot):
             if isinstance(part, (int, np.integer)):    # the common case: a plain number
@@ -158,12 +163,25 @@ class Streams:
             if a.size and (a.min() < 0 or a.max() > MAX_WORD):
                 raise ValueError("month and slot must fit in 32 bits")
             parts.append(a.astype(np.uint64) if a.ndim else np.uint64(a))
+        return ids, parts
+
+    def words(self, name: str, ids: np.ndarray, month: int | np.ndarray = 0,
+              slot: int | np.ndarray = 0) -> tuple[np.ndarray, ...]:
+        """The four 32-bit output words of Philox at counter (month, id, slot) for each id.
+
+        ``month`` and ``slot`` are numbers or arrays aligned with ``ids``.
+        """
+        ids, parts = self._counter(ids, month, slot)
+        n = ids.shape[0]
         k0, k1 = self.key(name)
+        u = ids.view(np.uint64) if ids.flags.c_contiguous else ids.astype(np.uint64)
+        if _c.ENABLED:
+            out = _c.philox_words(u, np.atleast_1d(parts[0]), np.atleast_1d(parts[1]), k0, k1,
+                                  ROUNDS)
+            return out[0], out[1], out[2], out[3]
         if n <= _CHUNK:                                 # one block: no copies
-            u = ids.view(np.uint64) if ids.flags.c_contiguous else ids.astype(np.uint64)
             return philox4x32(parts[0], u & _LO, u >> _S32, parts[1], k0, k1)
         out = tuple(np.empty(n, dtype=np.uint64) for _ in range(4))
-        u = ids.view(np.uint64) if ids.flags.c_contiguous else ids.astype(np.uint64)
         for a in range(0, n, _CHUNK):
             blk = u[a:a + _CHUNK]
             c0, c3 = (p[a:a + _CHUNK] if isinstance(p, np.ndarray) else np.full(blk.shape, p)
@@ -190,6 +208,11 @@ class Streams:
         ids = np.asarray(ids, dtype=np.int64)
         if ids.size == 0:
             return np.zeros(0)
+        if _c.ENABLED:
+            if not 0 <= month <= MAX_WORD:
+                raise ValueError("month and slot must fit in 32 bits")
+            k0, k1 = self.key(name)
+            return _c.philox_packed(np.ascontiguousarray(ids), int(month), k0, k1, ROUNDS)
         lo, hi = int(ids.min()) >> 2, int(ids.max()) >> 2
         if hi - lo < ids.size:
             # dense ids (e.g. most of the population): evaluate every block in their range and
@@ -216,6 +239,12 @@ class Streams:
     def uniform(self, name: str, ids: np.ndarray, month: int | np.ndarray = 0,
                 slot: int | np.ndarray = 0) -> np.ndarray:
         """Uniform draws in the open interval (0, 1), one per id."""
+        if _c.ENABLED:
+            ids, parts = self._counter(ids, month, slot)
+            u = ids.view(np.uint64) if ids.flags.c_contiguous else ids.astype(np.uint64)
+            k0, k1 = self.key(name)
+            return _c.philox_unit(u, np.atleast_1d(parts[0]), np.atleast_1d(parts[1]), k0, k1,
+                                  ROUNDS)
         w0, w1, _, _ = self.words(name, ids, month, slot)
         return _unit(w0, w1)
 

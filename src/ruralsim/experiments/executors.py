@@ -24,6 +24,7 @@ import time
 from concurrent.futures import (FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor,
                                 as_completed, wait)
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -31,6 +32,8 @@ from ..errors import UsageError
 
 #: With ``oversubscribe``, at most this many worker processes per usable core.
 OVERSUBSCRIBE_FACTOR = 8
+#: Most runs handed to a worker in one task (:func:`batch_size`).
+MAX_BATCH = 16
 #: Seconds between a worker's checks that its parent process is still alive.
 WATCHDOG_INTERVAL_S = 1.0
 
@@ -201,6 +204,19 @@ def _worker_init(parent_pid: int, pdeathsig: bool) -> None:
         os._exit(1)
     threading.Thread(target=_watchdog, args=(parent, ppid, parent_pid), daemon=True,
                      name="ruralsim-parent-watchdog").start()
+    _warm_up()
+
+
+def _warm_up() -> None:
+    """Load the model and the compiled kernels (from their on-disk cache) once per worker,
+    before its first task, so that no run pays for them."""
+    try:
+        from .. import compiled
+        from ..simulate import simulate  # noqa: F401 - imported for its side effect
+
+        compiled.warm_up()
+    except Exception:  # noqa: BLE001 - a worker that cannot warm up still runs its tasks
+        pass
 
 
 def _parent_gone(parent: Any, ppid: int, parent_pid: int, first: bool = False) -> bool:
@@ -276,17 +292,45 @@ class Progress:
         sys.stderr.flush()
 
 
+def _apply_batch(fn: Callable, batch: list) -> list:
+    """``[fn(item) for item in batch]``, in a worker (one task, one pickle each way)."""
+    return [fn(item) for item in batch]
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def batch_size(n: int, executor: Executor) -> int:
+    """Runs per task for ``n`` runs on ``executor``: enough that a task costs much more than
+    its round trip, few enough that every worker gets about four tasks (load balance)."""
+    workers = getattr(executor, "_max_workers", None)
+    if isinstance(executor, SerialExecutor) or not workers:
+        return 1
+    return max(1, min(MAX_BATCH, n // (4 * workers)))
+
+
 def run_all(executor: Executor, fn: Callable, items: Iterable, progress: Progress | None = None,
             on_result: Callable[[Any], None] | None = None, window: int | None = None,
-            keep: bool = True) -> list:
+            keep: bool = True, batch: int = 1) -> list:
     """Run ``fn(item)`` for every item; call ``on_result`` as each completes (any order).
 
     At most ``window`` tasks are in flight (default: twice the executor's workers; 1 for the
     serial executor), so each result is handed on as soon as it exists, and a sweep of
     100,000 runs does not queue 100,000 futures at once.  ``items`` may be a generator.
     The results are returned as a list unless ``keep`` is false (a sweep stores them as they
-    come and keeps none in memory).
+    come and keeps none in memory).  With ``batch`` > 1 each task runs that many items in a
+    row (:func:`batch_size`): fewer round trips, and a worker stays busy between them.
     """
+    if batch > 1:
+        fn, items = partial(_apply_batch, fn), _chunks(items, batch)
     if window is None:
         workers = getattr(executor, "_max_workers", None)
         window = 1 if isinstance(executor, SerialExecutor) else 2 * workers if workers else 64
@@ -295,13 +339,13 @@ def run_all(executor: Executor, fn: Callable, items: Iterable, progress: Progres
     it = iter(items)
 
     def finish(fut: Future) -> None:
-        res = fut.result()
-        if on_result is not None:
-            on_result(res)
-        if keep:
-            out.append(res)
-        if progress is not None:
-            progress.step()
+        for res in (fut.result() if batch > 1 else (fut.result(),)):
+            if on_result is not None:
+                on_result(res)
+            if keep:
+                out.append(res)
+            if progress is not None:
+                progress.step()
 
     for item in it:
         pending.add(executor.submit(fn, item))

@@ -23,7 +23,7 @@ import pandas as pd
 from ..errors import ArgumentTypeError, RuralsimError, UsageError, check_list_arg
 from ..rng import seed_label, spawn_seeds
 from ..scenario.load import LoadedScenario, load_scenario
-from .executors import Progress, SerialExecutor, run_all
+from .executors import Progress, SerialExecutor, batch_size, run_all
 from .runs import RunSpec, run_one
 
 #: Time-series columns kept for bands unless asked otherwise.
@@ -129,8 +129,9 @@ def replicate(scenario: Any, reps: int = 30, seed: int | None = None,
     sc = load_scenario(scenario, overrides, packages)
     seed = sc.model.run.seed if seed is None else seed
     specs = _specs(sc, spawn_seeds(seed, reps), columns, 0, 0)
-    results = run_all(executor or SerialExecutor(), run_one, specs,
-                      Progress(len(specs), "运行 runs", progress))
+    executor = executor or SerialExecutor()
+    results = run_all(executor, run_one, specs, Progress(len(specs), "运行 runs", progress),
+                      batch=batch_size(len(specs), executor))
     _check_resources(results)
     return _collect(sc.name, results, columns)
 
@@ -358,8 +359,9 @@ def compare(scenarios: Any, reps: int = 30, seed: int | None = None,
     seed = loaded[0].model.run.seed if seed is None else seed
     seeds = spawn_seeds(seed, reps)
     specs = [sp for i, sc in enumerate(loaded) for sp in _specs(sc, seeds, columns, i * reps, i)]
-    results = run_all(executor or SerialExecutor(), run_one, specs,
-                      Progress(len(specs), "运行 runs", progress))
+    executor = executor or SerialExecutor()
+    results = run_all(executor, run_one, specs, Progress(len(specs), "运行 runs", progress),
+                      batch=batch_size(len(specs), executor))
     _check_resources(results)
     per = [_collect(names[i], [r for r in results if r["scenario"] == i], columns)
            for i in range(len(loaded))]

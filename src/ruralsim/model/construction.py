@@ -234,7 +234,7 @@ class Construction:
         """CNY a developer expects from the households waiting for each community's units that
         its phases already funded or under way, and its unsold units, do not already serve."""
         com, ph = self.com, self.ph
-        waiting = np.bincount(self.waiting.group, minlength=com.built.size).reshape(com.built.shape)
+        waiting = self.waiting.group_counts(com.built.size).reshape(com.built.shape)
         going = (ph.financing == DEVELOPER) & ((ph.state == FUNDED) | (ph.state == BUILDING))
         pending = np.zeros_like(waiting)
         np.add.at(pending, ph.community[going], ph.units[going])

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import compiled as _c
 from . import households as hhm
 from .policy import outreach_shift, village_batches
 from .state import DONE, F_AFTER_WITHDRAWAL, F_EVER_REGISTERED, NO_MONTH, REGISTERED
@@ -58,6 +59,7 @@ _F = np.float32
 #: millions of yuan) overflows float32 to inf and the clocks stop being numbers.  Month
 #: after month, exp(60) accumulates to inf only after 10¹² months.
 LOG_HAZARD_CAP = 60.0
+_NO_EXTRA = np.zeros(0, dtype=_F)
 #: Compact the active set once this share of its rows has left.
 COMPACT_AT = 0.25
 
@@ -163,6 +165,13 @@ class ActiveSet:
             self._scratch = (np.empty(self._buf["ids"].size, _F),
                              np.empty(self._buf["ids"].size, _F))
         v, w = self._scratch[0][:n], self._scratch[1][:n]
+        if _c.ENABLED:   # the same float32 operations in one pass; numpy's own exp
+            _c.log_hazard(np.asarray(table, dtype=_F), self.code, self.A, self.hv0, self.hslope,
+                          self.g0, self.gflow, _F(month), _F(months_since_update),
+                          _F(LOG_HAZARD_CAP),
+                          _NO_EXTRA if extra is None else np.ascontiguousarray(extra), v)
+            np.exp(v, out=v)
+            return _c.accumulate(self.cumhaz, v, self.thresh)
         np.take(table, self.code, out=v)
         v += self.A
         if extra is not None:

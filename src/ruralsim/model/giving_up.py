@@ -53,7 +53,11 @@ class GivingUp:
             return
         hh, vil, sc = self.pop.hh, self.vil, self.sc
         ids = np.concatenate([i for i, _ in due])
-        since = np.concatenate([np.full(i.size, m) for i, m in due])
+        if all(isinstance(m, int) for _, m in due):   # one month per group: no array per group
+            since = np.repeat(np.array([m for _, m in due], dtype=np.int64),
+                              [i.size for i, _ in due])
+        else:
+            since = np.concatenate([np.full(i.size, m) for i, m in due])
         still = (hh.status[ids] == REGISTERED) & (hh.month_registered[ids] == since)
         ids = ids[still]
         if self.supply is not None:   # a household with a home under way keeps it

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import compiled as _c
 from ..rng import Streams
 from ..scenario.schema import MAX_HOUSE_AGE_YEARS
 from .state import F_TWO_HOMESTEADS, IN_VILLAGE, NO_MONTH, Households
@@ -189,6 +190,18 @@ def yearly_update(sc, streams: Streams, hh: Households, idx: np.ndarray, year: i
 
     ``dividends`` (CNY per year, from the village's collective land) add to what they save.
     """
+    if _c.ENABLED and year > 0:   # one pass over the households; numpy's own exp and ndtri
+        idx = np.ascontiguousarray(idx, dtype=np.int64)
+        sd = type_table(sc, lambda t: t.income_shock_sd)
+        arg = np.empty(idx.size)
+        _c.shock_argument(_normal(streams.uniform_packed("income.shock", idx, 12 * year)), sd,
+                          0.5 * sd * sd, hh.htype, idx, arg)
+        _c.yearly_finances(np.exp(arg), (1.0 + type_table(sc, lambda t: t.income_growth_per_year))
+                           ** year, type_table(sc, lambda t: t.living_cost_cny_per_person_per_year),
+                           type_table(sc, lambda t: t.saving_rate),
+                           np.atleast_1d(np.asarray(dividends, dtype=np.float64)), idx, hh.htype,
+                           hh.size, hh.income0_cny, hh.income_cny, hh.flow_cny_pm, hh.savings_cny)
+        return
     hh.savings_cny[idx] = np.maximum(hh.savings_cny[idx] + 12.0 * hh.flow_cny_pm[idx], 0.0)
     income = income_at(sc, streams, hh, idx, year)
     hh.income_cny[idx] = income

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import compiled as _c
 from .state import ALLOCATED, MOVED, REGISTERED, TWO_HOMES
 
 SOURCES = ("kin", "neighbours", "bellwethers", "other_villages")
@@ -103,6 +104,15 @@ class Ties:
         households) of their ties, and its parts by source (summing to the exposure)."""
         if idx is None:
             idx = np.arange(self.village.size)
+        if _c.ENABLED:   # one pass for the sums, one for the households (the same numbers)
+            out = np.empty((5, idx.size))
+            _c.tie_exposure(np.ascontiguousarray(s, dtype=np.float64),
+                            np.ascontiguousarray(idx, dtype=np.int64), self.village, self.kin,
+                            self.bell, self.m, self.Mv, self.Mk, self.Mc,
+                            self.community_of_village, self.n_villages, self.n_kin,
+                            self.n_comm, float(self.w_kin), float(self.w_neighbour),
+                            float(self.cross_weight), out)
+            return out[4], dict(zip(SOURCES, out[:4]))
         ms = self.m * s
         bw = self.bell
         Sv_b = np.bincount(self.village[bw], weights=ms[bw], minlength=self.n_villages)

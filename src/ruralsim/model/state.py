@@ -390,7 +390,6 @@ def by_month(months: np.ndarray, ids: np.ndarray):
         return
     order = np.argsort(months, kind="stable")
     m_sorted = months[order].astype(np.int64)
-    starts = np.flatnonzero(np.r_[True, m_sorted[1:] != m_sorted[:-1]])
-    ends = np.r_[starts[1:], m_sorted.size]
-    for a, b in zip(starts, ends):
-        yield int(m_sorted[a]), ids[order[a:b]]
+    cut = np.flatnonzero(m_sorted[1:] != m_sorted[:-1]) + 1
+    firsts = m_sorted[np.concatenate(([0], cut))].tolist()
+    yield from zip(firsts, np.split(ids[order], cut))

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import compiled as _c
 from .state import ABANDONED, BUILDING, DONE, NO_MONTH, PLANNED, triangular_ppf
 from .builders import free_slots, grow, price_factor
 
@@ -41,6 +42,9 @@ def first_per_group(group: np.ndarray, limit: np.ndarray) -> np.ndarray:
     n = group.size
     if n == 0:
         return np.zeros(0, dtype=bool)
+    if _c.ENABLED:   # one pass counting per group (the same mask)
+        return _c.first_per_group(np.ascontiguousarray(group, dtype=np.int64),
+                                  np.ascontiguousarray(limit))
     order = np.argsort(group, kind="stable")
     g = group[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
@@ -322,9 +326,10 @@ class DemandSupply:
         cons = self.consented()
         if cons is not None:
             keep &= cons[ids]
-        ids, keys = ids[keep], keys[keep]
-        rule = (keys >> ID_BITS) & ((1 << RULE_BITS) - 1)   # the allocation rule's part
-        return ids[np.lexsort((ids, rule))]
+        # the key without its group bits is (the allocation rule's part, id): one sort of it
+        # is the lexsort by rule then id; stable (timsort) merges the list's sorted groups
+        low = keys[keep] & ((1 << (RULE_BITS + ID_BITS)) - 1)
+        return np.sort(low, kind="stable") & ((1 << ID_BITS) - 1)
 
     # ------------------------------------------------------------------ the month (slot 6)
     def homes(self, t: int) -> None:

@@ -11,7 +11,8 @@ registration, or registration order.
 
 The list is kept sorted by one 64-bit key per household, ``(group, rule key, id)``, where
 ``group = community × 2 + kind``.  Serving ``k`` free units of a group is then taking the
-first ``k`` entries of its block, and registrations are merged in, never sorted anew.
+first ``k`` entries of its block, and registrations are merged in, never sorted anew;
+households leaving are marked, not cut out (no event moves the whole list).
 
 Example:
     >>> wl = WaitingList()
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import compiled as _c
 from .state import KINDS
 
 #: Bits of the sort key: group (20) | rule key (18) | household id (26).
@@ -31,6 +33,8 @@ ID_BITS, RULE_BITS, GROUP_BITS = 26, 18, 19
 MAX_HOUSEHOLDS = 1 << ID_BITS
 MAX_GROUPS = 1 << GROUP_BITS
 _ID_MASK = np.int64(MAX_HOUSEHOLDS - 1)
+#: Compact the list once this share of its entries is marked as gone.
+COMPACT_AT = 0.25
 
 
 def sort_key(group: np.ndarray, rule_key: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -55,14 +59,29 @@ def rule_key(rule: str, rank: np.ndarray, month_registered: np.ndarray,
 
 
 class WaitingList:
-    """Registered households, sorted by their allocation key."""
+    """Registered households, sorted by their allocation key.
+
+    Keys live in one sorted array with lazy deletion: a household that leaves (gives up,
+    switches kind, is served) is only marked, so no event moves the whole list; registrations
+    are merged in one pass that also drops the marked entries, and the list is compacted when
+    a quarter of it is marked.  The number waiting in each group is kept as events happen.
+    """
 
     def __init__(self) -> None:
-        self.key = np.zeros(0, dtype=np.int64)
+        self._key = np.zeros(0, dtype=np.int64)
+        self._dead = np.zeros(0, dtype=bool)
+        self._n_dead = 0
+        self.counts = np.zeros(0, dtype=np.int64)   # households waiting, by group
 
     @property
     def size(self) -> int:
-        return int(self.key.size)
+        return int(self._key.size - self._n_dead)
+
+    @property
+    def key(self) -> np.ndarray:
+        """The sort keys of the households waiting, in order (compacts marked entries)."""
+        self._compact()
+        return self._key
 
     @property
     def ids(self) -> np.ndarray:
@@ -72,19 +91,53 @@ class WaitingList:
     def group(self) -> np.ndarray:
         return self.key >> (RULE_BITS + ID_BITS)
 
+    def _compact(self) -> None:
+        if self._n_dead:
+            self._key = self._key[~self._dead]
+            self._dead = np.zeros(self._key.size, dtype=bool)
+            self._n_dead = 0
+
+    def _count(self, keys: np.ndarray, sign: int) -> None:
+        g = keys >> (RULE_BITS + ID_BITS)
+        top = int(g.max()) + 1
+        if top > self.counts.size:
+            self.counts = np.concatenate([self.counts, np.zeros(top - self.counts.size, np.int64)])
+        self.counts[:top] += sign * np.bincount(g, minlength=top)
+
+    def group_counts(self, n_groups: int) -> np.ndarray:
+        """Households waiting in each of ``n_groups`` groups (kept up to date, no scan)."""
+        out = np.zeros(n_groups, dtype=np.int64)
+        k = min(n_groups, self.counts.size)
+        out[:k] = self.counts[:k]
+        return out
+
     def add(self, ids: np.ndarray, keys: np.ndarray) -> None:
-        """Merge households with sort keys ``keys`` into the list."""
+        """Merge households with sort keys ``keys`` into the list (one pass)."""
         if keys.size == 0:
             return
         keys = np.sort(keys)
-        self.key = np.insert(self.key, np.searchsorted(self.key, keys), keys)
+        alive = self._key[~self._dead] if self._n_dead else self._key
+        if _c.ENABLED:
+            self._key = _c.merge_sorted(alive, keys)
+        else:
+            self._key = np.insert(alive, np.searchsorted(alive, keys), keys)
+        self._dead = np.zeros(self._key.size, dtype=bool)
+        self._n_dead = 0
+        self._count(keys, 1)
+
+    def _drop(self, pos: np.ndarray) -> None:
+        """Mark entries at positions ``pos`` as gone; compact once a quarter is marked."""
+        self._dead[pos] = True
+        self._n_dead += int(pos.size)
+        self._count(self._key[pos], -1)
+        if self._n_dead > COMPACT_AT * self._key.size:
+            self._compact()
 
     def remove(self, keys: np.ndarray) -> None:
         """Remove the households with sort keys ``keys`` (all must be on the list)."""
         if keys.size == 0:
             return
-        pos = np.searchsorted(self.key, keys)
-        self.key = np.delete(self.key, pos)
+        self._drop(np.searchsorted(self._key, keys))
 
     def serve(self, free: np.ndarray, eligible: np.ndarray | None = None) -> np.ndarray:
         """Take the first ``free[g]`` households of each group ``g``; returns their ids.
@@ -93,32 +146,35 @@ class WaitingList:
         (their village has not consented); they keep their place.
         """
         groups = np.flatnonzero(free > 0)
-        if groups.size == 0 or self.key.size == 0:
+        if groups.size == 0 or self.size == 0:
             return np.zeros(0, dtype=np.int64)
+        key, dead = self._key, self._dead
         shift = RULE_BITS + ID_BITS
-        lo = np.searchsorted(self.key, groups.astype(np.int64) << shift)
-        hi = np.searchsorted(self.key, (groups.astype(np.int64) + 1) << shift)
-        if eligible is None:
-            take = np.minimum(hi - lo, free[groups])
-            if not take.any():
-                return np.zeros(0, dtype=np.int64)
-            pos = np.concatenate([np.arange(a, a + k) for a, k in zip(lo, take) if k > 0])
-        else:
-            blocks = [np.arange(a, b) for a, b in zip(lo, hi) if b > a]
-            if not blocks:
-                return np.zeros(0, dtype=np.int64)
-            pos = np.concatenate(blocks)
-            g = np.repeat(groups[hi > lo], (hi - lo)[hi > lo])
-            ok = eligible[self.key[pos] & _ID_MASK]
-            rank = np.cumsum(ok) - 1
-            first = np.searchsorted(g, g, side="left")          # start of each group's run
-            before = np.where(first > 0, np.cumsum(ok)[np.maximum(first - 1, 0)], 0)
-            before = np.where(first > 0, before, 0)
-            pos = pos[ok & ((rank - before) < free[g])]
-            if pos.size == 0:
-                return np.zeros(0, dtype=np.int64)
-        served = self.key[pos]
-        self.key = np.delete(self.key, pos)
+        lo = np.searchsorted(key, groups.astype(np.int64) << shift)
+        hi = np.searchsorted(key, (groups.astype(np.int64) + 1) << shift)
+        parts = []
+        for a, b, k in zip(lo.tolist(), hi.tolist(), free[groups].tolist()):
+            # walk the group's block in windows until k households are found: the cost grows
+            # with what is taken and what is skipped, not with the list
+            want, start = int(k), a
+            width = max(2 * want, 64)
+            while want > 0 and start < b:
+                stop = min(b, start + width)
+                pos = np.arange(start, stop)
+                ok = ~dead[start:stop]
+                if eligible is not None:
+                    ok &= eligible[key[start:stop] & _ID_MASK]
+                pos = pos[ok][:want]
+                parts.append(pos)
+                want -= pos.size
+                start, width = stop, 2 * width
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        pos = np.concatenate(parts)
+        if pos.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        served = key[pos]
+        self._drop(pos)
         return served & _ID_MASK
 
 

@@ -1,0 +1,277 @@
+"""The numba kernels of :mod:`ruralsim.compiled` (imported only on the compiled path).
+
+Module-level functions, so that numba's on-disk cache finds them again in a new process.
+"""
+from __future__ import annotations
+
+import numba as _nb
+import numpy as np
+
+_jit = _nb.njit(cache=True, nogil=True)
+
+_M0 = np.uint64(0xD2511F53)
+_M1 = np.uint64(0xCD9E8D57)
+_W0 = np.uint64(0x9E3779B9)
+_W1 = np.uint64(0xBB67AE85)
+_LO = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_S21 = np.uint64(21)
+_S11 = np.uint64(11)
+
+
+@_jit
+def _block(c0, c1, c2, c3, k0, k1, rounds):
+    """Philox4x32 on one counter (uint64 words below 2**32)."""
+    for _ in range(rounds):
+        p0 = c0 * _M0
+        p1 = c2 * _M1
+        c0, c1, c2, c3 = (((p1 >> _S32) ^ c1 ^ k0) & _LO, p1 & _LO,
+                          ((p0 >> _S32) ^ c3 ^ k1) & _LO, p0 & _LO)
+        k0 = (k0 + _W0) & _LO
+        k1 = (k1 + _W1) & _LO
+    return c0, c1, c2, c3
+
+
+@_jit
+def philox_words(ids, month, slot, k0, k1, rounds):
+    """[4, n] output words at counters (month, id lo, id hi, slot); ``month`` and ``slot``
+    are uint64 arrays of length 1 (broadcast) or n."""
+    n = ids.size
+    out = np.empty((4, n), dtype=np.uint64)
+    mb, sb = month.size > 1, slot.size > 1
+    for i in range(n):
+        u = ids[i]
+        w0, w1, w2, w3 = _block(month[i if mb else 0], u & _LO, u >> _S32,
+                                slot[i if sb else 0], np.uint64(k0), np.uint64(k1), rounds)
+        out[0, i], out[1, i], out[2, i], out[3, i] = w0, w1, w2, w3
+    return out
+
+
+@_jit
+def philox_unit(ids, month, slot, k0, k1, rounds):
+    """One double in (0, 1) per id from words 0 and 1 (53 bits), as ``rng._unit``."""
+    n = ids.size
+    out = np.empty(n, dtype=np.float64)
+    mb, sb = month.size > 1, slot.size > 1
+    for i in range(n):
+        u = ids[i]
+        w0, w1, _, _ = _block(month[i if mb else 0], u & _LO, u >> _S32,
+                              slot[i if sb else 0], np.uint64(k0), np.uint64(k1), rounds)
+        bits = (w0 << _S21) ^ (w1 >> _S11)
+        out[i] = (np.float64(np.int64(bits)) + 0.5) * 1.1102230246251565e-16  # 2**-53
+    return out
+
+
+@_jit
+def philox_packed(ids, month, k0, k1, rounds):
+    """Word ``id % 4`` of the block at counter (month, id // 4) as a double in (0, 1)."""
+    n = ids.size
+    out = np.empty(n, dtype=np.float64)
+    m = np.uint64(month)
+    last = np.int64(-1)
+    w = np.zeros(4, dtype=np.uint64)
+    for i in range(n):
+        b = ids[i] >> 2
+        if b != last:
+            ub = np.uint64(b)
+            w[0], w[1], w[2], w[3] = _block(m, ub & _LO, ub >> _S32, np.uint64(0),
+                                            np.uint64(k0), np.uint64(k1), rounds)
+            last = b
+        out[i] = (np.float64(np.int64(w[ids[i] & 3])) + 0.5) * 2.3283064365386963e-10
+    return out
+
+
+# ------------------------------------------------------------------ the hazard step
+
+
+@_jit
+def log_hazard(table, code, A, hv0, hslope, g0, gflow, month, msu, cap, extra, v):
+    """``v`` = the log hazard of each row in float32, in numpy's order of operations
+    (decisions.ActiveSet.step_rows); ``extra`` is empty or one term per row."""
+    n = v.size
+    has_extra = extra.size > 0
+    zero = np.float32(0.0)
+    for i in range(n):
+        x = table[code[i]]
+        x = x + A[i]
+        if has_extra:   # numpy's v += extra: added in extra's precision, rounded to float32
+            x = np.float32(x + extra[i])
+        w = hv0[i] - hslope[i] * month
+        if not (w >= zero or w != w):
+            w = zero
+        x = x - w
+        w = g0[i] - gflow[i] * msu
+        if not (w >= zero or w != w):
+            w = zero
+        x = x - w
+        if not (x <= cap or x != x):
+            x = cap
+        v[i] = x
+
+
+@_jit
+def accumulate(cumhaz, h, thresh):
+    """``cumhaz += h``; the rows whose clock reached its threshold."""
+    n = h.size
+    hit = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        c = cumhaz[i] + h[i]
+        cumhaz[i] = c
+        if c >= thresh[i]:
+            hit[k] = i
+            k += 1
+    return hit[:k].copy()
+
+
+# ------------------------------------------------------------------ savings
+
+
+@_jit
+def shock_argument(z, sd_t, half_var_t, htype, idx, out):
+    """``out = sd[type] × z − (sd²/2)[type]``: the argument of the yearly income shock."""
+    for j in range(idx.size):
+        t = htype[idx[j]]
+        out[j] = sd_t[t] * z[j] - half_var_t[t]
+
+
+@_jit
+def yearly_finances(shock, trend_t, living_t, rate_t, dividends, idx, htype, size,
+                    income0, income, flow, savings):
+    """The yearly update of households ``idx`` after ``shock = exp(argument)``
+    (households.yearly_update): bank last year's savings, set this year's income and
+    the monthly flow, each in numpy's precision and order of operations."""
+    twelve = np.float32(12.0)
+    zero = np.float32(0.0)
+    db = dividends.size > 1
+    for j in range(idx.size):
+        i = idx[j]
+        t = htype[i]
+        s = savings[i] + twelve * flow[i]
+        savings[i] = s if (s >= zero or s != s) else zero
+        inc = np.float64(income0[i]) * (shock[j] * trend_t[t])
+        income[i] = np.float32(inc)
+        surplus = (inc + dividends[j if db else 0]) - living_t[t] * np.float64(size[i])
+        f = rate_t[t] * surplus if surplus >= 0 else surplus
+        flow[i] = np.float32(f / 12.0)
+
+
+# ------------------------------------------------------------------ sorted key lists
+
+
+@_jit
+def merge_sorted(a, b):
+    """The sorted union of two sorted int64 arrays (one pass, no re-sort)."""
+    out = np.empty(a.size + b.size, dtype=np.int64)
+    i = j = k = 0
+    while i < a.size and j < b.size:
+        if b[j] < a[i]:
+            out[k] = b[j]
+            j += 1
+        else:
+            out[k] = a[i]
+            i += 1
+        k += 1
+    while i < a.size:
+        out[k] = a[i]
+        i += 1
+        k += 1
+    while j < b.size:
+        out[k] = b[j]
+        j += 1
+        k += 1
+    return out
+
+
+@_jit
+def drop_sorted(a, b):
+    """``a`` without the entries of ``b`` (both sorted, ``b`` a subset of ``a``)."""
+    out = np.empty(a.size - b.size, dtype=np.int64)
+    j = k = 0
+    for i in range(a.size):
+        if j < b.size and a[i] == b[j]:
+            j += 1
+        else:
+            out[k] = a[i]
+            k += 1
+    return out
+
+
+@_jit
+def drop_positions(a, pos):
+    """``a`` without the entries at sorted, distinct positions ``pos``."""
+    out = np.empty(a.size - pos.size, dtype=np.int64)
+    j = k = 0
+    for i in range(a.size):
+        if j < pos.size and pos[j] == i:
+            j += 1
+        else:
+            out[k] = a[i]
+            k += 1
+    return out
+
+
+@_jit
+def first_per_group(group, limit):
+    """In the given order, True for the first ``limit[g]`` candidates of each group ``g``."""
+    count = np.zeros(limit.size, dtype=np.int64)
+    served = np.empty(group.size, dtype=np.bool_)
+    for i in range(group.size):
+        g = group[i]
+        served[i] = count[g] < limit[g]
+        count[g] += 1
+    return served
+
+
+@_jit
+def tie_exposure(s, idx, village, kin, bell, m, Mv, Mk, Mc, cov, n_villages, n_kin, n_comm,
+                 wk, wn, cross, out):
+    """influence.Ties.exposure: the weighted sums in np.bincount's order, then each
+    household's parts in numpy's order of operations; ``out`` is [5, len(idx)]: kin,
+    neighbours, bellwethers, other villages, total."""
+    sv_b = np.zeros(n_villages)
+    sv_o = np.zeros(n_villages)
+    sk_b = np.zeros(n_kin)
+    sk_o = np.zeros(n_kin)
+    for j in range(village.size):
+        w = m[j] * s[j]
+        if bell[j]:
+            sv_b[village[j]] += w
+        else:
+            sv_o[village[j]] += w
+    for j in range(village.size):
+        w = m[j] * s[j]
+        if bell[j]:
+            sk_b[kin[j]] += w
+        else:
+            sk_o[kin[j]] += w
+    sc = np.zeros(n_comm)
+    if cross > 0:
+        for v in range(n_villages):
+            sc[cov[v]] += sv_b[v] + sv_o[v]
+    cw = wn * cross
+    for q in range(idx.size):
+        i = idx[q]
+        v = village[i]
+        k = kin[i]
+        mi = m[i]
+        own = mi * s[i]
+        kin_o = sk_o[k] - (0.0 if bell[i] else own)
+        kin_b = sk_b[k] - (own if bell[i] else 0.0)
+        nb_o = sv_o[v] - sk_o[k]
+        nb_b = sv_b[v] - sk_b[k]
+        denom = wn * (Mv[v] - Mk[k]) + wk * (Mk[k] - mi)
+        p0 = wk * kin_o
+        p1 = wn * nb_o
+        p2 = wk * kin_b + wn * nb_b
+        p3 = 0.0
+        if cross > 0:
+            c = cov[v]
+            p3 = cw * (sc[c] - sv_b[v] - sv_o[v])
+            denom = denom + cw * (Mc[c] - Mv[v])
+        if denom > 0:
+            a, b, d, e = p0 / denom, p1 / denom, p2 / denom, p3 / denom
+        else:
+            a = b = d = e = 0.0
+        out[0, q], out[1, q], out[2, q], out[3, q] = a, b, d, e
+        out[4, q] = a + b + d + e

@@ -1,0 +1,173 @@
+"""The compiled path (extra ``fast``, numba) and the numpy path give the same numbers; the
+waiting list with lazy deletion behaves as a sorted list; batched runs equal single runs."""
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ruralsim import compiled
+from ruralsim.experiments.executors import SerialExecutor, run_all
+from ruralsim.model.waiting import WaitingList, sort_key
+
+ROOT = Path(__file__).resolve().parents[1]
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
+NO_NUMBA = pytest.mark.skipif(not HAS_NUMBA, reason="the extra 'fast' (numba) is absent")
+PATHS = ["0", pytest.param("1", marks=NO_NUMBA)]
+
+
+def _in_process(code: str, compiled_flag: str) -> str:
+    env = dict(os.environ, RURALSIM_COMPILED=compiled_flag)
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True, cwd=ROOT).stdout.strip()
+
+
+@pytest.mark.parametrize("flag", PATHS)
+def test_the_switch_chooses_the_path(flag):
+    out = _in_process("from ruralsim import compiled; print(compiled.ENABLED, compiled.PATH)", flag)
+    enabled, path = out.split(" ", 1)
+    assert enabled == ("True" if flag == "1" else "False")
+    assert path.startswith("compiled (numba") if flag == "1" else path == "numpy"
+
+
+DRAWS = """
+import hashlib, numpy as np
+from ruralsim.rng import Streams, philox4x32
+s, h = Streams(11), hashlib.sha256()
+some = np.random.default_rng(0).integers(0, 2**40, 3000)
+for ids in (np.arange(70_000), some, np.sort(some)):
+    h.update(s.uniform("decide", ids, 7).tobytes())
+    h.update(s.uniform("decide", ids, np.arange(ids.size) % 300, slot=3).tobytes())
+    for w in s.words("x", ids, 5, np.arange(ids.size) % 7): h.update(w.tobytes())
+    for w in s.uniform4("init.a", ids): h.update(w.tobytes())
+    h.update(s.exponential("e", ids, 2, 1).tobytes())
+    h.update(s.uniform_packed("income.shock", ids % 10**6, 12).tobytes())
+f = np.full(3, 0xFFFFFFFF, np.uint64)
+for w in philox4x32(f, f, f, f, 0xFFFFFFFF, 0xFFFFFFFF): h.update(w.tobytes())
+print(h.hexdigest())
+"""
+
+
+@pytest.mark.skipif(not HAS_NUMBA, reason="the extra 'fast' (numba) is absent")
+def test_random_draws_are_bit_identical_on_both_paths():
+    assert _in_process(DRAWS, "1") == _in_process(DRAWS, "0")
+
+
+BASELINE = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("update", "tests/baselines/update.py")
+mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+print(json.dumps({"summary": json.loads(json.dumps(mod.current())), "tables": mod.table_hashes()}))
+"""
+
+
+@pytest.mark.parametrize("flag", PATHS)
+def test_the_regression_baseline_is_byte_identical_on_each_path(flag):
+    out = json.loads(_in_process(BASELINE, flag))
+    base = ROOT / "tests" / "baselines"
+    assert out["tables"] == json.loads((base / "nanpu_tables.sha256.json").read_text("utf-8"))
+    assert out["summary"] == json.loads((base / "nanpu_summary.json").read_text("utf-8"))
+
+
+# ---------------------------------------------------------------- the waiting list
+ops = st.lists(st.tuples(st.sampled_from(["add", "remove", "serve", "serve_some"]),
+                         st.integers(0, 2**31)), min_size=1, max_size=40)
+
+
+@pytest.mark.parametrize("on", [False, pytest.param(True, marks=pytest.mark.skipif(
+    not HAS_NUMBA, reason="the extra 'fast' (numba) is absent"))])
+@settings(max_examples=60, deadline=None)
+@given(steps=ops)
+def test_waiting_list_behaves_as_a_sorted_list(on, steps):
+    """Adds, removals and serving (with and without an eligibility mask) give what a plain
+    sorted list gives, whatever marks and compactions happened in between, on each path."""
+    with mock.patch.object(compiled, "ENABLED", on):
+        _play(steps)
+
+
+def _play(steps):
+    wl, ref, next_id = WaitingList(), [], 0
+    for op, r in steps:
+        rng = np.random.default_rng(r)
+        if op == "add":
+            k = int(rng.integers(1, 30))
+            ids = np.arange(next_id, next_id + k)
+            next_id += k
+            keys = sort_key(rng.integers(0, 4, k), rng.integers(0, 50, k), ids)
+            wl.add(ids, keys)
+            ref = sorted(ref + keys.tolist())
+        elif op == "remove" and ref:
+            gone = rng.choice(ref, size=int(rng.integers(1, len(ref) + 1)), replace=False)
+            wl.remove(np.asarray(gone, dtype=np.int64))
+            ref = [k for k in ref if k not in set(gone.tolist())]
+        elif op.startswith("serve"):
+            free = rng.integers(0, 6, 4)
+            eligible = rng.random(max(next_id, 1)) < 0.6 if op == "serve_some" else None
+            got = wl.serve(free, eligible)
+            expect, taken = [], {g: 0 for g in range(4)}
+            for k in ref:
+                g, i = k >> 44, k & ((1 << 26) - 1)
+                if taken[g] < free[g] and (eligible is None or eligible[i]):
+                    taken[g] += 1
+                    expect.append(k)
+            assert got.tolist() == [k & ((1 << 26) - 1) for k in expect]
+            ref = [k for k in ref if k not in set(expect)]
+        assert wl.size == len(ref)
+        np.testing.assert_array_equal(wl.group_counts(4),
+                                      np.bincount([k >> 44 for k in ref], minlength=4)[:4])
+    assert wl.key.tolist() == ref
+
+
+# ---------------------------------------------------------------- batches of runs
+def _square(x):
+    return x * x
+
+
+def test_batched_tasks_return_every_result_once():
+    seen = []
+    out = run_all(SerialExecutor(), _square, range(10), on_result=seen.append, batch=3)
+    assert sorted(out) == [x * x for x in range(10)] == sorted(seen)
+
+
+def test_replications_in_batches_on_a_pool_equal_serial_ones():
+    from ruralsim.experiments import make_executor, replicate
+
+    serial = replicate("teaching", reps=16, seed=2, columns=("n_moved",))
+    with make_executor(2, oversubscribe=True) as ex:   # 16 runs on 2 workers: batches of 2
+        pooled = replicate("teaching", reps=16, seed=2, executor=ex, columns=("n_moved",))
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(serial.summary, pooled.summary)
+    pd.testing.assert_frame_equal(serial.timeseries, pooled.timeseries)
+
+
+def test_warm_up_runs_on_the_active_path():
+    compiled.warm_up()     # compiles or loads every kernel; a no-op on the numpy path
+    assert compiled.PATH == ("numpy" if not compiled.ENABLED else
+                             f"compiled (numba {compiled.NUMBA_VERSION})")
+
+
+@pytest.mark.skipif(not HAS_NUMBA, reason="the extra 'fast' (numba) is absent")
+@pytest.mark.parametrize("cross", [0.0, 0.3])
+def test_exposure_to_ties_is_the_same_on_both_paths(cross):
+    from ruralsim.model.influence import Ties
+
+    rng = np.random.default_rng(4)
+    n, V = 5_000, 40
+    village = np.sort(rng.integers(0, V, n))
+    kin = village * 10 + rng.integers(0, 10, n)
+    ties = Ties(village, kin, rng.random(n) < 0.05, rng.integers(0, 4, V), 1.0, 0.3, 3.0, cross)
+    s = rng.choice([0.0, 0.5, 1.0], n)
+    idx = rng.choice(n, 800, replace=False)
+    with mock.patch.object(compiled, "ENABLED", False):
+        e0, p0 = ties.exposure(s, idx)
+    e1, p1 = ties.exposure(s, idx)
+    np.testing.assert_array_equal(e0, e1)
+    for name in p0:
+        np.testing.assert_array_equal(p0[name], p1[name])
