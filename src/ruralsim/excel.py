@@ -101,16 +101,11 @@ def _escape_controls(text: str) -> str:
 def workbook_safe(df) -> tuple["object", int]:
     """(``df`` with control characters in text cells and column names written as ``\\xNN``,
     how many cells and names were changed).  ``df`` itself is returned when nothing is."""
-    import pandas as pd
+    from .outputs import text_columns
 
     n = 0
     out = df
-    for i in range(df.shape[1]):
-        s = df.iloc[:, i]
-        if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)
-                or isinstance(s.dtype, pd.CategoricalDtype)):
-            continue
-        vals = s.astype(object)
+    for i, vals in text_columns(df):
         bad = vals.map(lambda v: isinstance(v, str) and _ILLEGAL.search(v) is not None)
         if bad.any():
             n += int(bad.sum())

@@ -324,18 +324,24 @@ def spreadsheet_safe(df):
     return _neutralised(df)[0]
 
 
+def text_columns(df):
+    """Yield (position, values as objects) of the columns of ``df`` that may hold text."""
+    import pandas as pd
+
+    for i in range(df.shape[1]):
+        s = df.iloc[:, i]
+        if pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype) \
+                or isinstance(s.dtype, pd.CategoricalDtype):
+            yield i, s.astype(object)
+
+
 def _neutralised(df):
     """(``df`` made spreadsheet-safe, whether any text holds a carriage return)."""
     import pandas as pd
 
     changed: dict[int, Any] = {}
     has_cr = False
-    for i in range(df.shape[1]):
-        s = df.iloc[:, i]
-        if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)
-                or isinstance(s.dtype, pd.CategoricalDtype)):
-            continue
-        vals = s.astype(object)
+    for i, vals in text_columns(df):
         try:
             texts = [v for v in pd.unique(vals.to_numpy()) if isinstance(v, str)]
         except TypeError:  # unhashable cells (lists): look at every one
