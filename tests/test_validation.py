@@ -43,3 +43,39 @@ def test_patterns_rerun_at_fewer_replications_agree_with_the_document(record):
     assert np.isfinite(table["model"]).all()
     for key, verdict in robust_verdicts(record).items():
         assert table.loc[key, "verdict"] == verdict, key
+
+
+def test_a_pattern_is_a_test_only_if_some_alternative_fails_it(record):
+    roles = {p["key"]: p for p in record["patterns"]}
+    for p in roles.values():
+        fails = [a for a, u in (p.get("alternatives") or {}).items() if not u["holds"]]
+        if p["fitted"]:
+            assert p["role"] == "fitted"
+        else:
+            assert p["role"] == ("test" if fails else "consistency"), p["key"]
+    text = DOC.read_text(encoding="utf-8")
+    assert "## Consistency checks" in text and "under alternative mechanisms" in text
+
+
+def test_roles_follow_the_alternatives_verdicts():
+    import pandas as pd
+
+    rows = pd.DataFrame([{"alternative": "", "regime_c_empty": 0.6, "net_land_per_person": 0.07},
+                         {"alternative": "x", "regime_c_empty": 0.2, "net_land_per_person": 0.08}])
+    t = pattern_table(rows).set_index("key")
+    assert t.loc["regime_c_empty", "role"] == "test"
+    assert t.loc["net_land_per_person", "role"] == "consistency"
+    assert t.loc["regime_c_empty", "alternatives"]["x"]["holds"] is False
+
+
+def test_an_alternative_applies_only_where_its_mechanism_exists():
+    from ruralsim.evidence.validation import ALTERNATIVES, Alternative, alternative_overrides
+    from ruralsim.scenario.load import load_scenario
+
+    sc = load_scenario("nanpu")
+    missing = Alternative("x", "x", (("behaviour.no_such_key", 1),))
+    assert alternative_overrides(missing, sc) is None
+    same = Alternative("y", "y", (("strategy.withdrawal.enabled", sc.model.strategy.withdrawal.enabled),))
+    assert alternative_overrides(same, sc) is None
+    no_social = {a.key: a for a in ALTERNATIVES}["no_social"]
+    assert alternative_overrides(no_social, sc) == list(no_social.overrides)

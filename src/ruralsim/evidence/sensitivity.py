@@ -448,15 +448,16 @@ def resolution(sind: pd.DataFrame) -> list[str]:
 
 #: Parameters constrained by the validation patterns (docs/validation.md), and how.
 PINNED = {
-    "behaviour.asc_offset": "fitted (ABC) to the first community's oversubscription",
-    "taste_sd": "fitted (ABC) to the willingness range; weakly identified (wide posterior)",
-    "demolish_share": "tested by the land patterns (net land per person; land saved with "
-                      "demolition)",
-    "behaviour.b_cost_per_10k_cny": "tested by regimes (b) and (c) (co-payments, prices above "
+    "behaviour.asc_offset": "calibrated (ABC) to the first community's oversubscription; "
+                            "identified (docs/calibration.md)",
+    "taste_sd": "**not identified** by the calibration targets (docs/calibration.md): a prior",
+    "demolish_share": "bears on the land patterns (net land per person; land saved with "
+                      "demolition; docs/validation.md says whether they are tests)",
+    "behaviour.b_cost_per_10k_cny": "bears on regimes (b) and (c) (co-payments, prices above "
                                     "compensation)",
-    "revenue_scale": "tested by the finance patterns (Nanpu's finances hold; weak finance "
+    "revenue_scale": "bears on the finance patterns (Nanpu's finances hold; weak finance "
                      "defers payments)",
-    "livelihood.nonfarm_income_gain_share": "tested by the livelihood patterns (most movers not "
+    "livelihood.nonfarm_income_gain_share": "bears on the livelihood patterns (most movers not "
                                             "worse off; the poor fare worst)",
 }
 
