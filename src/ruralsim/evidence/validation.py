@@ -162,8 +162,8 @@ class Alternative:
     """A documented variant of a mechanism: the overrides that switch the scenario to it."""
     key: str
     label: str
-    #: (key path, value) pairs; a pair whose key path the scenario lacks, or whose value it
-    #: already has, makes the alternative not apply to that scenario.
+    #: (key path, value) pairs; pairs whose key path the scenario lacks are left out, and the
+    #: alternative does not apply to a scenario that has none of them or has all their values.
     overrides: tuple[tuple[str, Any], ...]
 
 
@@ -171,9 +171,8 @@ class Alternative:
 #: kept as modes, and mechanisms switched off).
 ALTERNATIVES: tuple[Alternative, ...] = (
     Alternative("no_social", "no social influence (social coefficients 0)",
-                (("behaviour.b_social_moved", 0.0), ("behaviour.b_social_registered", 0.0))),
-    Alternative("no_demonstration", "no demonstration effect (b_demonstration 0)",
-                (("behaviour.b_demonstration", 0.0),)),
+                (("behaviour.b_social_moved", 0.0), ("behaviour.b_social_registered", 0.0),
+                 ("behaviour.influence.b_social", 0.0))),
     Alternative("no_service_push", "services do not push (b_service 0)",
                 (("behaviour.b_service", 0.0),)),
     Alternative("anonymous", "anonymous linear influence (influence.mode anonymous)",
@@ -183,7 +182,7 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     Alternative("no_plan", "no yearly plan (government.plan.enabled false)",
                 (("government.plan.enabled", False),)),
     Alternative("drawn_demolition", "demolition as a drawn share (demolition.mode drawn)",
-                (("behaviour.demolition.mode", "drawn"),)),
+                (("policy.demolition.mode", "drawn"),)),
     Alternative("gate", "consent as a queue gate (consent.mode gate)",
                 (("strategy.consent.mode", "gate"),)),
     Alternative("ballot", "village ballot, two-thirds (consent.mode ballot)",
@@ -203,13 +202,15 @@ def _value_at(model, path: str) -> Any:
 def alternative_overrides(alt: Alternative, sc) -> list[tuple[str, Any]] | None:
     """The overrides that put scenario ``sc`` under ``alt``, or None when ``alt`` does not
     apply (the scenario has no such mechanism, or already uses the alternative)."""
-    try:
-        current = [_value_at(sc.model, k) for k, _ in alt.overrides]
-    except KeyError:
+    have = []
+    for k, v in alt.overrides:
+        try:
+            have.append((k, v, _value_at(sc.model, k)))
+        except KeyError:
+            continue
+    if not have or all(cur == v for _, v, cur in have):
         return None
-    if all(c == v for c, (_, v) in zip(current, alt.overrides)):
-        return None
-    return list(alt.overrides)
+    return [(k, v) for k, v, _ in have]
 
 
 def _first_move_to_90(ts: pd.DataFrame, n: int) -> float:
