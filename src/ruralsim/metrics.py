@@ -23,7 +23,6 @@ Example:
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -107,6 +106,45 @@ _DECLARED: tuple[tuple[str, str, int | None, bool], ...] = (
     ("stranded_household_months", "household-months", -1, False),
     ("vulnerable_households", _H, 0, False), ("vulnerable_moved", _H, None, False),
     ("vulnerable_protected", _H, 1, False), ("vulnerable_ever_stranded", _H, -1, False),
+    # model 3.0: supply (issue 19; supply.mode 'demand')
+    ("supply.mode", "label", 0, False), ("supply.timeline", "table (per community)", 0, False),
+    ("supply.courtyards_started", "homes", 0, False), ("supply.courtyards_built", "homes", 1, False),
+    ("supply.courtyards_given_up", "homes", -1, False), ("supply.apartments_sold", "units", 1, False),
+    ("supply.buildings_started", "buildings", 0, False),
+    ("supply.buildings_finished", "buildings", 1, False),
+    ("supply.buildings_abandoned", "buildings", -1, False),
+    ("supply.bridging_credit_peak_cny", _C, -1, False), ("supply.works_done", "works", 1, False),
+    ("supply.works_cost_paid_cny", _C, 0, False),
+    ("supply.months_registration_to_move_median", _M, -1, True),
+    ("supply.months_registration_to_move_median_by_type.<type>", _M, -1, True),
+    ("supply.peak_price_factor", "ratio", -1, False), ("supply.peak_builders_busy", "homes", 0, False),
+    ("supply.peak_households_stalled", _H, -1, False),
+    # model 3.0: the township's plan (issue 20; government.plan.enabled)
+    ("plan_years", "table (per year)", 0, False), ("plan_quota_total", _H, 0, False),
+    ("plan_years_quota_binding", "years", -1, False),
+    ("plan_household_months_turned_away", "household-months", -1, False),
+    ("plan_deferred_households_cny", _C, -1, False), ("plan_unpaid_works_cny", _C, -1, False),
+    ("plan_works_waiting_months", "works-months", -1, False),
+    # model 3.0: people (issue 21; consent ballot, influence by ties, demolition decision)
+    ("people.consent.villages", "villages", 0, False),
+    ("people.consent.villages_balloted", "villages", 0, False),
+    ("people.consent.villages_passed", "villages", 1, False),
+    ("people.consent.villages_failed_last_ballot", "villages", -1, False),
+    ("people.consent.ballots_held", "ballots", 0, False),
+    ("people.consent.ballots_failed", "ballots", -1, False),
+    ("people.consent.passed_first_time", "villages", 1, False),
+    ("people.consent.share_in_favour_first_mean", _S, 1, False),
+    ("people.consent.share_in_favour_last_mean", _S, 1, False),
+    ("people.consent.month_passed_median", "month", -1, True),
+    ("people.consent.households_scheduled", _H, 0, False),
+    ("people.consent.holdouts", _H, -1, False),
+    ("people.influence.bellwethers", _H, 0, False), ("people.influence.kin_groups", "groups", 0, False),
+    ("people.influence.received_by_source_share.<source>", _S, 0, False),
+    ("people.demolition.<type>.kept", _H, -1, False),
+    ("people.demolition.<type>.own_accord", _H, 0, False),
+    ("people.demolition.<type>.compensation", _H, 0, False),
+    ("people.demolition.<type>.deadline", _H, 0, False),
+    ("people.demolition.<type>.enforced", _H, 0, False),
 )
 #: Metrics of experiments, not of one run's summary (they pair runs with the same seed).
 EXPERIMENT_KEYS = ("households_moved_because_of_withdrawal",)
@@ -132,7 +170,6 @@ def _catalogue() -> dict[str, MetricInfo]:
 
 
 _CATALOGUE: dict[str, MetricInfo] | None = None
-_NESTED = re.compile(r"^([a-z_]+)\.([^.]+)(\.[a-z_]+)?$")
 
 
 def catalogue() -> dict[str, MetricInfo]:
@@ -148,10 +185,10 @@ def pattern_of(key: str) -> str:
     cat = catalogue()
     if key in cat:
         return key
-    m = _NESTED.match(key)
-    if m:
+    parts = key.split(".")
+    for i in range(1, len(parts)):
         for ph in PLACEHOLDERS:
-            cand = f"{m.group(1)}.{ph}{m.group(3) or ''}"
+            cand = ".".join([*parts[:i], ph, *parts[i + 1:]])
             if cand in cat:
                 return cand
     return key
