@@ -532,8 +532,9 @@ def markdown(table: pd.DataFrame, rows: pd.DataFrame, reps: int) -> str:
         if len(t):
             lines += [f"### {en} / {zh}", "", *_pattern_rows(t), ""]
     lines += ["## Consistency checks / 一致性检查", "",
-              "No alternative mechanism fails these: they follow from the inputs or from how the "
-              "scenario was built as much as from the mechanisms, and are not counted as tests.",
+              "No alternative mechanism evaluated fails these: they do not tell the model's "
+              "mechanisms from those alternatives, so they are not counted as tests (a failure "
+              "would still be reported as one).",
               "", *_pattern_rows(cons), "",
               "## Fitted / 用于拟合", "", *_pattern_rows(fitted), ""]
     lines += _profiles(rows)
@@ -564,6 +565,11 @@ def markdown(table: pd.DataFrame, rows: pd.DataFrame, reps: int) -> str:
         for name, f in cal.fitted.items():
             q = (f"[{f.q05:g}, {f.q95:g}]" if f.q05 is not None and f.q95 is not None else "—")
             lines.append(f"| `{name}` | {f.value:g} | {f.sd:g} | {q} |")
+        if "taste_sd" in cal.fitted:
+            lines += ["", "`taste_sd` is recorded there by the earlier two-parameter fit, but the "
+                      "targets do not identify it ([`calibration.md`](calibration.md), "
+                      "profiles and posterior against prior): it is a prior, not a calibrated "
+                      "value."]
     lines += ["", "Every other parameter is a documented prior (`scenarios/README.md`); the "
               "global sensitivity analysis (`docs/sensitivity.md`) says which of them matter.", "",
               "## Not validated / 未验证", "",
