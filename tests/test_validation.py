@@ -40,7 +40,7 @@ def test_failures_are_reported_as_failures(record):
 def test_patterns_rerun_at_fewer_replications_agree_with_the_document(record):
     table = pattern_table(measure(reps=3)).set_index("key")
     assert set(table.index) == {p["key"] for p in record["patterns"]}
-    assert np.isfinite(table["model"]).all()
+    assert not np.isnan(table["model"].astype(float)).any()   # inf: not reached (censored)
     for key, verdict in robust_verdicts(record).items():
         assert table.loc[key, "verdict"] == verdict, key
 

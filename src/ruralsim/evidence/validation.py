@@ -218,8 +218,10 @@ def _first_move_to_90(ts: pd.DataFrame, n: int) -> float:
     first = np.flatnonzero(moved > 0)
     at90 = np.flatnonzero(moved >= 0.9 * n)
     if not first.size:
-        return float("nan")
-    return float(at90[0] - first[0]) if at90.size else float(len(moved) - first[0] + 1)
+        return float("inf")          # nobody moved: 90% not reached (censored), the band fails
+    # not reached within the horizon: censored, so longer than any band (never horizon + 1
+    # minus the first move, which is short when the first move comes late)
+    return float(at90[0] - first[0]) if at90.size else float("inf")
 
 
 def _ends_first(med: dict) -> float:
@@ -434,9 +436,11 @@ def pattern_table(rows: pd.DataFrame) -> pd.DataFrame:
         discriminates = any(not u["holds"] for u in under.values())
         role = "fitted" if p.fitted else "test" if discriminates else "consistency"
         out.append({**asdict(p), "model": value, "ci_low": lo, "ci_high": hi,
-                    "model_text": format(value, p.fmt) if np.isfinite(value) else "—",
+                    "model_text": (format(value, p.fmt) if np.isfinite(value) else
+                                   "not reached (censored)" if value == np.inf else "—"),
                     "interval_95": (f"[{lo:{p.fmt}}, {hi:{p.fmt}}]" if np.isfinite(lo)
-                                    else "—"),
+                                    and np.isfinite(hi) else
+                                    f"[{lo:{p.fmt}}, not reached]" if np.isfinite(lo) else "—"),
                     "holds": holds, "verdict": verdict, "reps": n, "role": role,
                     "alternatives": under})
     return pd.DataFrame(out)
@@ -468,7 +472,8 @@ def _alt_cell(p, under: dict) -> str:
         return "— (no alternative applies)"
     parts = []
     for a, u in under.items():
-        v = format(u["model"], p.fmt) if np.isfinite(u["model"]) else "—"
+        v = (format(u["model"], p.fmt) if np.isfinite(u["model"]) else
+             "not reached" if u["model"] == np.inf else "—")
         parts.append(f"{a}: {v} {'holds' if u['holds'] else '**fails**'}")
     return "; ".join(parts)
 
