@@ -33,6 +33,7 @@ Example:
 """
 from __future__ import annotations
 
+import json
 import sys
 from concurrent.futures import Executor
 from pathlib import Path
@@ -216,14 +217,29 @@ def profile(param: str, grid: np.ndarray, seeds: list, fixed: dict[str, float],
     return agg.reset_index().assign(parameter=param)
 
 
-def identifies(prof, summary: str) -> tuple[float, float, bool]:
-    """(change of the summary's mean over the prior range, its replication sd, identifies?):
-    a summary identifies a parameter when its mean moves by more than four times its
-    run-to-run sd across the prior."""
+#: Tolerance of the oversubscription target in the ABC distance (10% of 3.9).
+OVERSUBSCRIPTION_TOLERANCE = 0.1 * TARGET_OVERSUBSCRIPTION
+
+
+def identifies(prof, summary: str) -> tuple[float, float, bool, bool | None]:
+    """(change of the summary's mean over the prior range, its run-to-run sd, does it move
+    with the parameter?, does its *target* constrain the parameter?).
+
+    It moves when the change exceeds four run-to-run sds.  The point target (3.9
+    registrations per planned unit) constrains a parameter when the change also exceeds the
+    target's tolerance (10% of 3.9); the range target (37-79%) when the summary leaves the
+    range somewhere over the prior; a summary without an observed value constrains nothing
+    (None)."""
     mean = prof[f"{summary}_mean"].to_numpy()
     sd = float(np.nanmean(prof[f"{summary}_std"].to_numpy()))
     change = float(mean[-1] - mean[0])
-    return change, sd, bool(abs(change) > 4 * sd)
+    moves = bool(abs(change) > 4 * sd)
+    if summary == "oversubscription":
+        return change, sd, moves, bool(moves and abs(change) > OVERSUBSCRIPTION_TOLERANCE)
+    if summary == "share_registered_60":
+        lo, hi = WILLINGNESS_RANGE
+        return change, sd, moves, bool(moves and ((mean < lo) | (mean > hi)).any())
+    return change, sd, moves, None
 
 
 def abc1(draws: int, seed: int, keep: float = 0.1, executor: Executor | None = None,
@@ -240,6 +256,13 @@ def abc1(draws: int, seed: int, keep: float = 0.1, executor: Executor | None = N
     specs = [(i, float(a), TASTE_SD_PRIOR_VALUE, seeds[i]) for i, a in enumerate(asc)]
     res = run_all(executor or SerialExecutor(), _one, specs, Progress(draws, "ABC", progress))
     ok = [r for r in res if "error" not in r]
+    return fit_from_draws(ok, draws, seed, keep)
+
+
+def fit_from_draws(ok: list[dict], draws: int, seed: int, keep: float = 0.1) -> dict[str, Any]:
+    """The one-parameter posterior from simulated draws (the selection and adjustment of
+    :func:`abc1`, so that a document can be rebuilt from ``calibration_abc.csv``)."""
+    a0, a1 = PRIORS["behaviour.asc_offset"]
     lo_w, hi_w = WILLINGNESS_RANGE
     pool = [r for r in ok if lo_w <= r["share_registered_60"] <= hi_w]
     d = np.array([abs(r["oversubscription"] - TARGET_OVERSUBSCRIPTION) for r in pool])
@@ -314,13 +337,32 @@ def run(args, docs: Path) -> int:
     write_csv(prof, docs / "calibration_profiles.csv")
     write_csv(pd.DataFrame([{**r, "fit_seed": f["seed"]} for f in fits for r in f["all"]]),
               docs / "calibration_abc.csv")
-    text = markdown(prof, fits, two, {"profile_runs": 2 * PROFILE_POINTS * PROFILE_SEEDS * 2,
-                                      "profile_seconds": round(t1 - t0),
-                                      "abc_runs": 2 * args.draws * 2,
-                                      "abc_seconds": round(t2 - t1), "workers": args.workers})
+    budget = {"profile_runs": 2 * PROFILE_POINTS * PROFILE_SEEDS * 2,
+              "profile_seconds": round(t1 - t0), "abc_runs": 2 * args.draws * 2,
+              "abc_seconds": round(t2 - t1), "workers": args.workers, "draws": args.draws}
+    write_text_atomic(docs / "calibration_budget.json", json.dumps(budget) + "\n")
+    text = markdown(prof, fits, two, budget)
     write_text_atomic(docs / "calibration.md", text)
     print(text)
     return 0
+
+
+def render(docs: Path) -> str:
+    """Rebuild docs/calibration.md from the files ``run`` wrote (no simulation)."""
+    import pandas as pd
+
+    from ..outputs import write_text_atomic
+
+    prof = pd.read_csv(docs / "calibration_profiles.csv")
+    draws = pd.read_csv(docs / "calibration_abc.csv")
+    budget = json.loads((docs / "calibration_budget.json").read_text(encoding="utf-8"))
+    fits = [fit_from_draws(g.drop(columns="fit_seed").to_dict("records"), budget["draws"],
+                           int(sd)) for sd, g in draws.groupby("fit_seed")]
+    old = docs / "calibration_draws.csv"
+    two = two_parameter_posterior(pd.read_csv(old)) if old.is_file() else None
+    text = markdown(prof, fits, two, budget)
+    write_text_atomic(docs / "calibration.md", text)
+    return text
 
 
 PROFILE_POINTS = 7
@@ -331,7 +373,8 @@ def markdown(prof, fits: list[dict], two: dict | None, budget: dict) -> str:
     """docs/calibration.md: identifiability, the fit, its stability."""
     lines = ["# Calibration and identifiability / 校准与可识别性", "",
              "Generated by `ruralsim evidence calibrate DRAWS` (`docs/calibration_profiles.csv`, "
-             "`docs/calibration_abc.csv`).", "",
+             "`docs/calibration_abc.csv`, `docs/calibration_budget.json`)"
+             + (f"; computed on {budget['model']}" if budget.get("model") else "") + ".", "",
              "Two targets are available (docs/validation.md marks them *fitted*): the first "
              "community's registrations per planned unit, 3.9 (seed essay 4, "
              "报名农户超过了计划入住户数的290%), and the share registering within 60 months "
@@ -354,16 +397,23 @@ def markdown(prof, fits: list[dict], two: dict | None, budget: dict) -> str:
                          f"{r.village_spread_60_std:.3f} |")
         lines.append("")
     lines += ["### Which target identifies which parameter", "",
-              "A summary identifies a parameter when its mean changes across the prior by more "
-              "than four times its run-to-run sd.", "",
-              "| parameter | summary | change across the prior | run-to-run sd | identifies? |",
-              "|---|---|---|---|---|"]
+              "A summary *moves* with a parameter when its mean changes across the prior by more "
+              "than four times its run-to-run sd. Its *target constrains* the parameter when, "
+              "besides, the change exceeds the target's tolerance (3.9 ± 10%) or, for the "
+              "willingness range, the summary leaves 37-79% somewhere over the prior: a summary "
+              "can move with a parameter and still leave it free when it stays inside a wide "
+              "range.", "",
+              "| parameter | summary | change across the prior | run-to-run sd | moves? | "
+              "target constrains it? |", "|---|---|---|---|---|---|"]
     verdict = {}
     for p, g in prof.groupby("parameter", sort=False):
         for sname in SUMMARIES:
-            ch, sd, ok = identifies(g, sname)
-            verdict.setdefault(p, {})[sname] = ok
-            lines.append(f"| `{p}` | {sname} | {ch:+.3f} | {sd:.3f} | {'yes' if ok else '**no**'} |")
+            ch, sd, moves, constrains = identifies(g, sname)
+            verdict.setdefault(p, {})[sname] = (moves, constrains)
+            c = ("— (no observed value)" if constrains is None else
+                 "yes" if constrains else "**no**")
+            lines.append(f"| `{p}` | {sname} | {ch:+.3f} | {sd:.3f} | "
+                         f"{'yes' if moves else 'no'} | {c} |")
     lines.append("")
     if two is not None:
         lines += ["## 2. Posterior against prior (the earlier two-parameter fit) / 后验与先验", "",
@@ -377,17 +427,20 @@ def markdown(prof, fits: list[dict], two: dict | None, budget: dict) -> str:
             lines.append(f"| `{name}` | {v['prior_sd']:.3f} | {v['posterior_sd']:.3f} | "
                          f"{v['ratio']:.2f} | {v['posterior_mean']:.3f} |")
         lines.append("")
-    calibrated = [p for p, v in verdict.items() if v.get("oversubscription") or
-                  v.get("share_registered_60")]
+    calibrated = [p for p, v in verdict.items()
+                  if v["oversubscription"][1] or v["share_registered_60"][1]]
     priors = [p for p in verdict if p not in calibrated]
+    spread = [p for p in priors if verdict[p]["village_spread_60"][0]]
     lines += ["## 3. What is calibrated, what remains a prior / 校准与先验", "",
-              "- Calibrated (a target identifies it): " +
+              "- Calibrated (a target constrains it): " +
               (", ".join(f"`{p}`" for p in calibrated) or "none"),
-              "- **Remain priors** (no target identifies them): " +
-              (", ".join(f"`{p}`" for p in priors) or "none") +
-              ". The spread across villages would identify `taste_sd` only if it moved with it "
-              "(table above) *and* a source gave its value; none of the sources gives "
-              "registration shares by village, so no target is added.",
+              "- **Remain priors** (no target constrains them): " +
+              (", ".join(f"`{p}`" for p in priors) or "none") + ".",
+              "- The spread of registration shares across villages moves with " +
+              (", ".join(f"`{p}`" for p in spread) or "none of them") +
+              " (table above) and would identify it if its value were observed; none of the "
+              "sources gives registration shares by village, so no target is added and the "
+              "parameter stays a prior, at the value the scenario gives it.",
               "- Every other parameter is a documented prior (`scenarios/README.md`).", "",
               "## 4. The fit and its stability / 拟合与稳定性", "",
               "Rejection ABC of `behaviour.asc_offset` alone (`taste_sd` at 3.001, a prior), "
