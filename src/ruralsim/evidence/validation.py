@@ -118,7 +118,7 @@ PATTERNS = (
             "unfinished (PATTERNS.md section 2)", ">= 50% ('a large share' read as at least "
             "half; no figure in the source)", 0.5, 1.0, fmt=".3f", scenarios=("regime_d",)),
     Pattern("nanpu_finances_hold", "finance", "南蒲(集体土地、无指标交易)：无停工烂尾的比例",
-            "Nanpu (collective land, no quota sales): runs without an abandoned phase",
+            "Nanpu (collective land, no quota sales): runs without an abandoned phase or building",
             "seed essay 4: five communities built from urban development and industrial-park "
             "revenue, land kept collective", "holds in >= 90% of runs", 0.9, 1.0,
             statistic="share"),
@@ -165,6 +165,8 @@ class Alternative:
     #: (key path, value) pairs; pairs whose key path the scenario lacks are left out, and the
     #: alternative does not apply to a scenario that has none of them or has all their values.
     overrides: tuple[tuple[str, Any], ...]
+    #: scenarios (keys of SCENARIOS) it is evaluated on; empty: every one where it applies
+    only: tuple[str, ...] = ()
 
 
 #: The alternative mechanisms every pattern is also evaluated under (model 2.0's mechanisms
@@ -186,7 +188,7 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     Alternative("gate", "consent as a queue gate (consent.mode gate)",
                 (("strategy.consent.mode", "gate"),)),
     Alternative("ballot", "village ballot, two-thirds (consent.mode ballot)",
-                (("strategy.consent.mode", "ballot"),)),
+                (("strategy.consent.mode", "ballot"),), only=("nanpu", "untargeted")),
 )
 
 
@@ -289,7 +291,7 @@ def measure_one(seed: Any, horizon: int | None = None,
         alt = {a.key: a for a in ALTERNATIVES}[alternative]
         sc = {}
         for k, b in base.items():
-            extra = alternative_overrides(alt, b)
+            extra = alternative_overrides(alt, b) if not alt.only or k in alt.only else None
             if extra is not None:
                 sc[k] = load_scenario(b, extra)
     out: dict[str, float] = {}
@@ -313,7 +315,9 @@ def measure_one(seed: Any, horizon: int | None = None,
                                   - ratio(("wealthy",), "worse_off"))
         out["wealthy_keep_old_house_more"] = (ratio(("wealthy",), "kept_old_house")
                                               - ratio(("poor", "five_guarantee"), "kept_old_house"))
-        out["nanpu_finances_hold"] = float(s["phases_abandoned"] == 0)
+        # nothing abandoned: phases (phases mode) and apartment buildings (demand mode)
+        out["nanpu_finances_hold"] = float(s["phases_abandoned"] == 0 and (
+            s.get("supply") or {}).get("buildings_abandoned", 0) == 0)
         persons = s.get("persons") or 0
         out["net_land_per_person"] = s["net_land_freed_mu"] / persons if persons else nan
         out["hazard_rises_with_share_gone"] = hazard_ratio(
@@ -518,7 +522,8 @@ def markdown(table: pd.DataFrame, rows: pd.DataFrame, reps: int) -> str:
         "| key | alternative | overrides | applies to |", "|---|---|---|---|"]
     base = {k: load_scenario(BUILTIN_DIR / f) for k, f in SCENARIOS.items()}
     for a in ALTERNATIVES:
-        where = [k for k, b in base.items() if alternative_overrides(a, b) is not None]
+        where = [k for k, b in base.items() if alternative_overrides(a, b) is not None
+                 and (not a.only or k in a.only)]
         ov = ", ".join(f"`{k}={v}`" for k, v in a.overrides)
         applies = ", ".join(where) or "none (no scenario measured has this mechanism)"
         lines.append(f"| {a.key} | {a.label} | {ov} | {applies} |")
@@ -626,7 +631,8 @@ def run(args, docs: Path) -> int:
     reps = args.reps
     base = {k: load_scenario(BUILTIN_DIR / f) for k, f in SCENARIOS.items()}
     alts = [a.key for a in ALTERNATIVES
-            if any(alternative_overrides(a, b) is not None for b in base.values())]
+            if any(alternative_overrides(a, b) is not None and (not a.only or k in a.only)
+                   for k, b in base.items())]
     with make_executor(args.workers) as ex:
         rows = measure(reps, executor=ex, alternatives=alts)
     table = pattern_table(rows)
