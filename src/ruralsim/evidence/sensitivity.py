@@ -407,11 +407,15 @@ def write_markdown(mind: pd.DataFrame, sind: pd.DataFrame, r: int, n: int, seeds
               "as horizon + 1):", "", "| output | Morris design | Sobol design | indices |",
               "|---|---|---|---|"]
     cm, cs = budget.get("censoring_morris", {}), budget.get("censoring_sobol", {})
+    def verdict(share: float | None) -> str:
+        if share is None:
+            return "—"
+        return "**refused**" if share > HEAVY_CENSORING else "computed"
+
     for o in sorted(set(cm) | set(cs)):
-        heavy = max(cm.get(o, 0), cs.get(o, 0)) > HEAVY_CENSORING
         lines.append(f"| {sens_label(o, 'en')} | {cm.get(o, float('nan')):.0%} | "
-                     f"{cs.get(o, float('nan')):.0%} | "
-                     f"{'**refused** (censoring above ' + format(HEAVY_CENSORING, '.0%') + ')' if heavy else 'computed'} |")
+                     f"{cs.get(o, float('nan')):.0%} | Morris {verdict(cm.get(o))}, "
+                     f"Sobol {verdict(cs.get(o))} (refused above {HEAVY_CENSORING:.0%}) |")
     lines += ["", f"## 1. Morris screening ({n_fac} parameters, r = {r} trajectories)", "",
               "Normalised μ* (mean absolute elementary effect divided by the output's standard "
               "deviation over the design), summed over the outputs that have indices:", "",
