@@ -171,10 +171,12 @@ def test_cash_subsidy_costs_exactly_its_amount_per_mover(teaching):
 
 
 def test_construction_teams_limit_parallel_phases():
-    one = ruralsim.simulate("nanpu", seed=1, overrides=["government.construction_teams=1",
-                                                         "run.horizon_months=96"])
+    # teams build phases: Nanpu with its fixed phases (supply.mode demand has no phases)
+    phases = ["supply.mode=phases", "run.horizon_months=96"]
+    one = ruralsim.simulate("nanpu", seed=1, overrides=["government.construction_teams=1"]
+                            + phases)
     assert one.timeseries["phases_building"].max() == 1
-    many = ruralsim.simulate("nanpu", seed=1, overrides=["run.horizon_months=96"])
+    many = ruralsim.simulate("nanpu", seed=1, overrides=phases)
     assert many.timeseries["phases_building"].max() > 1
 
 

@@ -60,8 +60,11 @@ def test_awards_are_revenue_paid_at_milestones():
     r = ruralsim.simulate(TEACHING, seed=2, packages=["awards"])
     ts = r.timeseries
     paid = ts.filter(regex=r"^rev_award_").sum().to_dict()
-    assert paid["rev_award_quarter_cny"] == 2.5e6 and paid["rev_award_half_cny"] == 2.5e6
-    assert paid["rev_award_most_cny"] == (5.0e6 if r.summary["share_moved"] >= 0.9 else 0)
+    k = r.summary["households"] / 1000   # the awards are set per 1,000 households
+    assert paid["rev_award_quarter_cny"] == pytest.approx(2.3e5 * k)
+    assert paid["rev_award_half_cny"] == pytest.approx(2.3e5 * k)
+    assert paid["rev_award_most_cny"] == pytest.approx(4.6e5 * k if r.summary["share_moved"] >= 0.9
+                                                       else 0)
 
 
 def test_instalments_are_repaid_to_the_government():
@@ -97,8 +100,10 @@ def test_demolition_deadline_under_nanpu_finances_acts_through_the_budget():
     # with Nanpu's own money the compensation (tens of millions) runs the township into its
     # arrears cap: while it is overcommitted nobody may register and household payments are
     # deferred (treasury.py), the documented channel by which the package can lower moves
-    base = ruralsim.simulate("nanpu", seed=1)
-    dl = ruralsim.simulate("nanpu", seed=1, packages=["demolition_deadline"])
+    # (model 2.0's finance: without the yearly plan, whose quota replaces the arrears cap)
+    no_plan = ["government.plan.enabled=false"]
+    base = ruralsim.simulate("nanpu", seed=1, overrides=no_plan)
+    dl = ruralsim.simulate("nanpu", seed=1, packages=["demolition_deadline"], overrides=no_plan)
     assert dl.summary["cost_by_instrument_cny"]["demolition_compensation"] > 0
     assert dl.summary["households_ever_stranded"] < base.summary["households_ever_stranded"]
     if dl.summary["share_moved"] < base.summary["share_moved"]:
@@ -106,7 +111,9 @@ def test_demolition_deadline_under_nanpu_finances_acts_through_the_budget():
         assert dl.summary["months_household_payments_deferred"] > \
             base.summary["months_household_payments_deferred"]
     cap = dl.scenario.government.arrears.cap_cny
-    assert dl.summary["peak_arrears_cny"] <= cap * 1.2     # bounded: the cap plus interest
+    # bounded: only interest, booked whatever the money, passes the cap (treasury.py); with
+    # Nanpu's supply following demand the township sits at the cap longer than with phases
+    assert dl.summary["peak_arrears_cny"] <= cap + dl.summary["interest_paid_cny"]
 
 
 def test_unknown_package_lists_the_builtin_ones():

@@ -186,3 +186,36 @@ def test_cash_flow_chart_shows_the_headline_financing_gap():
     gap = next(ln for ln in fig.axes[0].lines if ln.get_label() == t("gap_year_peak", "en"))
     assert -gap.get_ydata().min() * 1e6 == pytest.approx(r.summary["peak_financing_gap_cny"])
     plt.close(fig)
+
+
+def test_saved_png_has_the_pixels_matplotlib_would_save(result, tmp_path):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    path = plots.save_one(lambda lang: plots.plot_status(result.timeseries, lang=lang),
+                          tmp_path, "status", "en")
+    fig = plots.plot_status(result.timeseries, lang="en")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    ours, theirs = Image.open(path), Image.open(buf)
+    assert ours.size == theirs.size and round(ours.info["dpi"][0]) == 110
+    assert ours.mode == "RGB"                       # an opaque figure: no alpha channel
+    assert np.array_equal(np.asarray(ours), np.asarray(theirs.convert("RGB")))
+
+
+def test_a_transparent_figure_keeps_its_alpha_channel():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(2, 1), layout="constrained")
+    fig.patch.set_alpha(0.0)
+    ax.plot([0, 1], [0, 1])
+    img = Image.open(io.BytesIO(plots.png_bytes(fig, dpi=50)))
+    plt.close(fig)
+    assert img.mode == "RGBA" and img.size == (100, 50)
+    assert np.asarray(img)[0, 0, 3] == 0            # the corner outside the axes is clear

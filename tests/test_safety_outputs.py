@@ -283,6 +283,7 @@ def test_a_failed_write_keeps_the_old_files_and_leaves_no_temporary(tmp_path, sh
 
 
 def test_a_figure_that_fails_half_way_keeps_the_old_figure(tmp_path, short_run, monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     from ruralsim.report.plots import save_figures
@@ -298,7 +299,12 @@ def test_a_figure_that_fails_half_way_keeps_the_old_figure(tmp_path, short_run, 
             Path(fname).write_bytes(b"\x89PNG half")
         raise RuntimeError("renderer crashed")
 
+    def crash(self, *args, **kw):
+        raise RuntimeError("renderer crashed")
+
     monkeypatch.setattr(Figure, "savefig", half_then_fail)
+    # the standard figures are drawn by Agg into memory, then written whole
+    monkeypatch.setattr(FigureCanvasAgg, "draw", crash)
     with pytest.raises(RuntimeError):
         save_figures(short_run, figs, lang="en")
     assert [p.name for p in figs.iterdir()] == ["migration_by_type.png"]

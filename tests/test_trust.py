@@ -207,7 +207,7 @@ def test_interrupted_run_keeps_the_previous_outputs_and_says_so(tmp_path, sig):
 
 # ---------------------------------------------------------------- issue 18
 def _error_instances():
-    from ruralsim.engine import InvariantError
+    from ruralsim.model.loop import InvariantError
     from ruralsim.errors import ArgumentTypeError, Issue, RuralsimError, ScenarioError, UsageError
     from ruralsim.report.html import PdfError
 
@@ -289,7 +289,7 @@ def test_a_huge_subsidy_keeps_every_invariant():
 
 
 def test_the_hazard_step_never_hands_exp_an_overflow():
-    from ruralsim.decisions import LOG_HAZARD_CAP
+    from ruralsim.model.decisions import LOG_HAZARD_CAP
 
     assert np.isfinite(np.exp(np.float32(LOG_HAZARD_CAP)))
     # Exp(1) thresholds are below 45; one month at the cap crosses every one of them
@@ -297,7 +297,7 @@ def test_the_hazard_step_never_hands_exp_an_overflow():
 
 
 def test_village_batches_follow_a_long_order_then_the_rest():
-    from ruralsim.policy import village_batches
+    from ruralsim.model.policy import village_batches
 
     n, named = 20_000, 10_000
     names = [f"v{i}" for i in range(n)]

@@ -331,6 +331,14 @@ def cmd_run(args) -> int:
     _check_xlsx(args)
     loaded = load_scenario(args.scenario, args.overrides, args.packages)
     check_out_dir(out, args.force, inputs=loaded.inputs)
+    if args.quiet:
+        from .model.plan import affordability
+
+        warnings = affordability(loaded.model)["warnings"]
+    else:
+        warnings = print_affordability(loaded.model)
+    for w in warnings:
+        sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
     result = simulate(loaded, seed=args.seed, check=args.check,
                       progress=_progress_printer(args.quiet),
                       counterfactual=args.counterfactual)
@@ -346,9 +354,31 @@ def cmd_run(args) -> int:
             write_xlsx(run_sheets(result), tmp / "results.xlsx")
     if not args.quiet:
         print_summary(result.summary, out, args.lang)
+        if "plan_years" in result.summary:
+            print_plan(result.summary)
         if args.counterfactual:
             print_counterfactual(result.summary["counterfactual"])
     return EXIT_OK
+
+
+def print_plan(summary: dict) -> None:
+    """The township's plan year by year: forecast, money for new registrations and works, the
+    quota and the registrations it admitted, actual revenue and spending (million CNY)."""
+    print("乡镇年度计划（百万元）/ the township's plan (million CNY):")
+    rows = [["年 year", "预测收入 forecast", "新登记 new hh", "新工程 new works", "名额 quota",
+             "登记 registered", "实际收入 revenue", "实际工程 works", "实际农户 households"]]
+    for y in summary["plan_years"]:
+        a, act = y["appropriation_cny"], y["actual_cny"]
+        rows.append([str(y["year"]), f"{y['forecast_cny'] / 1e6:,.1f}",
+                     f"{a['households_new'] / 1e6:,.1f}", f"{a['works_new'] / 1e6:,.1f}",
+                     "∞" if y["quota"] is None else f"{y['quota']:,}", f"{y['registrations']:,}",
+                     f"{act['revenue_own'] / 1e6:,.1f}", f"{act['works'] / 1e6:,.1f}",
+                     f"{act['households'] / 1e6:,.1f}"])
+    _print_table(rows, align="r" * len(rows[0]))
+    print(f"  延付农户款 / household payments deferred: "
+          f"{summary['plan_deferred_households_cny'] / 1e6:,.1f}; 未付工程款 / contractors unpaid: "
+          f"{summary['plan_unpaid_works_cny'] / 1e6:,.1f}; 工程等资金（期·月）/ works waiting for "
+          f"money (phase-months): {summary['plan_works_waiting_months']:,}")
 
 
 def print_counterfactual(cf: dict) -> None:
@@ -417,9 +447,22 @@ def cmd_validate(args) -> int:
     print(f"{args.scenario}: 有效 / valid — {len(m.village_list)} villages, "
           f"{sum(v.households for v in m.village_list):,} households, "
           f"{len(m.communities)} communities, {m.run.horizon_months} months (hash {sc.hash})")
-    for w in planning_warnings(m):
+    for w in planning_warnings(m) + print_affordability(m):
         sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
     return EXIT_OK
+
+
+def print_affordability(m) -> list[str]:
+    """Print what the package will cost against the township's own revenue (model/plan.py);
+    returns the warnings (a package, awards or programme the plan cannot pay for)."""
+    from .model.plan import affordability
+
+    a = affordability(m)
+    if a["lines"]:
+        print("政策包的预期成本 / expected cost of the package:")
+        for line in a["lines"]:
+            print(f"  {line}")
+    return a["warnings"]
 
 
 #: Planned units below this share of households draw a warning from ``validate``.

@@ -196,6 +196,7 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "by_type": by_type,
         "peak_waiting_list": int(ts["n_waiting"].max()),
         "first_community_registrations_per_planned_unit": (
+            _first_oversubscription(m) if getattr(m, "supply", None) is not None else
             _community_regs_until(m, 0, int(first_done[0])) / max(1, int(ph.units[c0][0].sum()))
             if first_done.size and first_done[0] >= 0 and ph.state[c0][0] == DONE else None),
         "apartment_share_of_registrations": (
@@ -272,7 +273,52 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "vulnerable_protected": int((vuln & ever_moved & (hh.instruments != 0)).sum()),
         "vulnerable_ever_stranded": int((vuln & ever_stranded).sum()),
     })
+    if getattr(m, "supply", None) is not None:   # supply.mode 'demand' (model/supply.py)
+        out["supply"] = m.supply.summary()
+    if getattr(m, "plan", None) is not None:
+        out.update(plan_summary(m, ts))
     return out
+
+
+def _first_oversubscription(m: "Model") -> float | None:
+    """Supply mode 'demand': registrations for the first community by the month its first
+    section is done, per home that section opens (the analogue of the first phase's)."""
+    first = m.supply.first_section()
+    if first is None:
+        return None
+    month, homes = first
+    return _community_regs_until(m, 0, month) / max(1, homes)
+
+
+def plan_summary(m: "Model", ts: pd.DataFrame) -> dict[str, Any]:
+    """The plan each year (forecast, appropriation by line, actual by line, quota opened and
+    used) and what was deferred, to whom, and how long works waited for money."""
+    own = [n for n in m.rec.rev_lines if n != "rev_borrowing_cny"]
+    hh_lines = [n for n in ts.columns if n.startswith("exp_instr_")] + \
+        ["exp_compensation_cny", "exp_dividends_cny"]
+    actual_lines = {"debt_service": ["exp_interest_cny", "exp_arrears_interest_cny"],
+                    "upkeep": ["exp_maintenance_cny"], "households": hh_lines,
+                    "works": ["exp_construction_cny", "exp_housing_cny"]}
+    years = []
+    for y in m.plan.years:
+        a, b = y["month"], min(y["month"] + 12, len(ts))
+        part = ts.iloc[a:b]
+        years.append({**y, "actual_cny": {
+            "revenue_own": float(part[own].to_numpy().sum()),
+            **{k: float(part[v].to_numpy().sum()) for k, v in actual_lines.items()}}})
+    quotas = [y["quota"] for y in m.plan.years]
+    return {
+        "plan_years": years,
+        "plan_quota_total": None if any(q is None for q in quotas) else int(sum(quotas)),
+        "plan_years_quota_binding": int(sum(1 for y in m.plan.years
+                                            if y["quota"] is not None
+                                            and y["registrations"] >= y["quota"])),
+        "plan_household_months_turned_away": int(ts["plan_turned_away"].sum()),
+        "plan_deferred_households_cny": float(ts["plan_deferred_households_cny"].sum()),
+        "plan_unpaid_works_cny": float(ts["plan_unpaid_works_cny"].sum()),
+        "plan_works_waiting_months": int(ts["plan_works_waiting"].sum()),
+    }
+
 
 
 def _community_regs_until(m: "Model", c: int, month: int) -> int:

@@ -14,6 +14,7 @@ Example:
 """
 from __future__ import annotations
 
+from .plan import per_household_amount
 from .land import LandBook, quota_price
 from .state import Ledger, Population, Villages
 from .treasury import Treasury
@@ -26,8 +27,9 @@ class Budget:
                  land: LandBook) -> None:
         self.sc, self.tr, self.pop, self.vil, self.ledger, self.land = sc, tr, pop, vil, ledger, land
         pol = sc.policy
-        self.awards = [(aw.moved_share, aw.amount_cny, f"rev_award_{aw.name}_cny")
-                       for aw in pol.awards]
+        n = pop.hh.n   # awards may be set per household or per 1,000 households
+        self.awards = [(aw.moved_share, per_household_amount(aw.amount_cny, aw.per, n),
+                        f"rev_award_{aw.name}_cny") for aw in pol.awards]
         self.awards_paid = [False] * len(self.awards)
         self.revenues = [(r, f"rev_{r.name}_cny") for r in sc.government.revenues]
         self.instr_lines = [f"rev_instr_{ins.name}_cny" for ins in pol.instruments]

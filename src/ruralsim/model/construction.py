@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .plan import cash_flow_ok
 from .state import ABANDONED, BUILDING, DEVELOPER, DONE, FUNDED, PLANNED, TOWNSHIP, Phases
 
 
@@ -146,6 +147,10 @@ class Construction:
     the shared array ``closed``.
     """
 
+    #: The township's plan (set by the loop when ``government.plan.enabled``): ready phases
+    #: then start on projected cash flow (:func:`ruralsim.model.plan.cash_flow_ok`).
+    plan = None
+
     def __init__(self, sc, ph: Phases, com, tr, dev, clock, waiting, order: PhaseOrder,
                  closed: np.ndarray, start_phase, end_phase) -> None:
         self.sc, self.ph, self.com, self.tr, self.dev = sc, ph, com, tr, dev
@@ -174,7 +179,7 @@ class Construction:
         done = ended(ph.state)
         closed = np.bincount(ph.community, weights=~done, minlength=len(com.names)) == 0
         self.closed[:] = closed & (com.free.sum(axis=1) <= 0)
-        if not self.clock.reg_open or self.tr.overcommitted:
+        if not self.clock.reg_open or (self.plan is None and self.tr.overcommitted):
             return
         rows = np.flatnonzero(ready(ph, t, com.registrations, self.order.to_date))
         if self.order.rule == "one_community_at_a_time":
@@ -193,6 +198,12 @@ class Construction:
         dev_room = dev.cash + dev.limit - dev.debt - float(
             remaining_housing(ph)[ph.financing == DEVELOPER].sum())
         presales = None
+        plan = self.plan
+        if plan is not None:   # the start rule on projected cash flow (model/plan.py)
+            room, committed = plan.projection(int(ph.build_months.max()))
+            own_pm = ph.monthly_cny + np.where(ph.financing == TOWNSHIP, ph.housing_monthly_cny,
+                                               0.0)
+            plan.works_waiting = 0
         for p in self.order(rows):
             # a developer starts a phase when its credit plus the sales it expects from the
             # households waiting for the community cover the housing (committed or not); the
@@ -202,7 +213,14 @@ class Construction:
                     presales = self._expected_sales()
                 if ph.housing_cny[p] > dev_room + presales[ph.community[p]]:
                     continue
-            if not ph.committed[p] and own[p] > headroom:
+            if plan is not None:
+                bm = int(ph.build_months[p])
+                if not ph.committed[p] and not cash_flow_ok(
+                        room, plan.forecast_pm, plan.fixed_pm, committed, float(own_pm[p]), bm):
+                    plan.works_waiting += 1
+                    continue
+                committed[:bm] += own_pm[p]
+            elif not ph.committed[p] and own[p] > headroom:
                 continue
             headroom -= own[p]
             if ph.financing[p] == DEVELOPER:

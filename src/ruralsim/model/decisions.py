@@ -249,9 +249,15 @@ class Decisions:
     the new registrations to giving up (``on_register``) to schedule when they would leave.
     """
 
+    #: The township's plan (set by the loop when ``government.plan.enabled``) and the
+    #: strategy's priority rank by type (who its quota admits first).
+    plan = None
+    rank = None
+
     def __init__(self, sc, pop, vil, com, ph, tr, terms, active: ActiveSet, waiting, keys,
                  clock, ledger, rec, closed: np.ndarray, ever_registered_v: np.ndarray,
                  on_register) -> None:
+        self.supply = None   # supply.mode 'demand': set by the loop (supply.py)
         self.sc, self.pop, self.vil, self.com, self.ph, self.tr = sc, pop, vil, com, ph, tr
         self.terms, self.active, self.waiting, self.keys = terms, active, waiting, keys
         self.clock, self.ledger, self.rec = clock, ledger, rec
@@ -269,17 +275,24 @@ class Decisions:
         vil, com, b, C = self.vil, self.com, self.b, len(self.com.names)
         sreg = village_shares(vil.n0, vil.n_waiting, vil.community, C, b.social_prior_households)
         smov = village_shares(vil.n0, vil.n_out, vil.community, C, b.social_prior_households)
-        done = np.bincount(self.ph.community, weights=self.ph.state == DONE, minlength=C) > 0
+        if self.supply is None:
+            done = np.bincount(self.ph.community, weights=self.ph.state == DONE,
+                               minlength=C) > 0
+        else:   # supply.mode 'demand': a first home finished in the community (supply.py)
+            done = self.supply.any_home_done()
         wv = (b.b_social_registered * sreg + b.b_social_moved * smov
               + b.b_demonstration * done[vil.community]
               + b.b_service * (1.0 - vil.service.mean(axis=1)))
+        if self.supply is not None:   # what households see of the community (supply.py)
+            wv = wv + self.supply.view()[vil.community]
         tt = outreach_shift(self.sc, self.pop.type_names, t)
         if self.tr.deferred:
             tt = tt + b.trust_shift_overdue
         W = (wv[:, None] + tt[None, :]).astype(np.float32)
         may = self.open_village & (t >= com.open_month[vil.community]) & \
             ~self.closed[vil.community]   # reg_open: by the month or by an event
-        if self.tr.overcommitted or not self.clock.reg_open:
+        stopped = self.tr.overcommitted if self.plan is None else self.plan.quota_left == 0
+        if stopped or not self.clock.reg_open:   # with a plan: its quota, not the arrears cap
             may[:] = False
         W[~may] = -np.inf
         return W
@@ -298,6 +311,9 @@ class Decisions:
         if deposit > 0:   # a household that cannot pay the deposit stays and decides again
             ok = hhm.savings_at(hh, ids, msu) >= deposit
             rows, ids = rows[ok], ids[ok]
+        if self.plan is not None:   # the year's quota admits the first by priority
+            rows = self.plan.admit(rows, self.rank[hh.htype[ids]])
+            ids = self.active.ids[rows]
         self.active.remove(rows)
         if ids.size == 0:
             return

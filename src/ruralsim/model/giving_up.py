@@ -36,6 +36,7 @@ class GivingUp:
         if reg.deposit_rule == "forfeit" and reg.deposit_cny > 0:   # losing the deposit deters
             slope *= float(np.exp(-b.b_cost_per_10k_cny * reg.deposit_cny / 1e4))
         self.slope = slope
+        self.supply = None   # supply.mode 'demand': set by the loop (supply.py)
 
     def schedule(self, ids: np.ndarray, t: int) -> None:
         """Households ``ids`` registered in month ``t``: when they give up if still waiting."""
@@ -55,6 +56,9 @@ class GivingUp:
         since = np.concatenate([np.full(i.size, m) for i, m in due])
         still = (hh.status[ids] == REGISTERED) & (hh.month_registered[ids] == since)
         ids = ids[still]
+        if self.supply is not None:   # a household with a home under way keeps it
+            ids = self.supply.may_give_up(ids)
+            self.supply.release(ids, t)
         if ids.size == 0:
             return
         self.waiting.remove(self.keys(ids))

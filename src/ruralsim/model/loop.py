@@ -7,7 +7,9 @@ set flags or a phase's start month; every change to model state happens in
 :meth:`Model.step`, the one order of work of a month, at ``t + 0.5`` (after the calendar
 items of month ``t``).  This is the only module that imports SimPy.
 
-Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at the end):
+Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at the end).
+Before step 1, with ``government.plan.enabled``, in month 0 and each new year: the township's
+plan (forecast, appropriation by line, the year's registration quota; plan.py).
 
 1. budget opens   - revenues of the month are paid in: transfers, awards, rents and
                     instalments, collective land income, quota sales due (budget.py);
@@ -18,7 +20,8 @@ Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at
                     those whose clock crosses its threshold register (decisions.py);
 5. giving up      - registered households whose wait passed their patience leave the list,
                     get their deposit back or lose it, and may rebuild (giving_up.py);
-6. allocation     - free units go to the waiting list by the strategy's rule (allocation.py);
+6. allocation     - free units go to the waiting list by the strategy's rule (allocation.py;
+                    supply.mode demand: plots, houses and buildings as households pay, supply.py);
 7. moves          - allocated households whose fit-out is done move in, demolish or keep
                     their old house, pay, borrow; their promised payments fall due (moves.py);
 8. returns        - movers who kept their old house and are due back return (returns.py);
@@ -26,7 +29,8 @@ Order of work in month ``t`` (reasons: docs/model.md, section 3; owner module at
                     interest, households, maintenance, construction, reclamation, events;
                     paid phases progress, unpaid ones stall (settlement.py, treasury.py);
 10. construction  - finished phases deliver units, phases stalled too long are abandoned,
-                    ready phases are funded in the phase rule's order (construction.py);
+                    ready phases are funded in the phase rule's order (construction.py;
+                    supply.mode demand: sections and facilities, supply.py and works.py);
 11. land          - reclaimed land becomes collective (or quota for sale) and earns (land.py);
 12. exposure      - who lives with degraded services, who is stranded (services.py);
 13. finance       - the month closes: borrowing or repayment, arrears, trust (finance.py);
@@ -58,9 +62,11 @@ from .decisions import ActiveSet, Decisions
 from .events import CalendarItems
 from .finance import Close
 from .giving_up import GivingUp
+from .supply import DemandSupply
 from .invariants import InvariantError, check_month
 from .land import Land, LandBook
 from .moves import Moves
+from .plan import TownshipPlan
 from .policy import change_months, priority_rank
 from .results import Recorder
 from .returns import Returns
@@ -134,9 +140,25 @@ class Model:
         self._moves = Moves(sc, st, pop, vil, com, terms, tr, dev, ledger, land, queues, clock,
                             rec).step
         self._returns = Returns(pop, vil, com, queues, rec).step
-        self._settle = Settlement(sc, tr, dev, vil, ph, ledger, land, order, rec).step
-        self._construction = Construction(sc, ph, com, tr, dev, clock, waiting, order, closed,
-                                          self._start_phase, self._end_phase).step
+        settlement = Settlement(sc, tr, dev, vil, ph, ledger, land, order, rec)
+        construction = Construction(sc, ph, com, tr, dev, clock, waiting, order, closed,
+                                    self._start_phase, self._end_phase)
+        self._settle, self._construction = settlement.step, construction.step
+        self.supply = None   # supply.mode 'demand': homes, works (model/supply.py, 7.21)
+        if sc.supply.mode == "demand":
+            self.supply = sup = DemandSupply(self, keys, self._allocation.__self__._consented)
+            self._allocation, self._construction = sup.homes, sup.works
+            settlement.works = sup.pay_works   # at construction's priority
+            for process in (giving_up, self._moves.__self__, self.decisions):
+                process.supply = sup   # homes under way, what households see
+        # the township's plan (issue 20, plan.py): consulted by decisions, settlement and
+        # construction; None (model 2.0) unless government.plan.enabled
+        self.plan = TownshipPlan(sc, self) if sc.government.plan.enabled else None
+        if self.plan is not None:
+            self.decisions.plan = settlement.plan = construction.plan = rec.plan = self.plan
+            self.decisions.rank = priority_rank(sc, self.type_names)
+            if self.supply is not None:
+                self.supply.plan = self.plan
         self._land = Land(sc, vil, land).step
         self._exposure = Exposure(sc, vil, pop, active, clock, rec).step
         self._close = Close(tr, clock).step
@@ -144,6 +166,8 @@ class Model:
     # ------------------------------------------------------------------ the month
     def step(self, t: int) -> None:
         """One month, in the documented order of work (module docstring)."""
+        if self.plan is not None:
+            self.plan.step(t)    # a new year's plan before its money comes in or anyone is promised
         self._budget(t)          # money first: this month's revenues pay this month's bills
         self._calendar_items(t)  # events and a new year change the terms before anyone decides
         self._services(t)        # withdrawal follows last month's emptying; upkeep falls due
@@ -218,6 +242,8 @@ class Model:
         """Raise :class:`InvariantError` if any model invariant fails in month ``t``."""
         problems = check_month(t, self.sc, self.pop, self.vil, self.com, self.waiting,
                                self.active, self.rec, self.tr, self.ledger, self.clock)
+        if self.supply is not None:
+            problems += self.supply.check()
         if problems:
             raise InvariantError(f"month {t}: " + "; ".join(problems))
 

@@ -92,6 +92,7 @@ class Moves:
 
     def __init__(self, sc, streams, pop, vil, com, terms, tr, dev, ledger, land, queues,
                  clock, rec) -> None:
+        self.supply = None   # supply.mode 'demand': set by the loop (supply.py)
         self.sc, self.streams, self.pop, self.vil, self.com = sc, streams, pop, vil, com
         self.terms, self.tr, self.dev, self.ledger, self.land = terms, tr, dev, ledger, land
         self.queues, self.clock, self.rec, self.H = queues, clock, rec, sc.run.horizon_months
@@ -134,6 +135,9 @@ class Moves:
         self.land.reclaim_due[t + sc.land.reclaim_lag_months] += freed
         # promised payments: instruments and compensation
         price = com.price_cny[c, kind]
+        borrowed = 0.0
+        if self.supply is not None:   # paid while the home was built, or still due now
+            price, borrowed = self.supply.at_move(m)
         value, covers = self._instruments_at_move(m, price, t)
         comp = hhm.compensation(sc, hh, m, t)
         if sc.policy.compensation.requires_demolition:
@@ -144,7 +148,7 @@ class Moves:
         ledger.escrow_cny -= deposit * m.size
         savings = hhm.savings_at(hh, m, self.clock.months_since_update)
         oop = np.where(covers, 0.0, price) + b.fit_out_cny - value - comp - deposit
-        debt = np.maximum(oop - savings, 0.0)
+        debt = np.maximum(oop - savings, 0.0) + borrowed
         hh.savings_cny[m] = np.maximum(savings - oop, 0.0)
         lv = sc.livelihood
         pmt = hhm.annuity(debt, lv.loan_rate_per_year, lv.loan_term_years)

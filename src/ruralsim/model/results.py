@@ -30,12 +30,22 @@ BUILTIN_REVENUES = ("collective_land", "land_quota", "unit_sales", "forfeited_de
 BUILTIN_EXPENDITURES = ("construction", "housing", "maintenance", "events", "compensation",
                         "dividends", "reclamation", "interest", "arrears_interest",
                         "debt_repayment")
+#: Monthly columns of the township's plan (only when ``government.plan.enabled``): the
+#: registrations the year's quota still admits (−1: unbounded), households whose decision
+#: to register waited for the quota, ready works waiting for money, household payments
+#: deferred and contractors' payments not made this month, the plan's cost of one mover.
+PLAN_COLUMNS = ("plan_quota_left", "plan_turned_away", "plan_works_waiting",
+                "plan_deferred_households_cny", "plan_unpaid_works_cny",
+                "plan_cost_per_mover_cny", "new_works_started")
 #: Lines that are financing, not the programme's own flows.
 FINANCING_LINES = ("rev_borrowing_cny", "exp_debt_repayment_cny")
 
 
 class Recorder:
     """Monthly arrays, allocated once; the month writes one row (:meth:`record_month`)."""
+
+    #: The township's plan whose month :meth:`record_month` writes (set by the loop).
+    plan = None
 
     def __init__(self, sc, type_names: list[str], n_villages: int):
         H = sc.run.horizon_months
@@ -67,6 +77,8 @@ class Recorder:
         names += ["revenue_total_cny", "expenditure_total_cny", "cash_cny", "debt_cny",
                   "arrears_cny", "financing_gap_cny", "deferred_household_cny", "overcommitted",
                   "developer_debt_cny", "deposits_held_cny"]
+        if sc.government.plan.enabled:   # the township's plan (issue 20): only when it is on
+            names += list(PLAN_COLUMNS)
         self.cols: dict[str, np.ndarray] = {n: np.zeros(H) for n in names}
         self.v_present = np.zeros((H, n_villages), dtype=np.int64)
         self.v_service = np.zeros((H, n_villages))
@@ -156,3 +168,17 @@ class Recorder:
         self.v_withdrawn[t] = v_withdrawn
         self.v_freed[t] = vil.land_freed_mu
         self.v_present_by_type[t] = pop.present_vt
+        if self.plan is not None:
+            self._record_plan(t, self.plan, ph)
+
+    def _record_plan(self, t: int, pl, ph) -> None:
+        c = self.cols
+        c["plan_quota_left"][t] = -1 if pl.quota_left is None else pl.quota_left
+        c["plan_turned_away"][t] = pl.turned_away
+        c["plan_works_waiting"][t] = pl.works_waiting
+        c["plan_deferred_households_cny"][t] = pl.deferred_households_cny
+        c["plan_unpaid_works_cny"][t] = pl.unpaid_works_cny
+        c["plan_cost_per_mover_cny"][t] = pl.cost_per_mover
+        c["new_works_started"][t] = int((ph.month_funded == t).sum())
+        pl.turned_away = pl.works_waiting = 0
+        pl.deferred_households_cny = pl.unpaid_works_cny = 0.0

@@ -61,6 +61,12 @@ class Treasury:
         #: Household payments owed and not yet paid, by expenditure line.
         self.deferred: dict[str, float] = defaultdict(float)
         self.overcommitted = False
+        #: Whether payments may draw on the arrears cap (model 2.0).  With the township's
+        #: plan (``government.plan.enabled``) every payment is made from cash and credit
+        #: only: arrears then arise only from interest (docs/model.md, the plan).
+        self.use_cap = not gov.plan.enabled
+        #: Household payments deferred (CNY) since the run began.
+        self.deferred_in_all = 0.0
 
     @property
     def arrears(self) -> float:
@@ -73,7 +79,7 @@ class Treasury:
 
     def headroom(self) -> float:
         """What can still be paid now: cash, unused credit and room under the arrears cap."""
-        return max(0.0, self.cash + (self.limit - self.debt) + self.cap)
+        return max(0.0, self.cash + (self.limit - self.debt) + (self.cap if self.use_cap else 0.0))
 
     def earn(self, line: str, t: int, amount: float) -> None:
         if amount:
@@ -100,17 +106,25 @@ class Treasury:
             self.rec.spend(line, t, amount)
             self.cash -= amount
 
-    def pay_household(self, line: str, t: int, amount: float) -> None:
-        """A payment promised to households: paid if possible, otherwise deferred."""
-        paid = self.pay(line, t, amount)
+    def pay_household(self, line: str, t: int, amount: float,
+                      budget: list[float] | None = None) -> None:
+        """A payment promised to households: paid if possible (within ``budget[0]`` when a
+        budget is given; it is reduced by what is paid), otherwise deferred."""
+        paid = self.pay(line, t, amount if budget is None else min(amount, budget[0]))
+        if budget is not None:
+            budget[0] -= paid
         if amount - paid > 1e-9:
             self.deferred[line] += amount - paid
+            self.deferred_in_all += amount - paid
 
-    def pay_deferred(self, t: int) -> None:
-        """Pay what is owed to households, oldest lines first, as far as possible."""
+    def pay_deferred(self, t: int, budget: list[float] | None = None) -> None:
+        """Pay what is owed to households, oldest lines first, as far as possible (within
+        ``budget[0]`` when given)."""
         for line in list(self.deferred):
             owed = self.deferred[line]
-            paid = self.pay(line, t, owed)
+            paid = self.pay(line, t, owed if budget is None else min(owed, budget[0]))
+            if budget is not None:
+                budget[0] -= paid
             if owed - paid <= 1e-9:
                 del self.deferred[line]
             else:

@@ -231,6 +231,35 @@ def _headline_table(summaries: list[tuple[str, object]], lang: str) -> Markup:
     return table(rows)
 
 
+def _timeline_table(supply, lang: str) -> Markup:
+    """The per-community supply timeline of a demand-mode run (summary.json supply.timeline):
+    one column per community."""
+    rows_in = supply.timeline
+    head = join(h("<th>{}</th>", r.community) for r in rows_in)
+    rows = [h("<tr><th>{}</th>{}</tr>", t("community", lang), head)]
+
+    def month(v):
+        return "" if v is None else str(v)
+
+    lines = [
+        ("tl_first_section_started", lambda r: month(r.first_section_started)),
+        ("tl_first_section_done", lambda r: month(r.first_section_done)),
+        ("tl_sections_done", lambda r: f"{r.sections_done}/{r.sections}"),
+        ("tl_facilities_open", lambda r: f"{r.facilities_open}/{r.facilities}"),
+        ("tl_plots_opened", lambda r: f"{r.plots_opened:,}"),
+        ("tl_building_sites_opened", lambda r: f"{r.building_sites_opened:,}"),
+        ("tl_buildings", lambda r: f"{r.buildings_started:,}/{r.buildings_finished:,}"),
+        ("tl_courtyards", lambda r: f"{r.courtyards_started:,}/{r.courtyards_built:,}"),
+        ("tl_apartments_delivered", lambda r: f"{r.apartments_delivered:,}"),
+        ("tl_first_home_started", lambda r: month(r.first_home_started)),
+        ("tl_first_home_finished", lambda r: month(r.first_home_finished)),
+    ]
+    for key, cell in lines:
+        rows.append(h("<tr><td>{}</td>{}</tr>", _t(key, lang),
+                      join(h("<td>{}</td>", cell(r)) for r in rows_in)))
+    return table(rows)
+
+
 def _metric_cell(metric: str, lang: str) -> Markup:
     """A metric's label with which way is better, e.g. 'Months to 90% moved (lower is better)'."""
     hint = direction_text(metric, lang)
@@ -347,6 +376,11 @@ def render_report(inputs: ReportInputs, lang: str = "zh") -> str:
         body.append(_lessons(comparison_lessons(c.rows, names, lang)))
         body.append(_comparison_table(c.rows, lang))
         body.append(_figures(c.figures, lang))
+    for r, (name, _) in zip(inputs.runs, summaries):
+        if r.summary.supply is not None:   # supply.mode 'demand'
+            body.append(h("<h2>{}: {}</h2>", _t("supply_title", lang), name))
+            body.append(h("<p class='note'>{}</p>", _t("supply_note", lang)))
+            body.append(_timeline_table(r.summary.supply, lang))
     for r, (name, _) in zip(inputs.runs, summaries):
         if r.figures:
             body.append(h("<h2>{}: {}</h2>{}", _t("figures", lang), name,

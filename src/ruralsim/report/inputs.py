@@ -79,11 +79,46 @@ def _seed_text(value: Any) -> Any:
     return value
 
 
-#: summary.json: its identity and every headline metric (null where undefined).
+Month = Annotated[int, Field(ge=0, le=10**6)] | None
+Count = Annotated[int, Field(ge=0, le=10**12)]
+
+
+class TimelineRow(_Strict):
+    """One community's row of the supply timeline (summary.json ``supply.timeline``)."""
+
+    community: Name
+    sections: Count
+    first_section_started: Month
+    first_section_done: Month
+    sections_done: Count
+    last_section_done: Month
+    facilities: Count
+    facilities_open: Count
+    plots_opened: Count
+    building_sites_opened: Count
+    buildings_started: Count
+    buildings_finished: Count
+    courtyards_started: Count
+    courtyards_built: Count
+    apartment_units_started: Count
+    apartments_delivered: Count
+    first_home_started: Month
+    first_home_finished: Month
+
+
+class SupplySummary(_Strict):
+    """The parts of summary.json ``supply`` the report shows (other keys are ignored)."""
+
+    timeline: Annotated[list[TimelineRow], Field(max_length=10_000)]
+
+
+#: summary.json: its identity and every headline metric (null where undefined); the supply
+#: timeline in demand mode.
 Summary = create_model(
     "Summary", __base__=_Strict,
     scenario=(Name, ...), seed=(Annotated[Text, BeforeValidator(_seed_text)], ...),
     scenario_hash=(Text, ...), version=(Text, ...),
+    supply=(SupplySummary | None, None),
     **{key: (Number | None, ...) for key, *_ in METRICS})
 
 

@@ -55,6 +55,24 @@ TEXT: dict[str, tuple[str, str]] = {
                       "Strip under each bar: the village's service level (1 = maintained, 0 = none)"),
     "gap_year_peak": ("资金缺口(负债+欠款)，年内峰值", "Financing gap (debt + arrears), peak of the year"),
     "village_key": ("村庄编号", "Villages by number"),
+    # supply that follows paying demand (supply.mode 'demand'): the per-community timeline
+    "report_supply_title": ("各社区建设进程(公共工程分段、宅基地与楼栋、住房开工与建成)",
+                     "Community timeline (public works in sections, plots and buildings, homes "
+                     "started and finished)"),
+    "report_supply_note": ("月份为情景起始后的月数；空白表示期内未发生。",
+                    "Months from the start of the scenario; blank: did not happen within the "
+                    "horizon."),
+    "report_tl_first_section_started": ("首段公共工程开工(月)", "First section of works started (month)"),
+    "report_tl_first_section_done": ("首段公共工程完工(月)", "First section of works done (month)"),
+    "report_tl_sections_done": ("完工段数/总段数", "Sections done / all"),
+    "report_tl_facilities_open": ("开放的公共设施/总数", "Facilities open / all"),
+    "report_tl_plots_opened": ("开放宅基地(块)", "Courtyard plots opened"),
+    "report_tl_building_sites_opened": ("开放楼栋用地(栋)", "Building sites opened"),
+    "report_tl_buildings": ("楼栋开工/建成", "Buildings started / finished"),
+    "report_tl_courtyards": ("独院开工/建成(户)", "Courtyard houses started / built"),
+    "report_tl_apartments_delivered": ("交付楼房(套)", "Apartments delivered"),
+    "report_tl_first_home_started": ("首套住房开工(月)", "First home started (month)"),
+    "report_tl_first_home_finished": ("首套住房建成(月)", "First home finished (month)"),
     "village_order": ("村庄编号按情景中村庄列表的顺序", "Villages are numbered in the order of the scenario's village list"),
     # the HTML report
     "report_title": ("新型农村社区建设模拟报告",

@@ -10,17 +10,23 @@ Example:
 """
 from __future__ import annotations
 
+import io
 import json
+import struct
+import zlib
 from pathlib import Path
 
 from .fonts import adopt_fonts, apply_fonts, choose_backend, displayable, resolve_lang
 
 choose_backend()
+import matplotlib  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..outputs import save_figure, write_text_atomic  # noqa: E402
+from ..outputs import write_bytes_atomic, write_text_atomic  # noqa: E402
 from ..model.state import STATUS_NAMES  # noqa: E402
 from .labels import line_label, t, type_label  # noqa: E402
 
@@ -285,13 +291,16 @@ def plot_village_map(villages: pd.DataFrame, sc, months: list[int] | None = None
             d = villages[villages["month"] == mth]
             sc_ = ax.scatter(d["x_km"], d["y_km"], s=size, c=d["share_present"], cmap="YlOrBr",
                              vmin=0, vmax=1, edgecolors="k", linewidths=0.5)
+            # plain texts inside the panel, left out of the layout (they cannot widen it):
+            # cheaper to measure and draw than annotations
             for i, (x, y, share) in enumerate(zip(d["x_km"], d["y_km"], d["share_present"])):
-                ax.annotate(str(i + 1), (x, y), ha="center", va="center",
-                            fontsize=5 if small else 6.5,
-                            color="w" if share > 0.6 else "k")
+                ax.text(x, y, str(i + 1), ha="center", va="center",
+                        fontsize=5 if small else 6.5, color="w" if share > 0.6 else "k",
+                        in_layout=False)
+            ax.scatter([c.x_km for c in sc.communities], [c.y_km for c in sc.communities],
+                       marker="*", s=260, color="#1f78b4", edgecolors="k", linewidths=0.6,
+                       zorder=3)
             for j, c in enumerate(sc.communities):
-                ax.scatter([c.x_km], [c.y_km], marker="*", s=260, color="#1f78b4",
-                           edgecolors="k", linewidths=0.6, zorder=3)
                 ax.annotate(displayable(c.name, f"C{j + 1}"), (c.x_km, c.y_km), xytext=(0, 8),
                             textcoords="offset points", ha="center", va="bottom", fontsize=7,
                             color="#1f4e79", zorder=4)
@@ -351,10 +360,62 @@ def save_one(make, folder: Path, name: str, lang: str | None = None, dpi: int = 
         if fig is None:
             return None
         try:
-            return save_figure(fig, Path(folder) / f"{name}.png", dpi=dpi,
-                               pil_kwargs={"compress_level": 3})
+            path = Path(folder) / f"{name}.png"
+            write_bytes_atomic(path, png_bytes(fig, dpi))
+            return path
         finally:
             plt.close(fig)
+
+
+def png_bytes(fig, dpi: int = 110) -> bytes:
+    """``fig`` drawn by Agg at ``dpi`` and encoded as PNG: the pixels of
+    ``fig.savefig(format="png", dpi=dpi)``, written without PIL's per-row filter search
+    (about three times faster, and smaller files for these flat-coloured charts); RGB when
+    the figure is opaque, as it is unless a transparent face colour was asked for.  The
+    figure is left at ``dpi`` with its layout fixed (its layout engine switched off)."""
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):     # a figure of a non-Agg GUI backend
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+        return buf.getvalue()
+    # the figure's own canvas (Agg's without a display, or in a notebook): its renderer
+    # holds the text sizes that the layout measures
+    _lay_out(fig, dpi)
+    fig.set_dpi(dpi)
+    FigureCanvasAgg.draw(canvas)
+    rgba = np.asarray(canvas.buffer_rgba())
+    pixels, colour = (rgba[..., :3], 2) if rgba[..., 3].min() == 255 else (rgba, 6)
+    h, w = pixels.shape[:2]
+    rows = np.zeros((h, 1 + w * pixels.shape[2]), dtype=np.uint8)   # filter byte 0: none
+    rows[:, 1:] = pixels.reshape(h, -1)
+    ppm = round(dpi / 0.0254)
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data)))
+
+    software = f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+    return b"".join((b"\x89PNG\r\n\x1a\n",
+                     chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, colour, 0, 0, 0)),
+                     chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+                     chunk(b"tEXt", b"Software\0" + software.encode("latin-1")),
+                     chunk(b"IDAT", zlib.compress(rows.tobytes(), 3)),
+                     chunk(b"IEND", b"")))
+
+
+def _lay_out(fig, dpi: int) -> None:
+    """Run the figure's layout engine once, at the dpi it is saved at, and switch it off.
+
+    ``savefig`` of a figure with a layout engine first draws the whole figure without
+    rendering, only to run the engine, then draws it again for real: the same layout run
+    here spares that first draw, and the pixels are the same."""
+    engine = fig.get_layout_engine()
+    if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
+        return
+    fig.set_dpi(dpi)
+    engine.execute(fig)
+    # None, not "none": "none" leaves a placeholder engine, and savefig draws twice for it
+    fig.set_layout_engine(None)
 
 
 def record_language(folder: Path, lang: str | None) -> Path:
@@ -390,8 +451,6 @@ class SavedRun:
 def _read_table(data: bytes) -> pd.DataFrame:
     """A CSV written by :func:`ruralsim.outputs.write_csv`, its text cells as written
     before they were made spreadsheet-safe."""
-    import io
-
     df = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     for c in df.columns:
         if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype):
@@ -406,8 +465,6 @@ def figures_from_tables(timeseries_csv: bytes, villages_csv: bytes, scenario: di
     ``timeseries.csv``, ``villages.csv`` and ``scenario.json`` (as bytes and a dict).
     Raises ValueError (pandas' parser errors, pydantic's ValidationError, a missing column
     as KeyError) when the tables are not those of a run."""
-    import io
-
     from ..scenario.schema import Scenario
 
     ts = _read_table(timeseries_csv)
@@ -425,10 +482,8 @@ def figures_from_tables(timeseries_csv: bytes, villages_csv: bytes, scenario: di
             fig = make(run, lang)
             if fig is None:
                 continue
-            buf = io.BytesIO()
             try:
-                fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 3})
+                out[name] = png_bytes(fig, dpi)
             finally:
                 plt.close(fig)
-        out[name] = buf.getvalue()
     return out

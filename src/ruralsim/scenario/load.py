@@ -889,9 +889,24 @@ def _village_refs(sc: Scenario) -> list[tuple[tuple, list[str]]]:
 
 
 # ----------------------------------------------------------------------------- entry point
+def _drop_model3_defaults(data: dict) -> None:
+    """Keys added in model 3.0 are left out of the hash while they hold their default (a
+    model 2.0 scenario keeps its hash): the plan switched off, awards paid as a total."""
+    from .schema_plan import Plan
+
+    gov = data.get("government") or {}
+    if gov.get("plan") == Plan().model_dump(mode="json"):
+        gov.pop("plan")
+    for award in (data.get("policy") or {}).get("awards") or []:
+        if award.get("per") == "total":
+            award.pop("per")
+
+
 def scenario_hash(model: Scenario) -> str:
     """SHA-256 of the validated scenario's canonical JSON (first 16 hex digits)."""
-    blob = json.dumps(model.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    data = model.model_dump(mode="json")
+    _drop_model3_defaults(data)
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -258,6 +258,11 @@ class Triangular(Strict):
         return self
 
 
+# supply (model 3.0): sections, facilities and the supply mode; imported here, after the
+# base classes it uses, so that Community and Scenario can hold them
+from .schema_supply import Facility, Section, Supply, check_demand_communities  # noqa: E402
+
+
 class Phase(Strict):
     units: IntKinds = P(..., "units", "-", "Units this phase delivers, by kind.")
     public_cost_cny: float = P(
@@ -303,6 +308,18 @@ class Community(Strict):
                                 "Construction land used per unit in the new community.")
     phases: list[Phase] = P(..., "-", "-", "Construction phases, in order.", min_length=1,
                             max_length=1000)
+    sections: list[Section] = P([], "-", "-", "Public works in sections, in order (supply.mode "
+                                "'demand'; each opens plots and building sites when done).",
+                                max_length=1000)
+    facilities: list[Facility] = P([], "-", "-", "Public facilities (supply.mode 'demand').",
+                                   max_length=100)
+
+    @model_validator(mode="after")
+    def _unique_sections(self) -> "Community":
+        names = [s.name for s in self.sections]
+        if len(set(names)) != len(names):
+            raise ValueError(f"section names repeat in community {self.name}")
+        return self
 
 
 # ----------------------------------------------------------------------------- government
@@ -348,6 +365,9 @@ class Developer(Strict):
                                       "Interest on the developer's debt.", ge=0, le=1)
 
 
+from .schema_plan import Plan  # noqa: E402  (after P and Strict: schema_plan uses them)
+
+
 class Government(Strict):
     opening_cash_cny: float = P(20_000_000, "CNY", ASSUMPTION, "Cash at month 0.", ge=0)
     revenues: list[Revenue] = P([], "-", "-", "Regular revenue lines (transfers, awards, taxes).",
@@ -370,6 +390,7 @@ class Government(Strict):
                                 "for two years", "A phase unpaid for this many months in a row "
                                 "is abandoned: its sunk cost is recorded and its units are "
                                 "never delivered.", ge=1, le=1200)
+    plan: Plan = P({}, "-", "-", "The township's yearly plan (issue 20; off by default).")
     discount_rate_per_year: float = P(0.05, "fraction/year", ASSUMPTION + " (close to the "
                                       "long-term lending rate)", "Discount rate for NPV.",
                                       ge=0, le=1)
@@ -677,6 +698,9 @@ class Award(Strict):
                            "Milestone: paid once this share of all households has moved.",
                            gt=0, le=1)
     amount_cny: float = P(..., "CNY", ASSUMPTION, "Award paid by the higher level.", ge=0)
+    per: Literal["total", "household", "per_1000_households"] = P(
+        "total", "-", ESSAY2 + " (awards scale with the work done)", "What amount_cny is for: "
+        "the whole town, each household of the town, or each 1,000 households.")
 
 
 # ----------------------------------------------------------------------------- strategy
@@ -792,8 +816,16 @@ class Scenario(Strict):
     livelihood: Livelihood = P({}, "-", "-", "Household finances after moving.")
     policy: Policy = P({}, "-", "-", "Incentive package and policy events.")
     strategy: Strategy = P({}, "-", "-", "Sequencing strategy.")
+    supply: Supply = P({}, "-", "-", "How homes and public works are supplied (phases or "
+                       "demand).")
     calibration: Calibration | None = P(None, "-", "-", "Record of fitted coefficients "
                                         "(informational; the values themselves are set above).")
+
+    @model_validator(mode="after")
+    def _supply_fits(self) -> "Scenario":
+        if self.supply.mode == "demand":
+            check_demand_communities(self.communities)
+        return self
 
     @property
     def village_list(self) -> list[Village]:
