@@ -234,6 +234,9 @@ class DemandSupply:
     state lives in arrays indexed by household id; every monthly operation touches only the
     households in the pipeline (waiting, holding a plot, building, bought).
     """
+    #: The township's plan (model/plan.py), set by the loop when government.plan.enabled;
+    #: None runs demand-mode works by model 2.0's start rule.
+    plan = None
 
     def __init__(self, m, keys, consented) -> None:
         from . import works as wk
