@@ -91,9 +91,11 @@ def test_required_demolition_frees_the_homesteads_of_nearly_all_movers():
 
 def test_zhua_liangtou_moves_the_two_ends_before_the_recently_built(nanpu):
     med = nanpu.summary["median_move_month_by_type"]
-    assert med["wealthy"] < med["ordinary"] < med["recent"]
-    assert med["urgent"] < med["recent"]
-    # phases deliver units in bulk, so medians can tie: the mean move month keeps the order
+    # phases deliver units in bulk, so medians can tie (under influence by ties the ordinary
+    # and the recently built, or the urgent and the recently built, may share a delivery):
+    # the medians keep the order weakly, the mean move month strictly
+    assert med["wealthy"] < med["ordinary"] <= med["recent"]
+    assert med["urgent"] <= med["recent"]
     hh, names = nanpu.model.hh, nanpu.model.type_names
     mean = {t: hh.month_moved[(hh.htype == i) & (hh.month_moved >= 0)].mean()
             for i, t in enumerate(names)}

@@ -277,6 +277,9 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         out["supply"] = m.supply.summary()
     if getattr(m, "plan", None) is not None:
         out.update(plan_summary(m, ts))
+    people = m.people_summary()   # model 3.0 consent, influence, demolition (when on)
+    if people is not None:
+        out["people"] = people
     return out
 
 

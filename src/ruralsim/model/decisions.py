@@ -147,11 +147,13 @@ class ActiveSet:
         self.n = keep.size
         self.n_dead = 0
 
-    def step_rows(self, table: np.ndarray, month: int, months_since_update: int) -> np.ndarray:
+    def step_rows(self, table: np.ndarray, month: int, months_since_update: int,
+                  extra: np.ndarray | None = None) -> np.ndarray:
         """Accumulate one month of hazard; return the rows whose clock crossed its threshold.
 
         ``table`` is the flattened [village × type] term ``W`` (float32; −inf where one may not
-        register).  The caller removes the rows that register (:meth:`remove`).  Works in
+        register); ``extra`` an optional term per row (float32, all ``n`` rows: influence by
+        ties).  The caller removes the rows that register (:meth:`remove`).  Works in
         place on two scratch arrays (no allocation per month beyond the result).
         """
         n = self.n
@@ -163,6 +165,8 @@ class ActiveSet:
         v, w = self._scratch[0][:n], self._scratch[1][:n]
         np.take(table, self.code, out=v)
         v += self.A
+        if extra is not None:
+            v += extra
         np.multiply(self.hslope, _F(month), out=w)          # house term: max(0, H0 − Hs t)
         np.subtract(self.hv0, w, out=w)
         np.maximum(w, _F(0), out=w)
@@ -269,9 +273,15 @@ class Decisions:
         self.open_village[self.batches[0]] = True
         self.n_batches_open = 1
         self.batch_opened_month = sc.policy.registration_opens_month
+        self.consent = None     # model 3.0 village ballots (consent.py), set by the loop
+        self.influence = None   # model 3.0 influence by ties (influence.py), set by the loop
 
-    def visible_terms(self, t: int) -> np.ndarray:
-        """The [village × type] term W of the log hazard this month (−inf: may not register)."""
+    def visible_terms(self, t: int, for_ballot: bool = False) -> np.ndarray:
+        """The [village × type] term W of the log hazard this month (−inf: may not register).
+
+        With influence by ties the village's shares are not in W (each household's ties term
+        is added per household); with ballots a village may register once it passed
+        (``for_ballot``: the terms its households vote on, before it passed)."""
         vil, com, b, C = self.vil, self.com, self.b, len(self.com.names)
         sreg = village_shares(vil.n0, vil.n_waiting, vil.community, C, b.social_prior_households)
         smov = village_shares(vil.n0, vil.n_out, vil.community, C, b.social_prior_households)
@@ -280,9 +290,13 @@ class Decisions:
                                minlength=C) > 0
         else:   # supply.mode 'demand': a first home finished in the community (supply.py)
             done = self.supply.any_home_done()
-        wv = (b.b_social_registered * sreg + b.b_social_moved * smov
-              + b.b_demonstration * done[vil.community]
-              + b.b_service * (1.0 - vil.service.mean(axis=1)))
+        if self.influence is None:
+            wv = (b.b_social_registered * sreg + b.b_social_moved * smov
+                  + b.b_demonstration * done[vil.community]
+                  + b.b_service * (1.0 - vil.service.mean(axis=1)))
+        else:   # influence by ties: the social terms are per household (influence.py)
+            wv = (b.b_demonstration * done[vil.community]
+                  + b.b_service * (1.0 - vil.service.mean(axis=1)))
         if self.supply is not None:   # what households see of the community (supply.py)
             wv = wv + self.supply.view()[vil.community]
         tt = outreach_shift(self.sc, self.pop.type_names, t)
@@ -291,6 +305,8 @@ class Decisions:
         W = (wv[:, None] + tt[None, :]).astype(np.float32)
         may = self.open_village & (t >= com.open_month[vil.community]) & \
             ~self.closed[vil.community]   # reg_open: by the month or by an event
+        if self.consent is not None and not for_ballot:
+            may &= self.consent.ballots.passed
         stopped = self.tr.overcommitted if self.plan is None else self.plan.quota_left == 0
         if stopped or not self.clock.reg_open:   # with a plan: its quota, not the arrears cap
             may[:] = False
@@ -301,10 +317,32 @@ class Decisions:
         if not self.clock.reg_open or self.active.size == 0:
             return
         self._open_batches(t)
+        if self.consent is not None:    # villages vote before households decide alone
+            self.consent.step(t)
         msu = self.clock.months_since_update
-        rows = self.active.step_rows(self.visible_terms(t).ravel(), t, msu)
+        extra = None
+        if self.influence is not None:
+            extra = self.influence.terms(self.active.ids, t, self.active.alive)
+        rows = self.active.step_rows(self.visible_terms(t).ravel(), t, msu, extra)
         if rows.size == 0:
             return
+        self.register_rows(rows, t)
+
+    def log_hazard_rows(self, rows: np.ndarray, W: np.ndarray, t: int) -> np.ndarray:
+        """This month's log hazard of active-set rows ``rows`` under terms ``W`` (a ballot's
+        vote: what each household would do of its own accord)."""
+        a = self.active
+        V = (W.ravel()[a.code[rows]].astype(np.float64) + a.A[rows]
+             - np.maximum(a.hv0[rows] - a.hslope[rows] * t, 0.0)
+             - a.gap(rows, self.clock.months_since_update))
+        if self.influence is not None:
+            V = V + self.influence.terms(a.ids[rows], t)
+        return V
+
+    def register_rows(self, rows: np.ndarray, t: int) -> np.ndarray:
+        """Households of active-set rows ``rows`` register (those who can pay the deposit);
+        returns their ids."""
+        msu = self.clock.months_since_update
         hh, vil = self.pop.hh, self.vil
         ids = self.active.ids[rows]
         deposit = self.sc.policy.registration.deposit_cny
@@ -316,7 +354,7 @@ class Decisions:
             ids = self.active.ids[rows]
         self.active.remove(rows)
         if ids.size == 0:
-            return
+            return ids
         self.pop.transition(ids, REGISTERED)
         hh.month_registered[ids] = t
         hh.kind[ids] = self.terms.intended_kind(ids)
@@ -334,9 +372,11 @@ class Decisions:
             self.ledger.escrow_cny += deposit * ids.size
         self.on_register(ids, t)
         hh.spells[ids] = np.minimum(hh.spells[ids].astype(np.int64) + 1, 255)
-        self.rec.put("new_registrations", t, ids.size)
-        self.rec.put("new_registrations_after_withdrawal", t, int(after.sum()))
-        self.rec.put("new_registrations_apartment", t, int((hh.kind[ids] == 0).sum()))
+        cols = self.rec.cols   # a month may register twice (a village's schedule, then alone)
+        cols["new_registrations"][t] += ids.size
+        cols["new_registrations_after_withdrawal"][t] += int(after.sum())
+        cols["new_registrations_apartment"][t] += int((hh.kind[ids] == 0).sum())
+        return ids
 
     def _open_batches(self, t: int) -> None:
         """Village-by-village sequencing: open the next batch once most households of the open

@@ -17,13 +17,17 @@ plan (forecast, appropriation by line, the year's registration quota; plan.py).
                     decision terms are recomputed (events.py, terms.py);
 3. services       - villages below the withdrawal threshold lose services (services.py);
 4. decisions      - households in their old village accumulate their monthly hazard and
-                    those whose clock crosses its threshold register (decisions.py);
+                    those whose clock crosses its threshold register (decisions.py); with
+                    ballots the villages due vote first and passing ones are scheduled
+                    (consent.py); with ties each household's pull from who moved is added
+                    (influence.py);
 5. giving up      - registered households whose wait passed their patience leave the list,
                     get their deposit back or lose it, and may rebuild (giving_up.py);
 6. allocation     - free units go to the waiting list by the strategy's rule (allocation.py;
                     supply.mode demand: plots, houses and buildings as households pay, supply.py);
 7. moves          - allocated households whose fit-out is done move in, demolish or keep
-                    their old house, pay, borrow; their promised payments fall due (moves.py);
+                    their old house (by a decision: demolition.py), pay, borrow; their
+                    promised payments fall due (moves.py);
 8. returns        - movers who kept their old house and are due back return (returns.py);
 9. settlement     - the township pays what is due, in the budget rule's order of priority:
                     interest, households, maintenance, construction, reclamation, events;
@@ -57,12 +61,15 @@ import simpy
 from . import households as hhm
 from .allocation import Allocation
 from .budget import Budget
+from .consent import Consent
 from .construction import Construction, PhaseOrder
 from .decisions import ActiveSet, Decisions
+from .demolition import Demolition
 from .events import CalendarItems
 from .finance import Close
 from .giving_up import GivingUp
 from .supply import DemandSupply
+from .influence import Influence
 from .invariants import InvariantError, check_month
 from .land import Land, LandBook
 from .moves import Moves
@@ -127,9 +134,21 @@ class Model:
         ever_registered_v = np.zeros(vil.n, dtype=np.int64)
         order = PhaseOrder(sc, ph, com)
         giving_up = GivingUp(sc, pop, vil, tr, ledger, waiting, keys, terms, active, queues, rec)
+        on_register = giving_up.schedule
         self.decisions = Decisions(sc, pop, vil, com, ph, tr, terms, active, waiting, keys,
                                    clock, ledger, rec, closed, ever_registered_v,
-                                   on_register=giving_up.schedule)
+                                   on_register=on_register)
+        # model 3.0, people (issue 21): each on by its scenario mode; off, model 2.0
+        self.consent = self.influence = self.demolition = None
+        if sc.strategy.consent.mode == "ballot":   # villages vote first in step 4
+            self.consent = Consent(sc, vil, active, self.decisions, rec, pop.hh.n)
+            self.decisions.consent = self.consent
+            self.decisions.on_register = self.consent.on_register(on_register)
+        if sc.behaviour.influence.mode == "ties":   # a term per household in step 4
+            self.influence = Influence(sc, st, pop, vil, rec)
+            self.decisions.influence = self.influence
+        if sc.policy.demolition.mode == "decision":  # decision terms and step 7
+            self.demolition = terms.demolition = Demolition(sc, st, pop, clock, rec)
         self._budget = Budget(sc, tr, pop, vil, ledger, land).step
         self._calendar_items = CalendarItems(sc, st, pop, vil, clock, ledger, terms, active).step
         self._services = Services(sc, vil, ledger, rec).step
@@ -237,6 +256,14 @@ class Model:
         ev = self.phase_end.get(p)
         if ev is not None and not ev.triggered:
             ev.succeed()
+
+    def people_summary(self) -> dict | None:
+        """Ballots, influence by source and demolition by type and reason (None when all
+        three mechanisms of issue 21 are in their model 2.0 modes)."""
+        out = {name: part.summary() for name, part in (
+            ("consent", self.consent), ("influence", self.influence),
+            ("demolition", self.demolition)) if part is not None}
+        return out or None
 
     def check_invariants(self, t: int) -> None:
         """Raise :class:`InvariantError` if any model invariant fails in month ``t``."""

@@ -113,7 +113,8 @@ class Moves:
         v = hh.village[m]
         c = vil.community[v]
         kind = hh.kind[m]
-        dem = hhm.demolishes(sc, self.streams, hh, m, t)
+        dem = hhm.demolishes(sc, self.streams, hh, m, t) if self.terms.demolition is None \
+            else self.terms.demolition.at_move(m, t)
         pop.transition(m[dem], MOVED)
         pop.transition(m[~dem], TWO_HOMES)
         hh.month_moved[m] = t

@@ -52,6 +52,7 @@ class Terms:
         self.event_shift_hh: np.ndarray | None = None
         self.event_apt_hh: np.ndarray | None = None
         self._tables: dict[tuple[int, ...], PolicyTable] = {}
+        self.demolition = None   # model 3.0 demolition as a decision (demolition.py), by the loop
 
     def policy_terms(self, ids: np.ndarray, t: int):
         """What the package active in month ``t`` gives households ``ids`` (policy.py)."""
@@ -88,7 +89,8 @@ class Terms:
         terms = self.policy_terms(ids, t)
         kind = self.intended_kind(ids)
         price = np.where(terms.covers_price, 0.0, com.price_cny[vil.community[v], kind])
-        dem = hhm.demolishes(sc, self.streams, hh, ids, t)
+        dem = hhm.demolishes(sc, self.streams, hh, ids, t) if self.demolition is None else \
+            self.demolition.decide(ids, t)[0]
         comp = hhm.compensation(sc, hh, ids, t)
         if sc.policy.compensation.requires_demolition:
             comp = comp * dem

@@ -872,6 +872,9 @@ def _type_refs(sc: Scenario) -> list[tuple[tuple, list[str]]]:
     refs = [(("strategy", "priority"), sc.strategy.priority)]
     refs += [(("strategy", "outreach", i, "types"), o.types) for i, o in
              enumerate(sc.strategy.outreach)]
+    if sc.behaviour.influence.mode == "ties":
+        refs.append((("behaviour", "influence", "bellwether_types"),
+                     sc.behaviour.influence.bellwether_types))
     refs += [(("policy", "instruments", i, "eligible", "types"), x.eligible.types or [])
              for i, x in enumerate(sc.policy.instruments)]
     refs += [(("policy", "events", i, "eligible", "types"), x.eligible.types or [])

@@ -75,6 +75,9 @@ class Strict(BaseModel):
                               validate_default=True)
 
 
+from .schema_people import Consent, DemolitionDecision, Influence  # noqa: E402 (uses P, Strict)
+
+
 # ----------------------------------------------------------------------------- run
 class Run(Strict):
     start_year: int = P(2004, "year", NANPU + ": consolidation work began 2003-2004",
@@ -481,6 +484,8 @@ class Behaviour(Strict):
         "When above 0, shrinks a village's shares toward its community's: weight of the "
         "village = (n − 1) / (n − 1 + this); a village of one household then sees its "
         "community.", ge=0, le=1e6)
+    influence: Influence = P({}, "-", "-", "Influence by ties (model 3.0; mode 'anonymous' "
+                             "keeps the linear shares above).")
     b_demonstration: float = P(0.5, "log hazard", NANPU + " (参观学习: seeing a finished "
                                "community); value assumed", "Pull once a phase of one's own "
                                "community is completed.", ge=0, le=100)
@@ -666,6 +671,12 @@ class Demolition(Strict):
                        "Movers must demolish their old house.")
     enforcement_share: float = P(1.0, "fraction", ASSUMPTION, "Share of movers who would keep "
                                  "their house that the requirement actually reaches.", ge=0, le=1)
+    mode: Literal["drawn", "decision"] = P("drawn", "-", "-", "'drawn' (model 2.0): a mover "
+                                           "demolishes by its type's demolish_share, "
+                                           "compensation above the house's value, or "
+                                           "enforcement; 'decision': a logit with drivers "
+                                           "(decision).")
+    decision: DemolitionDecision = P({}, "-", "-", "Drivers of the demolition decision.")
 
 
 class Policy(Strict):
@@ -769,6 +780,8 @@ class Strategy(Strict):
                              "only once this share of the village has signed up (registered at "
                              "least once): near-unanimous consent. 0: no such rule.",
                              ge=0, le=1)
+    consent: Consent = P({}, "-", "-", "How villages consent (model 3.0; mode 'gate' keeps "
+                         "consent_share).")
     withdrawal: Withdrawal = P({"enabled": False}, "-", "-", "Service withdrawal rule.")
     sequence: Sequence = P({}, "-", "-", "Which villages may register when.")
 

@@ -1,0 +1,200 @@
+"""Influence by ties (``behaviour.influence.mode: ties``).
+
+Each household has ties to every other household of its village: to its close-kin group
+(weight ``w_kin``) and to the rest of the village (``w_neighbour``); a tie to a bellwether (a
+cadre or party member, or a household of a bellwether type) weighs ``w_bellwether`` times more.
+Its exposure is the weighted share of its ties who moved (a registered tie counts
+``registered_weight``):
+
+    exposure_i = Σ_j a_ij s_j / Σ_j a_ij,   a_ij = (w_kin if j in i's kin group else
+                 w_neighbour) × (w_bellwether if j is a bellwether else 1),  j ≠ i
+
+and its social term is a threshold response (Granovetter 1978), with its own threshold θ_i,
+measured from no exposure (no tie moved, no pull, as under the anonymous shares):
+
+    term_i = b_social × [F((exposure_i − θ_i) / width) − F(−θ_i / width)],   F logistic.
+
+Sums are bincounts by village and by kin group, so a month costs a few passes over the
+households.  With ``cross_village`` the other villages of one's community add ties of weight
+``w_neighbour × cross_village_weight``.  The exposure is split by source (kin, neighbours,
+bellwethers, other villages) for the outputs.
+
+>>> g = kin_groups(np.array([0, 0, 0, 1, 1]), np.array([0.9, 0.1, 0.9, 0.9, 0.9]), 2.0)
+>>> g.tolist()   # a new group where u < 1/mean, and at each village's first household
+[0, 1, 1, 2, 2]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .state import ALLOCATED, MOVED, REGISTERED, TWO_HOMES
+
+SOURCES = ("kin", "neighbours", "bellwethers", "other_villages")
+
+
+def kin_groups(village: np.ndarray, u: np.ndarray, mean_size: float) -> np.ndarray:
+    """Close-kin group of each household: runs of households of a village in id order, a new
+    group starting with probability 1/mean_size (geometric sizes of that mean, cut at the
+    village's end).  Group ids are 0..G−1."""
+    n = village.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(village, kind="stable")
+    v = village[order]
+    start = np.r_[True, v[1:] != v[:-1]] | (u[order] < 1.0 / mean_size)
+    g = np.empty(n, dtype=np.int64)
+    g[order] = np.cumsum(start) - 1
+    return g
+
+
+def bellwethers(htype: np.ndarray, type_is_bellwether: np.ndarray, u: np.ndarray,
+                cadre_share: float) -> np.ndarray:
+    """Bellwether flag: a household of a bellwether type, or a cadre/party member (u < share).
+
+    >>> bellwethers(np.array([0, 1, 1]), np.array([True, False]), np.array([0.9, 0.01, 0.9]),
+    ...             0.05).tolist()
+    [True, True, False]
+    """
+    return type_is_bellwether[htype] | (u < cadre_share)
+
+
+def thresholds(z: np.ndarray, mean: float, sd: float) -> np.ndarray:
+    """Thresholds θ = mean + sd z, clipped to [0, 1] (z standard normal)."""
+    return np.clip(mean + sd * z, 0.0, 1.0)
+
+
+def response(exposure: np.ndarray, theta: np.ndarray, width: float) -> np.ndarray:
+    """The threshold response F((exposure − θ) / width), F logistic, in (0, 1).
+
+    >>> response(np.array([0.25, 1.0]), np.array([0.25, 0.25]), 0.1).round(3).tolist()
+    [0.5, 0.999]
+    """
+    x = (np.asarray(exposure, np.float64) - theta) / width
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+@dataclass
+class Ties:
+    """The tie structure of a run (fixed): village, kin group, bellwether flag, community."""
+
+    village: np.ndarray
+    kin: np.ndarray
+    bell: np.ndarray
+    community_of_village: np.ndarray
+    w_kin: float
+    w_neighbour: float
+    w_bellwether: float
+    cross_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.n_villages = self.community_of_village.size
+        self.n_kin = int(self.kin.max()) + 1 if self.kin.size else 0
+        self.n_comm = int(self.community_of_village.max()) + 1 if self.n_villages else 0
+        self.m = np.where(self.bell, self.w_bellwether, 1.0)      # weight multiplier of j
+        self.Mv = np.bincount(self.village, weights=self.m, minlength=self.n_villages)
+        self.Mk = np.bincount(self.kin, weights=self.m, minlength=self.n_kin)
+        self.Mc = np.bincount(self.community_of_village, weights=self.Mv, minlength=self.n_comm)
+
+    def exposure(self, s: np.ndarray, idx: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Exposure of households ``idx`` (all if None) to the states ``s`` (0..1, all
+        households) of their ties, and its parts by source (summing to the exposure)."""
+        if idx is None:
+            idx = np.arange(self.village.size)
+        ms = self.m * s
+        bw = self.bell
+        Sv_b = np.bincount(self.village[bw], weights=ms[bw], minlength=self.n_villages)
+        Sv_o = np.bincount(self.village[~bw], weights=ms[~bw], minlength=self.n_villages)
+        Sk_b = np.bincount(self.kin[bw], weights=ms[bw], minlength=self.n_kin)
+        Sk_o = np.bincount(self.kin[~bw], weights=ms[~bw], minlength=self.n_kin)
+        v, k = self.village[idx], self.kin[idx]
+        mi, si, bi = self.m[idx], s[idx], bw[idx]
+        own = mi * si                                              # i is not its own tie
+        wk, wn = self.w_kin, self.w_neighbour
+        kin_o = Sk_o[k] - np.where(bi, 0.0, own)
+        kin_b = Sk_b[k] - np.where(bi, own, 0.0)
+        nb_o = Sv_o[v] - Sk_o[k]                                   # non-kin ordinary ties
+        nb_b = Sv_b[v] - Sk_b[k]                                   # non-kin bellwether ties
+        denom = wn * (self.Mv[v] - self.Mk[k]) + wk * (self.Mk[k] - mi)
+        parts = {"kin": wk * kin_o, "neighbours": wn * nb_o,
+                 "bellwethers": wk * kin_b + wn * nb_b}
+        if self.cross_weight > 0:
+            Sc = np.bincount(self.community_of_village, weights=Sv_b + Sv_o,
+                             minlength=self.n_comm)
+            c = self.community_of_village[v]
+            cw = wn * self.cross_weight
+            parts["other_villages"] = cw * (Sc[c] - Sv_b[v] - Sv_o[v])
+            denom = denom + cw * (self.Mc[c] - self.Mv[v])
+        else:
+            parts["other_villages"] = np.zeros(idx.size)
+        safe = denom > 0
+        out = {}
+        for name, p in parts.items():
+            out[name] = np.divide(p, denom, out=np.zeros(idx.size), where=safe)
+        total = out["kin"] + out["neighbours"] + out["bellwethers"] + out["other_villages"]
+        return total, out
+
+
+# ----------------------------------------------------------------------------- in the month
+def build(sc, streams, hh, vil, type_names: list[str]) -> tuple[Ties, np.ndarray]:
+    """The run's ties and thresholds (streams ``kin``, ``bellwether``, ``threshold``)."""
+    inf = sc.behaviour.influence
+    ids = np.arange(hh.n, dtype=np.int64)
+    kin = kin_groups(hh.village, streams.uniform("kin", ids), inf.kin_group_mean_households)
+    is_bt = np.isin(np.array(type_names), inf.bellwether_types)
+    bell = bellwethers(hh.htype, is_bt, streams.uniform("bellwether", ids), inf.cadre_share)
+    ties = Ties(hh.village.astype(np.int64), kin, bell, vil.community.astype(np.int64),
+                inf.w_kin, inf.w_neighbour, inf.w_bellwether,
+                inf.cross_village_weight if inf.cross_village else 0.0)
+    theta = thresholds(streams.normal("threshold", ids), inf.threshold_mean, inf.threshold_sd)
+    return ties, theta
+
+
+def tie_states(status: np.ndarray, registered_weight: float) -> np.ndarray:
+    """What a tie shows: 1 moved (living in a new community), ``registered_weight`` registered
+    or allocated, 0 otherwise (in the village, or returned)."""
+    s = np.zeros(status.size)
+    s[(status == MOVED) | (status == TWO_HOMES)] = 1.0
+    s[(status == REGISTERED) | (status == ALLOCATED)] = registered_weight
+    return s
+
+
+class Influence:
+    """The ties term of step 4 (``influence.mode: ties``): each household's pull from the
+    ties who moved, from the states at the start of the month."""
+
+    def __init__(self, sc, streams, pop, vil, rec) -> None:
+        self.inf, self.pop, self.rec = sc.behaviour.influence, pop, rec
+        self.ties, self.theta = build(sc, streams, pop.hh, vil, pop.type_names)
+        self.zero = None
+        self.s: np.ndarray | None = None
+        self.s_month = -1
+        self.received = np.zeros(len(SOURCES))
+        for name in SOURCES:
+            rec.cols[f"influence_{name}"] = np.zeros(sc.run.horizon_months)
+
+    def terms(self, ids: np.ndarray, t: int, alive: np.ndarray | None = None) -> np.ndarray:
+        """The ties term of the log hazard of households ``ids`` this month; with ``alive``
+        (the households of ``ids`` deciding) the exposure they receive is recorded by
+        source."""
+        inf = self.inf
+        if self.s_month != t:          # tie states once a month (before anyone registers)
+            self.s = tie_states(self.pop.hh.status, inf.registered_weight)
+            self.s_month = t
+        e, parts = self.ties.exposure(self.s, ids)
+        if alive is not None and alive.any():
+            for name in SOURCES:
+                self.rec.put(f"influence_{name}", t, float(parts[name][alive].mean()))
+            self.received += np.array([parts[s][alive].sum() for s in SOURCES])
+        theta = self.theta[ids]
+        lift = response(e, theta, inf.width) - response(np.zeros(ids.size), theta, inf.width)
+        return (inf.b_social * lift).astype(np.float32)
+
+    def summary(self) -> dict:
+        tot = self.received
+        return {"bellwethers": int(self.ties.bell.sum()), "kin_groups": int(self.ties.n_kin),
+                "received_by_source_share": {
+                    s: (float(tot[i] / tot.sum()) if tot.sum() > 0 else None)
+                    for i, s in enumerate(SOURCES)}}
