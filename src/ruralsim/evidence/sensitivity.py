@@ -100,6 +100,19 @@ FACTORS: tuple[Factor, ...] = (
     Factor("public_cost_scale", "construction", 0.7, 1.5,
            tuple(f"communities.{c}.phases.{p}.public_cost_cny" for c in range(5)
                  for p in range(3)), True),
+    Factor("works_cost_scale", "construction", 0.7, 1.5,   # demand mode: sections, facilities
+           tuple(f"communities.{c}.sections.{p}.cost_cny" for c in range(5) for p in range(3))
+           + tuple(f"communities.{c}.facilities.{f}.cost_cny" for c in range(5)
+                   for f in range(5)), True),
+    # model 3.0 (issues 19-21): assumptions of supply, the plan and influence by ties
+    Factor("supply.builders.initial_capacity", "construction", 30, 120),
+    Factor("supply.builders.price_elasticity", "construction", 0.0, 0.6),
+    Factor("supply.apartments.start_share", "construction", 0.4, 0.8),
+    Factor("government.plan.reserve_share", "finance", 0.0, 0.15),
+    Factor("government.plan.expected_mover_share", "finance", 0.6, 1.0),
+    Factor("behaviour.influence.b_social", "behaviour", 1.0, 5.0),
+    Factor("behaviour.influence.threshold_mean", "behaviour", 0.1, 0.4),
+    Factor("behaviour.influence.w_bellwether", "behaviour", 1.0, 10.0),
     Factor("government.construction_teams", "construction", 1, 5),
     # land and strategy
     Factor("land.reclaim_cost_cny_per_mu", "land", 5000, 30000),
