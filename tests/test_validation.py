@@ -40,7 +40,10 @@ def test_failures_are_reported_as_failures(record):
 def test_patterns_rerun_at_fewer_replications_agree_with_the_document(record):
     table = pattern_table(measure(reps=3)).set_index("key")
     assert set(table.index) == {p["key"] for p in record["patterns"]}
-    assert not np.isnan(table["model"].astype(float)).any()   # inf: not reached (censored)
+    # a pattern may be undefined (no movers: NaN) only where the document shows it undefined
+    # in some of its runs; inf is "not reached within the horizon" (censored), a value
+    undefined = {p["key"] for p in record["patterns"] if p["reps"] < record["reps"]}
+    assert set(table.index[np.isnan(table["model"].astype(float))]) <= undefined
     for key, verdict in robust_verdicts(record).items():
         assert table.loc[key, "verdict"] == verdict, key
 

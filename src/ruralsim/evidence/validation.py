@@ -429,6 +429,8 @@ def pattern_table(rows: pd.DataFrame) -> pd.DataFrame:
     out = []
     for p in PATTERNS:
         value, lo, hi, n = _stat(p, model)
+        undefined = (f" (defined in {n} of {len(model)} runs: no movers in the others)"
+                     if 0 < n < len(model) else "")
         holds = bool(p.low <= value <= p.high)
         verdict = ("fitted" if p.fitted else "holds" if holds else "FAILS")
         under = {}
@@ -441,7 +443,8 @@ def pattern_table(rows: pd.DataFrame) -> pd.DataFrame:
         role = "fitted" if p.fitted else "test" if discriminates else "consistency"
         out.append({**asdict(p), "model": value, "ci_low": lo, "ci_high": hi,
                     "model_text": (format(value, p.fmt) if np.isfinite(value) else
-                                   "not reached (censored)" if value == np.inf else "—"),
+                                   "not reached (censored)" if value == np.inf else
+                                   "— (undefined in every run)") + undefined,
                     "interval_95": (f"[{lo:{p.fmt}}, {hi:{p.fmt}}]" if np.isfinite(lo)
                                     and np.isfinite(hi) else
                                     f"[{lo:{p.fmt}}, not reached]" if np.isfinite(lo) else "—"),
