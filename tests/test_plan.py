@@ -181,19 +181,28 @@ def test_money_not_binding_a_larger_subsidy_never_lowers_moved_and_moves_the_med
 
 
 def test_deferral_rule_decides_who_waits_when_money_is_short():
-    """Under weak finance, paying contractors first defers more to households and stalls
-    sites less than paying households first (summed over seeds, common random numbers)."""
+    """Under weak finance, paying contractors first defers more to households (summed over
+    seeds, common random numbers); and in the first month the two rules part (the same state
+    until then, so only the split differs), contractors first pays the works at least as much
+    and defers at least as much to households.  Over a whole run the works left unpaid are
+    not ordered by the rule: deferred payments lower trust and change who moves, and with it
+    the works under way (a finding of the integrated model 3.0, reported in the CHANGELOG)."""
     tot = {}
-    for rule in ("households_first", "contractors_first"):
-        d = s = 0.0
-        for seed in SEEDS:
-            r = ruralsim.simulate("scenarios/weak_finance.yaml", seed=seed,
-                                  overrides=PLAN + [f"government.plan.defer_rule={rule}"])
-            d += r.summary["plan_deferred_households_cny"]
-            s += r.summary["plan_unpaid_works_cny"]
-        tot[rule] = (d, s)
-    assert tot["contractors_first"][0] >= tot["households_first"][0]
-    assert tot["contractors_first"][1] <= tot["households_first"][1]
+    for seed in SEEDS:
+        runs = {rule: ruralsim.simulate("scenarios/weak_finance.yaml", seed=seed,
+                                        overrides=PLAN + [f"government.plan.defer_rule={rule}"])
+                for rule in ("households_first", "contractors_first")}
+        h, c = (runs[k].timeseries for k in ("households_first", "contractors_first"))
+        cols = ["exp_construction_cny", "plan_deferred_households_cny"]
+        differ = np.flatnonzero((h[cols].to_numpy() != c[cols].to_numpy()).any(axis=1))
+        if differ.size:
+            t = differ[0]
+            assert c["exp_construction_cny"].iat[t] >= h["exp_construction_cny"].iat[t]
+            assert c["plan_deferred_households_cny"].iat[t] >= \
+                h["plan_deferred_households_cny"].iat[t]
+        for rule, r in runs.items():
+            tot[rule] = tot.get(rule, 0.0) + r.summary["plan_deferred_households_cny"]
+    assert tot["contractors_first"] >= tot["households_first"]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -207,7 +216,10 @@ def test_when_money_binds_the_plan_explains_every_month_a_larger_subsidy_moves_f
     a, b = low.timeseries, high.timeseries
     fewer = np.flatnonzero(b["n_ever_moved"].to_numpy() < a["n_ever_moved"].to_numpy())
     assert fewer.size > 0   # money binds: the larger subsidy does move fewer in some months
-    allocated = np.maximum(fewer - (low.scenario.behaviour.move_lag_months + 1), 0)
+    # units built at the end of month t are allocated in month t + 1 (phases); in demand mode
+    # (Nanpu) a home is allocated in the month it is finished
+    lag = low.scenario.behaviour.move_lag_months
+    allocated = np.maximum(fewer - lag - (0 if low.scenario.supply.mode == "demand" else 1), 0)
 
     def units(ts):
         return (ts["units_built_apartment"] + ts["units_built_courtyard"]

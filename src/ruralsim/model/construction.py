@@ -201,6 +201,7 @@ class Construction:
         plan = self.plan
         if plan is not None:   # the start rule on projected cash flow (model/plan.py)
             room, committed = plan.projection(int(ph.build_months.max()))
+            inflow = plan.inflow(committed.size)
             own_pm = ph.monthly_cny + np.where(ph.financing == TOWNSHIP, ph.housing_monthly_cny,
                                                0.0)
             plan.works_waiting = 0
@@ -216,7 +217,7 @@ class Construction:
             if plan is not None:
                 bm = int(ph.build_months[p])
                 if not ph.committed[p] and not cash_flow_ok(
-                        room, plan.forecast_pm, plan.fixed_pm, committed, float(own_pm[p]), bm):
+                        room, inflow, plan.fixed_pm, committed, float(own_pm[p]), bm):
                     plan.works_waiting += 1
                     continue
                 committed[:bm] += own_pm[p]

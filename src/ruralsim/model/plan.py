@@ -125,7 +125,8 @@ def cash_flow_ok(room: float, inflow_pm: float, fixed_pm: float, committed: np.n
     """May a project paying ``monthly`` for ``months`` start now?
 
     ``room`` is cash plus the credit the plan counts on; ``inflow_pm`` the forecast revenue
-    per month; ``fixed_pm`` the fixed lines per month (debt service, upkeep, household
+    per month (a number, or one number per month of the build time: revenue arrives when
+    its lines pay, :meth:`TownshipPlan.inflow`); ``fixed_pm`` the fixed lines per month (debt service, upkeep, household
     payments due and the reserve); ``committed`` the payments per month of the projects
     already under way (:func:`schedule`, at least ``months`` long).  Yes when the
     cumulative projected balance never falls below zero over the build time.
@@ -137,7 +138,9 @@ def cash_flow_ok(room: float, inflow_pm: float, fixed_pm: float, committed: np.n
     """
     if months <= 0:
         return monthly <= room
-    flow = inflow_pm - fixed_pm - np.asarray(committed[:months], dtype=np.float64) - monthly
+    inflow = np.asarray(inflow_pm, dtype=np.float64)
+    inflow = inflow[:months] if inflow.ndim else inflow
+    flow = inflow - fixed_pm - np.asarray(committed[:months], dtype=np.float64) - monthly
     balance = room + np.cumsum(flow)
     return bool(balance.min() >= -1e-6)
 
@@ -291,10 +294,23 @@ class TownshipPlan:
         self.deferred_households_cny = 0.0
         self.unpaid_works_cny = 0.0
         self.works_waiting = 0
+        self.t = 0
+        self.scale = 1.0          # forecast / scheduled revenue of the year
+        self.recurring_pm = 0.0   # land income and recurring instrument revenue per month
 
     def step(self, t: int) -> None:
+        self.t = t
         if t % 12 == 0:
             self.open_year(t)
+
+    def inflow(self, horizon: int) -> np.ndarray:
+        """Forecast revenue in each of the next ``horizon`` months (the first paid month of a
+        work starting now is next month): the scheduled lines in the months they pay, scaled
+        to the year's forecast, plus the recurring income per month."""
+        revs = self.sc.government.revenues
+        t = self.t
+        return np.array([scheduled_revenue(revs, t + 1 + k, 1) * self.scale + self.recurring_pm
+                         for k in range(horizon)])
 
     def own_lines(self) -> list[str]:
         return [n for n in self.m.rec.rev_lines if n != "rev_borrowing_cny"]
@@ -338,6 +354,12 @@ class TownshipPlan:
         active = (ph.state == FUNDED) | (ph.state == BUILDING)
         remaining = remaining_cost(ph) + np.where(ph.financing == TOWNSHIP,
                                                   remaining_housing(ph), 0.0)
+        sup = self.m.supply
+        if sup is not None:   # supply.mode demand: the sections and facilities (7.21)
+            pm, on, left = sup.own_schedule()
+            own_pm = np.concatenate([own_pm, pm])
+            active = np.concatenate([active, on])
+            remaining = np.concatenate([remaining, left])
         return own_pm, active, remaining
 
     def open_year(self, t: int) -> None:
@@ -358,21 +380,31 @@ class TownshipPlan:
         scheduled = scheduled_revenue(sc.government.revenues, t) + \
             12 * (land_pm + float(rate[1].sum()))
         fc = forecast(p.forecast, scheduled, last, prev, p.trend_cap)
+        self.scale = fc / scheduled if scheduled > 0 else 1.0
+        self.recurring_pm = (land_pm + float(rate[1].sum())) * self.scale
         maintained = 1.0 - vil.withdrawn.mean(axis=1)
         upkeep = 12 * float((vil.maintenance_cny_pm * maintained)[vil.n_present > 0].sum())
         debt_service = tr.debt * tr.rate + tr.arrears * tr.arrears_rate
         hh_due = tr.deferred_total + 12 * (float(rate[0].sum()) + land_pm * sc.land.dividend_share)
         own_pm, active, remaining = self._own_schedule()
         works_now = float(np.minimum(remaining, 12 * own_pm)[active].sum())
-        # new works: the phases ready now (their demand gate met: registrations justify them)
-        nxt = ready(ph, t, m.com.registrations, self.to_date)
-        works_next = float(np.minimum(ph.cost_cny + np.where(
-            ph.financing == TOWNSHIP, ph.housing_cny, 0.0), 12 * own_pm)[nxt].sum())
+        # new works: the projects ready now (their demand gate met: registrations justify
+        # them) - phases, or in demand mode the sections and facilities (7.21)
+        sup = m.supply
+        if sup is None:
+            nxt = ready(ph, t, m.com.registrations, self.to_date)
+            works_next = float(np.minimum(ph.cost_cny + np.where(
+                ph.financing == TOWNSHIP, ph.housing_cny, 0.0), 12 * own_pm[:ph.n])[nxt].sum())
+        else:
+            works_next = sup.ready_works_cost(t, 12)
         self.cost_per_mover = cpm = self.mover_cost(t)
         # promises falling due this year: registered households that units free now or
         # finishing within the year can take in (the others are paid from later years' plans)
-        finishing = active & (ph.progress + 12 >= ph.build_months)
-        units_year = float(m.com.free.sum()) + float(ph.units[finishing].sum())
+        if sup is None:
+            finishing = active[:ph.n] & (ph.progress + 12 >= ph.build_months)
+            units_year = float(m.com.free.sum()) + float(ph.units[finishing].sum())
+        else:   # demand mode: units spoken for and courtyards finishing within the year
+            units_year = float(m.com.free.sum()) + sup.homes_finishing_within(12)
         promised = min(m.waiting.size + int(m.pop.counts[:, ALLOCATED].sum()), units_year) * cpm
         credit = p.works.credit_share * max(0.0, tr.limit - tr.debt)
         resources = tr.cash + fc + credit
@@ -408,12 +440,27 @@ class TownshipPlan:
             self.years[-1]["registrations"] += int(keep.size)
         return keep
 
+    def interest_reserve(self, t: int) -> float:
+        """Room kept back this month from every payment but interest (Treasury.reserve): the
+        interest on debt at the credit limit for each month before the next month a scheduled
+        revenue line pays (that month's revenue comes in before its interest is booked; 12
+        months when none pays within a year)."""
+        tr = self.m.tr
+        k = 12
+        for j in range(1, 13):
+            if scheduled_revenue(self.sc.government.revenues, t + j, 1) > 0:
+                k = j - 1
+                break
+        return k * tr.limit * tr.rate / 12.0
+
     def projection(self, horizon: int) -> tuple[float, np.ndarray]:
-        """Room (cash + counted credit, no arrears) and the monthly payments of the works
-        under way over the next ``horizon`` months (the start rule's inputs)."""
-        tr, ph = self.m.tr, self.m.ph
+        """Room (cash + counted credit, no arrears, less the interest kept back:
+        :meth:`interest_reserve`) and the monthly payments of the works under way over the
+        next ``horizon`` months (the start rule's inputs): phases, and in demand mode the
+        sections and facilities (:meth:`ruralsim.model.supply.DemandSupply.own_schedule`)."""
+        tr = self.m.tr
         own_pm, active, remaining = self._own_schedule()
-        left = np.ceil(np.divide(remaining, own_pm, out=np.zeros(ph.n), where=own_pm > 0))
+        left = np.ceil(np.divide(remaining, own_pm, out=np.zeros(own_pm.size), where=own_pm > 0))
         committed = schedule(own_pm[active], left[active], horizon)
-        room = tr.cash + self.p.works.credit_share * max(0.0, tr.limit - tr.debt)
+        room = tr.cash + self.p.works.credit_share * max(0.0, tr.limit - tr.debt) - tr.reserve
         return room, committed

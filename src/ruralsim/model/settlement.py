@@ -38,6 +38,8 @@ class Settlement:
     def step(self, t: int) -> None:
         tr, sc, vil, ph, ledger, land = self.tr, self.sc, self.vil, self.ph, self.ledger, self.land
         tr.interest(t)                                           # 1 interest
+        if self.plan is not None:   # keep back the interest due until the next revenue
+            tr.reserve = self.plan.interest_reserve(t)
         income_v = vil.land_collective_mu * land.income_per_mu_year / 12.0
         dividends = float(income_v.sum()) * sc.land.dividend_share
         ledger.dividend_phy = 12.0 * sc.land.dividend_share * np.divide(

@@ -234,8 +234,8 @@ class DemandSupply:
     state lives in arrays indexed by household id; every monthly operation touches only the
     households in the pipeline (waiting, holding a plot, building, bought).
     """
-    #: The township's plan (model/plan.py), set by the loop when government.plan.enabled;
-    #: None runs demand-mode works by model 2.0's start rule.
+    #: The township's plan (set by the loop when ``government.plan.enabled``): works then
+    #: start on its projected cash flow; None: model 2.0's start rule (room covers the cost).
     plan = None
 
     def __init__(self, m, keys, consented) -> None:
@@ -661,6 +661,33 @@ class DemandSupply:
 
     def any_home_done(self) -> np.ndarray:
         return self.first_home_done >= 0
+
+    # ------------------------------------------------------------------ what the plan reads
+    def own_schedule(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The township's public works as the plan sees them: monthly payment, under way
+        (mask) and remaining cost of each section and facility (plan.TownshipPlan)."""
+        from .works import remaining_cny
+
+        w = self.w
+        return w.monthly_cny, w.state == BUILDING, remaining_cny(w)
+
+    def ready_works_cost(self, t: int, months: int = 12) -> float:
+        """What the works ready to start now (demand gate met) would cost the township over
+        the next ``months`` months (the plan's line for new works)."""
+        from .works import ready
+
+        w = self.w
+        rows = ready(w, t, self.m.com.registrations)
+        return float(np.minimum(w.cost_cny, months * w.monthly_cny)[rows].sum())
+
+    def homes_finishing_within(self, months: int) -> int:
+        """Homes under way that will be done within ``months`` paid months: units spoken for
+        in buildings under way and courtyards being built (the plan's promises falling due)."""
+        b = self.b
+        go = (b.state == BUILDING) & (b.progress + months >= b.build_months)
+        yards = self.builders_
+        near = self.progress[yards] + months >= self.months[yards]
+        return int(b.sold[go].sum()) + int(near.sum())
 
     # ------------------------------------------------------------------ public works
     def works_due(self) -> float:

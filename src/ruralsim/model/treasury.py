@@ -63,8 +63,13 @@ class Treasury:
         self.overcommitted = False
         #: Whether payments may draw on the arrears cap (model 2.0).  With the township's
         #: plan (``government.plan.enabled``) every payment is made from cash and credit
-        #: only: arrears then arise only from interest (docs/model.md, the plan).
+        #: only, less the interest kept back (:attr:`reserve`): arrears then arise only from
+        #: interest when no revenue comes within a year (docs/model.md 7.10, 7.22).
         self.use_cap = not gov.plan.enabled
+        #: Room kept back from every refusable payment (CNY; set each month by the plan: the
+        #: interest due until the next revenue comes in, so that interest - the one payment
+        #: that cannot be refused - finds cash or credit).  0 without a plan.
+        self.reserve = 0.0
         #: Household payments deferred (CNY) since the run began.
         self.deferred_in_all = 0.0
 
@@ -79,7 +84,8 @@ class Treasury:
 
     def headroom(self) -> float:
         """What can still be paid now: cash, unused credit and room under the arrears cap."""
-        return max(0.0, self.cash + (self.limit - self.debt) + (self.cap if self.use_cap else 0.0))
+        return max(0.0, self.cash + (self.limit - self.debt) - self.reserve
+                   + (self.cap if self.use_cap else 0.0))
 
     def earn(self, line: str, t: int, amount: float) -> None:
         if amount:
@@ -133,9 +139,17 @@ class Treasury:
 
     def interest(self, t: int) -> None:
         """Interest on debt and on arrears outstanding at settlement (after this month's
-        revenues have come in) (priority 1)."""
+        revenues have come in) (priority 1).
+
+        With the plan, interest on arrears is charged on the arrears outstanding before this
+        month's interest on debt is booked (that interest is covered by the credit the plan
+        keeps back, :attr:`reserve`, and borrowed when the month closes).  Model 2.0 charges
+        it after (on the debt interest just booked when cash is nil), and keeps that order so
+        that its results do not change."""
+        before = self.arrears
         self.pay_always("exp_interest_cny", t, self.debt * self.rate / 12.0)
-        self.pay_always("exp_arrears_interest_cny", t, self.arrears * self.arrears_rate / 12.0)
+        owed = self.arrears if self.use_cap else before
+        self.pay_always("exp_arrears_interest_cny", t, owed * self.arrears_rate / 12.0)
 
     def close_month(self, t: int) -> None:
         """Borrow to cover negative cash (credit before arrears), or repay from surplus."""

@@ -6,10 +6,11 @@ each opens courtyard plots and apartment building sites when done) and **facilit
 paid by the township month by month over their build months; a month unpaid is a month
 without progress.
 
-Start rule (model 2.0's, until the township plan replaces it): works that are ready start
-in order (community by community, sections before facilities, scenario order) when the
+Start rule without the township's plan (model 2.0's, :func:`start`): works that are ready
+start in order (community by community, sections before facilities, scenario order) when the
 township's room - cash plus unused credit minus what works under way still need - covers
-their whole cost.  A section is ready when its earliest month has come and the section
+their whole cost.  With the plan (docs/model.md 7.22), :func:`start_on_cash_flow`: the plan's
+one start rule on projected cash flow, which counts these works under way.  A section is ready when its earliest month has come and the section
 before it has started; a facility is ready once the section it follows is done.
 
 Example:
@@ -158,10 +159,11 @@ def start_on_cash_flow(w: Works, rows: np.ndarray, plan, t: int) -> np.ndarray:
 
     horizon = int(max(1, w.build_months[rows].max())) if rows.size else 1
     room, committed = plan.projection(horizon)
+    inflow = plan.inflow(horizon)
     started = []
     for r in rows:
         bm, pm = int(w.build_months[r]), float(w.monthly_cny[r])
-        if cash_flow_ok(room, plan.forecast_pm, plan.fixed_pm, committed, pm, bm):
+        if cash_flow_ok(room, inflow, plan.fixed_pm, committed, pm, bm):
             committed[:bm] += pm
             started.append(int(r))
         else:
