@@ -53,3 +53,25 @@ def test_every_alternative_mechanism_runs_where_it_applies():
         r = simulate(load_scenario(nanpu, ov), seed=1)
         assert r.summary["horizon_months"] == 36, alt.key
     assert applied >= 2
+
+
+def test_validation_rows_keep_their_mechanism_whatever_order_runs_finish():
+    """run_all returns results as they complete: each row carries its own label."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import ruralsim.evidence.validation as v
+
+    def fake(seed, horizon, alternative):
+        import time
+        time.sleep(0.05 if alternative is None else 0.0)   # the model's rows finish last
+        return {"x": 1.0 if alternative is None else 2.0}
+
+    orig = v.measure_one
+    v.measure_one = fake
+    try:
+        with ThreadPoolExecutor(4) as ex:
+            rows = v.measure(reps=3, executor=ex, alternatives=["no_social"])
+    finally:
+        v.measure_one = orig
+    assert (rows.loc[rows["alternative"] == "", "x"] == 1.0).all()
+    assert (rows.loc[rows["alternative"] == "no_social", "x"] == 2.0).all()

@@ -181,20 +181,23 @@ def evaluate(values: dict[str, float], seeds: Sequence, horizon: int | None = No
 
 
 def _job(args) -> dict[str, float]:
-    values, seeds = args
+    point, values, seeds = args
     try:
-        return evaluate(values, seeds)
+        return evaluate(values, seeds) | {"point": point}
     except Exception as exc:  # a failed point is recorded as missing
-        return {k: np.nan for k in OUTPUTS} | {"error": str(exc)[:200]}
+        return {k: np.nan for k in OUTPUTS} | {"error": str(exc)[:200], "point": point}
 
 
 def run_design(x: np.ndarray, names: Sequence[str], seeds: Sequence,
                executor: Executor | None = None, progress: bool = False) -> pd.DataFrame:
     from ..experiments.executors import Progress, SerialExecutor, run_all
 
-    jobs = [({n: float(v) for n, v in zip(names, row)}, seeds) for row in x]
+    jobs = [(i, {n: float(v) for n, v in zip(names, row)}, seeds) for i, row in enumerate(x)]
     res = run_all(executor or SerialExecutor(), _job, jobs, Progress(len(jobs), "points",
                                                                       progress))
+    # results come back in the order they complete: put them back in design order
+    res = [{k: v for k, v in r.items() if k != "point"} for r in sorted(res,
+                                                                          key=lambda r: r["point"])]
     return pd.concat([pd.DataFrame(x, columns=list(names)), pd.DataFrame(res)], axis=1)
 
 

@@ -387,14 +387,17 @@ def measure(reps: int = 30, seed: int = SEED, horizon: int | None = None,
     from ..experiments.executors import SerialExecutor, run_all
 
     seeds = spawn_seeds(seed, reps)
-    jobs = [(s, horizon, a) for a in (None, *alternatives) for s in seeds]
+    jobs = [(j, s, horizon, a) for j, (a, s) in
+            enumerate((a, s) for a in (None, *alternatives) for s in seeds)]
     rows = run_all(executor or SerialExecutor(), _measure_job, jobs)
-    return pd.DataFrame([{**r, "alternative": a or ""} for r, (_, _, a) in zip(rows, jobs)])
+    # results come back in the order they complete: each carries its own label and index
+    return pd.DataFrame(sorted(rows, key=lambda r: r["job"])).drop(columns="job")
 
 
 def _measure_job(args) -> dict[str, float]:
-    seed, horizon, alternative = args
-    return measure_one(seed, horizon, alternative)
+    job, seed, horizon, alternative = args
+    return {**measure_one(seed, horizon, alternative), "alternative": alternative or "",
+            "job": job}
 
 
 def wilson(p: float, n: int, z: float = 1.96) -> tuple[float, float]:
