@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import os
 import re
 import signal
@@ -160,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--lang", choices=("zh", "en"), help="图表与屏幕上金额单位的语言 / "
                      "language of figures and of units on screen (default zh)")
     _xlsx_arg(cmp, "compare.xlsx")
+    cmp.add_argument("--metrics", nargs="+", metavar="METRIC", help="比较的指标 / metrics to "
+                     "compare (default: the headline metrics; ruralsim metrics lists them all)")
     cmp.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
 
     dec = sub.add_parser("decompose", help="拆分策略的作用 / take a strategy apart (factorial)",
@@ -183,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--lang", choices=("zh", "en"), help="图表与屏幕上金额单位的语言 / "
                      "language of figures and of units on screen (default zh)")
     _xlsx_arg(dec, "decompose.xlsx")
+    dec.add_argument("--metrics", nargs="+", metavar="METRIC", help="指标 / metrics (default: "
+                     "months to 50%% and 90%% moved, cost, financing gap, households moved because "
+                     "of withdrawal, exposure, movers worse off; ruralsim metrics lists them all)")
     dec.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
 
     rep = sub.add_parser("report", help="生成报告 / write the planner's HTML report",
@@ -231,6 +237,17 @@ def build_parser() -> argparse.ArgumentParser:
     _executor_args(swp)
     swp.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
     swp.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
+
+    met = sub.add_parser("metrics", help="列出全部指标 / list every metric (unit, direction, "
+                         "censoring)", description="列出情景运行报告的全部指标：单位、方向(越多越好/越少越好)、"
+                         "是否可能截尾 / Every metric a run of the scenario reports, with its unit, "
+                         "direction (more is better or worse) and whether it can be censored; "
+                         "sweeps, compare, decompose and sensitivity accept only these names.")
+    met.add_argument("scenario", nargs="?", default="nanpu", help="情景文件或内置名称 / scenario "
+                     "file or built-in name (default: Nanpu; nested names depend on its household "
+                     "types, instruments and revenues)")
+    met.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                     help="输出格式 / output format (default: table)")
 
     from .evidence import add_parser as add_evidence_parser
 
@@ -489,8 +506,9 @@ def cmd_compare(args) -> int:
     inputs = [f for _, sc in built for f in sc.inputs]
     check_out_dir(out, args.force, inputs=inputs)
     with make_executor(args.workers, args.scheduler, args.oversubscribe) as ex:
+        kw = {"metrics": args.metrics} if args.metrics else {}
         cmp = compare(dict(built), reps=args.reps, seed=args.seed, executor=ex,
-                      progress=_show_progress(args.quiet))
+                      progress=_show_progress(args.quiet), **kw)
     with staged_dir(out, args.force, command="compare", inputs=inputs) as tmp:
         write_csv(cmp.table, tmp / "compare.csv")
         # one file per scenario (names made safe and unique); its first column 'label' is
@@ -541,8 +559,9 @@ def cmd_decompose(args) -> int:
     check_out_dir(out, args.force, inputs=loaded.inputs)
     _check_xlsx(args)
     with make_executor(args.workers, args.scheduler, args.oversubscribe) as ex:
+        kw = {"metrics": args.metrics} if args.metrics else {}
         d = decompose(loaded, factors=args.factors, reps=args.reps, seed=args.seed,
-                      executor=ex, progress=_show_progress(args.quiet))
+                      executor=ex, progress=_show_progress(args.quiet), **kw)
     with staged_dir(out, args.force, command="decompose", inputs=loaded.inputs) as tmp:
         write_csv(d.effects, tmp / "effects.csv")
         write_csv(d.cells, tmp / "cells.csv")
@@ -674,7 +693,10 @@ def cmd_sweep(args) -> int:
 
             res = sensitivity(spec, table)
             save_sensitivity(res, out)
+            refused = set(res.loc[res["note"].str.startswith("refused"), "metric"])
             for m in spec.metrics:
+                if m in refused:        # no indices (censoring, or runs without a value)
+                    continue
                 fig = plot_sensitivity(res, m, lang=args.lang)
                 save_figure(fig, out / "figures" / f"sensitivity_{_safe(m)}.png", dpi=110)
                 plt.close(fig)
@@ -805,6 +827,34 @@ def cmd_bench(args) -> int:
     return EXIT_OK
 
 
+def cmd_metrics(args) -> int:
+    from .metrics import table
+
+    rows = table(args.scenario)
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    if args.format == "csv":
+        import csv
+
+        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        return EXIT_OK
+    arrow = {1: "+ more better / 越多越好", -1: "- less better / 越少越好", 0: "0 neither / 视情况"}
+    width = max(len(r["metric"]) for r in rows)
+    print(f"{'metric / 指标':<{width}}  {'unit / 单位':<18}  {'direction / 方向':<22}  "
+          "censored / 截尾  label / 名称")
+    for r in rows:
+        label = " / ".join(x for x in (r["label_zh"], r["label_en"]) if x)
+        cens = "yes / 是" if r["censored"] else "no / 否"
+        print(f"{r['metric']:<{width}}  {r['unit']:<18}  {arrow.get(r['better'], '?'):<22}  "
+              f"{cens:<14}  {label}")
+    print(f"\n{len(rows)} metrics / 个指标. Censored: a time to an event that may not happen "
+          "within the horizon (null in summary.json) / 截尾：期内可能未发生的事件时间")
+    return EXIT_OK
+
+
 def cmd_evidence(args) -> int:
     from .evidence import run
 
@@ -812,7 +862,7 @@ def cmd_evidence(args) -> int:
 
 
 COMMANDS = {"evidence": cmd_evidence, "bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
-            "decompose": cmd_decompose, "sweep": cmd_sweep,
+            "decompose": cmd_decompose, "sweep": cmd_sweep, "metrics": cmd_metrics,
             "report": cmd_report, "demo": cmd_demo}
 
 

@@ -23,10 +23,12 @@ from typing import Iterator
 
 #: command -> (module, help).
 COMMANDS = {
-    "calibrate": ("calibrate", "校准(ABC)并写出 calibration_draws.csv / calibrate by rejection "
-                  "ABC; writes calibration_draws.csv and prints the calibration block"),
+    "calibrate": ("calibrate", "可识别性与校准(ABC)，写出 calibration.md / identifiability "
+                  "profiles, then rejection ABC of what the targets identify (twice, two "
+                  "seeds); writes calibration.md and calibration_*.csv"),
     "validate": ("validation", "模式验证并写出 validation.md/json / recompute every validation "
-                 "pattern; writes validation.md and validation.json"),
+                 "pattern under the model and alternative mechanisms; writes validation.md "
+                 "and validation.json"),
     "sensitivity": ("sensitivity", "全局敏感性分析 / Morris screening and Sobol indices; "
                     "writes sensitivity.md and sensitivity/"),
 }
@@ -52,11 +54,13 @@ def bounded_int(name: str, low: int, high: int):
 def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
     """The arguments of evidence command ``command`` (positional, as they always were)."""
     if command == "calibrate":
-        p.add_argument("draws", nargs="?", type=bounded_int("DRAWS", 10, 100_000), default=400,
-                       help="ABC 抽样次数 / prior draws (default 400, 10-100000)")
+        p.add_argument("draws", nargs="?", type=bounded_int("DRAWS", 10, 100_000), default=200,
+                       help="ABC 抽样次数 / prior draws of each of the two fits (default 200, "
+                       "10-100000)")
     elif command == "validate":
-        p.add_argument("reps", nargs="?", type=bounded_int("REPS", 2, 10_000), default=30,
-                       help="重复次数 / replications per scenario (default 30, 2-10000)")
+        p.add_argument("reps", nargs="?", type=bounded_int("REPS", 2, 10_000), default=12,
+                       help="重复次数 / replications per scenario and mechanism (default 12, "
+                       "2-10000)")
     else:
         p.add_argument("r", nargs="?", type=bounded_int("R", 2, 1000), default=10,
                        help="Morris 轨迹数 / Morris trajectories (default 10, 2-1000)")

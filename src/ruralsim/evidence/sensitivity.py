@@ -25,6 +25,7 @@ Example:
 """
 from __future__ import annotations
 
+import json
 import sys
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -38,9 +39,12 @@ from ..rng import spawn_seeds
 from ..scenario.load import load_scenario
 from ..simulate import simulate
 
-OUTPUTS = ("months_to_50pct_moved", "months_to_90pct_moved", "total_public_cost_cny",
-           "peak_financing_gap_cny", "households_moved_because_of_withdrawal",
-           "share_movers_worse_off")
+OUTPUTS = ("months_to_50pct_moved", "months_to_90pct_moved", "share_moved",
+           "total_public_cost_cny", "peak_financing_gap_cny",
+           "households_moved_because_of_withdrawal", "share_movers_worse_off")
+#: Outputs that are times to a threshold: not reached within the horizon, they count as
+#: horizon + 1 and the share of censored runs is reported (``censored.<output>``).
+CENSORED = tuple(o for o in OUTPUTS if o.startswith("months_to"))
 DOCS = Path("docs")   # in the repository (or --out)
 TYPES = ("wealthy", "urgent", "ordinary", "recent", "poor", "five_guarantee")
 
@@ -96,6 +100,19 @@ FACTORS: tuple[Factor, ...] = (
     Factor("public_cost_scale", "construction", 0.7, 1.5,
            tuple(f"communities.{c}.phases.{p}.public_cost_cny" for c in range(5)
                  for p in range(3)), True),
+    Factor("works_cost_scale", "construction", 0.7, 1.5,   # demand mode: sections, facilities
+           tuple(f"communities.{c}.sections.{p}.cost_cny" for c in range(5) for p in range(3))
+           + tuple(f"communities.{c}.facilities.{f}.cost_cny" for c in range(5)
+                   for f in range(5)), True),
+    # model 3.0 (issues 19-21): assumptions of supply, the plan and influence by ties
+    Factor("supply.builders.initial_capacity", "construction", 30, 120),
+    Factor("supply.builders.price_elasticity", "construction", 0.0, 0.6),
+    Factor("supply.apartments.start_share", "construction", 0.4, 0.8),
+    Factor("government.plan.reserve_share", "finance", 0.0, 0.15),
+    Factor("government.plan.expected_mover_share", "finance", 0.6, 1.0),
+    Factor("behaviour.influence.b_social", "behaviour", 1.0, 5.0),
+    Factor("behaviour.influence.threshold_mean", "behaviour", 0.1, 0.4),
+    Factor("behaviour.influence.w_bellwether", "behaviour", 1.0, 10.0),
     Factor("government.construction_teams", "construction", 1, 5),
     # land and strategy
     Factor("land.reclaim_cost_cny_per_mu", "land", 5000, 30000),
@@ -143,46 +160,79 @@ def evaluate(values: dict[str, float], seeds: Sequence, horizon: int | None = No
     sc = load_scenario(base, ov)
     H = sc.model.run.horizon_months
     acc: dict[str, list[float]] = {k: [] for k in OUTPUTS}
+    cens: dict[str, int] = {k: 0 for k in CENSORED}
+    twin = "no_withdrawal" if sc.model.strategy.withdrawal.enabled else None
     for s in seeds:
-        r = simulate(sc, seed=s, counterfactual="no_withdrawal")
+        r = simulate(sc, seed=s, counterfactual=twin)
         m = r.summary
         for k in OUTPUTS:
             if k == "households_moved_because_of_withdrawal":
-                v = m["counterfactual"]["moved_only_in_run"]
+                v = m["counterfactual"]["moved_only_in_run"] if twin else 0
             else:
                 v = m.get(k)
-            if v is None and k.startswith("months_to"):
-                v = H + 1
+            if v is None and k in CENSORED:
+                v = H + 1             # censored: counted, never the mean of the others
+                cens[k] += 1
             acc[k].append(np.nan if v is None else float(v))
-    return {k: float(np.nanmean(v)) if np.isfinite(v).any() else np.nan
-            for k, v in acc.items()}
+    # a value undefined in any seed (no movers, say) leaves the point undefined: no imputation
+    out = {k: float(np.mean(v)) for k, v in acc.items()}
+    out.update({f"censored.{k}": c / len(seeds) for k, c in cens.items()})
+    return out
 
 
 def _job(args) -> dict[str, float]:
-    values, seeds = args
+    point, values, seeds = args
     try:
-        return evaluate(values, seeds)
+        return evaluate(values, seeds) | {"point": point}
     except Exception as exc:  # a failed point is recorded as missing
-        return {k: np.nan for k in OUTPUTS} | {"error": str(exc)[:200]}
+        return {k: np.nan for k in OUTPUTS} | {"error": str(exc)[:200], "point": point}
 
 
 def run_design(x: np.ndarray, names: Sequence[str], seeds: Sequence,
                executor: Executor | None = None, progress: bool = False) -> pd.DataFrame:
     from ..experiments.executors import Progress, SerialExecutor, run_all
 
-    jobs = [({n: float(v) for n, v in zip(names, row)}, seeds) for row in x]
+    jobs = [(i, {n: float(v) for n, v in zip(names, row)}, seeds) for i, row in enumerate(x)]
     res = run_all(executor or SerialExecutor(), _job, jobs, Progress(len(jobs), "points",
                                                                       progress))
+    # results come back in the order they complete: put them back in design order
+    res = [{k: v for k, v in r.items() if k != "point"} for r in sorted(res,
+                                                                          key=lambda r: r["point"])]
     return pd.concat([pd.DataFrame(x, columns=list(names)), pd.DataFrame(res)], axis=1)
 
 
 def _no_failures(design: pd.DataFrame) -> None:
-    """Indices need every point: a failed or undefined point is an error, not a gap to fill."""
-    bad = design[list(OUTPUTS)].isna().any(axis=1)
+    """Indices need every point: a failed point is an error, not a gap to fill."""
+    bad = design["error"].notna() if "error" in design else pd.Series(False, design.index)
     if bad.any():
-        first = design.loc[bad, "error"].dropna().head(1).tolist() if "error" in design else []
-        raise RuntimeError(f"{int(bad.sum())} of {len(design)} design points failed or gave "
-                           f"no value; first: {first}")
+        first = design.loc[bad, "error"].dropna().head(1).tolist()
+        raise RuntimeError(f"{int(bad.sum())} of {len(design)} design points failed; first: "
+                           f"{first}")
+
+
+def usable(design: pd.DataFrame, out: str) -> tuple[bool, str]:
+    """May indices of ``out`` be computed from ``design``?  No when a point has no value
+    (undefined, e.g. no movers: never imputed) or when more than
+    :data:`ruralsim.metrics.HEAVY_CENSORING` of the runs are censored; the reason says so."""
+    from ..metrics import HEAVY_CENSORING
+
+    y = design[out].to_numpy(dtype=float)
+    if not np.isfinite(y).all():
+        return False, (f"{int((~np.isfinite(y)).sum())} of {len(y)} points undefined (no value "
+                       "is imputed)")
+    c = f"censored.{out}"
+    if c in design:
+        share = float(design[c].mean())
+        if share > HEAVY_CENSORING:
+            return False, (f"{share:.0%} of runs censored at horizon + 1 (more than "
+                           f"{HEAVY_CENSORING:.0%}): indices would describe the horizon")
+    return True, ""
+
+
+def censoring(design: pd.DataFrame) -> dict[str, float]:
+    """Share of runs censored at horizon + 1, per time-to-threshold output."""
+    return {o: float(design[f"censored.{o}"].mean()) for o in CENSORED
+            if f"censored.{o}" in design}
 
 
 def _problem(factors: Sequence[Factor]) -> dict:
@@ -196,16 +246,23 @@ def morris(r: int = 10, seeds: int = 2, seed: int = 1, executor: Executor | None
     from SALib.analyze import morris as ma
     from SALib.sample import morris as ms
 
-    prob = _problem(FACTORS)
+    factors, dropped = applicable()
+    DROPPED.clear()
+    DROPPED.update(dropped)
+    prob = _problem(factors)
     x = ms.sample(prob, r, num_levels=4, seed=seed)
     design = run_design(x, prob["names"], spawn_seeds(seed, seeds), executor, progress)
     rows = []
     _no_failures(design)
     for out in OUTPUTS:
+        ok, why = usable(design, out)
+        if not ok:
+            sys.stderr.write(f"ruralsim: WARNING / 警告: Morris indices of {out} refused: {why}\n")
+            continue
         y = design[out].to_numpy(dtype=float)
         sd = float(np.std(y)) or 1.0
         res = ma.analyze(prob, x, y, num_levels=4, seed=seed)
-        for i, f in enumerate(FACTORS):
+        for i, f in enumerate(factors):
             rows.append({"output": out, "factor": f.name, "group": f.group,
                          "mu_star": float(res["mu_star"][i]),
                          "mu_star_norm": float(res["mu_star"][i]) / sd,
@@ -224,8 +281,9 @@ def sobol(names: Sequence[str], n: int = 32, seeds: int = 2, seed: int = 2,
           executor: Executor | None = None, progress: bool = False
           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sobol first-order and total indices of ``names`` (Saltelli sampling)."""
-    from SALib.analyze import sobol as sa
     from SALib.sample import sobol as ss
+
+    from ..experiments.sweep import indices
 
     factors = [f for f in FACTORS if f.name in names]
     prob = _problem(factors)
@@ -234,12 +292,15 @@ def sobol(names: Sequence[str], n: int = 32, seeds: int = 2, seed: int = 2,
     rows = []
     _no_failures(design)
     for out in OUTPUTS:
+        ok, why = usable(design, out)
+        if not ok:
+            sys.stderr.write(f"ruralsim: WARNING / 警告: Sobol indices of {out} refused: {why}\n")
+            continue
         y = design[out].to_numpy(dtype=float)
-        res = sa.analyze(prob, y, calc_second_order=False, seed=seed)
-        for i, f in enumerate(factors):
-            rows.append({"output": out, "factor": f.name, "S1": float(res["S1"][i]),
-                         "S1_conf": float(res["S1_conf"][i]), "ST": float(res["ST"][i]),
-                         "ST_conf": float(res["ST_conf"][i])})
+        for r in indices("salib_sobol", prob, x, y):
+            rows.append({"output": out, "factor": r["parameter"], **{
+                k: (bool(v) if k.endswith("resolved") else float(v))
+                for k, v in r.items() if k != "parameter"}})
     return design, pd.DataFrame(rows)
 
 
@@ -250,81 +311,188 @@ def main(argv: list[str] | None = None) -> int:
     return evidence_main("sensitivity", argv)
 
 
+def applicable(scenario: str = "nanpu") -> tuple[list[Factor], dict[str, str]]:
+    """The factors whose key paths exist in ``scenario`` (a factor of a mechanism the scenario
+    does not use, fixed phases in demand mode say, is left out, with the reason)."""
+    base = load_scenario(scenario)
+    keep, dropped = [], {}
+    for f in FACTORS:
+        try:
+            load_scenario(base, _overrides({f.name: f.low}, base))
+            keep.append(f)
+        except Exception as exc:   # noqa: BLE001 - the reason is reported, not hidden
+            dropped[f.name] = str(exc).splitlines()[-1][:160]
+    return keep, dropped
+
+
 def run(args, docs: Path) -> int:
     """Morris screening, then Sobol indices of the top factors; write ``docs/sensitivity*``."""
+    import time
+
     from ..experiments import make_executor
+    from ..metrics import check_metric_names
     from ..outputs import write_csv
 
+    check_metric_names(OUTPUTS, "nanpu", experiment=True, where="sensitivity outputs")
     r, n, seeds, workers = args.r, args.n, args.seeds, args.workers
     out = docs / "sensitivity"
     out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
     with make_executor(workers) as ex:
         mdesign, mind = morris(r, seeds, executor=ex, progress=True)
         write_csv(mdesign, out / "morris_design.csv")
         write_csv(mind, out / "morris_indices.csv")
-        top = top_factors(mind)
+        top = top_factors(mind, TOP)
+        t1 = time.time()
         sdesign, sind = sobol(top, n, seeds, executor=ex, progress=True)
         write_csv(sdesign, out / "sobol_design.csv")
         write_csv(sind, out / "sobol_indices.csv")
-    write_markdown(mind, sind, r, n, seeds, docs)
+    budget = {"morris_points": len(mdesign), "sobol_points": len(sdesign), "seeds": seeds,
+              "morris_seconds": round(t1 - t0), "sobol_seconds": round(time.time() - t1),
+              "workers": workers, "dropped": DROPPED,
+              "censoring_morris": censoring(mdesign), "censoring_sobol": censoring(sdesign)}
+    budget.update({"r": r, "n": n})
+    from ..outputs import write_text_atomic
+
+    write_text_atomic(out / "budget.json", json.dumps(budget, indent=1) + "\n")
+    write_markdown(mind, sind, r, n, seeds, docs, budget)
     return 0
 
 
+def render(docs: Path) -> None:
+    """Rebuild docs/sensitivity.md from the indices and budget ``run`` wrote (no runs)."""
+    out = docs / "sensitivity"
+    budget = json.loads((out / "budget.json").read_text(encoding="utf-8"))
+    mind = pd.read_csv(out / "morris_indices.csv")
+    sind = pd.read_csv(out / "sobol_indices.csv")
+    write_markdown(mind, sind, budget["r"], budget["n"], budget["seeds"], docs, budget)
+
+
+#: Factors given to Sobol after the Morris screening.
+TOP = 6
+#: Factors left out because the scenario has no such key (filled by :func:`morris`).
+DROPPED: dict[str, str] = {}
+
+
 def write_markdown(mind: pd.DataFrame, sind: pd.DataFrame, r: int, n: int, seeds: int,
-                   docs: Path = DOCS) -> None:
+                   docs: Path = DOCS, budget: dict | None = None) -> None:
     """docs/sensitivity.md and its figures, from the Morris and Sobol indices."""
     import matplotlib.pyplot as plt
 
+    from ..metrics import HEAVY_CENSORING
     from ..outputs import save_figure, write_text_atomic
     from ..report.experiment_plots import plot_morris_ranking, plot_sobol_indices, sens_label
 
+    budget = budget or {}
     out = docs / "sensitivity"
     fig = plot_morris_ranking(mind, lang="en")
     save_figure(fig, out / "morris.png", dpi=100)
     plt.close(fig)
-    fig = plot_sobol_indices(sind, lang="en")
-    save_figure(fig, out / "sobol.png", dpi=100)
-    plt.close(fig)
+    if len(sind):
+        fig = plot_sobol_indices(sind, lang="en")
+        save_figure(fig, out / "sobol.png", dpi=100)
+        plt.close(fig)
     score = mind.groupby("factor")["mu_star_norm"].sum().sort_values(ascending=False)
+    n_fac = mind["factor"].nunique()
+    k_sob = sind["factor"].nunique() if len(sind) else 0
     lines = ["# Global sensitivity of the Nanpu case / 全局敏感性分析", "",
-             "Generated by `ruralsim evidence sensitivity` (needs the `sensitivity` extra, "
-             "SALib). Every design point is run on "
-             f"{seeds} seeds and the outputs averaged; households moved because of withdrawal "
-             "are counted against the twin run without withdrawal (same seed). Months to a "
-             "share not reached within the horizon count as horizon + 1.", "",
-             f"## 1. Morris screening ({len(FACTORS)} parameters, r = {r} trajectories, "
-             f"{r * (len(FACTORS) + 1)} points)", "",
-             "Normalised μ* (mean absolute elementary effect divided by the output's standard "
-             "deviation over the design), summed over the six outputs:", "",
-             "| rank | parameter | group | Σ μ*/sd | strongest on |", "|---|---|---|---|---|"]
+             "Generated by `ruralsim evidence sensitivity R N SEEDS` (needs the `sensitivity` "
+             "extra, SALib)" + (f"; computed on {budget['model']}" if budget.get("model")
+                                else "") + ". Every design point is run on "
+             f"{seeds} seeds (replications per point) and the outputs averaged; households moved "
+             "because of withdrawal are counted against the twin run without withdrawal (same "
+             "seed). No outcome is imputed: months to a share not reached within the horizon "
+             "count as horizon + 1 *and are counted as censored* (table below); an output with "
+             f"more than {HEAVY_CENSORING:.0%} censored runs, or with a point where it is "
+             "undefined, gets no indices.", "",
+             "## Budget / 计算量", "",
+             "| stage | design points | seeds per point | runs (with twins) | wall time (s) |",
+             "|---|---|---|---|---|",
+             f"| Morris, r = {r} trajectories, {n_fac} factors | {budget.get('morris_points', '—')} "
+             f"| {seeds} | {2 * seeds * budget.get('morris_points', 0):,} | "
+             f"{budget.get('morris_seconds', '—')} |",
+             f"| Sobol (Saltelli), N = {n}, {k_sob} factors | {budget.get('sobol_points', '—')} | "
+             f"{seeds} | {2 * seeds * budget.get('sobol_points', 0):,} | "
+             f"{budget.get('sobol_seconds', '—')} |", ""]
+    if budget.get("dropped"):
+        lines += ["Factors left out (their key paths do not exist in the scenario):", ""]
+        lines += [f"- `{k}`: {v}" for k, v in budget["dropped"].items()]
+        lines.append("")
+    lines += ["## Censoring / 截尾", "",
+              "Share of runs in which the threshold was not reached within the horizon (counted "
+              "as horizon + 1):", "", "| output | Morris design | Sobol design | indices |",
+              "|---|---|---|---|"]
+    cm, cs = budget.get("censoring_morris", {}), budget.get("censoring_sobol", {})
+    def verdict(share: float | None) -> str:
+        if share is None:
+            return "—"
+        return "**refused**" if share > HEAVY_CENSORING else "computed"
+
+    for o in sorted(set(cm) | set(cs)):
+        lines.append(f"| {sens_label(o, 'en')} | {cm.get(o, float('nan')):.0%} | "
+                     f"{cs.get(o, float('nan')):.0%} | Morris {verdict(cm.get(o))}, "
+                     f"Sobol {verdict(cs.get(o))} (refused above {HEAVY_CENSORING:.0%}) |")
+    lines += ["", f"## 1. Morris screening ({n_fac} parameters, r = {r} trajectories)", "",
+              "Normalised μ* (mean absolute elementary effect divided by the output's standard "
+              "deviation over the design), summed over the outputs that have indices:", "",
+              "| rank | parameter | group | Σ μ*/sd | strongest on |", "|---|---|---|---|---|"]
     group = {f.name: f.group for f in FACTORS}
     for k, (name, v) in enumerate(score.items(), 1):
         best = mind[mind["factor"] == name].sort_values("mu_star_norm").iloc[-1]
         lines.append(f"| {k} | `{name}` | {group[name]} | {v:.2f} | "
                      f"{sens_label(best['output'], 'en')} ({best['mu_star_norm']:.2f}) |")
     lines += ["", "![Morris](sensitivity/morris.png)", "",
-              f"## 2. Sobol indices of the {sind['factor'].nunique()} most influential "
-              f"parameters (Saltelli sampling, N = {n})", "",
-              "| output | parameter | S1 | ST |", "|---|---|---|---|"]
-    for row in sind.sort_values(["output", "ST"], ascending=[True, False]).itertuples():
-        lines.append(f"| {sens_label(row.output, 'en')} | `{row.factor}` | {row.S1:.2f} ± "
-                     f"{row.S1_conf:.2f} | {row.ST:.2f} ± {row.ST_conf:.2f} |")
+              f"## 2. Sobol indices of the {k_sob} most influential parameters (Saltelli "
+              f"sampling, N = {n}, {seeds} seeds per point)", "",
+              "An index is *resolved* when its 95% bootstrap interval is narrower than the index "
+              "itself (2 × conf < |index|). `ST at N/2` is the total index from the first half "
+              "of the design: where it differs from ST by more than ST's interval, the index "
+              "has not converged at this budget.", "",
+              "| output | parameter | S1 | resolved | ST | resolved | ST at N/2 |",
+              "|---|---|---|---|---|---|---|"]
+    if len(sind):
+        for row in sind.sort_values(["output", "ST"], ascending=[True, False]).itertuples():
+            lines.append(f"| {sens_label(row.output, 'en')} | `{row.factor}` | {row.S1:.2f} ± "
+                         f"{row.S1_conf:.2f} | {'yes' if row.S1_resolved else 'no'} | "
+                         f"{row.ST:.2f} ± {row.ST_conf:.2f} | "
+                         f"{'yes' if row.ST_resolved else 'no'} | {row.ST_half_N:.2f} |")
+        lines += ["", *resolution(sind)]
     lines += ["", "![Sobol](sensitivity/sobol.png)", "", "## 3. What the patterns pin down",
               "", *by_group(mind), "", *pinned_down(score), ""]
     write_text_atomic(docs / "sensitivity.md", "\n".join(lines) + "\n")
 
 
+def resolution(sind: pd.DataFrame) -> list[str]:
+    """Plain statements: how many indices are resolved at this budget, and which are not."""
+    from ..report.experiment_plots import sens_label
+
+    n_all = len(sind)
+    st_ok = int(sind["ST_resolved"].sum())
+    s1_ok = int(sind["S1_resolved"].sum())
+    out = [f"**At this budget {st_ok} of {n_all} total indices and {s1_ok} of {n_all} "
+           "first-order indices are resolved.** Indices not resolved (interval as wide as the "
+           "index or wider) cannot be told from zero or from each other; a larger N or more "
+           "seeds per point is needed for them:", ""]
+    for o, g in sind.groupby("output"):
+        bad = g.loc[~g["ST_resolved"], "factor"].tolist()
+        sums = f"ΣS1 = {g['S1'].sum():.2f}, ΣST = {g['ST'].sum():.2f}"
+        out.append(f"- {sens_label(o, 'en')} ({sums}): ST not resolved for "
+                   + (", ".join(f"`{b}`" for b in bad) if bad else "none"))
+    return out
+
+
 #: Parameters constrained by the validation patterns (docs/validation.md), and how.
 PINNED = {
-    "behaviour.asc_offset": "fitted (ABC) to the first community's oversubscription",
-    "taste_sd": "fitted (ABC) to the willingness range; weakly identified (wide posterior)",
-    "demolish_share": "tested by the land patterns (net land per person; land saved with "
-                      "demolition)",
-    "behaviour.b_cost_per_10k_cny": "tested by regimes (b) and (c) (co-payments, prices above "
+    "behaviour.asc_offset": "calibrated (ABC) to the first community's oversubscription; "
+                            "identified (docs/calibration.md)",
+    "taste_sd": "**not identified** by the calibration targets (docs/calibration.md): a prior",
+    "demolish_share": "bears on the land patterns (net land per person; land saved with "
+                      "demolition; docs/validation.md says whether they are tests)",
+    "behaviour.b_cost_per_10k_cny": "bears on regimes (b) and (c) (co-payments, prices above "
                                     "compensation)",
-    "revenue_scale": "tested by the finance patterns (Nanpu's finances hold; weak finance "
+    "revenue_scale": "bears on the finance patterns (Nanpu's finances hold; weak finance "
                      "defers payments)",
-    "livelihood.nonfarm_income_gain_share": "tested by the livelihood patterns (most movers not "
+    "livelihood.nonfarm_income_gain_share": "bears on the livelihood patterns (most movers not "
                                             "worse off; the poor fare worst)",
 }
 

@@ -90,12 +90,16 @@ def _run_cell(spec: tuple) -> dict[str, Any]:
     """Run one cell (and its no-withdrawal twin when needed); never raises."""
     from ..simulate import simulate
 
-    cell_id, sc, seed, combo, rep, twin, keep_moves = spec
+    cell_id, sc, seed, combo, rep, twin, keep_moves, *rest = spec
+    metrics = rest[0] if rest else METRICS
     try:
+        from .runs import flatten
+
         res = simulate(sc, seed=seed, counterfactual="no_withdrawal" if twin else None,
                        keep_model=keep_moves)
         s = res.summary
-        out = {k: s.get(k) for k in METRICS if k in s}
+        flat = flatten(s)
+        out = {k: flat.get(k) for k in metrics if k in flat}
         out["households_moved_because_of_withdrawal"] = (
             s["counterfactual"]["households_moved_because_of_withdrawal"] if twin else 0)
         out["horizon_months"] = s["horizon_months"]
@@ -110,8 +114,10 @@ def _run_cell(spec: tuple) -> dict[str, Any]:
 def decompose(scenario: Any = None, factors: Sequence[str] = ("targeting", "priority",
                                                               "withdrawal"),
               reps: int = 20, seed: int | None = None, executor: Executor | None = None,
-              overrides: Iterable = (), progress: bool = False) -> Decomposition:
-    """Run the full factorial of ``factors`` on ``scenario`` and estimate their effects."""
+              overrides: Iterable = (), progress: bool = False,
+              metrics: Sequence[str] = METRICS) -> Decomposition:
+    """Run the full factorial of ``factors`` on ``scenario`` and estimate their effects on
+    ``metrics`` (summary metrics, or households moved because of withdrawal)."""
     from .replicate import check_reps, check_seed
 
     reps = check_reps(reps)
@@ -120,6 +126,10 @@ def decompose(scenario: Any = None, factors: Sequence[str] = ("targeting", "prio
     factors = list(dict.fromkeys(check_list_arg(factors, "factors", (str,),
                                                 "component names")))
     _check_factors(base, factors)
+    if tuple(metrics) != METRICS:   # the defaults are declared (ruralsim.metrics)
+        from ..metrics import check_metric_names
+
+        metrics = check_metric_names(metrics, base, experiment=True, where="decompose metrics")
     seed = base.model.run.seed if seed is None else seed
     seeds = spawn_seeds(seed, reps)
     combos = list(itertools.product((0, 1), repeat=len(factors)))
@@ -134,7 +144,8 @@ def decompose(scenario: Any = None, factors: Sequence[str] = ("targeting", "prio
     for combo in combos:
         twin = loaded[combo].model.strategy.withdrawal.enabled and not paired
         for r, s in enumerate(seeds):
-            specs.append((len(specs), loaded[combo], s, combo, r, twin, paired))
+            specs.append((len(specs), loaded[combo], s, combo, r, twin, paired,
+                          tuple(metrics)))
     results = run_all(executor or SerialExecutor(), _run_cell, specs,
                       Progress(len(specs), "运行 runs", progress))
     if paired:
@@ -148,7 +159,7 @@ def decompose(scenario: Any = None, factors: Sequence[str] = ("targeting", "prio
     rows = [{"rep": r["rep"], **dict(zip(factors, r["combo"])), **r["metrics"]}
             for r in sorted(results, key=lambda r: (r["combo"], r["rep"]))]
     cells = pd.DataFrame(rows)
-    return Decomposition(factors, cells, effects_table(cells, factors), base.name)
+    return Decomposition(factors, cells, effects_table(cells, factors, metrics), base.name)
 
 
 def _pair_withdrawal(results: list[dict], w: int) -> None:
@@ -165,12 +176,13 @@ def _pair_withdrawal(results: list[dict], w: int) -> None:
         r.pop("month_moved", None)
 
 
-def effects_table(cells: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
+def effects_table(cells: pd.DataFrame, factors: Sequence[str],
+                  metrics: Sequence[str] = METRICS) -> pd.DataFrame:
     """Main effects and interactions of ``factors`` per metric, from a full factorial."""
     out = []
     k = len(factors)
     horizon = cells["horizon_months"].max() if "horizon_months" in cells else None
-    for metric in METRICS:
+    for metric in metrics:
         if metric not in cells:
             continue
         y = pd.to_numeric(cells[metric], errors="coerce")

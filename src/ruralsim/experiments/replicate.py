@@ -356,6 +356,10 @@ def compare(scenarios: Any, reps: int = 30, seed: int | None = None,
     built = build_scenarios(scenarios, overrides, packages, variants)
     names = [n for n, _ in built]
     loaded = [sc for _, sc in built]
+    if tuple(metrics) != COMPARE_METRICS:   # the defaults are declared (ruralsim.metrics)
+        from ..metrics import check_metric_names
+
+        metrics = check_metric_names(metrics, loaded[0], where="compare metrics")
     seed = loaded[0].model.run.seed if seed is None else seed
     seeds = spawn_seeds(seed, reps)
     specs = [sp for i, sc in enumerate(loaded) for sp in _specs(sc, seeds, columns, i * reps, i)]

@@ -346,15 +346,13 @@ def _integers(df: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
 def check_metrics(spec: "SweepSpec", scenario: LoadedScenario, label: str = "sweep") -> None:
     """Refuse metric names that no run reports (they would give empty columns), listing the
     valid ones (:func:`ruralsim.results.metric_names`)."""
+    from ..metrics import refusal, unknown_names
     from ..results import metric_names
 
     valid = metric_names(scenario)
-    known = set(valid)
-    unknown = [m for m in spec.metrics if m not in known]
+    unknown = unknown_names(spec.metrics, valid)
     if unknown:
-        shown = ", ".join(repr(m[:60]) for m in unknown[:5])
-        raise ScenarioError([Issue(label, "metrics", f"unknown metric(s) {shown}; valid "
-                                   f"metrics are: {', '.join(valid)} / 未知指标，可用指标见上")])
+        raise ScenarioError([Issue(label, "metrics", refusal(unknown, valid))])
 
 
 def design_runs(spec: SweepSpec, design: pd.DataFrame) -> pd.DataFrame:
@@ -786,6 +784,7 @@ def run_sweep(spec: SweepSpec, base_dir: Path, out: Path, executor: Executor | N
         if not (out / "design.csv").exists():
             write_csv(runs, out / "design.csv")
         table = _execute(spec, sc, runs, point_overrides, out, executor, progress, fsync_every)
+        table.attrs["horizon_months"] = sc.model.run.horizon_months
         write_results(table, out)
         if finish is not None:
             finish(table)
@@ -909,34 +908,93 @@ def write_results(table: pd.DataFrame, out: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- sensitivity
-def sensitivity(spec: SweepSpec, table: pd.DataFrame) -> pd.DataFrame:
+def sensitivity(spec: SweepSpec, table: pd.DataFrame, horizon: int | None = None,
+                warn: Callable[[str], None] | None = None) -> pd.DataFrame:
     """Sobol (first and total order) or Morris indices per metric, from a sweep's results.
 
-    Replications are averaged per design point before the analysis.
+    Replications are averaged per design point before the analysis.  A missing outcome is
+    never imputed: a time-to-threshold metric (``ruralsim metrics``: censored) not reached
+    within the horizon counts as horizon + 1 and the censored runs are counted
+    (``censored_share``); where more than :data:`ruralsim.metrics.HEAVY_CENSORING` of the
+    runs are censored, or any run failed or has no value, the metric's indices are refused
+    (left empty, the reason in ``note``) and ``warn`` is told.  Sobol indices say whether
+    they are resolved at this budget: a 95% interval narrower than the index
+    (``S1_resolved``, ``ST_resolved``), and the indices from the first half of the design
+    (``ST_half_N``) for a convergence check.
     """
+    from ..metrics import HEAVY_CENSORING, info
+
+    warn = warn or (lambda msg: sys.stderr.write(f"ruralsim: 警告 / WARNING: {msg}\n"))
     problem = salib_problem(spec.parameters)
-    means = table[table["status"] == "ok"].groupby("point")[spec.metrics].mean()
     x = table.drop_duplicates("point").set_index("point")[list(spec.parameters)]
-    if len(means) != len(x):
-        raise UsageError("sensitivity analysis needs every design point to have run")
+    if horizon is None:
+        horizon = table.attrs.get("horizon_months")
+    per_run_h = (pd.to_numeric(table["run.horizon_months"], errors="coerce")
+                 if "run.horizon_months" in table.columns else None)
     rows = []
     for m in spec.metrics:
-        y = pd.to_numeric(means[m], errors="coerce").to_numpy(dtype=float)
-        if not np.isfinite(y).all():
-            y = np.nan_to_num(y, nan=np.nanmean(y) if np.isfinite(y).any() else 0.0)
-        rows += [{"metric": m, **r} for r in indices(spec.design.method, problem, x.to_numpy(), y)]
+        i = info(m)
+        y = pd.to_numeric(table[m], errors="coerce").astype(float)
+        ok = table["status"] == "ok"
+        missing = ok & y.isna()
+        n_runs, n_missing = int(len(table)), int(missing.sum())
+        n_failed = int((~ok).sum())
+        cens_share = 0.0
+        note = ""
+        if n_missing and i is not None and i.censored and (horizon or per_run_h is not None):
+            h = per_run_h if per_run_h is not None else pd.Series(horizon, index=table.index)
+            y = y.where(~missing, h + 1)
+            cens_share = n_missing / n_runs
+            note = (f"{n_missing} of {n_runs} runs ({cens_share:.0%}) did not reach the "
+                    "threshold within the horizon: counted as horizon + 1 (censored)")
+            if cens_share > HEAVY_CENSORING:
+                note = (f"refused: {n_missing} of {n_runs} runs ({cens_share:.0%}) censored at "
+                        f"horizon + 1, more than {HEAVY_CENSORING:.0%}; its indices would "
+                        "describe the horizon, not the model (use share_moved, or a longer "
+                        "horizon)")
+        elif n_missing:
+            note = (f"refused: {n_missing} of {n_runs} runs have no value for {m} (undefined "
+                    "in those runs); indices need every run and no value is imputed")
+        if n_failed:
+            note = (f"refused: {n_failed} of {n_runs} runs failed; indices need every run and "
+                    "no value is imputed")
+        if note.startswith("refused"):
+            warn(f"sensitivity of {m}: {note}")
+            rows += [{"metric": m, "parameter": n, "censored_share": cens_share, "note": note}
+                     for n in problem["names"]]
+            continue
+        if note:
+            warn(f"sensitivity of {m}: {note}")
+        means = y[ok].groupby(table.loc[ok, "point"]).mean().reindex(x.index)
+        res = indices(spec.design.method, problem, x.to_numpy(), means.to_numpy(dtype=float))
+        rows += [{"metric": m, **r, "censored_share": cens_share, "note": note} for r in res]
     return pd.DataFrame(rows)
 
 
+def _resolved(index: float, conf: float) -> bool:
+    """An index is resolved when its 95% interval (index ± conf) is narrower than it."""
+    return bool(np.isfinite(index) and np.isfinite(conf) and 2 * conf < abs(index))
+
+
 def indices(method: str, problem: dict, x: np.ndarray, y: np.ndarray) -> list[dict]:
-    """SALib analysis: Sobol S1/ST with confidence intervals, or Morris mu*/sigma."""
+    """SALib analysis: Sobol S1/ST with confidence intervals (resolved or not, and the total
+    index from the first half of the design), or Morris mu*/sigma."""
     if method == "salib_sobol":
         from SALib.analyze import sobol
 
         si = sobol.analyze(problem, y, calc_second_order=False, seed=1)
-        return [{"parameter": n, "S1": si["S1"][i], "S1_conf": si["S1_conf"][i],
-                 "ST": si["ST"][i], "ST_conf": si["ST_conf"][i]}
-                for i, n in enumerate(problem["names"])]
+        k = problem["num_vars"]
+        n = len(y) // (k + 2)
+        half = None
+        if n >= 4:   # Saltelli rows come in blocks of k + 2 per base point: a prefix is a design
+            half = sobol.analyze(problem, y[: (n // 2) * (k + 2)], calc_second_order=False,
+                                 seed=1)
+        return [{"parameter": nm, "S1": si["S1"][i], "S1_conf": si["S1_conf"][i],
+                 "ST": si["ST"][i], "ST_conf": si["ST_conf"][i],
+                 "S1_resolved": _resolved(si["S1"][i], si["S1_conf"][i]),
+                 "ST_resolved": _resolved(si["ST"][i], si["ST_conf"][i]),
+                 "ST_half_N": float(half["ST"][i]) if half is not None else float("nan")}
+                for i, nm in enumerate(problem["names"])]
     if method == "morris":
         from SALib.analyze import morris
 

@@ -238,7 +238,6 @@ class DemandSupply:
     state lives in arrays indexed by household id; every monthly operation touches only the
     households in the pipeline (waiting, holding a plot, building, bought).
     """
-
     #: The township's plan (set by the loop when ``government.plan.enabled``): works then
     #: start on its projected cash flow; None: model 2.0's start rule (room covers the cost).
     plan = None

@@ -208,6 +208,7 @@ def plot_decomposition(decomposition, lang: str | None = None):
 #: Short labels of the sensitivity outputs (Chinese, English).
 SENS_OUTPUTS = {"months_to_50pct_moved": ("搬迁过半所需月数", "months to 50%"),
                 "months_to_90pct_moved": ("搬迁九成所需月数", "months to 90%"),
+                "share_moved": ("期末入住比例", "share moved by the end"),
                 "total_public_cost_cny": ("公共支出", "public cost"),
                 "peak_financing_gap_cny": ("最大资金缺口", "peak gap"),
                 "households_moved_because_of_withdrawal": ("因撤并服务而搬迁户数",
