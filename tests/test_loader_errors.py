@@ -223,6 +223,28 @@ def test_a_link_inside_the_folder_and_a_plain_path_outside_are_read(tmp_path, mo
     assert ruralsim.load_scenario("teaching", packages=["../up.yaml"]).model
 
 
+def test_a_path_through_a_linked_folder_is_read_but_a_linked_file_is_not(tmp_path):
+    """A checkout's scenarios/ is a link to src/ruralsim/scenarios: a path written through a
+    linked folder names its file; a file that is itself a link outside is refused."""
+    pkg = ruralsim.scenario.load.BUILTIN_DIR / "packages" / "awards.yaml"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pkg.yaml").write_text(pkg.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "linked").symlink_to(other)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "s.yaml").write_text("extends: teaching\npackages: ["
+                                 f"{tmp_path / 'linked' / 'pkg.yaml'}]\n", encoding="utf-8")
+    assert ruralsim.load_scenario(work / "s.yaml").model
+    (work / "p.yaml").symlink_to(other / "pkg.yaml")
+    (work / "t.yaml").write_text("extends: teaching\npackages: [p.yaml]\n", encoding="utf-8")
+    (work / "u.yaml").write_text(f"extends: teaching\npackages: [{work / 'p.yaml'}]\n",
+                                 encoding="utf-8")
+    for name in ("t.yaml", "u.yaml"):   # the file is a link leading outside, however named
+        with pytest.raises(ruralsim.ScenarioError, match="symbolic link"):
+            ruralsim.load_scenario(work / name)
+
+
 # ---------------------------------------------------------------- issue 18: API types
 @pytest.mark.parametrize("call", [
     lambda: ruralsim.load_scenario("teaching", overrides="run.horizon_months=12"),

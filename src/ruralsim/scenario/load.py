@@ -156,8 +156,9 @@ def check_reference(ref: str | Path, base_dir: Path | None, what: str,
     The rule of every file a scenario names (village CSVs and design tables too): the file,
     symbolic links resolved, lies in the folder of the file that names it (the current
     folder for the command line) or among the built-in scenarios.  A path written out in
-    full without symbolic links (``extends: ../base.yaml``) is also read; a symbolic link
-    never leads outside.  ``RURALSIM_ALLOW_OUTSIDE_FILES=1`` lifts the rule.  Raises
+    full whose file is no symbolic link (``extends: ../base.yaml``) is also read; a file
+    that is a symbolic link never leads outside.  ``RURALSIM_ALLOW_OUTSIDE_FILES=1`` lifts
+    the rule.  Raises
     :class:`ScenarioError` naming ``origin``.
     """
     p = Path(ref)
@@ -173,7 +174,10 @@ def check_reference(ref: str | Path, base_dir: Path | None, what: str,
         if real.is_relative_to(folder):
             return joined
         written = Path(os.path.normpath(p if p.is_absolute() else folder / p))
-        if real == written:
+        # a path written out whose file itself is no link (its folders may be links, as a
+        # checkout's scenarios/ is): the file the user named
+        if real == written or (not written.is_symlink()
+                               and real == written.parent.resolve() / written.name):
             return joined
     except (OSError, RuntimeError, ValueError):
         pass
