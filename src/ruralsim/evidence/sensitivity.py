@@ -253,13 +253,7 @@ def morris(r: int = 10, seeds: int = 2, seed: int = 1, executor: Executor | None
     x = ms.sample(prob, r, num_levels=4, seed=seed)
     design = run_design(x, prob["names"], spawn_seeds(seed, seeds), executor, progress)
     rows = []
-    _no_failures(design)
-    for out in OUTPUTS:
-        ok, why = usable(design, out)
-        if not ok:
-            sys.stderr.write(f"ruralsim: WARNING / 警告: Morris indices of {out} refused: {why}\n")
-            continue
-        y = design[out].to_numpy(dtype=float)
+    for out, y in _outputs(design, "Morris"):
         sd = float(np.std(y)) or 1.0
         res = ma.analyze(prob, x, y, num_levels=4, seed=seed)
         for i, f in enumerate(factors):
@@ -269,6 +263,19 @@ def morris(r: int = 10, seeds: int = 2, seed: int = 1, executor: Executor | None
                          "sigma": float(res["sigma"][i]),
                          "mu_star_conf": float(res["mu_star_conf"][i])})
     return design, pd.DataFrame(rows)
+
+
+def _outputs(design: pd.DataFrame, method: str):
+    """Yield (output, values) of the outputs whose indices can be computed; refuse the others
+    with a warning naming why (censoring, failed runs)."""
+    _no_failures(design)
+    for out in OUTPUTS:
+        ok, why = usable(design, out)
+        if not ok:
+            sys.stderr.write(f"ruralsim: WARNING / 警告: {method} indices of {out} refused: "
+                             f"{why}\n")
+            continue
+        yield out, design[out].to_numpy(dtype=float)
 
 
 def top_factors(indices: pd.DataFrame, k: int = 8) -> list[str]:
@@ -290,13 +297,7 @@ def sobol(names: Sequence[str], n: int = 32, seeds: int = 2, seed: int = 2,
     x = ss.sample(prob, n, calc_second_order=False, seed=seed)
     design = run_design(x, prob["names"], spawn_seeds(seed, seeds), executor, progress)
     rows = []
-    _no_failures(design)
-    for out in OUTPUTS:
-        ok, why = usable(design, out)
-        if not ok:
-            sys.stderr.write(f"ruralsim: WARNING / 警告: Sobol indices of {out} refused: {why}\n")
-            continue
-        y = design[out].to_numpy(dtype=float)
+    for out, y in _outputs(design, "Sobol"):
         for r in indices("salib_sobol", prob, x, y):
             rows.append({"output": out, "factor": r["parameter"], **{
                 k: (bool(v) if k.endswith("resolved") else float(v))
