@@ -34,8 +34,8 @@ from ..experiments.executors import SerialExecutor, batch_size, run_all
 from ..experiments.runs import RunSpec, run_one
 from ..rng import spawn_seeds
 from ..scenario.load import LoadedScenario, load_scenario
-from .spec import (BUDGET_RHS, Constraint, Lever, OptimizeSpec, SpecError, canonical_quantity,
-                   derived, parse_constraint)
+from .spec import (BUDGET_RHS, Constraint, Lever, OptimizeSpec, SpecError, derived,
+                   grid_values, parse_constraint)
 
 #: optuna's NSGA-II population (fixed, so a resumed study breeds as an uninterrupted one).
 NSGA2_POPULATION = 20
@@ -342,6 +342,8 @@ class OptimizeResult:
     seeds: list[int]
     confirm_seeds: list[int]
     problem: Problem = field(repr=False)
+    #: each trial's value of each quantity per replication (seed order), for reproduction
+    per_rep: dict[int, dict[str, list[float]]] = field(default_factory=dict, repr=False)
     out_dir: Path | None = None
     files: list[Path] = field(default_factory=list)
 
@@ -420,6 +422,16 @@ def run_search(problem: Problem, storage: Any, executor: Executor | None = None,
     seen = {t.user_attrs.get("param_key"): t for t in done if t.state == TrialState.COMPLETE}
     dists = {lv.key: _distribution(optuna, lv) for lv in spec.levers}
     todo = max(0, spec.trials - found)
+    if spec.sampler == "grid":   # every combination once, in order (queued for the sampler)
+        import itertools
+
+        space = [grid_values(lv) for lv in spec.levers]
+        tried = {_param_key(t.params) for t in done}
+        combos = [dict(zip(dists, c)) for c in itertools.product(*space)]
+        combos = [c for c in combos if _param_key(c) not in tried][:todo]
+        for c in combos:
+            study.enqueue_trial(c)
+        todo = len(combos)
     report = _Reporter(progress, spec.trials)
     n_feasible = sum(1 for t in done if t.state == TrialState.COMPLETE
                      and max(t.user_attrs.get("violations", [0]), default=0) <= 0)
@@ -548,13 +560,13 @@ def _confirm(problem: Problem, candidates: pd.DataFrame,
     empty = pd.DataFrame()
     if candidates.empty:
         return OptimizeResult(candidates, empty, empty, None, "no trial has finished / 尚无完成的试验",
-                              name, found, ran, seeds, confirm_seeds, problem)
+                              name, found, ran, seeds, confirm_seeds, problem, per_rep)
     pareto = _rank(problem, candidates[candidates["pareto"]])
     finals = pareto.head(spec.finalists)
     candidates["finalist"] = candidates["trial"].isin(finals["trial"])
     if finals.empty:
         return OptimizeResult(candidates, pareto, empty, None, _none_reason(problem, candidates),
-                              name, found, ran, seeds, confirm_seeds, problem)
+                              name, found, ran, seeds, confirm_seeds, problem, per_rep)
     rows = []
     extra = confirm_seeds[len(seeds):]
     for _, cand in finals.iterrows():
@@ -605,7 +617,7 @@ def _confirm(problem: Problem, candidates: pd.DataFrame,
                   f"入围方案中首要目标最优")
     candidates["recommended"] = candidates["trial"] == (rec["trial"] if rec else -1)
     return OptimizeResult(candidates, pareto, finalists.reset_index(drop=True), rec, reason,
-                          name, found, ran, seeds, confirm_seeds, problem)
+                          name, found, ran, seeds, confirm_seeds, problem, per_rep)
 
 
 def _none_reason(problem: Problem, candidates: pd.DataFrame) -> str:

@@ -38,9 +38,9 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ..errors import Issue, ScenarioError
 from ..scenario.schema import Strict
@@ -151,6 +151,18 @@ class Lever(Strict):
         return "int" if whole else "float"
 
 
+def grid_values(lv: Lever) -> list[Any]:
+    """The values of ``lv`` on a grid: its choices (as indices), its whole numbers by step,
+    or its real values by step (the top end where a step lands on it)."""
+    if lv.kind == "choice":
+        return list(range(len(lv.choices)))
+    lo, hi = lv.range
+    if lv.kind == "int":
+        return list(range(int(lo), int(hi) + 1, int(lv.step or 1)))
+    n = math.floor((hi - lo) / lv.step + 1e-9)
+    return [float(lo + k * lv.step) for k in range(n + 1)]
+
+
 class Objective(Strict):
     minimize: str | None = Field(None, min_length=1, max_length=120)
     maximize: str | None = Field(None, min_length=1, max_length=120)
@@ -210,12 +222,18 @@ def parse_constraint(text: str) -> Constraint:
     return Constraint(str(text).strip(), canonical_quantity(m.group("lhs")), op, bound)
 
 
+def _check_constraint(text: str) -> str:
+    parse_constraint(text)
+    return text
+
+
 class OptimizeSpec(Strict):
     """A validated optimisation spec (see the module docstring)."""
 
     name: str = Field("", max_length=120)
     levers: list[Lever] = Field(min_length=1, max_length=MAX_LEVERS)
-    constraints: list[str] = Field([], max_length=30)
+    constraints: list[Annotated[str, AfterValidator(_check_constraint)]] = Field(
+        [], max_length=30)
     objectives: list[Objective] = Field(min_length=1, max_length=4)
     budget: Literal["auto", "ignore"] = Field(
         "auto", description="auto: a budget the scenario states is a constraint unless one "
@@ -226,14 +244,9 @@ class OptimizeSpec(Strict):
     finalists: int = Field(5, ge=1, le=MAX_FINALISTS)
     confirm_replications: int = Field(20, ge=2, le=MAX_CONFIRM_REPLICATIONS)
     seed: int = Field(1, ge=0, le=2**63 - 1)
-    sampler: Literal["tpe", "nsga2"] = "tpe"
-
-    @field_validator("constraints")
-    @classmethod
-    def _parse(cls, v: list[str]) -> list[str]:
-        for c in v:
-            parse_constraint(c)
-        return v
+    sampler: Literal["tpe", "nsga2", "grid"] = Field(
+        "tpe", description="tpe (default), nsga2, or grid: every combination once (levers "
+        "with choices, whole numbers or a step; at most trials combinations are run)")
 
     @model_validator(mode="after")
     def _checks(self) -> "OptimizeSpec":
@@ -245,6 +258,11 @@ class OptimizeSpec(Strict):
             raise ValueError(f"confirm_replications ({self.confirm_replications}) must be at "
                              f"least replications ({self.replications}) / 复核重复次数不能少于"
                              "搜索重复次数")
+        if self.sampler == "grid":
+            loose = [lv.key for lv in self.levers if lv.kind == "float" and lv.step is None]
+            if loose:
+                raise ValueError(f"sampler grid needs a step for the real-valued lever(s) "
+                                 f"{', '.join(loose)} / 网格搜索须为连续杠杆设定 step")
         runs = self.trials * self.replications + self.finalists * self.confirm_replications
         if runs > MAX_RUNS:
             raise ValueError(f"trials x replications + finalists x confirm_replications = "

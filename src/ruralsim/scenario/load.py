@@ -90,7 +90,8 @@ def builtin_scenarios() -> list[str]:
     out = []
     for p in sorted(BUILTIN_DIR.rglob("*.yaml")):
         rel = p.relative_to(BUILTIN_DIR)
-        if rel.parts[0] not in ("packages", "sweeps") and rel.stem != "household_types":
+        if rel.parts[0] not in ("packages", "sweeps", "optimize") and \
+                rel.stem != "household_types":
             out.append(rel.with_suffix("").as_posix())
     return out
 
