@@ -103,6 +103,8 @@ def test_the_cheapest_subsidy_that_meets_a_monotone_target_is_found(tmp_path):
     assert cand.loc[6000, "total_public_cost_cny__mean"] == pytest.approx(cost[1])
     assert res.recommended is not None
     assert json.loads(res.recommended["levers_json"]) == {SUBSIDY["key"]: 12000}
+    assert not res.baseline["feasible"]       # the scenario's own 2,000 CNY misses the target
+    assert "share_moved_by_month[36]" in res.baseline["misses"][0]
     # a target nothing in the range reaches: none recommended, and the reason says so
     none = ruralsim.optimize(
         "teaching", [{**SUBSIDY, "range": [0, 18000], "step": 6000}],
@@ -174,6 +176,7 @@ def test_finalist_yaml_reproduces_its_numbers_under_ruralsim_run(tmp_path, capsy
         set(cand.columns)
     md = (out / "optimize.md").read_text(encoding="utf-8")
     assert "方案优化 / Package optimisation" in md and "total_public_cost_cny <= budget" in md
+    assert "现行方案" in md and "the scenario as it is" in md
     rec = yaml_trial(out / "recommended.yaml")
     seeds = replication_seeds(4, 3)
     for rep in (0, 1):

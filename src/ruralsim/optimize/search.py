@@ -344,6 +344,8 @@ class OptimizeResult:
     problem: Problem = field(repr=False)
     #: each trial's value of each quantity per replication (seed order), for reproduction
     per_rep: dict[int, dict[str, list[float]]] = field(default_factory=dict, repr=False)
+    #: the scenario as it is with the same seeds: means, feasible, misses (see _baseline)
+    baseline: dict[str, Any] = field(default_factory=dict, repr=False)
     out_dir: Path | None = None
     files: list[Path] = field(default_factory=list)
 
@@ -484,7 +486,31 @@ def run_search(problem: Problem, storage: Any, executor: Executor | None = None,
             on_trial(trial.number)
         report(found + k + 1, n_feasible, "")
     candidates, per_rep = candidates_table(problem, finished())
-    return _confirm(problem, candidates, per_rep, found, todo, seeds, executor)
+    result = _confirm(problem, candidates, per_rep, found, todo, seeds, executor)
+    result.baseline = _baseline(problem, study, seeds, executor)
+    return result
+
+
+def _baseline(problem: Problem, study, seeds: list[int], executor: Executor) -> dict[str, Any]:
+    """The scenario as it is (no lever moved), with the same seeds: each quantity's mean and
+    95% interval, whether it meets the constraints and what it misses.  Run once per study
+    (kept in the study's attributes)."""
+    stored = study.user_attrs.get("baseline")
+    if stored is None:
+        per, _, err = evaluate(problem, problem.base, seeds, executor)
+        stored = {"error": err, "per_rep": {q: [None if not math.isfinite(v) else v for v in vals]
+                                            for q, vals in per.items()}}
+        study.set_user_attr("baseline", stored)
+    per = {q: [math.nan if v is None else v for v in vals]
+           for q, vals in stored["per_rep"].items()}
+    means = {q: mean_ci(v) for q, v in per.items()}
+    misses = []
+    for c, lim in zip(problem.constraints, problem.limits):
+        m = means.get(c.quantity, (math.nan,))[0]
+        if not (m <= lim if c.op == "<=" else m >= lim):
+            misses.append(f"{c.quantity} {m:.4g} ({c.op} {lim:.4g})")
+    return {"error": stored["error"], "means": means, "per_rep": per,
+            "feasible": not stored["error"] and not misses, "misses": misses}
 
 
 def candidates_table(problem: Problem, trials: list

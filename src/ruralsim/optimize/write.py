@@ -257,6 +257,17 @@ def summary_blocks(result: OptimizeResult, figure: str | None) -> list[tuple]:
                    f"每次试验 {spec.replications} 次重复，所有试验使用相同随机种子(共同随机数) / "
                    f"each trial ran {spec.replications} replications with the same seeds "
                    f"(common random numbers); sampler {spec.sampler}, seed {spec.seed}."))
+    base = result.baseline
+    if base:
+        means = base["means"]
+        shown = "; ".join(f"{quantity_label(q, 'both')} {_fmt(q, means[q][0])}{_unit(q)}"
+                          for q in dict.fromkeys([o.quantity for o in spec.objectives]
+                                                 + [c.quantity for c in p.constraints])
+                          if q in means)
+        verdict = ("满足全部约束 / meets every constraint" if base["feasible"] else
+                   f"未满足 / misses: {'; '.join(base['misses']) or base['error']}")
+        b.append(("p", f"现行方案(杠杆不变，相同随机种子) / the scenario as it is (no lever "
+                       f"moved, the same seeds): {shown}. {verdict}."))
     if figure:
         b.append(("img", figure, "成本与速度的权衡：每点为一个方案，颜色表示是否满足约束 / "
                   "Cost against speed: each point is a package, coloured by whether it meets "

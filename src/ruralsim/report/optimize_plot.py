@@ -56,6 +56,11 @@ def plot_tradeoff(result, ax=None, lang: str | None = None):
         if rec.any():
             ax.scatter(xs[rec], ys[rec], s=220, marker="*", color=RECOMMENDED, edgecolor="black",
                        lw=0.6, label="推荐" if zh else "recommended", zorder=5)
+        base = getattr(result, "baseline", None) or {}
+        if x in base.get("means", {}) and y in base.get("means", {}):
+            ax.scatter([base["means"][x][0] * sx], [base["means"][y][0] * sy], s=90, marker="X",
+                       color="black", label="现行方案" if zh else "the scenario as it is",
+                       zorder=5)
         for c, lim in zip(result.problem.constraints, result.problem.limits):
             if c.quantity == y and np.isfinite(lim):
                 ax.axhline(lim * sy, color="#1f78b4", ls="--", lw=1)
