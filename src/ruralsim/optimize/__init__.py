@@ -88,7 +88,10 @@ def run_optimize(base, spec: OptimizeSpec, out_dir: str | Path | None, *, jobs: 
         with _executor(make_executor, jobs, executor) as ex:
             result = run_search(problem, storage, ex, progress)
         result.out_dir = Path(out_dir)
-        result.files = write_outputs(result, Path(out_dir), lang)
+        from ..outputs import _signals_held
+
+        with _signals_held():   # Ctrl-C while writing: the whole set of files first
+            result.files = write_outputs(result, Path(out_dir), lang)
     return result
 
 

@@ -478,9 +478,10 @@ def run_search(problem: Problem, storage: Any, executor: Executor | None = None,
                     study.tell(trial, objs)
                     seen.setdefault(key, study.get_trials(deepcopy=False)[trial.number])
                     n_feasible += max(viol, default=0) <= 0
-        except BaseException:
-            study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
-            study.tell(trial, state=TrialState.FAIL)
+        except BaseException:   # Ctrl-C (or a bug) before the trial was told: not counted
+            if study._storage.get_trial(trial._trial_id).state == TrialState.RUNNING:
+                study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
+                study.tell(trial, state=TrialState.FAIL)
             raise
         if on_trial is not None:
             on_trial(trial.number)
