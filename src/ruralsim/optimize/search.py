@@ -367,12 +367,11 @@ class _Reporter:
     def __init__(self, mode: str | None, total: int) -> None:
         self.mode, self.total, self.start = mode, total, time.perf_counter()
 
-    def __call__(self, done: int, feasible: int, best: str) -> None:
+    def __call__(self, done: int, feasible: int) -> None:
         if self.mode is None:
             return
         el = time.perf_counter() - self.start
-        text = (f"试验 trial {done}/{self.total}  可行 feasible {feasible}  {best}  "
-                f"{el:5.0f}s")
+        text = f"试验 trial {done}/{self.total}  可行 feasible {feasible}  {el:5.0f}s"
         if self.mode == "tty":
             sys.stderr.write("\r" + text + " " * 4 + ("\n" if done >= self.total else ""))
         else:
@@ -395,21 +394,7 @@ def run_search(problem: Problem, storage: Any, executor: Executor | None = None,
     spec = problem.spec
     executor = executor or SerialExecutor()
     seeds = replication_seeds(spec.seed, spec.replications)
-    # constraints reach the sampler through Trial.set_constraint (optuna >= 5) or, before
-    # it existed, through the sampler's constraints_func (optuna 3.6 - 4.x)
-    per_trial = hasattr(optuna.trial.Trial, "set_constraint")
-    kw = {} if per_trial or not problem.constraints else {"constraints_func": _constraints_of}
-    if spec.sampler == "nsga2":
-        sampler = optuna.samplers.NSGAIISampler(population_size=NSGA2_POPULATION, seed=spec.seed,
-                                                **kw)
-    else:
-        sampler = optuna.samplers.TPESampler(seed=spec.seed, **kw)
-    directions = [o.direction for o in spec.objectives]
-    study = optuna.create_study(storage=storage, study_name=problem.study_name(),
-                                sampler=sampler, directions=directions, load_if_exists=True)
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
-        study._storage.set_trial_user_attr(t._trial_id, "interrupted", True)   # a Ctrl-C
-        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+    study, per_trial = _open_study(optuna, problem, storage)
 
     def finished() -> list:
         return [t for t in study.get_trials(deepcopy=False)
@@ -421,63 +406,20 @@ def run_search(problem: Problem, storage: Any, executor: Executor | None = None,
     if progress is not None:
         sys.stderr.write(f"研究 study {problem.study_name()}: 已有 {found} 次试验，目标 "
                          f"{spec.trials} 次 / {found} trials found, {spec.trials} asked for\n")
-    seen = {t.user_attrs.get("param_key"): t for t in done if t.state == TrialState.COMPLETE}
+    seen = {t.user_attrs.get("param_key"): (t.number, t.user_attrs["per_rep"])
+            for t in done if t.state == TrialState.COMPLETE}
     dists = {lv.key: _distribution(optuna, lv) for lv in spec.levers}
     todo = max(0, spec.trials - found)
-    if spec.sampler == "grid":   # every combination once, in order (queued for the sampler)
-        import itertools
-
-        space = [grid_values(lv) for lv in spec.levers]
-        tried = {_param_key(t.params) for t in done}
-        combos = [dict(zip(dists, c)) for c in itertools.product(*space)]
-        combos = [c for c in combos if _param_key(c) not in tried][:todo]
-        for c in combos:
-            study.enqueue_trial(c)
-        todo = len(combos)
+    if spec.sampler == "grid":
+        todo = _queue_grid(study, problem, dists, done, todo)
     report = _Reporter(progress, spec.trials)
     n_feasible = sum(1 for t in done if t.state == TrialState.COMPLETE
                      and max(t.user_attrs.get("violations", [0]), default=0) <= 0)
     for k in range(todo):
         trial = study.ask(dists)
         try:
-            values = problem.values_of(trial.params)
-            key = _param_key(values)
-            trial.set_user_attr("levers", values)
-            trial.set_user_attr("param_key", key)
-            if key in seen:    # the sampler proposed a package already run: same numbers
-                old = seen[key]
-                per, err = old.user_attrs["per_rep"], ""
-                trial.set_user_attr("same_as_trial", old.number)
-            else:
-                try:
-                    loaded = problem.scenario_for(values)
-                except ScenarioError as exc:
-                    per, err = {}, f"invalid scenario: {exc}"[:500]
-                else:
-                    per, _, err = evaluate(problem, loaded, seeds, executor)
-            if err:
-                trial.set_user_attr("error", err)
-                study.tell(trial, state=TrialState.FAIL)
-            else:
-                per = {q: [None if not math.isfinite(v) else v for v in vals]
-                       for q, vals in per.items()}
-                means = {q: mean_ci([math.nan if v is None else v for v in vals])[0]
-                         for q, vals in per.items()}
-                objs = [means[o.quantity] for o in spec.objectives]
-                viol = _violations(problem, means)
-                trial.set_user_attr("per_rep", per)
-                trial.set_user_attr("violations", viol)
-                if per_trial:
-                    for i, v in enumerate(viol):
-                        trial.set_constraint(f"c{i}", v)
-                if not all(math.isfinite(v) for v in objs):
-                    trial.set_user_attr("error", "an objective has no value in any replication "
-                                        "/ 目标值缺失")
-                    study.tell(trial, state=TrialState.FAIL)
-                else:
-                    study.tell(trial, objs)
-                    seen.setdefault(key, study.get_trials(deepcopy=False)[trial.number])
-                    n_feasible += max(viol, default=0) <= 0
+            n_feasible += bool(_run_trial(problem, study, trial, seen, seeds, executor,
+                                          per_trial))
         except BaseException:   # Ctrl-C (or a bug) before the trial was told: not counted
             if study._storage.get_trial(trial._trial_id).state == TrialState.RUNNING:
                 study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
@@ -485,11 +427,93 @@ def run_search(problem: Problem, storage: Any, executor: Executor | None = None,
             raise
         if on_trial is not None:
             on_trial(trial.number)
-        report(found + k + 1, n_feasible, "")
+        report(found + k + 1, n_feasible)
     candidates, per_rep = candidates_table(problem, finished())
     result = _confirm(problem, candidates, per_rep, found, todo, seeds, executor)
     result.baseline = _baseline(problem, study, seeds, executor)
     return result
+
+
+def _open_study(optuna, problem: Problem, storage: Any) -> tuple[Any, bool]:
+    """Create or load the study; trials a Ctrl-C left running are marked interrupted.
+    Returns the study and whether constraints go through ``Trial.set_constraint``."""
+    from optuna.trial import TrialState
+
+    spec = problem.spec
+    # constraints reach the sampler through Trial.set_constraint (optuna >= 5) or, before
+    # it existed, through the sampler's constraints_func (optuna 3.6 - 4.x)
+    per_trial = hasattr(optuna.trial.Trial, "set_constraint")
+    kw = {} if per_trial or not problem.constraints else {"constraints_func": _constraints_of}
+    if spec.sampler == "nsga2":
+        sampler = optuna.samplers.NSGAIISampler(population_size=NSGA2_POPULATION, seed=spec.seed,
+                                                **kw)
+    else:   # tpe, and grid (its combinations are queued: _queue_grid)
+        sampler = optuna.samplers.TPESampler(seed=spec.seed, **kw)
+    study = optuna.create_study(storage=storage, study_name=problem.study_name(),
+                                sampler=sampler, load_if_exists=True,
+                                directions=[o.direction for o in spec.objectives])
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
+        study._storage.set_trial_user_attr(t._trial_id, "interrupted", True)
+        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+    return study, per_trial
+
+
+def _queue_grid(study, problem: Problem, dists: dict, done: list, todo: int) -> int:
+    """Queue the grid's combinations not run yet (at most ``todo``), in order; how many."""
+    import itertools
+
+    space = [grid_values(lv) for lv in problem.spec.levers]
+    tried = {_param_key(t.params) for t in done}
+    combos = [dict(zip(dists, c)) for c in itertools.product(*space)]
+    combos = [c for c in combos if _param_key(c) not in tried][:todo]
+    for c in combos:
+        study.enqueue_trial(c)
+    return len(combos)
+
+
+def _run_trial(problem: Problem, study, trial, seen: dict, seeds: list[int],
+               executor: Executor, per_trial: bool) -> bool | None:
+    """Evaluate one asked trial and tell the study; True when it meets every constraint on
+    average, False when not, None when it failed.  A package already run is not run again."""
+    from optuna.trial import TrialState
+
+    values = problem.values_of(trial.params)
+    key = _param_key(values)
+    trial.set_user_attr("levers", values)
+    trial.set_user_attr("param_key", key)
+    if key in seen:    # the sampler proposed a package already run: the same numbers
+        number, per = seen[key]
+        err = ""
+        trial.set_user_attr("same_as_trial", number)
+    else:
+        try:
+            loaded = problem.scenario_for(values)
+        except ScenarioError as exc:
+            per, err = {}, f"invalid scenario: {exc}"[:500]
+        else:
+            per, _, err = evaluate(problem, loaded, seeds, executor)
+            per = {q: [None if not math.isfinite(v) else v for v in vals]
+                   for q, vals in per.items()}
+    if err:
+        trial.set_user_attr("error", err)
+        study.tell(trial, state=TrialState.FAIL)
+        return None
+    means = {q: mean_ci([math.nan if v is None else v for v in vals])[0]
+             for q, vals in per.items()}
+    objs = [means[o.quantity] for o in problem.spec.objectives]
+    viol = _violations(problem, means)
+    trial.set_user_attr("per_rep", per)
+    trial.set_user_attr("violations", viol)
+    if per_trial:
+        for i, v in enumerate(viol):
+            trial.set_constraint(f"c{i}", v)
+    if not all(math.isfinite(v) for v in objs):
+        trial.set_user_attr("error", "an objective has no value in any replication / 目标值缺失")
+        study.tell(trial, state=TrialState.FAIL)
+        return None
+    study.tell(trial, objs)
+    seen.setdefault(key, (trial.number, per))
+    return max(viol, default=0) <= 0
 
 
 def _baseline(problem: Problem, study, seeds: list[int], executor: Executor) -> dict[str, Any]:
