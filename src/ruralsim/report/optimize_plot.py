@@ -44,10 +44,13 @@ def plot_tradeoff(result, ax=None, lang: str | None = None):
         ys = df[f"{y}__mean"].to_numpy(dtype=float) * sy
         ok = df["feasible"].to_numpy(dtype=bool)
         zh = lang == "zh"
-        ax.scatter(xs[~ok], ys[~ok], s=22, color=INFEASIBLE, edgecolor="#636363", lw=0.4,
-                   label="未满足约束" if zh else "misses a constraint", zorder=2)
-        ax.scatter(xs[ok], ys[ok], s=26, color=FEASIBLE, edgecolor="#006d2c", lw=0.4,
-                   label="满足全部约束(均值)" if zh else "meets every constraint (mean)", zorder=3)
+        if (~ok).any():
+            ax.scatter(xs[~ok], ys[~ok], s=22, color=INFEASIBLE, edgecolor="#636363", lw=0.4,
+                       label="未满足约束" if zh else "misses a constraint", zorder=2)
+        if ok.any():
+            ax.scatter(xs[ok], ys[ok], s=26, color=FEASIBLE, edgecolor="#006d2c", lw=0.4,
+                       label="满足全部约束(均值)" if zh else "meets every constraint (mean)",
+                       zorder=3)
         fin = df["finalist"].to_numpy(dtype=bool) if "finalist" in df else np.zeros(len(df), bool)
         if fin.any():
             ax.scatter(xs[fin], ys[fin], s=90, facecolor="none", edgecolor="black", lw=1.1,
