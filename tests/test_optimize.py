@@ -177,6 +177,10 @@ def test_finalist_yaml_reproduces_its_numbers_under_ruralsim_run(tmp_path, capsy
     md = (out / "optimize.md").read_text(encoding="utf-8")
     assert "方案优化 / Package optimisation" in md and "total_public_cost_cny <= budget" in md
     assert "现行方案" in md and "the scenario as it is" in md
+    record = json.loads((out / "optimize_result.json").read_text(encoding="utf-8"))
+    assert record["recommended"] == yaml_trial(out / "recommended.yaml")
+    assert record["budget"] == {"total_cny": 1e9, "per_year_cny": None}
+    assert any(f["recommended"] for f in record["finalists"])
     rec = yaml_trial(out / "recommended.yaml")
     seeds = replication_seeds(4, 3)
     for rep in (0, 1):

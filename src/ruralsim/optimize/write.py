@@ -13,7 +13,8 @@ optimisation outputs.  Files:
   the confidence, the probability that it holds and the share of single runs meeting it;
 * ``finalists/trial_<n>.yaml`` and ``recommended.yaml``: the packages as whole scenarios;
   ``ruralsim run FILE`` reruns replication 0 (its ``run.seed``), ``--seed`` the others;
-* ``figures/tradeoff.png``, ``optimize.md``, ``optimize.html``.
+* ``figures/tradeoff.png``, ``optimize.md``, ``optimize.html`` (a bilingual section for
+  reports) and ``optimize_result.json`` (the same as plain data: :func:`result_record`).
 """
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ LOCK = ".ruralsim-optimize.lock"
 #: Everything an optimisation folder may hold (``force`` replaces only such folders).
 OUTPUTS = frozenset({MANIFEST, STUDY_FILE, STUDY_FILE + "-journal", "candidates.csv",
                      "pareto.csv", "finalists.csv", "finalists", "recommended.yaml",
-                     "figures", "optimize.md", "optimize.html", MARKER, LOCK})
+                     "figures", "optimize.md", "optimize.html", "optimize_result.json",
+                     MARKER, LOCK})
 
 
 class OptimizeFolder:
@@ -163,6 +165,9 @@ def write_outputs(result: OptimizeResult, out: Path, lang: str | None = None) ->
 
         plt.close(fig)
         files.append(fig_path)
+    from ..outputs import to_json
+
+    files.append(_write(out / "optimize_result.json", to_json(result_record(result))))
     blocks = summary_blocks(result, "figures/tradeoff.png" if fig_path else None)
     files.append(_write(out / "optimize.md", render_md(blocks)))
     files.append(_write(out / "optimize.html", render_html(blocks)))
@@ -182,6 +187,50 @@ def _ordered(df: pd.DataFrame, problem: Problem) -> pd.DataFrame:
     levers = [lv.key for lv in problem.spec.levers if lv.key in df.columns]
     rest = [c for c in df.columns if c not in first and c not in levers]
     return df[[*first, *levers, *rest]]
+
+
+def result_record(result: OptimizeResult) -> dict[str, Any]:
+    """The search's outcome as plain data (``optimize_result.json``, for reports): the
+    question, the trials, the scenario as it is, the finalists and the recommendation."""
+    p, spec, cand = result.problem, result.problem.spec, result.candidates
+
+    def est(m: tuple) -> dict[str, float]:
+        return {"mean": m[0], "ci_low": m[1], "ci_high": m[2]}
+
+    finalists = []
+    for _, r in result.finalists.iterrows():
+        finalists.append({
+            "trial": int(r["trial"]), "levers": json.loads(r["levers_json"]),
+            "replications": int(r["reps"]), "recommended": bool(r["recommended"]),
+            "meets_all_at_confidence": bool(r["meets_all_at_confidence"]),
+            "objectives": {o.quantity: est((r[f"{o.quantity}__mean"], r[f"{o.quantity}__ci_low"],
+                                            r[f"{o.quantity}__ci_high"]))
+                           for o in spec.objectives},
+            "constraints": [{"constraint": c.text, "mean": r[f"c{i}__mean"],
+                             "limit": r[f"c{i}__limit"],
+                             "bound_at_confidence": r[f"c{i}__bound_at_confidence"],
+                             "probability_holds": r[f"c{i}__probability_holds"]}
+                            for i, c in enumerate(p.constraints)]})
+    base = result.baseline or {}
+    return {
+        "study_name": result.study_name, "scenario": p.base.name, "scenario_hash": p.base.hash,
+        "budget": p.base.model.government.budget.model_dump(),
+        "constraints": [{"constraint": c.text, "quantity": c.quantity, "op": c.op,
+                         "limit": lim} for c, lim in zip(p.constraints, p.limits)],
+        "objectives": [{"quantity": o.quantity, "direction": o.direction}
+                       for o in spec.objectives],
+        "confidence": spec.confidence, "replications": spec.replications,
+        "confirm_replications": spec.confirm_replications, "seeds": result.seeds,
+        "trials": len(cand), "trials_found": result.trials_found,
+        "trials_run": result.trials_run,
+        "feasible": int(cand["feasible"].sum()) if not cand.empty else 0,
+        "non_dominated": len(result.pareto),
+        "baseline": {"feasible": base.get("feasible"), "misses": base.get("misses"),
+                     "means": {q: est(m) for q, m in base.get("means", {}).items()}},
+        "finalists": finalists,
+        "recommended": None if result.recommended is None else int(result.recommended["trial"]),
+        "reason": result.reason,
+    }
 
 
 def finalist_yaml(result: OptimizeResult, trial: int) -> str:
