@@ -143,6 +143,12 @@ def test_a_search_resumes_from_its_study_without_running_finished_trials(tmp_pat
     study = optuna.load_study(study_name=again.study_name,
                               storage=f"sqlite:///{out / 'study.sqlite3'}")
     assert len(study.trials) == 8
+    # the confirmation runs are kept too: asking again runs nothing at all
+    confirmed = ruralsim.optimize("teaching", n_trials=8, **{**kw, "confirm_replications": 3})
+    calls.clear()
+    same = ruralsim.optimize("teaching", n_trials=8, **{**kw, "confirm_replications": 3})
+    assert calls == [] and same.finalists.equals(confirmed.finalists)
+    assert (same.finalists["reps"] == 3).all()
     # the folder holds this search: another one is refused without --force, replaced with it
     with pytest.raises(UsageError, match="another search"):
         ruralsim.optimize("teaching", n_trials=1, **{**kw, "seed": 3})

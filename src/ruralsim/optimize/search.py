@@ -429,7 +429,7 @@ def run_search(problem: Problem, storage: Any, executor: Executor | None = None,
             on_trial(trial.number)
         report(found + k + 1, n_feasible)
     candidates, per_rep = candidates_table(problem, finished())
-    result = _confirm(problem, candidates, per_rep, found, todo, seeds, executor)
+    result = _confirm(problem, candidates, per_rep, found, todo, seeds, executor, study)
     result.baseline = _baseline(problem, study, seeds, executor)
     return result
 
@@ -603,8 +603,9 @@ def _rank(problem: Problem, df: pd.DataFrame) -> pd.DataFrame:
 
 def _confirm(problem: Problem, candidates: pd.DataFrame,
              per_rep: dict[int, dict[str, list[float]]], found: int, ran: int,
-             seeds: list[int], executor: Executor) -> OptimizeResult:
-    """The ranking-and-selection step: finalists re-run with more replications."""
+             seeds: list[int], executor: Executor, study=None) -> OptimizeResult:
+    """The ranking-and-selection step: finalists re-run with more replications (kept in the
+    study's attributes, so a resumed search does not run them again)."""
     spec = problem.spec
     confirm_seeds = replication_seeds(spec.seed, spec.confirm_replications)
     name = problem.study_name()
@@ -623,8 +624,8 @@ def _confirm(problem: Problem, candidates: pd.DataFrame,
     for _, cand in finals.iterrows():
         values = json.loads(cand["levers_json"])
         per: dict[str, list[float]] = {}
-        more, _, err = (evaluate(problem, problem.scenario_for(values), extra, executor)
-                        if extra else ({q: [] for q in problem.quantities}, None, ""))
+        more, err = _confirmation_runs(problem, study, int(cand["trial"]), values, extra,
+                                       executor)
         base = per_rep[int(cand["trial"])]
         for q in problem.quantities:
             per[q] = base[q] + more.get(q, [])
@@ -669,6 +670,23 @@ def _confirm(problem: Problem, candidates: pd.DataFrame,
     candidates["recommended"] = candidates["trial"] == (rec["trial"] if rec else -1)
     return OptimizeResult(candidates, pareto, finalists.reset_index(drop=True), rec, reason,
                           name, found, ran, seeds, confirm_seeds, problem, per_rep)
+
+
+def _confirmation_runs(problem: Problem, study, trial: int, values: dict, seeds: list[int],
+                       executor: Executor) -> tuple[dict[str, list[float]], str]:
+    """A finalist's values on the confirmation seeds beyond the search's, and an error text."""
+    if not seeds:
+        return {q: [] for q in problem.quantities}, ""
+    key = f"confirm:{trial}:{len(seeds)}"
+    stored = study.user_attrs.get(key) if study is not None else None
+    if stored is None:
+        per, _, err = evaluate(problem, problem.scenario_for(values), seeds, executor)
+        stored = {"error": err, "per_rep": {q: [None if not math.isfinite(v) else v
+                                                for v in vals] for q, vals in per.items()}}
+        if study is not None:
+            study.set_user_attr(key, stored)
+    return ({q: [math.nan if v is None else v for v in vals]
+             for q, vals in stored["per_rep"].items()}, stored["error"])
 
 
 def _none_reason(problem: Problem, candidates: pd.DataFrame) -> str:

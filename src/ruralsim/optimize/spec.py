@@ -132,6 +132,9 @@ class Lever(Strict):
                 raise ValueError("log and step cannot be combined / log 与 step 不能同时使用")
         elif self.step is not None or self.log:
             raise ValueError("step and log apply to a range, not to choices / step、log 仅用于 range")
+        if self.key == "packages" and self.choices is None:
+            raise ValueError("the packages lever takes choices (lists of package names), not a "
+                             "range / packages 杠杆须用 choices")
         if self.key == "packages" and self.also:
             raise ValueError("also does not apply to packages / packages 不能使用 also")
         if self.key == "packages" and self.choices is not None:
