@@ -323,3 +323,23 @@ def test_any_spec_data_validates_or_fails_with_a_spec_error(data):
         assert exc.issues and all(i.file == "s.yaml" for i in exc.issues)
     else:
         assert spec.levers and spec.objectives
+
+
+def test_output_folder_rules_as_for_every_command(tmp_path, capsys, monkeypatch):
+    (tmp_path / "in").mkdir()
+    spec = tmp_path / "in" / "spec.yaml"
+    spec.write_text(GOOD, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    base = ["optimize", "teaching", "--spec", str(spec), "--set", "run.horizon_months=12"]
+    assert main([*base, "--out", "."]) == 2                      # the current folder
+    assert "current folder" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "in")]) == 2     # holds the spec
+    assert "input file" in capsys.readouterr().err
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "mine.txt").write_text("keep", encoding="utf-8")
+    for extra in ([], ["--force"]):
+        assert main([*base, "--out", str(other), *extra]) == 2    # not a search: never touched
+        assert "holds no search" in capsys.readouterr().err
+    assert (other / "mine.txt").read_text(encoding="utf-8") == "keep"
+    assert [p.name for p in other.iterdir()] == ["mine.txt"]

@@ -91,9 +91,11 @@ class OptimizeFolder:
         check_out_path(self.out, self.inputs)
         if self.out.exists() and not self.out.is_dir():
             raise UsageError(f"--out {self.out} is a file, not a folder / 输出路径是文件")
+        if self.out.is_dir():
+            self._state(force)     # refuse a folder that is not ours before writing in it
         self.out.mkdir(parents=True, exist_ok=True)
         with _locked(self.out / LOCK):
-            if self._state(force) == "replace":
+            if self._state(force) == "replace":   # again, now that the folder is locked
                 for e in self.out.iterdir():
                     if e.name in OUTPUTS and e.name not in (LOCK,):
                         shutil.rmtree(e) if e.is_dir() else e.unlink()
