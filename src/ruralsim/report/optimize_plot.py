@@ -46,34 +46,37 @@ def plot_tradeoff(result, ax=None, lang: str | None = None):
         zh = lang == "zh"
         if (~ok).any():
             ax.scatter(xs[~ok], ys[~ok], s=22, color=INFEASIBLE, edgecolor="#636363", lw=0.4,
-                       label="未满足约束" if zh else "misses a constraint", zorder=2)
+                       label="未满足约束 / misses a constraint" if zh else "misses a constraint", zorder=2)
         if ok.any():
             ax.scatter(xs[ok], ys[ok], s=26, color=FEASIBLE, edgecolor="#006d2c", lw=0.4,
-                       label="满足全部约束(均值)" if zh else "meets every constraint (mean)",
+                       label="满足全部约束(均值) / meets every constraint (mean)" if zh
+                       else "meets every constraint (mean)",
                        zorder=3)
         fin = df["finalist"].to_numpy(dtype=bool) if "finalist" in df else np.zeros(len(df), bool)
         if fin.any():
             ax.scatter(xs[fin], ys[fin], s=90, facecolor="none", edgecolor="black", lw=1.1,
-                       label="入围复核" if zh else "finalist (confirmed)", zorder=4)
+                       label="入围复核 / finalist" if zh else "finalist (confirmed)", zorder=4)
         rec = df["recommended"].to_numpy(dtype=bool) if "recommended" in df else fin & False
         if rec.any():
             ax.scatter(xs[rec], ys[rec], s=220, marker="*", color=RECOMMENDED, edgecolor="black",
-                       lw=0.6, label="推荐" if zh else "recommended", zorder=5)
+                       lw=0.6, label="推荐 / recommended" if zh else "recommended", zorder=5)
         base = getattr(result, "baseline", None) or {}
         if x in base.get("means", {}) and y in base.get("means", {}):
             ax.scatter([base["means"][x][0] * sx], [base["means"][y][0] * sy], s=90, marker="X",
-                       color="black", label="现行方案" if zh else "the scenario as it is",
+                       color="black", label="现行方案 / as it is" if zh else "the scenario as it is",
                        zorder=5)
         for c, lim in zip(result.problem.constraints, result.problem.limits):
             if c.quantity == y and np.isfinite(lim):
                 ax.axhline(lim * sy, color="#1f78b4", ls="--", lw=1)
             if c.quantity == x and np.isfinite(lim):
                 ax.axvline(lim * sx, color="#1f78b4", ls="--", lw=1)
-        unit = "（百万元）" if zh else " (million CNY)"
-        ax.set_xlabel(quantity_label(x, lang) + (unit if is_money(x) else ""))
-        ax.set_ylabel(quantity_label(y, lang) + (unit if is_money(y) else ""))
-        ax.set_title("成本与速度的权衡（虚线：约束）" if zh else
-                     "Cost against speed (dashed: constraints)")
+        # Chinese figures carry the English too (a CJK font draws both); English ones English
+        unit = "（百万元 / million CNY）" if zh else " (million CNY)"
+        both = "both" if zh else "en"
+        ax.set_xlabel(quantity_label(x, both) + (unit if is_money(x) else ""))
+        ax.set_ylabel(quantity_label(y, both) + (unit if is_money(y) else ""))
+        ax.set_title("成本与速度的权衡（虚线：约束）/ Cost against speed (dashed: constraints)"
+                     if zh else "Cost against speed (dashed: constraints)", fontsize=10)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="best")
     return fig
