@@ -249,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     met.add_argument("--format", choices=("table", "csv", "json"), default="table",
                      help="输出格式 / output format (default: table)")
 
+    from .bridges.prim import add_parser as add_discover_parser
+
+    add_discover_parser(sub)
     from .evidence import add_parser as add_evidence_parser
 
     add_evidence_parser(sub)
@@ -855,6 +858,12 @@ def cmd_metrics(args) -> int:
     return EXIT_OK
 
 
+def cmd_discover(args) -> int:
+    from .bridges.prim import run_cli
+
+    return run_cli(args)
+
+
 def cmd_evidence(args) -> int:
     from .evidence import run
 
@@ -863,7 +872,7 @@ def cmd_evidence(args) -> int:
 
 COMMANDS = {"evidence": cmd_evidence, "bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
             "decompose": cmd_decompose, "sweep": cmd_sweep, "metrics": cmd_metrics,
-            "report": cmd_report, "demo": cmd_demo}
+            "report": cmd_report, "demo": cmd_demo, "discover": cmd_discover}
 
 
 def main(argv: list[str] | None = None) -> int:

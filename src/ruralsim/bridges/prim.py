@@ -1,0 +1,437 @@
+"""Scenario discovery: where in a sweep's parameter space does an outcome fail its target?
+
+PRIM (the Patient Rule Induction Method, Friedman and Fisher 1999), as EMA Workbench
+implements it (``ema_workbench.analysis.prim``; ``pip install 'ruralsim[ema]'``), peels the
+parameter space of a finished sweep (``results.csv`` or ``results.parquet`` of
+``ruralsim sweep``) down to boxes that hold the runs *failing* a target, for example
+``share_moved < 0.8`` (fewer than 80% moved by the end of a 120-month horizon) or
+``months_to_90pct_moved > 120``.  Each box along the peeling trajectory has a
+
+* **coverage**: the share of all failing runs that lie in the box;
+* **density**: the share of the runs in the box that fail;
+* **mass**: the share of all runs in the box; and the number of restricted parameters.
+
+The box reported is the one with the highest coverage among those whose density reaches
+``threshold`` (default 0.8); when none does, the densest (the last peeled); ``box`` picks
+another by its index on the trajectory.  Its limits come with the quasi-p-values of each
+restriction (how likely a restriction this strong arises by chance).
+
+Targets: ``METRIC OP NUMBER`` with ``<``, ``<=``, ``>``, ``>=``, several joined by ``and`` or
+by ``or`` (not both).  A time to an event not reached within the horizon (``ruralsim
+metrics``: censored; empty in ``results.csv``) counts as never reached, later than any
+month: ``months_to_90pct_moved > 120`` holds for it.  A run that failed, or whose metric is
+undefined (empty and not censored), is left out and counted.
+
+Example:
+    >>> # d = discover("my-sweep-out", "share_moved < 0.8")
+    >>> # d.box, d.trajectory, d.plot()
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UsageError
+
+#: Columns of a sweep's results table that are not parameters or metrics.
+RUN_COLUMNS = ("run_id", "point", "rep", "seed", "status", "error")
+_OPS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
+_TERM = re.compile(r"^\s*([^\s<>=!]+)\s*(<=|>=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+
+
+def import_prim():
+    """``ema_workbench.analysis.prim``, imported quietly, or a UsageError on how to install."""
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*ipyparallel.*")
+            from ema_workbench.analysis import prim
+    except ImportError:
+        raise UsageError("scenario discovery uses EMA Workbench's PRIM: pip install "
+                         "'ruralsim[ema]' / 情景发现需要安装 ema_workbench") from None
+    return prim
+
+
+@dataclass
+class Condition:
+    """A parsed target: the failing runs are those where the terms hold."""
+
+    text: str
+    terms: list[tuple[str, str, float]]
+    join: str = "and"
+
+    @property
+    def metrics(self) -> list[str]:
+        return list(dict.fromkeys(t[0] for t in self.terms))
+
+
+def parse_condition(text: str) -> Condition:
+    """``"share_moved < 0.8"``, ``"a > 1 and b <= 2"`` or ``"a > 1 or b < 2"``."""
+    if not isinstance(text, str) or not text.strip():
+        raise UsageError("--where: give the failing condition, e.g. --where 'share_moved < 0.8' "
+                         "/ 请给出失败条件，例如 'share_moved < 0.8'")
+    parts = re.split(r"\s+(and|or)\s+", text.strip())
+    joins = set(parts[1::2])
+    if len(joins) > 1:
+        raise UsageError(f"--where {text!r}: join the terms with 'and' or with 'or', not both "
+                         "/ 条件只能全用 and 或全用 or 连接")
+    terms = []
+    for part in parts[0::2]:
+        m = _TERM.match(part)
+        if not m:
+            raise UsageError(f"--where: {part.strip()[:80]!r} is not METRIC OP NUMBER (OP: <, "
+                             "<=, >, >=), e.g. 'share_moved < 0.8' / 条件格式应为 指标 比较符 数值")
+        terms.append((m.group(1), m.group(2), float(m.group(3))))
+    return Condition(text.strip(), terms, joins.pop() if joins else "and")
+
+
+def read_results(source: Any) -> tuple[pd.DataFrame, Path | None, list[str] | None]:
+    """A sweep's results table, the folder it came from and (from its ``sweep.json``) the
+    swept parameters; ``source``: a sweep output folder, its ``results.csv`` or
+    ``results.parquet``, or a DataFrame."""
+    if isinstance(source, pd.DataFrame):
+        return source.copy(), None, None
+    path = Path(source)
+    folder = path if path.is_dir() else path.parent
+    if path.is_dir():
+        cand = [path / "results.parquet", path / "results.csv"]
+        path = next((p for p in cand if p.is_file() and (p.suffix == ".csv" or _has_arrow())),
+                    None)
+        if path is None:
+            raise UsageError(f"{source}: no results.csv in this folder; give the output folder "
+                             "of ruralsim sweep (or its results.csv) / 目录中没有扫描结果 results.csv")
+    if not path.is_file():
+        raise UsageError(f"{source}: no such file / 文件不存在")
+    try:
+        if path.suffix == ".parquet":
+            table = pd.read_parquet(path)
+        elif path.suffix == ".csv":
+            table = pd.read_csv(path)
+        else:
+            raise UsageError(f"{path}: give results.csv or results.parquet of ruralsim sweep "
+                             "/ 请给出扫描结果文件")
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any unreadable table is bad input
+        raise UsageError(f"{path}: cannot read the table ({type(exc).__name__}: "
+                         f"{str(exc)[:200]}) / 无法读取结果表") from None
+    missing = [c for c in ("status",) if c not in table.columns]
+    if missing:
+        raise UsageError(f"{path}: not the results of ruralsim sweep (no column "
+                         f"{missing[0]!r}) / 不是扫描结果表")
+    params = None
+    if (folder / "sweep.json").is_file():
+        from .salib import sweep_spec
+
+        try:
+            params = list(sweep_spec(folder).parameters)
+        except UsageError:
+            params = None
+    return table, path, params
+
+
+def _has_arrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def parameter_columns(table: pd.DataFrame) -> list[str]:
+    """The swept parameters of a results table: the columns between ``seed`` and ``status``."""
+    cols = list(table.columns)
+    if "seed" in cols and "status" in cols and cols.index("seed") < cols.index("status"):
+        return cols[cols.index("seed") + 1: cols.index("status")]
+    return [c for c in cols[: cols.index("status")] if c not in RUN_COLUMNS]
+
+
+def failing(table: pd.DataFrame, cond: Condition) -> tuple[pd.Series, pd.Series]:
+    """``(fails, usable)`` per run: whether the condition holds, and whether it can be judged
+    (run ok, every metric defined or censored)."""
+    from ..metrics import info
+
+    ok = table["status"].astype(str) == "ok"
+    usable = ok.copy()
+    results = []
+    for metric, op, value in cond.terms:
+        if metric not in table.columns:
+            shown = [c for c in table.columns if c not in RUN_COLUMNS]
+            raise UsageError(f"--where: the results have no metric {metric!r}; they have: "
+                             f"{', '.join(shown)} / 结果中没有该指标")
+        y = pd.to_numeric(table[metric], errors="coerce").astype(float)
+        i = info(metric)
+        if i is not None and i.censored:
+            y = y.fillna(math.inf)   # not reached within the horizon: later than any month
+        usable &= y.notna()
+        results.append(pd.Series(_OPS[op](y.fillna(0).to_numpy(), value), index=table.index))
+    fails = results[0]
+    for r in results[1:]:
+        fails = (fails & r) if cond.join == "and" else (fails | r)
+    return fails & usable, usable
+
+
+@dataclass
+class Discovery:
+    """The result of :func:`discover`."""
+
+    condition: str
+    trajectory: pd.DataFrame    # one row per box on the peeling trajectory
+    box: pd.DataFrame           # the chosen box's limits, one row per parameter
+    chosen: int                 # its index on the trajectory
+    stats: dict[str, Any]
+    x: pd.DataFrame = field(repr=False)
+    y: np.ndarray = field(repr=False)
+    prim: Any = field(default=None, repr=False)    # ema_workbench's Prim
+    primbox: Any = field(default=None, repr=False)  # its PrimBox
+
+    def plot(self, ax=None, lang: str | None = None):
+        """The trade-off between coverage and density along the peeling trajectory (the
+        chosen box marked); on ``ax`` when given, else a new figure with the trajectory
+        beside it."""
+        return plot_discovery(self, ax=ax, lang=lang)
+
+
+def discover(results: Any, where: str, parameters: Sequence[str] | None = None,
+             threshold: float = 0.8, peel_alpha: float = 0.05, mass_min: float = 0.05,
+             box: int | None = None, per_point: bool = False) -> Discovery:
+    """PRIM over a sweep's results: the region of parameters where ``where`` holds (see the
+    module's docstring).  ``per_point``: one case per design point, failing when more than
+    half of its replications fail (default: every run is a case)."""
+    cond = parse_condition(where)
+    for name, v, lo, hi in (("threshold", threshold, 0, 1), ("peel_alpha", peel_alpha, 0, 0.5),
+                            ("mass_min", mass_min, 0, 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo < v <= hi:
+            raise UsageError(f"{name} must be a number in ({lo}, {hi}], not {v!r} "
+                             f"/ 参数 {name} 取值无效")
+    table, path, swept = read_results(results)
+    params = list(parameters) if parameters else (swept or parameter_columns(table))
+    bad = [p for p in params if p not in table.columns]
+    if bad:
+        raise UsageError(f"parameters {', '.join(map(repr, bad))} are not columns of the "
+                         f"results / 结果表中没有这些参数")
+    if not params:
+        raise UsageError("the sweep has no parameters to search / 扫描没有参数")
+    fails, usable = failing(table, cond)
+    dropped = int((~usable).sum())
+    x = table.loc[usable, params].reset_index(drop=True)
+    y = fails[usable].to_numpy(dtype=bool)
+    if per_point and "point" in table.columns:
+        pts = table.loc[usable, "point"].to_numpy()
+        share = pd.Series(y).groupby(pts).mean()
+        x = x.groupby(pts).first().reset_index(drop=True)
+        y = (share > 0.5).to_numpy()
+    x = _prim_frame(x)
+    keep = [c for c in x.columns if x[c].nunique() > 1]
+    if not keep:
+        raise UsageError("every parameter takes one value in the usable runs; nothing to "
+                         "search / 参数没有变化")
+    x = x[keep]
+    n, k = len(y), int(y.sum())
+    if n == 0 or k == 0 or k == n:
+        what = "no run" if k == 0 else "every run"
+        raise UsageError(f"{what} of {n} usable runs meets '{cond.text}'; PRIM needs both "
+                         f"failing and passing runs / 满足条件的运行{'为零' if k == 0 else '为全部'}，"
+                         "无法划分区域")
+    prim = import_prim()
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+    p = prim.Prim(x, y.astype(int), threshold=threshold, peel_alpha=peel_alpha,
+                  mass_min=mass_min)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        pb = p.find_box()
+    traj = pb.peeling_trajectory.reset_index(drop=True).copy()
+    traj.insert(0, "box", np.arange(len(traj)))
+    if box is None:
+        dense = traj.index[traj["density"] >= threshold]
+        chosen = int(traj.loc[dense, "coverage"].idxmax()) if len(dense) else len(traj) - 1
+    else:
+        if isinstance(box, bool) or not isinstance(box, (int, np.integer)) \
+                or not 0 <= box < len(traj):
+            raise UsageError(f"box must be from 0 to {len(traj) - 1} (the peeling trajectory), "
+                             f"not {box!r} / 盒子编号超出范围")
+        chosen = int(box)
+    traj["chosen"] = traj["box"] == chosen
+    limits = box_limits(pb, chosen, x)
+    row = traj.iloc[chosen]
+    stats = {"condition": cond.text, "cases": n, "cases_failing": k,
+             "runs_left_out": dropped, "per_point": bool(per_point),
+             "parameters": list(x.columns), "box": chosen,
+             "coverage": float(row["coverage"]), "density": float(row["density"]),
+             "mass": float(row["mass"]), "restricted": int(row["res_dim"]),
+             "threshold": threshold, "source": str(path) if path else None}
+    return Discovery(cond.text, traj, limits, chosen, stats, x, y, p, pb)
+
+
+def _prim_frame(x: pd.DataFrame) -> pd.DataFrame:
+    """Parameters as PRIM wants them: numbers as float64 or int64, the rest as categories."""
+    out = {}
+    for c in x.columns:
+        col = x[c]
+        num = pd.to_numeric(col, errors="coerce")
+        if num.notna().all():
+            out[c] = (num.astype(np.int64) if (num == np.round(num)).all()
+                      and pd.api.types.is_integer_dtype(col) else num.astype(np.float64))
+        else:
+            out[c] = col.astype(str).astype(object)
+    return pd.DataFrame(out)
+
+
+def box_limits(pb, i: int, x: pd.DataFrame) -> pd.DataFrame:
+    """The limits of box ``i``: every parameter with its range in the sweep, the box's range
+    (or values), whether it is restricted and the quasi-p-values of the restriction."""
+    lims = pb.box_lims[i]
+    qp = pb.qp[i]
+    rows = []
+    for c in x.columns:
+        lo, hi = lims[c].iloc[0], lims[c].iloc[1]
+        q = qp.get(c, [np.nan, np.nan])
+        q = [np.nan if v is None or v == -1 else float(v) for v in q]
+        if isinstance(lo, (set, frozenset)):
+            allv = sorted(map(str, set(x[c])))
+            inside = sorted(map(str, lo))
+            rows.append({"parameter": c, "restricted": len(inside) < len(allv),
+                         "lower": np.nan, "upper": np.nan, "sweep_min": np.nan,
+                         "sweep_max": np.nan, "values": " | ".join(inside),
+                         "qp_lower": q[0], "qp_upper": q[1]})
+            continue
+        mn, mx = float(x[c].min()), float(x[c].max())
+        rows.append({"parameter": c, "restricted": bool(float(lo) > mn or float(hi) < mx),
+                     "lower": float(lo), "upper": float(hi), "sweep_min": mn, "sweep_max": mx,
+                     "values": "", "qp_lower": q[0], "qp_upper": q[1]})
+    out = pd.DataFrame(rows)
+    return out.sort_values("restricted", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def plot_discovery(d: Discovery, ax=None, lang: str | None = None):
+    """Coverage against density of every box on the peeling trajectory (colour: restricted
+    parameters; the chosen box ringed); without ``ax``, a second panel shows coverage and
+    density along the trajectory."""
+    from ..report.fonts import adopt_fonts, apply_fonts, choose_backend, resolve_lang
+
+    choose_backend()
+    import matplotlib.pyplot as plt
+
+    lang = resolve_lang(lang)
+    zh = lang == "zh"
+    tr = d.trajectory
+    with plt.rc_context(apply_fonts(lang)):
+        if ax is None:
+            fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
+        else:
+            fig, ax2 = ax.figure, None
+            adopt_fonts(ax, lang)
+        sc = ax.scatter(tr["coverage"], tr["density"], c=tr["res_dim"], cmap="viridis", s=28,
+                        zorder=3)
+        c = tr.iloc[d.chosen]
+        ax.scatter([c["coverage"]], [c["density"]], s=160, facecolors="none",
+                   edgecolors="#e31a1c", lw=2, zorder=4,
+                   label=(f"所选盒子 {d.chosen}" if zh else f"chosen box {d.chosen}"))
+        ax.set_xlabel("覆盖率 coverage" if zh else "coverage")
+        ax.set_ylabel("密度 density" if zh else "density")
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(0, 1.02)
+        ax.set_title(("权衡: " if zh else "Trade-off: ") + d.condition)
+        ax.legend(fontsize=8, frameon=False, loc="lower left")
+        from matplotlib.ticker import MaxNLocator
+
+        cb = fig.colorbar(sc, ax=ax, label="受限参数个数" if zh else "restricted parameters")
+        cb.locator = MaxNLocator(integer=True)
+        cb.update_ticks()
+        if ax2 is not None:
+            adopt_fonts(ax2, lang)
+            ax2.plot(tr["box"], tr["coverage"], "-o", ms=3, color="#1f78b4",
+                     label="覆盖率" if zh else "coverage")
+            ax2.plot(tr["box"], tr["density"], "--s", ms=3, color="#33a02c",
+                     label="密度" if zh else "density")
+            ax2.plot(tr["box"], tr["mass"], ":", color="#666666",
+                     label="质量(盒内运行比例)" if zh else "mass (share of runs in box)")
+            ax2.axvline(d.chosen, color="#e31a1c", lw=1)
+            ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax2.set_xlabel("剥离步骤(盒子编号)" if zh else "peeling step (box)")
+            ax2.set_ylim(0, 1.02)
+            ax2.set_title("剥离轨迹" if zh else "Peeling trajectory")
+            ax2.legend(fontsize=8, frameon=False)
+    return fig
+
+
+# ----------------------------------------------------------------------------- command line
+def add_parser(sub) -> None:
+    """``ruralsim discover``."""
+    p = sub.add_parser(
+        "discover", help="情景发现(PRIM) / scenario discovery (PRIM) over a sweep's results",
+        description="在参数扫描结果中寻找结果不达标的参数区域(EMA Workbench 的 PRIM 算法) / Find "
+        "the regions of parameters where an outcome fails a target, with PRIM (EMA Workbench) "
+        "over the results of ruralsim sweep: coverage, density and the peeling trajectory.",
+        epilog="例 / example: ruralsim discover my-sweep-out --where 'share_moved < 0.8'")
+    p.add_argument("results", help="扫描输出目录或 results.csv / results.parquet / the output "
+                   "folder of ruralsim sweep, or its results.csv or results.parquet")
+    p.add_argument("--where", required=True, metavar="CONDITION",
+                   help="不达标条件 / the failing condition: METRIC OP NUMBER (OP <, <=, >, >=), "
+                   "terms joined by 'and' or 'or', e.g. 'share_moved < 0.8'; a censored time "
+                   "(not reached) counts as later than any month")
+    p.add_argument("--parameters", metavar="KEY,KEY", help="只在这些参数中搜索 / search only "
+                   "these parameters (default: every swept parameter)")
+    p.add_argument("--threshold", type=float, default=0.8, help="盒子最低密度 / least density of "
+                   "the box reported (default 0.8)")
+    p.add_argument("--box", type=int, help="指定剥离轨迹上的盒子编号 / report this box of the "
+                   "peeling trajectory instead")
+    p.add_argument("--peel-alpha", type=float, default=0.05, help="每步剥离比例 / share peeled "
+                   "per step (default 0.05)")
+    p.add_argument("--mass-min", type=float, default=0.05, help="盒子最小质量 / least share of "
+                   "runs in a box (default 0.05)")
+    p.add_argument("--per-point", action="store_true", help="按设计点判断(过半重复不达标) / one "
+                   "case per design point, failing when most of its replications fail")
+    p.add_argument("--out", help="输出目录 / output folder (default: <results folder>-discover)")
+    p.add_argument("--force", action="store_true", help="覆盖 ruralsim 写出的目录 / replace a "
+                   "folder written by ruralsim")
+    p.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of the figure")
+    p.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
+
+
+def run_cli(args) -> int:
+    """``ruralsim discover``: writes trajectory.csv, box.csv, discovery.json and
+    tradeoff.png into ``--out`` (a new folder, replaced as a whole, never half-written).
+    Bad input (the results, the condition, the options) is refused before anything is
+    written."""
+    import json
+
+    import matplotlib.pyplot as plt
+
+    from ..outputs import save_figure, staged_dir, write_csv, write_text_atomic
+
+    src = Path(args.results)
+    folder = src if src.is_dir() else src.parent
+    out = Path(args.out) if args.out else folder.parent / f"{folder.name or 'results'}-discover"
+    inputs = [src] if not src.is_dir() else [src / "results.csv", src / "results.parquet"]
+    params = [p.strip() for p in args.parameters.split(",") if p.strip()] \
+        if args.parameters else None
+    d = discover(src, args.where, params, threshold=args.threshold, peel_alpha=args.peel_alpha,
+                 mass_min=args.mass_min, box=args.box, per_point=args.per_point)
+    with staged_dir(out, args.force, command="discover", inputs=inputs) as tmp:
+        write_csv(d.trajectory, tmp / "trajectory.csv")
+        write_csv(d.box, tmp / "box.csv")
+        write_text_atomic(tmp / "discovery.json",
+                          json.dumps(d.stats, ensure_ascii=False, indent=1) + "\n")
+        fig = d.plot(lang=args.lang)
+        save_figure(fig, tmp / "tradeoff.png", dpi=110)
+        plt.close(fig)
+    if not args.quiet:
+        s = d.stats
+        print(f"条件 condition: {s['condition']}  不达标 failing: {s['cases_failing']}/{s['cases']} "
+              f"cases" + (f" ({s['runs_left_out']} runs left out / 排除)" if s['runs_left_out']
+                          else ""))
+        print(f"盒子 box {s['box']}: 覆盖率 coverage {s['coverage']:.2f}, 密度 density "
+              f"{s['density']:.2f}, 质量 mass {s['mass']:.2f}, 受限参数 restricted {s['restricted']}")
+        for r in d.box[d.box["restricted"]].itertuples():
+            rng = r.values if r.values else f"{r.lower:.4g} .. {r.upper:.4g} (sweep {r.sweep_min:.4g} .. {r.sweep_max:.4g})"
+            print(f"  {r.parameter}: {rng}")
+        print(f"结果 outputs: {out}/ (trajectory.csv, box.csv, discovery.json, tradeoff.png)")
+    return 0
