@@ -159,17 +159,16 @@ def _parameters(ema, spec: Any, base: LoadedScenario, role: str) -> tuple[list, 
 
 def _check_keys(keys: Iterable[str], base: LoadedScenario, role: str) -> None:
     """Every key path exists in the scenario (a ScenarioError names a bad one)."""
-    from ..scenario.load import _child
+    from ..scenario.load import _MISSING, _child
 
     data = base.model.model_dump(mode="python")
     for key in keys:
         node: Any = data
-        try:
-            for part in str(key).split("."):
-                node = _child(node, int(part) if part.isdigit() else part)
-        except Exception:   # noqa: BLE001 - reported as a usage error naming the key
-            raise UsageError(f"{role}: {key!r} is not a parameter of scenario "
-                             f"'{base.model.name}' / 情景中没有该参数") from None
+        for part in str(key).split("."):
+            node = _child(node, int(part) if part.isdigit() else part)
+            if node is _MISSING:
+                raise UsageError(f"{role}: {key!r} is not a parameter of scenario "
+                                 f"'{base.model.name}' (key paths as for --set) / 情景中没有该参数")
 
 
 def ema_model(scenario: Any = "nanpu", uncertainties: Any = None, levers: Any = None,
