@@ -242,10 +242,12 @@ def discover(results: Any, where: str, parameters: Sequence[str] | None = None,
                          "无法划分区域")
     prim = import_prim()
     logging.getLogger("EMA").setLevel(logging.WARNING)
-    p = prim.Prim(x, y.astype(int), threshold=threshold, peel_alpha=peel_alpha,
-                  mass_min=mass_min)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():   # pandas' deprecations inside EMA's code are not ours
         warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*inplace keyword.*")
+        p = prim.Prim(x, y.astype(int), threshold=threshold, peel_alpha=peel_alpha,
+                      mass_min=mass_min)
         pb = p.find_box()
     traj = pb.peeling_trajectory.reset_index(drop=True).copy()
     traj.insert(0, "box", np.arange(len(traj)))
