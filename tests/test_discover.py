@@ -107,3 +107,19 @@ def test_bad_input_exits_2_with_a_bilingual_message_and_writes_nothing(sweep_out
 def test_a_missing_results_file_exits_2(tmp_path):
     r = _cli(tmp_path / "nothere", "--where", "share_moved < 0.8", cwd=tmp_path)
     assert r.returncode == 2 and "nothere" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_finished_sweep_becomes_a_salib_problem_spec(sweep_out):
+    pytest.importorskip("SALib")
+    import pandas as pd
+
+    from ruralsim.bridges.salib import from_sweep
+
+    sp = from_sweep(sweep_out, ["share_moved", "months_to_90pct_moved"])
+    table = pd.read_csv(sweep_out / "results.csv")
+    assert sp["names"] == ["run.horizon_months", "land.rent_cny_per_mu_per_year"]
+    assert sp.samples.shape == (18, 2) and sp.results.shape == (18, 2)
+    assert list(sp.results[:, 0]) == list(table.sort_values("point")["share_moved"])
+    # never reached: horizon + 1 of each run, and the share censored is kept
+    assert list(sp.results[:, 1]) == list(table.sort_values("point")["run.horizon_months"] + 1)
+    assert sp.censored_share == {"months_to_90pct_moved": 1.0}

@@ -131,7 +131,8 @@ def read_results(source: Any) -> tuple[pd.DataFrame, Path | None, list[str] | No
         from .salib import sweep_spec
 
         try:
-            params = list(sweep_spec(folder).parameters)
+            swept = set(sweep_spec(folder).parameters)
+            params = [c for c in table.columns if c in swept]   # the sweep file's order
         except UsageError:
             params = None
     return table, path, params

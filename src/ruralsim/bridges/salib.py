@@ -53,14 +53,17 @@ def import_salib():
 
 def problem_spec(parameters: Any, outputs: Sequence[str] | None = None):
     """A ``SALib.ProblemSpec`` of ``parameters``: a mapping key path -> ``(low, high)`` (or a
-    sweep's ``Range``), a :class:`~ruralsim.experiments.SweepSpec` (its range parameters), or
+    sweep's ``Range``), a :class:`~ruralsim.experiments.SweepSpec` (its ranges, and its lists
+    of numbers from the smallest to the largest), or
     factors of :mod:`ruralsim.evidence.sensitivity` (objects with ``name``, ``low``,
     ``high``).  ``outputs``: names of the outputs (set by :func:`evaluate` otherwise)."""
     ProblemSpec = import_salib()
     from ..experiments.sweep import Range, SweepSpec
 
-    if isinstance(parameters, SweepSpec):
-        parameters = parameters.parameters
+    if isinstance(parameters, SweepSpec):   # a list of numbers spans its smallest to largest
+        parameters = {k: (min(v), max(v)) if isinstance(v, list) and len(set(v)) > 1 and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in v) else v
+            for k, v in parameters.parameters.items()}
     names, bounds = [], []
     if isinstance(parameters, Mapping):
         for k, v in parameters.items():
@@ -182,6 +185,8 @@ def from_sweep(folder: str | Path, metrics: Sequence[str] | None = None):
     spec = sweep_spec(folder)
     table = pd.read_csv(folder / "results.csv")
     metrics = list(metrics or spec.metrics)
+    order = [c for c in table.columns if c in spec.parameters]   # the sweep file's order
+    spec = spec.model_copy(update={"parameters": {k: spec.parameters[k] for k in order}})
     sp = problem_spec(spec, metrics)
     params = list(sp["names"])
     if (table["status"] != "ok").any():
