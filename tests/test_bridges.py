@@ -120,3 +120,29 @@ def test_evidence_sensitivity_hands_out_a_problem_spec():
     assert isinstance(sp, ProblemSpec)
     assert sp["names"] == [f.name for f in FACTORS[:3]]
     assert sp["bounds"] == [[f.low, f.high] for f in FACTORS[:3]]
+
+
+def test_evidence_sensitivity_sets_the_results_of_a_problem_spec(monkeypatch):
+    """The glue of evaluate_spec, with a known function in place of the Nanpu runs (17 s)."""
+    pytest.importorskip("SALib")
+    from ruralsim.evidence import sensitivity as sens
+
+    def known(values, seeds, horizon=None, scenario="nanpu"):
+        a, b = values["behaviour.b_service"], values["behaviour.b_attachment"]
+        out = {k: 2 * a + b for k in sens.OUTPUTS}
+        out["share_moved"] = a - b
+        out["months_to_90pct_moved"] = 121.0       # censored in every run: refused
+        return out | {"censored.months_to_50pct_moved": 0.0,
+                      "censored.months_to_90pct_moved": 1.0}
+
+    monkeypatch.setattr(sens, "evaluate", known)
+    sp = sens.problem_spec([f for f in sens.FACTORS
+                            if f.name in ("behaviour.b_service", "behaviour.b_attachment")])
+    sp.sample_latin(8, seed=1)
+    assert sens.evaluate_spec(sp, seeds=1) is sp
+    assert "months_to_90pct_moved" not in sp["outputs"]
+    x = sp.samples
+    col = sp["outputs"].index("share_moved")
+    np.testing.assert_allclose(sp.results[:, col], x[:, 0] - x[:, 1])
+    assert sp.censored_share["months_to_90pct_moved"] == 1.0
+    assert sp.results.shape == (8, len(sp["outputs"]))
