@@ -21,7 +21,7 @@ parameters:
   run.horizon_months: [12, 24, 36, 48, 60, 72]
   land.rent_cny_per_mu_per_year: [500, 800, 1100]
 design: {method: grid}
-replications: 1
+replications: 2
 metrics: [share_moved, horizon_months, months_to_90pct_moved]
 """
 
@@ -42,7 +42,7 @@ def _cli(*args, cwd):
 
 def test_prim_finds_the_region_built_into_the_sweep(sweep_out):
     d = discover(sweep_out, "horizon_months < 40")
-    assert d.stats["cases"] == 18 and d.stats["cases_failing"] == 9
+    assert d.stats["cases"] == 36 and d.stats["cases_failing"] == 18
     assert d.stats["coverage"] == 1.0 and d.stats["density"] == 1.0
     box = d.box.set_index("parameter")
     assert box.loc["run.horizon_months", "restricted"]
@@ -62,7 +62,13 @@ def test_a_censored_time_counts_as_later_than_any_month(sweep_out):
         discover(sweep_out, "months_to_90pct_moved > 60")
     # joined with a region that does not fail, 'and' brings it back
     d = discover(sweep_out, "months_to_90pct_moved > 60 and horizon_months < 40")
-    assert d.stats["cases_failing"] == 9
+    assert d.stats["cases_failing"] == 18
+
+
+def test_one_case_per_design_point(sweep_out):
+    d = discover(sweep_out, "horizon_months < 40", per_point=True)
+    assert d.stats["cases"] == 18 and d.stats["cases_failing"] == 9
+    assert d.box.set_index("parameter").loc["run.horizon_months", "upper"] == 36
 
 
 def test_conditions_are_parsed_or_refused():
@@ -119,7 +125,8 @@ def test_a_finished_sweep_becomes_a_salib_problem_spec(sweep_out):
     table = pd.read_csv(sweep_out / "results.csv")
     assert sp["names"] == ["run.horizon_months", "land.rent_cny_per_mu_per_year"]
     assert sp.samples.shape == (18, 2) and sp.results.shape == (18, 2)
-    assert list(sp.results[:, 0]) == list(table.sort_values("point")["share_moved"])
+    per_point = table.groupby("point")
+    assert list(sp.results[:, 0]) == list(per_point["share_moved"].mean())
     # never reached: horizon + 1 of each run, and the share censored is kept
-    assert list(sp.results[:, 1]) == list(table.sort_values("point")["run.horizon_months"] + 1)
+    assert list(sp.results[:, 1]) == list(per_point["run.horizon_months"].first() + 1)
     assert sp.censored_share == {"months_to_90pct_moved": 1.0}
