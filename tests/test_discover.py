@@ -53,6 +53,9 @@ def test_prim_finds_the_region_built_into_the_sweep(sweep_out):
     assert traj["chosen"].sum() == 1 and traj.loc[d.chosen, "chosen"]
     # the first box holds everything: coverage 1, density = the share failing
     assert traj.loc[0, "mass"] == 1.0 and traj.loc[0, "density"] == pytest.approx(0.5)
+    # the same from results.csv as from the folder (results.parquet)
+    c = discover(sweep_out / "results.csv", "horizon_months < 40")
+    assert c.box.equals(d.box) and c.stats["cases"] == 36
 
 
 def test_a_censored_time_counts_as_later_than_any_month(sweep_out):

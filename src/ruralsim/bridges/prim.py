@@ -114,7 +114,7 @@ def read_results(source: Any) -> tuple[pd.DataFrame, Path | None, list[str] | No
         if path.suffix == ".parquet":
             table = pd.read_parquet(path)
         elif path.suffix == ".csv":
-            table = pd.read_csv(path)
+            table = pd.read_csv(path, encoding="utf-8-sig")   # ruralsim writes a BOM
         else:
             raise UsageError(f"{path}: give results.csv or results.parquet of ruralsim sweep "
                              "/ 请给出扫描结果文件")

@@ -183,7 +183,7 @@ def from_sweep(folder: str | Path, metrics: Sequence[str] | None = None):
 
     folder = Path(folder)
     spec = sweep_spec(folder)
-    table = pd.read_csv(folder / "results.csv")
+    table = pd.read_csv(folder / "results.csv", encoding="utf-8-sig")
     metrics = list(metrics or spec.metrics)
     order = [c for c in table.columns if c in spec.parameters]   # the sweep file's order
     spec = spec.model_copy(update={"parameters": {k: spec.parameters[k] for k in order}})
