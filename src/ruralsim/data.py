@@ -52,7 +52,7 @@ def flat_metrics(summary: dict[str, Any]) -> tuple[dict[str, float], dict[str, b
     metrics: dict[str, float] = {}
     censored: dict[str, bool] = {}
     for key, v in flatten(summary).items():
-        if key in SUMMARY_LABELS or key.startswith("counterfactual.twin"):
+        if key in SUMMARY_LABELS:
             continue
         if v is None:
             x = math.nan
@@ -79,9 +79,8 @@ def _require_xarray():
 
 
 def _numeric(df: pd.DataFrame, skip: Sequence[str]) -> list[str]:
-    """The columns of ``df`` holding numbers (or booleans), less the labels ``skip``."""
-    return [c for c in df.columns if c not in skip and (pd.api.types.is_numeric_dtype(df[c])
-                                                       or pd.api.types.is_bool_dtype(df[c]))]
+    """The columns of ``df`` holding numbers (booleans too), less the labels ``skip``."""
+    return [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])]
 
 
 # ----------------------------------------------------------------------------- one run
@@ -123,8 +122,9 @@ def result_xarray(result) -> "xarray.Dataset":
     ts, vil = result.timeseries, result.villages
     months = ts["month"].to_numpy()
     data: dict[str, Any] = {c: ("month", ts[c].to_numpy()) for c in _numeric(ts, TIME_LABELS)}
-    names = list(dict.fromkeys(vil["village"]))
-    H, V = len(months), len(names)
+    H = len(months)
+    V = len(vil) // H       # rows month by month, the villages in the same order each month
+    names = vil["village"].iloc[:V].tolist()
     for c in _numeric(vil, VILLAGE_LABELS):
         data[f"village_{c}"] = (("village", "month"), vil[c].to_numpy().reshape(H, V).T)
     first = vil.iloc[:V]
