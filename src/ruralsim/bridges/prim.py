@@ -29,7 +29,6 @@ Example::
 """
 from __future__ import annotations
 
-import logging
 import math
 import re
 import warnings
@@ -227,7 +226,10 @@ def discover(results: Any, where: str, parameters: Sequence[str] | None = None,
     dropped = int((~usable).sum())
     x = table.loc[usable, params].reset_index(drop=True)
     y = fails[usable].to_numpy(dtype=bool)
-    if per_point and "point" in table.columns:
+    if per_point and "point" not in table.columns:
+        raise UsageError("--per-point needs the results of ruralsim sweep (a 'point' column) "
+                         "/ 按设计点汇总需要 point 列")
+    if per_point:
         pts = table.loc[usable, "point"].to_numpy()
         share = pd.Series(y).groupby(pts).mean()
         x = x.groupby(pts).first().reset_index(drop=True)
@@ -245,7 +247,6 @@ def discover(results: Any, where: str, parameters: Sequence[str] | None = None,
                          f"failing and passing runs / 满足条件的运行{'为零' if k == 0 else '为全部'}，"
                          "无法划分区域")
     prim = import_prim()
-    logging.getLogger("EMA").setLevel(logging.WARNING)
     with warnings.catch_warnings():   # pandas' deprecations inside EMA's code are not ours
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)

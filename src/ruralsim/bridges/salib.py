@@ -177,8 +177,9 @@ def from_sweep(folder: str | Path, metrics: Sequence[str] | None = None):
     """The samples (design points) and results (means over replications) of a finished
     sweep as a ``ProblemSpec``; ``metrics``: the outputs (default: the sweep's metrics).
 
-    The sweep's parameters must be ranges; its runs must all have succeeded.  A censored
-    time-to-event metric counts as horizon + 1 (as in ``ruralsim sweep``'s indices)."""
+    The sweep's parameters must be ranges or lists of numbers; its runs must all have
+    succeeded.  A censored time-to-event metric counts as horizon + 1 (as in ``ruralsim
+    sweep``'s indices), the share censored in ``sp.censored_share``."""
     from ..metrics import info
 
     folder = Path(folder)
@@ -200,9 +201,14 @@ def from_sweep(folder: str | Path, metrics: Sequence[str] | None = None):
             raise UsageError(f"{folder}: results.csv has no metric {m!r} / 结果中没有该指标")
         y = pd.to_numeric(table[m], errors="coerce")
         i = info(m)
-        if i is not None and i.censored and h is not None and h.notna().all():
-            shares[m] = float(y.isna().mean())
-            y = y.where(y.notna(), h + 1)
+        if i is not None and i.censored and y.isna().any():
+            if h is None or h.isna().any():
+                warnings.warn(f"{m}: the horizon of the runs is unknown (keep horizon_months "
+                              "among the sweep's metrics), so censored runs stay NaN / 未知模拟期，"
+                              "截尾值保留为空", stacklevel=2)
+            else:
+                shares[m] = float(y.isna().mean())
+                y = y.where(y.notna(), h + 1)
         ys.append(y.groupby(table["point"]).mean())
     x = table.drop_duplicates("point").set_index("point")[params].sort_index()
     y = pd.concat(ys, axis=1).reindex(x.index).to_numpy(dtype=float)
@@ -228,12 +234,14 @@ def sweep_spec(folder: Path):
 
 def sweep_horizon(spec, table: pd.DataFrame) -> "pd.Series | None":
     """The horizon of each run of a sweep (months), or None when it cannot be known: a swept
-    or fixed ``run.horizon_months``, else the base scenario's when it is a built-in name."""
+    or fixed ``run.horizon_months``, else the base scenario's when it is a built-in name.
+    The metric ``horizon_months``, when the sweep kept it, is the horizon of each run."""
     from ..errors import ScenarioError
     from ..scenario.load import load_scenario
 
-    if "run.horizon_months" in table.columns:
-        return pd.to_numeric(table["run.horizon_months"], errors="coerce")
+    for col in ("horizon_months", "run.horizon_months"):   # the metric, or the parameter
+        if col in table.columns:
+            return pd.to_numeric(table[col], errors="coerce")
     fixed = spec.overrides.get("run.horizon_months")
     if fixed is None and not str(spec.base).endswith((".yaml", ".yml")):
         try:
