@@ -84,12 +84,14 @@ def test_conditions_are_parsed_or_refused():
             parse_condition(bad)
 
 
-def test_discover_command_writes_the_table_and_the_figure(sweep_out, tmp_path):
+def test_discover_command_writes_the_table_and_the_figure(sweep_out, tmp_path, capsys):
+    from ruralsim.cli import main
+
     out = tmp_path / "disc"
-    r = _cli(sweep_out, "--where", "horizon_months < 40", "--out", out, "--lang", "en",
-             cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert "run.horizon_months" in r.stdout and "coverage 1.00" in r.stdout
+    assert main(["discover", str(sweep_out), "--where", "horizon_months < 40", "--out",
+                 str(out), "--lang", "en"]) == 0
+    printed = capsys.readouterr().out
+    assert "run.horizon_months" in printed and "coverage 1.00" in printed
     assert {"trajectory.csv", "box.csv", "discovery.json", "tradeoff.png"} <= {
         p.name for p in out.iterdir()}
     stats = json.loads((out / "discovery.json").read_text(encoding="utf-8"))
@@ -104,16 +106,18 @@ def test_discover_command_writes_the_table_and_the_figure(sweep_out, tmp_path):
     (["--where", "horizon_months < 40", "--threshold", "1.5"], "threshold"),
 ])
 def test_bad_input_exits_2_with_a_bilingual_message_and_writes_nothing(sweep_out, tmp_path,
-                                                                       args, message):
+                                                                       capsys, args, message):
+    from ruralsim.cli import main
+
     out = tmp_path / "disc"
-    r = _cli(sweep_out, *args, "--out", out, cwd=tmp_path)
-    assert r.returncode == 2, r.stderr
-    assert message in r.stderr and "Traceback" not in r.stderr
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in r.stderr)
+    assert main(["discover", str(sweep_out), *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in err)
     assert not out.exists()
 
 
-def test_a_missing_results_file_exits_2(tmp_path):
+def test_a_missing_results_file_exits_2_without_a_traceback(tmp_path):
     r = _cli(tmp_path / "nothere", "--where", "share_moved < 0.8", cwd=tmp_path)
     assert r.returncode == 2 and "nothere" in r.stderr and "Traceback" not in r.stderr
 
