@@ -137,3 +137,10 @@ def test_a_finished_sweep_becomes_a_salib_problem_spec(sweep_out):
     # never reached: horizon + 1 of each run, and the share censored is kept
     assert list(sp.results[:, 1]) == list(per_point["run.horizon_months"].first() + 1)
     assert sp.censored_share == {"months_to_90pct_moved": 1.0}
+
+
+def test_the_command_line_parser_stays_light():
+    code = ("import sys; from ruralsim.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('numpy', 'pandas', 'ema_workbench') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr

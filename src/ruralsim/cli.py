@@ -251,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     met.add_argument("--format", choices=("table", "csv", "json"), default="table",
                      help="输出格式 / output format (default: table)")
 
-    from .bridges.prim import add_parser as add_discover_parser
+    from .bridges.discover_cli import add_parser as add_discover_parser
 
     add_discover_parser(sub)
     from .evidence import add_parser as add_evidence_parser
@@ -861,7 +861,7 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_discover(args) -> int:
-    from .bridges.prim import run_cli
+    from .bridges.discover_cli import run_cli
 
     return run_cli(args)
 
