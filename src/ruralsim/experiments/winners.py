@@ -5,8 +5,9 @@ draw is indexed by household, so household ``h`` of replication ``r`` is the sam
 with the same chances in both runs).  For each household the model records, at its move,
 the change of its net income per year that moving brings (``income_change_cny_per_year``:
 livelihood gained or lost, living costs, debt service) and its village pays land dividends
-per household per year; their sum is the household's **net income change** (CNY per year;
-0 plus dividends for a household that never moved).  The same quantity the summary's
+per household per year (to every household of the village, at the rate of the run's last
+month); their sum is the household's **net income change** (CNY per year; the dividends
+alone for a household that never moved).  The same quantity the summary's
 ``mean_income_change_cny_per_year`` averages over movers.
 
 A household **gains** from the reform when its net income change is higher under the reform
