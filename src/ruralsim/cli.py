@@ -126,10 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
                      "off)")
     cmp = sub.add_parser("compare", help="比较多个方案 / compare scenarios with uncertainty",
                          formatter_class=_RawFormatter,
-                         description="以相同随机数重复运行并比较多个情景(与第一个方案的配对差值及95%区间) / "
-                         "Replicate scenarios with common random numbers and compare every "
-                         "summary metric (95% ranges and paired differences to the first "
-                         "scenario).",
+                         description="以相同随机数重复运行并比较多个情景(第一个为基准方案，其余为改革方案；"
+                         "给出与基准的配对差值及95%区间) / Replicate scenarios with common random "
+                         "numbers and compare every summary metric: the first scenario is the "
+                         "baseline, the others are reforms (95% ranges and paired differences "
+                         "to the baseline).",
                          epilog="变体 / variants (--variant \"NAME: ITEM ITEM ...\"), built on the "
                          "first scenario:\n"
                          "  +PACKAGE        叠加政策包 / stack a package (built-in name or .yaml)\n"
@@ -144,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "政策包叠加在基础情景的政策包之上；同一政策包叠加两次是错误 / a variant's "
                          "packages are added to the base's;\nstacking one twice is an error.")
     cmp.add_argument("scenarios", nargs="+", help="情景文件或内置名称 / scenario files or "
-                     "built-in names (1-12; the first is the base)")
+                     "built-in names (1-12; the first is the base: the baseline the reforms are compared "
+                     "against)")
     cmp.add_argument("--variant", dest="variants", action="append", default=[],
                      metavar="'NAME: ITEMS'", help="基于第一个情景的命名变体 / a named variant of "
                      "the first scenario (see below)")
@@ -288,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     met.add_argument("--format", choices=("table", "csv", "json"), default="table",
                      help="输出格式 / output format (default: table)")
 
+    from .bridges.discover_cli import add_parser as add_discover_parser
+
+    add_discover_parser(sub)
     from .evidence import add_parser as add_evidence_parser
 
     add_evidence_parser(sub)
@@ -985,6 +990,12 @@ def cmd_metrics(args) -> int:
     return EXIT_OK
 
 
+def cmd_discover(args) -> int:
+    from .bridges.discover_cli import run_cli
+
+    return run_cli(args)
+
+
 def cmd_evidence(args) -> int:
     from .evidence import run
 
@@ -993,7 +1004,8 @@ def cmd_evidence(args) -> int:
 
 COMMANDS = {"evidence": cmd_evidence, "bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
             "decompose": cmd_decompose, "sweep": cmd_sweep, "metrics": cmd_metrics,
-            "report": cmd_report, "demo": cmd_demo, "optimize": cmd_optimize}
+            "report": cmd_report, "demo": cmd_demo, "optimize": cmd_optimize,
+            "discover": cmd_discover}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,6 +85,43 @@ class SimulationResult:
     #: The counterfactual twin's result, when one was asked for.
     twin: "SimulationResult | None" = field(default=None, repr=False)
 
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Every numeric summary metric by its dotted name, as a float: ``NaN`` where the
+        summary holds ``null`` (see :attr:`censored`; :mod:`ruralsim.data`)."""
+        from .data import flat_metrics
+
+        return flat_metrics(self.summary)[0]
+
+    @property
+    def censored(self) -> dict[str, bool]:
+        """For each time-to-event metric: True when the event did not happen within the
+        horizon (its value in :attr:`metrics` is then ``NaN``)."""
+        from .data import flat_metrics
+
+        return flat_metrics(self.summary)[1]
+
+    def to_long(self, table: str = "timeseries") -> pd.DataFrame:
+        """A tidy table: ``"timeseries"`` (month, date, variable, value), ``"villages"``
+        (month, village, community, variable, value) or ``"metrics"``."""
+        from .data import result_long
+
+        return result_long(self, table)
+
+    def to_xarray(self):
+        """An ``xarray.Dataset``: time series over month, village columns over village x
+        month, metrics as scalars (needs ``xarray``)."""
+        from .data import result_xarray
+
+        return result_xarray(self)
+
+    def plot(self, kind: str = "migration", ax=None, lang: str | None = None):
+        """A matplotlib figure of this run (``kind``: see :data:`ruralsim.data.RESULT_PLOTS`),
+        drawn on ``ax`` when given; never shown."""
+        from .data import plot_result
+
+        return plot_result(self, kind, ax=ax, lang=lang)
+
 
 def _first_month(series: np.ndarray, level: float) -> int | None:
     hit = np.flatnonzero(series >= level)
