@@ -15,3 +15,16 @@ def require_shiny() -> None:
     except ImportError:
         raise UsageError("ruralsim app needs Shiny for Python: pip install 'ruralsim[app]' "
                          "/ 网页应用需要安装 shiny：pip install 'ruralsim[app]'") from None
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on ``host`` now (the system picks it)."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.bind((host, 0))
+            return int(s.getsockname()[1])
+    except OSError as exc:
+        raise UsageError(f"--host {host}: cannot listen there ({exc.strerror}) / 无法在该地址监听"
+                         ) from None
