@@ -220,10 +220,13 @@ def _wait_text(page, selector: str, pattern: str, timeout_s: float = 240) -> str
     raise AssertionError(f"{selector} never showed {pattern!r}; last text: {text[:300]!r}")
 
 
-def _run(page) -> str:
+def _run(page, n: int) -> str:
+    """Run the comparison (the page's ``n``-th run) and return its table's text."""
     page.get_by_role("tab", name="③ 运行与结果").click()
     page.locator("#reps").fill("2")
     page.locator("#run").click()
+    page.locator(f"#status > div[data-run='{n}'][data-state='done']").wait_for(
+        timeout=240_000)
     _wait_text(page, "#run_status", "完成")
     return page.locator("#compare_table").inner_text()
 
@@ -241,7 +244,7 @@ def test_the_planner_compares_options_in_the_browser(app_url, browser, tmp_path)
     page.locator("#n_options").get_by_label("2").check()
     page.locator("#pkg1").get_by_label("贴息贷款").uncheck()
     page.locator("#pkg1").get_by_label("以奖代补").check()
-    first = _run(page)
+    first = _run(page, 1)
     assert "方案B" in first and re.search("更好|更差|无明显差异", first)
     assert page.locator("#conclusion li").count() == 1
 
@@ -249,7 +252,7 @@ def test_the_planner_compares_options_in_the_browser(app_url, browser, tmp_path)
     page.get_by_role("tab", name="② 方案").click()
     page.locator("#pkg1").get_by_label("以奖代补").uncheck()
     page.locator("#pkg1").get_by_label("无息贷款").check()
-    second = _run(page)
+    second = _run(page, 2)
     assert second != first
 
     # option B's scenario file: `ruralsim run` gives the numbers the page showed

@@ -266,6 +266,7 @@ class Job:
     state: str = "idle"            # idle, running, done, cancelled, failed
     error: str = ""
     version: int = 0               # bumped on each report, so the page redraws
+    runs: int = 0                  # runs started in this page (data-run of the status)
     charts: list = field(default_factory=list)   # per option: its charts (HTML), drawn by
     #                                               the worker, not by the page's thread
 
@@ -431,6 +432,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         job.cancel.set()              # (a run still winding down)
         job.cancel = threading.Event()
         job.done, job.total, job.state, job.error, job.results = 0, 1, "running", "", None
+        job.runs += 1
         results_rv.set(None)
 
         def progress(done, total, what):
@@ -486,6 +488,9 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     @render.ui
     def status():
+        return ui.div(_status(), **{"data-run": str(job.runs), "data-state": job.state})
+
+    def _status():
         state, detail = status_msg()
         lg = lang()
         if state == "running":
