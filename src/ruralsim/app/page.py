@@ -33,10 +33,11 @@ T = {
     "upload": ("或上传村庄表(CSV或Excel)", "or upload a village table (CSV or Excel)"),
     "browse": ("选择文件…", "Browse…"),
     "no_file": ("未选择文件", "No file selected"),
-    "villages_help": ("双击单元格即可修改；村庄须属于该情景的新型社区(见下)。有问题的单元格标红，问题列出在该行最后一列。",
-                      "Double-click a cell to edit it; each village belongs to one of the "
-                      "scenario's new communities (below). Cells with a problem are red; the "
-                      "problem is in the last column of the row."),
+    "villages_help": ("双击单元格即可修改，空白处用默认值；每个村庄须属于该情景的一个新型社区(见上)。"
+                      "有问题的单元格标红，问题写在该行第一列。",
+                      "Double-click a cell to edit it; empty cells take the default. Each "
+                      "village belongs to one of the scenario's new communities (above). Cells "
+                      "with a problem are red; the problem is in the row's first column."),
     "communities": ("新型社区", "New communities"),
     "problems": ("问题", "Problems"),
     "no_problems": ("村庄表没有问题。", "The village table has no problems."),
@@ -74,7 +75,7 @@ T = {
     "headline": ("各方案的一次运行(情景自带的随机种子)", "One run of each option (the scenario's "
                  "own seed)"),
     "headline_note": ("下载的方案文件用 ruralsim run 运行，得到的正是这些数字。",
-                      "`ruralsim run` of an option's downloaded file gives exactly these "
+                      "ruralsim run of an option's downloaded file gives exactly these "
                       "numbers."),
     "compare": ("方案比较(多次重复，95%区间)", "Comparison (replications, 95% intervals)"),
     "conclusion": ("结论", "Conclusion"),
@@ -152,6 +153,9 @@ table.judged td.worse{color:#b42318;background:#fdf0ef}
 table.judged td.unclear,table.judged td.missing{color:#666}
 table.judged small.dir{color:#666}
 .legend{font-size:.85em;color:#555}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:.4rem 1rem;
+margin-top:.6rem}
+.chart.wide{grid-column:1/-1}
 .chart img{max-width:100%;border:1px solid #ddd;margin:.3rem 0}
 progress{width:100%;height:1.2rem}
 .status{margin:.4rem 0}
@@ -357,16 +361,16 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         df = table().copy()
         ps = problems()
         col = tr("col_problems", lang())
-        df[col] = ["; ".join(p.text(lang()).split(": ", 1)[-1] if p.column is None else
-                             f"{p.column}: {p.message}" for p in ps if p.row == r)
-                   for r in range(len(df))]
+        # the problems first, where the planner sees them beside the row's name
+        df.insert(0, col, ["; ".join(p.message if p.column is None else
+                                     f"{p.column}: {p.message}" for p in ps if p.row == r)
+                           for r in range(len(df))])
         cols = list(df.columns)
         styles = [{"rows": [p.row], "cols": [cols.index(p.column)],
                    "style": {"background-color": "#fdecea", "color": "#b42318"}}
                   for p in ps if p.row is not None and p.row < len(df) and p.column in cols]
-        styles.append({"cols": [len(cols) - 1], "style": {"color": "#b42318",
-                                                            "white-space": "normal",
-                                                            "min-width": "16rem"}})
+        styles.append({"cols": [0], "style": {"color": "#b42318", "white-space": "normal",
+                                              "max-width": "22rem", "font-size": ".85em"}})
         if lang() == "zh":
             df.columns = [f"{COLUMN_ZH.get(c, '')} {c}".strip() if c in COLUMN_ZH else c
                           for c in cols]
@@ -375,8 +379,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     @villages.set_patch_fn
     def _(*, patch):
         cols = list(logic.VILLAGE_COLUMNS)
-        j = patch["column_index"]
-        if j >= len(cols):
+        j = patch["column_index"] - 1          # column 0 shows the problems
+        if not 0 <= j < len(cols):
             raise SafeException("read-only / 只读")
         df = table().copy()
         df.iloc[patch["row_index"], j] = str(patch["value"])
@@ -431,7 +435,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return
         job.cancel.set()              # (a run still winding down)
         job.cancel = threading.Event()
-        job.done, job.total, job.state, job.error, job.results = 0, 1, "running", "", None
+        job.done, job.state, job.error, job.results = 0, "running", "", None
+        job.total = len(built) * (reps + 1)
         job.runs += 1
         results_rv.set(None)
 
@@ -516,18 +521,23 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         lg = lang()
         if res is None or not res.runs:
             return ui.div()
-        parts: list[Any] = [ui.h4(tr("headline", lg)),
-                            ui.p(tr("headline_note", lg), class_="text-muted",
-                                 style="font-size:.9em"),
-                            ui.HTML(logic.headline_html(res, lg))]
+        headline = ui.div(ui.h4(tr("headline", lg)),
+                          ui.p(tr("headline_note", lg), class_="text-muted",
+                               style="font-size:.9em"),
+                          ui.HTML(logic.headline_html(res, lg)), id="headline")
+        parts: list[Any] = []
         if res.comparison is not None:
             parts += [ui.h4(tr("conclusion", lg)),
                       ui.tags.ul(*[ui.tags.li(s) for s in logic.conclusion(res.comparison, lg)],
                                  id="conclusion"),
-                      ui.h4(tr("compare", lg)),
-                      ui.div(ui.HTML(logic.comparison_html(res.comparison, lg)),
-                             id="compare_table")]
-        parts.append(_downloads(res, lg))
+                      _downloads(res, lg),
+                      ui.layout_columns(
+                          ui.div(ui.h4(tr("compare", lg)),
+                                 ui.div(ui.HTML(logic.comparison_html(res.comparison, lg)),
+                                        id="compare_table")),
+                          headline, col_widths=(7, 5))]
+        else:
+            parts += [headline, _downloads(res, lg)]
         parts.append(ui.h4(tr("charts", lg)))
         tabs = [ui.nav_panel(name, charts) for name, charts in zip(res.names, job.charts)]
         parts.append(ui.navset_pill(*tabs, id="chart_tabs"))
@@ -594,11 +604,12 @@ def _charts(run, lang: str) -> ui.Tag:
             continue
         src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         out.append(ui.div(ui.h6(tr(f"chart_{which}", lang)), ui.tags.img(src=src),
-                          class_="chart"))
+                          class_="chart wide" if which == "map" else "chart"))
     tl = logic.timeline_html(run, lang)
-    out.append(ui.h6(tr("timeline", lang)))
-    out.append(ui.HTML(tl) if tl else ui.p(tr("no_timeline", lang), class_="text-muted"))
-    return ui.div(*out)
+    out.append(ui.div(ui.h6(tr("timeline", lang)),
+                      ui.HTML(tl) if tl else ui.p(tr("no_timeline", lang), class_="text-muted"),
+                      class_="chart wide"))
+    return ui.div(*out, class_="charts")
 
 
 def logic_unique(names: list[str]) -> list[str]:
