@@ -271,6 +271,20 @@ def test_the_planner_compares_options_in_the_browser(app_url, browser, tmp_path)
     assert len(shown) > 10
     assert shown == {k: fmt_metric(k, summary.get(k), "zh") for k in shown}
 
+    # a long run shows its progress and can be cancelled; the page answers meanwhile
+    page.get_by_role("tab", name="③ 运行与结果").click()
+    page.locator("#reps").fill("200")
+    page.locator("#run").click()
+    page.locator("#status > div[data-run='3'][data-state='running'] progress").wait_for(
+        timeout=60_000)
+    page.get_by_role("tab", name="① 我的村庄").click()
+    assert page.locator("#village_problems").inner_text()
+    page.get_by_role("tab", name="③ 运行与结果").click()
+    page.locator("#cancel").click()
+    page.locator("#status > div[data-run='3'][data-state='cancelled']").wait_for(
+        timeout=120_000)
+    assert "已取消" in page.locator("#run_status").inner_text()
+
     # an uploaded table with a mistake: the message of `ruralsim validate` next to it
     page.get_by_role("tab", name="① 我的村庄").click()
     bad = tmp_path / "我的村庄.csv"

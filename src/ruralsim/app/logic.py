@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import io
 import json
 import math
@@ -91,6 +92,21 @@ class CellProblem:
         if self.column:
             where.append(self.column)
         return (" ".join(where) + ": " if where else "") + self.message
+
+
+@functools.lru_cache(maxsize=32)
+def base_label(name: str, lang: str = "zh") -> str:
+    """A built-in scenario's name with the first sentence of its description in ``lang``."""
+    try:
+        doc = read_yaml_file(BUILTIN_DIR / f"{name}.yaml", "scenario").data
+    except (OSError, ScenarioError):
+        return name
+    text = " ".join(str(doc.get("description", "")).split()) if isinstance(doc, dict) else ""
+    # the descriptions give the Chinese first, then the English ('。' or ' / ' between)
+    cut = min((i for i in (text.find("。"), text.find(" / ")) if i >= 0), default=len(text))
+    zh, en = text[:cut], text[cut:].lstrip("。/ ")
+    part = (zh if lang == "zh" else en.split(". ")[0].split(" (")[0] or zh).strip(" .")
+    return f"{name}: {part[:48]}…" if len(part) > 48 else f"{name}: {part}" if part else name
 
 
 def base_scenario(name: str) -> LoadedScenario:

@@ -164,7 +164,7 @@ progress{width:100%;height:1.2rem}
 
 
 def _villages_panel(lang: str) -> ui.Tag:
-    choices = {name: name for name in logic.BASE_SCENARIOS}
+    choices = {name: logic.base_label(name, lang) for name in logic.BASE_SCENARIOS}
     return ui.div(
         ui.layout_columns(
             ui.input_select("base", tr("base", lang), choices, selected=DEFAULT_BASE),
