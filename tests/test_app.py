@@ -271,6 +271,13 @@ def test_the_planner_compares_options_in_the_browser(app_url, browser, tmp_path)
     assert len(shown) > 10
     assert shown == {k: fmt_metric(k, summary.get(k), "zh") for k in shown}
 
+    # the workbook (written in a thread, as the report is)
+    with page.expect_download() as dl:
+        page.locator("#dl_xlsx").click()
+    xlsx = tmp_path / "ruralsim.xlsx"
+    dl.value.save_as(xlsx)
+    assert "xl/workbook.xml" in zipfile.ZipFile(xlsx).namelist()
+
     # a long run shows its progress and can be cancelled; the page answers meanwhile
     page.get_by_role("tab", name="③ 运行与结果").click()
     page.locator("#reps").fill("200")

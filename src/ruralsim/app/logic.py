@@ -482,6 +482,10 @@ def timeline_html(run, lang: str = "zh") -> str:
     return "" if s.supply is None else str(_timeline_table(s.supply, lang))
 
 
+#: Matplotlib's pyplot is not thread-safe: one drawing at a time (runs of several pages, a
+#: report being written).
+PLOT_LOCK = threading.RLock()
+
 #: The charts shown per option: (key, maker).
 CHARTS = ("migration", "cash", "land", "map")
 
@@ -497,19 +501,25 @@ def chart_png(run, which: str, lang: str = "zh") -> bytes | None:
               "cash": lambda: plots.plot_cash(ts, lang=lang),
               "land": lambda: plots.plot_land(ts, lang=lang),
               "map": lambda: plots.plot_village_map(run.villages, sc, lang=lang)}
-    fig = makers[which]()
-    if fig is None:
-        return None
-    try:
-        return plots.png_bytes(fig, dpi=90)
-    finally:
-        plt.close(fig)
+    with PLOT_LOCK:
+        fig = makers[which]()
+        if fig is None:
+            return None
+        try:
+            return plots.png_bytes(fig, dpi=90)
+        finally:
+            plt.close(fig)
 
 
 # ----------------------------------------------------------------------------- downloads
 def write_result_folders(results: Results, root: Path, lang: str = "zh") -> list[Path]:
     """The comparison and each option's run as ``ruralsim compare`` / ``run`` folders under
     ``root`` (figures in ``lang``): what ``ruralsim report`` reads."""
+    with PLOT_LOCK:
+        return _write_result_folders(results, root, lang)
+
+
+def _write_result_folders(results: Results, root: Path, lang: str) -> list[Path]:
     from ..cli import _compare_figures
     from ..outputs import staged_dir, unique_file_stems, write_csv, write_run
     from ..report.plots import save_figures

@@ -7,6 +7,7 @@ and a run can be cancelled.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import threading
 import traceback
@@ -563,17 +564,21 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             raise SafeException(tr("wait_results", lang()))
         return res
 
+    # the report takes a while to draw: in a thread, so that the page goes on answering
     @render.download_button(filename="ruralsim-report.html")
-    def dl_report():
-        yield logic.report_html(_done_results(), lang()).encode("utf-8")
+    async def dl_report():
+        res, lg = _done_results(), lang()
+        yield (await asyncio.to_thread(logic.report_html, res, lg)).encode("utf-8")
 
     @render.download_button(filename="ruralsim-report.pdf")
-    def dl_pdf():
-        yield logic.report_pdf(_done_results(), lang())
+    async def dl_pdf():
+        res, lg = _done_results(), lang()
+        yield await asyncio.to_thread(logic.report_pdf, res, lg)
 
     @render.download_button(filename="ruralsim.xlsx")
-    def dl_xlsx():
-        yield logic.workbook_bytes(_done_results())
+    async def dl_xlsx():
+        res = _done_results()
+        yield await asyncio.to_thread(logic.workbook_bytes, res)
 
     for k in range(MAX_OPTIONS):
         _yaml_download(k, output, job, lang)
