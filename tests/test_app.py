@@ -300,6 +300,13 @@ def test_the_planner_compares_options_in_the_browser(app_url, browser, tmp_path)
     text = _wait_text(page, "#problem_list", "greater than or equal to 0")
     assert "第2行 households" in text
     assert page.locator("#villages").get_by_text("无此社区").count() >= 1
+    # the cell corrected in the page: the next problem (an unknown community) shows
+    cell = page.locator("#villages tbody tr").nth(1).locator("td").nth(2)   # households
+    cell.dblclick()
+    page.locator("#villages textarea").fill("95")
+    page.locator("#villages textarea").press("Enter")
+    text = _wait_text(page, "#problem_list", "无此社区")
+    assert "第3行 community" in text and "households" not in text
 
     page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
     assert (tmp_path / "app.png").stat().st_size > 10_000
