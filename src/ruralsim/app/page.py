@@ -73,6 +73,8 @@ T = {
              "(common random numbers)."),
     "failed": ("运行失败：", "The run failed: "),
     "bad_options": ("方案有误，未运行：", "An option has problems; nothing was run:"),
+    "bad_villages": ("村庄表有问题，未运行(见“① 我的村庄”)：", "The village table has problems; "
+                     "nothing was run (see “① My villages”):"),
     "headline": ("各方案的一次运行(情景自带的随机种子)", "One run of each option (the scenario's "
                  "own seed)"),
     "headline_note": ("下载的方案文件用 ruralsim run 运行，得到的正是这些数字。",
@@ -423,7 +425,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return
         ps = problems()
         if ps:
-            status_msg.set(("bad", "\n".join(p.text(lang()) for p in ps)))
+            status_msg.set(("bad_villages", "\n".join(p.text(lang()) for p in ps)))
             return
         n = int(input.n_options())
         try:
@@ -503,9 +505,9 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return ui.div(ui.tags.progress(value=str(job.done), max=str(job.total)),
                           ui.p(tr("running", lg).format(job.done, job.total)),
                           class_="status", id="run_status")
-        if state == "bad":
-            return ui.div(ui.p(tr("bad_options", lg)), ui.pre(detail), class_="status err",
-                          id="run_status")
+        if state in ("bad", "bad_villages"):
+            return ui.div(ui.p(tr("bad_options" if state == "bad" else "bad_villages", lg)),
+                          ui.pre(detail), class_="status err", id="run_status")
         if state == "failed":
             return ui.div(ui.p(tr("failed", lg)), ui.pre(job.error), class_="status err",
                           id="run_status")
