@@ -160,6 +160,18 @@ def test_app_without_shiny_says_so(monkeypatch, capsys):
     assert "pip install 'ruralsim[app]'" in capsys.readouterr().err
 
 
+def test_app_refuses_a_port_in_use(capsys):
+    pytest.importorskip("shiny")
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert main(["app", "--port", str(port), "--no-browser"]) == 2
+    assert f"--port {port}: cannot listen" in capsys.readouterr().err
+
+
 # ----------------------------------------------------------------------------- browser
 def _chromium() -> str | None:
     from ruralsim.report.html import find_chromium

@@ -872,7 +872,7 @@ def cmd_app(args) -> int:
     require_shiny()
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be from 0 to 65535 (got {args.port}) / 端口须在0到65535之间")
-    port = args.port or free_port(args.host)
+    port = free_port(args.host, args.port)
     from .app.page import make_app
 
     import uvicorn

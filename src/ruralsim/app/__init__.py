@@ -17,14 +17,18 @@ def require_shiny() -> None:
                          "/ 网页应用需要安装 shiny：pip install 'ruralsim[app]'") from None
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free on ``host`` now (the system picks it)."""
+def free_port(host: str = "127.0.0.1", port: int = 0) -> int:
+    """``port`` if it is free on ``host`` now, else a UsageError; with 0, a free port the
+    system picks."""
     import socket
 
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
-            s.bind((host, 0))
+            s.bind((host, port))
             return int(s.getsockname()[1])
     except OSError as exc:
-        raise UsageError(f"--host {host}: cannot listen there ({exc.strerror}) / 无法在该地址监听"
-                         ) from None
+        if port and not isinstance(exc, socket.gaierror):
+            raise UsageError(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror}) "
+                             "/ 无法在该端口监听(端口已被占用？)") from None
+        raise UsageError(f"--host {host}: cannot listen there ({exc.strerror or exc}) "
+                         "/ 无法在该地址监听") from None
