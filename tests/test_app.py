@@ -144,6 +144,11 @@ def test_runs_report_progress_and_can_be_cancelled(base):
     assert logic.conclusion(res.comparison, "en")[0].startswith("Compared with A, B")
     assert 'data-key="share_moved"' in logic.headline_html(res, "zh")
     assert logic.chart_png(res.runs[0], "map", "zh")[:4] == b"\x89PNG"
+    # results as they come: each option's run, then the comparison after each round
+    states = []
+    logic.run_options(built, reps=3, partial=lambda r: states.append(
+        (len(r.runs), r.reps, r.complete)))
+    assert states == [(1, 0, False), (2, 0, False), (2, 2, False), (2, 3, True)]
     stop = threading.Event()
     stop.set()
     with pytest.raises(logic.Cancelled):

@@ -367,8 +367,9 @@ class Results:
     names: list[str]
     scenarios: list[LoadedScenario]
     runs: list[Any]                     # SimResult, one per option
-    comparison: Any = None              # experiments.replicate.Comparison
-    reps: int = 0
+    comparison: Any = None              # experiments.replicate.Comparison (so far)
+    reps: int = 0                       # replications in the comparison so far
+    complete: bool = False              # every replication asked for is in
 
 
 def run_options(built: list[tuple[str, LoadedScenario]], reps: int, seed: int | None = None,
@@ -411,13 +412,21 @@ def run_options(built: list[tuple[str, LoadedScenario]], reps: int, seed: int | 
     seeds = spawn_seeds(seed, reps)
     specs = [_specs(sc, seeds, DEFAULT_COLUMNS, i * reps, i) for i, sc in enumerate(loaded)]
     results: list[list[dict]] = [[] for _ in loaded]
+
+    def compared(n: int) -> None:
+        per = [_collect(names[i], results[i], DEFAULT_COLUMNS) for i in range(len(loaded))]
+        res.comparison = Comparison(names, per, comparison_table(per, COMPARE_METRICS))
+        res.reps = n
+
     for r in range(reps):
         for i in range(len(loaded)):
             results[i].append(run_one(specs[i][r]))
             step(names[i])
-    per = [_collect(names[i], results[i], DEFAULT_COLUMNS) for i in range(len(loaded))]
-    res.comparison = Comparison(names, per, comparison_table(per, COMPARE_METRICS))
-    res.reps = reps
+        if partial is not None and 2 <= r + 1 < reps:   # the table so far, as it comes
+            compared(r + 1)
+            partial(res)
+    compared(reps)
+    res.complete = True
     if partial is not None:
         partial(res)
     return res

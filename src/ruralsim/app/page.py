@@ -81,6 +81,7 @@ T = {
                       "ruralsim run of an option's downloaded file gives exactly these "
                       "numbers."),
     "compare": ("方案比较(多次重复，95%区间)", "Comparison (replications, 95% intervals)"),
+    "so_far": ("(运行中：已有 {} / {} 次重复)", "(running: {} of {} replications so far)"),
     "conclusion": ("结论", "Conclusion"),
     "charts": ("图表", "Charts"),
     "timeline": ("工程进度", "Works timeline"),
@@ -274,6 +275,7 @@ class Job:
     error: str = ""
     version: int = 0               # bumped on each report, so the page redraws
     runs: int = 0                  # runs started in this page (data-run of the status)
+    reps: int = 0                  # replications asked for in the current run
     charts: list = field(default_factory=list)   # per option: its charts (HTML), drawn by
     #                                               the worker, not by the page's thread
 
@@ -439,7 +441,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         job.cancel.set()              # (a run still winding down)
         job.cancel = threading.Event()
         job.done, job.state, job.error, job.results = 0, "running", "", None
-        job.total = len(built) * (reps + 1)
+        job.total, job.reps = len(built) * (reps + 1), reps
         job.runs += 1
         results_rv.set(None)
 
@@ -535,7 +537,9 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                                  id="conclusion"),
                       _downloads(res, lg),
                       ui.layout_columns(
-                          ui.div(ui.h4(tr("compare", lg)),
+                          ui.div(ui.h4(tr("compare", lg), " ", ui.tags.small(
+                              "" if res.complete else tr("so_far", lg).format(
+                                  res.reps, job.reps), class_="text-muted")),
                                  ui.div(ui.HTML(logic.comparison_html(res.comparison, lg)),
                                         id="compare_table")),
                           headline, col_widths=(7, 5))]
@@ -547,7 +551,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         return ui.div(*parts)
 
     def _downloads(res, lg: str) -> ui.Tag:
-        if res.comparison is None:
+        if not res.complete:
             return ui.p(tr("wait_results", lg), class_="text-muted")
         items = [ui.download_button("dl_report", tr("dl_report", lg)),
                  ui.download_button("dl_xlsx", tr("dl_xlsx", lg))]
@@ -562,7 +566,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     def _done_results():
         res = job.results
-        if res is None or res.comparison is None:
+        if res is None or not res.complete:
             raise SafeException(tr("wait_results", lang()))
         return res
 
