@@ -82,6 +82,8 @@ T = {
                       "numbers."),
     "compare": ("方案比较(多次重复，95%区间)", "Comparison (replications, 95% intervals)"),
     "so_far": ("(运行中：已有 {} / {} 次重复)", "(running: {} of {} replications so far)"),
+    "so_far_cancelled": ("(已取消：只有 {} / {} 次重复)", "(cancelled: only {} of {} "
+                         "replications)"),
     "conclusion": ("结论", "Conclusion"),
     "charts": ("图表", "Charts"),
     "timeline": ("工程进度", "Works timeline"),
@@ -538,8 +540,9 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
                       _downloads(res, lg),
                       ui.layout_columns(
                           ui.div(ui.h4(tr("compare", lg), " ", ui.tags.small(
-                              "" if res.complete else tr("so_far", lg).format(
-                                  res.reps, job.reps), class_="text-muted")),
+                              "" if res.complete else tr(
+                                  "so_far_cancelled" if job.state == "cancelled" else "so_far",
+                                  lg).format(res.reps, job.reps), class_="text-muted")),
                                  ui.div(ui.HTML(logic.comparison_html(res.comparison, lg)),
                                         id="compare_table")),
                           headline, col_widths=(7, 5))]
