@@ -106,8 +106,13 @@ def test_amounts_are_per_household_instrument_values():
 def test_the_budget_goes_to_its_key_path_or_is_refused_until_the_model_has_it(base):
     opt = logic.Option("B", packages=("subsidised_loans",), budget_total_cny=5e6)
     if logic.budget_supported():
-        sc = logic.build_option(base, None, opt).model
-        assert sc.government.budget.total_cny == 5e6
+        sc = logic.build_option(base, None, opt)
+        assert sc.model.government.budget.total_cny == 5e6
+        run = simulate(sc)           # the run says whether it kept to it (5 million: no)
+        assert logic.budget_check(run, "zh").startswith("超出预算：总公共成本")
+        assert logic.budget_check(run, "en").startswith("over budget: total public cost")
+        assert logic.budget_check(simulate(logic.build_option(
+            base, None, logic.Option("C", packages=("subsidised_loans",)))), "zh") == ""
     else:
         with pytest.raises(ScenarioError, match="budget"):
             logic.build_option(base, None, opt)
@@ -261,7 +266,12 @@ def test_the_planner_compares_options_in_the_browser(app_url, browser, tmp_path)
     page.locator("#n_options").get_by_label("2").check()
     page.locator("#pkg1").get_by_label("贴息贷款").uncheck()
     page.locator("#pkg1").get_by_label("以奖代补").check()
+    if logic.budget_supported():          # B's budget: 500万元 in all
+        page.locator("#budget_total1").fill("500")
     first = _run(page, 1)
+    if logic.budget_supported():
+        assert re.search("方案B: (超出预算|通过)：总公共成本.*预算500万元",
+                         page.locator("#budget_checks").inner_text())
     assert "方案B" in first and re.search("更好|更差|无明显差异", first)
     assert page.locator("#conclusion li").count() == 1
 

@@ -483,6 +483,31 @@ def _plain(x: Any) -> Any:
     return str(x)
 
 
+def budget_check(run, lang: str = "zh") -> str:
+    """The run against the option's budget (summary["budget"]), e.g. '通过：总公共成本4,781万元，
+    预算5,000万元'; '' when the option states no budget."""
+    from ..report.formatting import fmt_value
+
+    b = run.summary.get("budget") or {}
+    if b.get("pass") is None:
+        return ""
+    zh = lang == "zh"
+    parts = []
+    if b.get("within_total") is not None:
+        parts.append((f"总公共成本{fmt_value('total_public_cost_cny', b['public_cost_cny'], lang)}"
+                      f"，预算{fmt_value('total_public_cost_cny', b['total_cny'], lang)}") if zh
+                     else (f"total public cost {fmt_value('total_public_cost_cny', b['public_cost_cny'], lang)}"
+                           f", budget {fmt_value('total_public_cost_cny', b['total_cny'], lang)}"))
+    if b.get("within_per_year") is not None:
+        cost = fmt_value("total_public_cost_cny", b["max_year_cost_cny"], lang)
+        limit = fmt_value("total_public_cost_cny", b["per_year_cny"], lang)
+        parts.append(f"最高年度({b['max_year']}年){cost}，年度预算{limit}" if zh else
+                     f"highest year ({b['max_year']}) {cost}, budget per year {limit}")
+    verdict = ("通过" if b["pass"] else "超出预算") if zh else ("within budget" if b["pass"]
+                                                           else "over budget")
+    return f"{verdict}：{'；'.join(parts)}" if zh else f"{verdict}: {'; '.join(parts)}"
+
+
 def timeline_html(run, lang: str = "zh") -> str:
     """The works timeline of a run whose homes are built to demand ('' otherwise)."""
     from ..report.html import _timeline_table

@@ -528,9 +528,15 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         lg = lang()
         if res is None or not res.runs:
             return ui.div()
+        checks = [(name, logic.budget_check(run, lg)) for name, run in zip(res.names, res.runs)]
+        budget = [ui.tags.li(ui.strong(f"{name}: "), text, class_="ok-note"
+                             if (run.summary.get("budget") or {}).get("pass") else "err")
+                  for (name, text), run in zip(checks, res.runs) if text]
         headline = ui.div(ui.h4(tr("headline", lg)),
                           ui.p(tr("headline_note", lg), class_="text-muted",
                                style="font-size:.9em"),
+                          ui.div(ui.h6(tr("budget", lg)), ui.tags.ul(*budget), id="budget_checks")
+                          if budget else ui.div(),
                           ui.HTML(logic.headline_html(res, lg)), id="headline")
         parts: list[Any] = []
         if res.comparison is not None:
