@@ -24,6 +24,8 @@ def free_port(host: str = "127.0.0.1", port: int = 0) -> int:
 
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            # as the server will: a port whose last connections are closing is free
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((host, port))
             return int(s.getsockname()[1])
     except OSError as exc:

@@ -146,6 +146,8 @@ body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei","Pin
 sans-serif}
 .problem-list{color:#b42318;margin:.4rem 0}
 .ok-note{color:#1a7f37}
+.bad-note{color:#b42318}
+#options_grid > *{align-self:start}
 .opt-card .form-group{margin-bottom:.45rem}
 .opt-card .shiny-input-checkboxgroup label{font-weight:normal}
 .amount-box{border-left:3px solid #cde;padding-left:.5rem;margin:.2rem 0 .4rem}
@@ -204,7 +206,9 @@ def _option_card(i: int, lang: str) -> ui.Tag:
             zh, en = logic.AMOUNT_KEYS[a.key]
             inst = a.instrument_zh if lang == "zh" else a.instrument_en
             boxes.append(ui.input_numeric(_amount_id(i, a.path), f"{inst}: "
-                                          f"{zh if lang == 'zh' else en}", a.value, min=-1e7,
+                                          f"{zh if lang == 'zh' else en}",
+                                          int(a.value) if a.value.is_integer() else a.value,
+                                          min=-1e7,
                                           max=1e7, step=100, width="100%"))
         amounts.append(ui.panel_conditional(
             f"input.pkg{i} && input.pkg{i}.includes('{p}')", *boxes, class_="amount-box"))
@@ -246,7 +250,7 @@ def _options_panel(lang: str) -> ui.Tag:
                                {str(k): str(k) for k in range(2, MAX_OPTIONS + 1)},
                                selected="3", inline=True),
         ui.layout_columns(*[_option_card(i, lang) for i in range(MAX_OPTIONS)],
-                          col_widths=(3, 3, 3, 3)),
+                          col_widths=(3, 3, 3, 3), fillable=False, id="options_grid"),
         style="padding-top:.8rem")
 
 
@@ -530,7 +534,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             return ui.div()
         checks = [(name, logic.budget_check(run, lg)) for name, run in zip(res.names, res.runs)]
         budget = [ui.tags.li(ui.strong(f"{name}: "), text, class_="ok-note"
-                             if (run.summary.get("budget") or {}).get("pass") else "err")
+                             if (run.summary.get("budget") or {}).get("pass") else "bad-note")
                   for (name, text), run in zip(checks, res.runs) if text]
         headline = ui.div(ui.h4(tr("headline", lg)),
                           ui.p(tr("headline_note", lg), class_="text-muted",
