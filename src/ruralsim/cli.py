@@ -293,6 +293,17 @@ def build_parser() -> argparse.ArgumentParser:
     from .bridges.discover_cli import add_parser as add_discover_parser
 
     add_discover_parser(sub)
+    app = sub.add_parser("app", help="网页应用 / the planner's web app (local, offline)",
+                         description="在本机浏览器中比较方案：村庄表、政策包、策略、运行、结果与下载，"
+                         "无需联网 / Compare options for your own villages in the browser, on "
+                         "this computer, offline (needs the 'app' extra: pip install "
+                         "'ruralsim[app]').")
+    app.add_argument("--host", default="127.0.0.1", help="监听地址 / address to listen on "
+                     "(default 127.0.0.1: this computer only)")
+    app.add_argument("--port", type=int, default=0, help="端口 / port (default: a free one)")
+    app.add_argument("--no-browser", action="store_true", help="不自动打开浏览器 / do not "
+                     "open the browser")
+
     from .evidence import add_parser as add_evidence_parser
 
     add_evidence_parser(sub)
@@ -994,6 +1005,25 @@ def cmd_discover(args) -> int:
     from .bridges.discover_cli import run_cli
 
     return run_cli(args)
+def cmd_app(args) -> int:
+    from .app import free_port, require_shiny
+
+    require_shiny()
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be from 0 to 65535 (got {args.port}) / 端口须在0到65535之间")
+    port = free_port(args.host, args.port)
+    from .app.page import make_app
+
+    import uvicorn
+
+    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{port}/"
+    print(_shown(f"ruralsim app: {url}  (按 Ctrl-C 退出 / Ctrl-C to stop)"), flush=True)
+    if not args.no_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    uvicorn.run(make_app(), host=args.host, port=port, log_level="warning")
+    return EXIT_OK
 
 
 def cmd_evidence(args) -> int:
@@ -1005,7 +1035,7 @@ def cmd_evidence(args) -> int:
 COMMANDS = {"evidence": cmd_evidence, "bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
             "decompose": cmd_decompose, "sweep": cmd_sweep, "metrics": cmd_metrics,
             "report": cmd_report, "demo": cmd_demo, "optimize": cmd_optimize,
-            "discover": cmd_discover}
+            "discover": cmd_discover, "app": cmd_app}
 
 
 def main(argv: list[str] | None = None) -> int:
