@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
+import pandas as pd
 
 from . import __version__
 from .model import Model
@@ -96,5 +97,7 @@ def _result(model: Model, loaded: LoadedScenario, seed, keep_model: bool) -> Sim
     meta = {"scenario": sc.name, "scenario_hash": loaded.hash, "seed": seed_label(seed),
             "version": __version__}
     summary = summarize(model, ts, meta)
+    sup = getattr(model, "supply", None)
+    communities = None if sup is None else pd.DataFrame(sup.community_works())
     return SimulationResult(ts, villages_frame(model.rec, model.vil, model.com.names), summary, sc,
-                            model if keep_model else None)
+                            model if keep_model else None, communities=communities)
