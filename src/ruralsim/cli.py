@@ -524,7 +524,13 @@ def cmd_compare(args) -> int:
             from .excel import write_xlsx
 
             write_xlsx(sheets, tmp / "compare.xlsx")
-        _compare_figures(cmp, tmp / "figures", args.lang)
+        from .outputs import to_json, write_text_atomic
+        from .report.options import options_record
+
+        write_text_atomic(tmp / "options.json", to_json(options_record(built, cmp)))
+        sc0 = built[0][1].model
+        _compare_figures(cmp, tmp / "figures", args.lang,
+                         (sc0.run.start_year, sc0.run.start_month))
     if not args.quiet:
         print_comparison(cmp, args.lang)
         print(f"结果已写入 outputs written to: {out}/")
@@ -621,18 +627,23 @@ def _safe(name: str) -> str:
     return safe_file_stem(name)
 
 
-def _compare_figures(cmp, folder: Path, lang) -> None:
+def _compare_figures(cmp, folder: Path, lang, start: tuple[int, int] | None = None) -> None:
+    """The comparison's figures, with calendar dates on their time axes; a band chart of a
+    metric that is zero throughout is not drawn."""
     import matplotlib.pyplot as plt
 
     from .outputs import save_figure
-    from .report.experiment_plots import BAND_METRICS, plot_bands, plot_comparison
+    from .report.experiment_plots import (BAND_METRICS, band_is_empty, plot_bands,
+                                          plot_comparison)
 
     folder.mkdir(parents=True, exist_ok=True)
-    fig = plot_comparison(cmp, lang=lang)
+    fig = plot_comparison(cmp, lang=lang, start=start)
     save_figure(fig, folder / "compare.png", dpi=110)
     plt.close(fig)
     for metric, unit, scale in BAND_METRICS:
-        fig = plot_bands(cmp, metric, lang=lang, scale=scale, unit_key=unit)
+        if band_is_empty(cmp, metric):
+            continue
+        fig = plot_bands(cmp, metric, lang=lang, scale=scale, unit_key=unit, start=start)
         save_figure(fig, folder / f"compare_{metric}.png", dpi=110)
         plt.close(fig)
 
