@@ -184,6 +184,18 @@ def contents(base, sc, is_base: bool) -> dict:
             out["added_en"].append(_label(e, "en"))
     old = {p: v for p, v, _ in _flat(base)}
     new = {p: v for p, v, _ in _flat(sc)}
+    pk = ("policy", "packages")
+    if pk in new:               # packages stacked or taken off: named by their labels
+        before, after = list(old.get(pk) or []), list(new.get(pk) or [])
+        for n in after:
+            if n not in before:
+                out["added_zh"].append(_package_label(n, "zh"))
+                out["added_en"].append(_package_label(n, "en"))
+        for n in before:
+            if n not in after:
+                out["removed_zh"].append(_package_label(n, "zh"))
+                out["removed_en"].append(_package_label(n, "en"))
+        new.pop(pk)
     for p, v in new.items():
         if p[:2] in (("policy", "instruments"), ("policy", "events")) and len(p) > 2 \
                 and p[2] not in bi | be:
@@ -207,6 +219,21 @@ def contents(base, sc, is_base: bool) -> dict:
             "en": (f"{whose_en}: " if whose_en else "") + f"{what_en} from "
                   f"{_value_words(old.get(p), unit, 'en')} to {_value_words(v, unit, 'en')}"})
     return out
+
+
+def _package_label(name: str, lang: str) -> str:
+    """A built-in package's label (its YAML's label_zh / label_en), else its name."""
+    import yaml
+
+    from ..errors import RuralsimError
+    from ..scenario.load import package_path
+
+    try:
+        data = yaml.safe_load(package_path(name, None).read_text(encoding="utf-8"))
+    except (RuralsimError, OSError, ValueError, yaml.YAMLError):
+        return name        # a package the loader cannot find or read is shown by its name
+    label = data.get(f"label_{lang}") if isinstance(data, dict) else None
+    return label if isinstance(label, str) and label else name
 
 
 def contents_words(c: dict, is_base: bool, lang: str, limit: int = 6) -> str:
