@@ -61,7 +61,7 @@ table.judged td.better{color:#1a7f37;background:#eef8f0}
 table.judged td.worse{color:#b42318;background:#fdf0ef}
 table.judged td.unclear,table.judged td.missing{color:#666}
 table.judged small.dir{color:#666}
-table.leader td{text-align:left;vertical-align:top}
+table.leader td,table.leader th{text-align:left;vertical-align:top}
 table.leader{font-size:.85em}
 .legend{font-size:.85em;color:#555;margin-top:-.4em}
 .print-only{display:none}

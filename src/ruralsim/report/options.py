@@ -70,11 +70,12 @@ class Target:
     month: int            # months from the start; the share must be reached by its end
 
     def words(self, lang: str, start: tuple[int, int] | None = None) -> str:
-        when = month_date(self.month, start) if start else None
+        # by the end of month ``month`` counted from 1: the end of month index month - 1
+        when = month_date(max(self.month - 1, 0), start) if start else None
         if lang == "zh":
-            return (f"第{self.month}个月" + (f"（{when}）" if when else "") +
-                    f"前入住农户达到{self.share:.0%}")
-        return (f"{self.share:.0%} of households moved by month {self.month}" +
+            return (f"到第{self.month}个月末" + (f"（{when}）" if when else "") +
+                    f"入住农户达到{self.share:.0%}")
+        return (f"{self.share:.0%} of households moved by the end of month {self.month}" +
                 (f" ({when})" if when else ""))
 
 
