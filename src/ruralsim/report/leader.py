@@ -257,8 +257,11 @@ def _recommendation(ranked: list[dict], target: Target, lang: str) -> str:
             text += _z(lang, "这只是一次模拟的结果，请用多次重复确认。",
                        " This rests on one run; confirm it with replications.")
         return text
-    text = _z(lang, "没有一个方案同时达到目标并且不超预算。最接近的是",
-              "No option meets the target within the budget. The closest is ")
+    budgeted = any(j["budget"] is not None for j in ranked)
+    text = (_z(lang, "没有一个方案同时达到目标并且不超预算。最接近的是",
+               "No option meets the target within the budget. The closest is ") if budgeted
+            else _z(lang, "没有一个方案达到目标。最接近的是",
+                    "No option meets the target. The closest is "))
     text += best["name"] + unc
     if best["budget"] == "fail":
         text += _z(lang, "，但超出预算", ", but it is over the budget")

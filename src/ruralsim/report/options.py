@@ -246,10 +246,12 @@ def contents_words(c: dict, is_base: bool, lang: str, limit: int = 6) -> str:
             return "基础方案。政策包：" + (sep.join(pkg) if pkg else "无") + "。"
         return "The base. Package: " + (sep.join(pkg) if pkg else "none") + "."
     parts = []
-    if c[f"added_{lang}"]:
-        parts.append(("增加：" if lang == "zh" else "adds ") + sep.join(c[f"added_{lang}"]))
-    if c[f"removed_{lang}"]:
-        parts.append(("去掉：" if lang == "zh" else "takes off ") + sep.join(c[f"removed_{lang}"]))
+    added = list(dict.fromkeys(c[f"added_{lang}"]))      # a package and its instrument may
+    removed = list(dict.fromkeys(c[f"removed_{lang}"]))  # share one label: named once
+    if added:
+        parts.append(("增加：" if lang == "zh" else "adds ") + sep.join(added))
+    if removed:
+        parts.append(("去掉：" if lang == "zh" else "takes off ") + sep.join(removed))
     ch = [x[lang] for x in c["changes"]]
     if ch:
         more = len(ch) - limit
