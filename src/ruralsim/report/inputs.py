@@ -628,27 +628,29 @@ def _load_image_folder(root: Path, rel_folder: str, lang: str | None, inputs: Re
 MAX_TABLE_BYTES = 512 * 2**20      # villages.csv of a large township over a long horizon
 
 
-def _load_frame(root: Path, name: str, files: set[Path], columns: tuple[str, ...] = ()):
+def _load_frame(root: Path, name: str, inputs: "ReportInputs", columns: tuple[str, ...] = ()):
     """``root/name`` as a table (the ``columns`` named, all when none), or None when the file
-    is missing; a file that is not a readable table of them is a UsageError."""
+    is missing or is not a readable table of them (then with a warning: the report leaves
+    out the sections that need it)."""
     import pandas as pd
 
     path = root / name
     if not os.path.lexists(path):
         return None
-    files.add(path)
+    inputs.files.add(path)
     try:
         raw = _read_member(root, name, MAX_TABLE_BYTES)
+        return pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig",
+                           usecols=list(columns) if columns else None)
     except _NotRegular as exc:
-        raise _bad(path, str(exc)) from None
+        why = str(exc)
     except OSError as exc:
-        raise _bad(path, f"cannot be read ({exc.strerror}) / 无法读取") from None
-    try:
-        df = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig",
-                         usecols=list(columns) if columns else None)
+        why = f"cannot be read ({exc.strerror})"
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise _bad(path, f"not a readable table ({str(exc)[:200]}) / 无法读取表格") from None
-    return df
+        why = f"not a readable table ({str(exc)[:200]})"
+    inputs.warnings.append(f"{path}: skipped, {why}; the sections that need it are left out "
+                           "/ 已跳过，报告中相关部分从略")
+    return None
 
 
 def _result_root(d: Path) -> Path:
@@ -672,10 +674,10 @@ def load_report_inputs(dirs: list[Path]) -> ReportInputs:
                   if os.path.lexists(root / "scenario.json") else None)
             inputs.runs.append(RunInput(
                 d, summary, sc, _load_figures(root, inputs, budget), figures_language(root),
-                root, timeseries=_load_frame(root, "timeseries.csv", inputs.files,
+                root, timeseries=_load_frame(root, "timeseries.csv", inputs,
                                              ("month", "date", "n_ever_moved")),
-                villages=_load_frame(root, "villages.csv", inputs.files),
-                communities=_load_frame(root, "communities.csv", inputs.files)))
+                villages=_load_frame(root, "villages.csv", inputs),
+                communities=_load_frame(root, "communities.csv", inputs)))
         elif os.path.lexists(root / "compare.csv"):
             rows = _load_compare(root, inputs.files)
             options = (_load_json(root, "options.json", OptionsFile, inputs.files)
