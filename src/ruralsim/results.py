@@ -84,8 +84,8 @@ class SimulationResult:
     model: "Model | None" = field(default=None, repr=False)
     #: The counterfactual twin's result, when one was asked for.
     twin: "SimulationResult | None" = field(default=None, repr=False)
-    #: supply.mode 'demand': per community, why works and homes waited
-    #: (``communities.csv``; None in phase mode).  A record for the report, not a result.
+    #: Per community, why its works (demand mode) or phases waited (``communities.csv``).
+    #: A record for the report, not a result.
     communities: pd.DataFrame | None = field(default=None, repr=False)
 
 

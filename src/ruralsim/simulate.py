@@ -98,6 +98,10 @@ def _result(model: Model, loaded: LoadedScenario, seed, keep_model: bool) -> Sim
             "version": __version__}
     summary = summarize(model, ts, meta)
     sup = getattr(model, "supply", None)
-    communities = None if sup is None else pd.DataFrame(sup.community_works())
+    communities = pd.DataFrame(sup.community_works() if sup is not None else
+                               model.construction.community_phases(list(model.com.names)))
+    for c in communities.columns:
+        if c.endswith("_month"):           # a month, or blank when it did not happen
+            communities[c] = communities[c].astype("Int64")
     return SimulationResult(ts, villages_frame(model.rec, model.vil, model.com.names), summary, sc,
                             model if keep_model else None, communities=communities)

@@ -212,7 +212,8 @@ def describe_scenario(sc, summary, lang: str) -> Markup:
     run = sc.run
     instr = [(i.label_zh or i.name) if lang == "zh" else (i.label_en or i.name)
              for i in sc.policy.instruments]
-    events = [(e.label_zh or e.name) if lang == "zh" else e.name for e in sc.policy.events]
+    events = [(e.label_zh or e.name) if lang == "zh" else
+              (e.label_en or e.name.replace("_", " ")) for e in sc.policy.events]
     st = sc.strategy
     w = st.withdrawal
     prio = ("、" if lang == "zh" else ", ").join(_type_label(sc, p, lang)
@@ -232,7 +233,8 @@ def describe_scenario(sc, summary, lang: str) -> Markup:
                  f"{run.horizon_months} months.",
                  f"Package: {'; '.join(instr) if instr else 'none'}.",
                  f"Policy events: {'; '.join(events) if events else 'none'}.",
-                 f"Strategy: {st.name}; allocation priority: {prio}.",
+                 f"Strategy: {st.label_en or st.label_zh or st.name}; allocation priority: "
+                 f"{prio}.",
                  (f"Services are withdrawn from a village once fewer than "
                   f"{w.threshold_share:.0%} of its households remain, and decay by "
                   f"{w.decay_per_month:.0%} a month." if w.enabled

@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from .formatting import fmt_value
 from .labels import fmt_share
 from .options import (CONFIDENCE, DEFAULT_TARGET_SHARE, Target, contents_words, month_date,
@@ -146,6 +148,8 @@ def _budget_words(options: list[Option], lang: str) -> str:
 def _months_words(j: dict, target: Target, lang: str) -> str:
     m = j["months_to_target"]
     k, n = j["months_reached_in"]
+    if m is None and n <= 1:
+        return _z(lang, "期内未达到", "not reached within the horizon")
     if m is None:
         return _z(lang, f"多数情形期内未达到（{k}/{n}次达到）",
                   f"not reached in most runs ({k} of {n} reached it)")
@@ -258,6 +262,12 @@ def _recommendation(ranked: list[dict], target: Target, lang: str) -> str:
                        " This rests on one run; confirm it with replications.")
         return text
     budgeted = any(j["budget"] is not None for j in ranked)
+    if len(ranked) == 1:
+        text = _z(lang, f"{best['name']}未达到目标" + ("（或超出预算）" if budgeted else "") + unc,
+                  f"{best['name']} does not meet the target" +
+                  (" (or the budget)" if budgeted else "") + unc)
+        return text + _z(lang, "。需要更大力度的政策包、更长的期限或更多资金。",
+                         ". It needs a stronger package, more time or more money.")
     text = (_z(lang, "没有一个方案同时达到目标并且不超预算。最接近的是",
                "No option meets the target within the budget. The closest is ") if budgeted
             else _z(lang, "没有一个方案达到目标。最接近的是",
@@ -277,12 +287,13 @@ def _bullet(j: dict, target: Target, lang: str) -> str:
     arrears = "—" if j["arrears"] is None else f"{j['arrears']:,.0f}"
     vul = "—" if j["vulnerable"] is None else f"{j['vulnerable']:,.0f}"
     if lang == "zh":
-        return (f"{j['name']}：第{target.month}个月入住{share}；入住{target.share:.0%}需"
+        return (f"{j['name']}：第{target.month}个月入住{share}；入住{target.share:.0%}所需时间："
                 f"{months}；政府公共支出{cost}；拖欠款{arrears}个月；特困户、五保户入住{vul}户；"
                 f"预算：{_budget_cell(j, lang)}。")
-    return (f"{j['name']}: {share} moved by month {target.month}; {target.share:.0%} moved in "
-            f"{months}; public cost {cost}; {arrears} months in arrears; {vul} poor and "
-            f"five-guarantee households moved; budget: {_budget_cell(j, lang)}.")
+    return (f"{j['name']}: {share} moved by month {target.month}; time to "
+            f"{target.share:.0%} moved: {months}; public cost {cost}; {arrears} months in "
+            f"arrears; {vul} poor and five-guarantee households moved; budget: "
+            f"{_budget_cell(j, lang)}.")
 
 
 # ---------------------------------------------------------------- the plan, works, villages
@@ -338,61 +349,78 @@ def plan_blocks(name: str, summary, start, lang: str) -> list[Block]:
 
 def works_blocks(name: str, communities, start, lang: str) -> list[Block]:
     """Per community: planned and actual start, and why works and homes waited."""
-    if communities is None or communities.empty:
+    if communities is None or communities.empty or "work_months_waiting_money" not in \
+            communities:
         return []
+    phases = "work_months_waiting_teams" in communities     # model 2.0's phases
+    unit_zh, unit_en = ("期·月", "phase-months") if phases else ("工程·月", "work-months")
     head = [_z(lang, "新型社区", "Community"), _z(lang, "计划开工", "Planned start"),
             _z(lang, "实际开工", "Actual start"), _z(lang, "首套住房建成", "First home finished"),
-            _z(lang, "工程完成", "Works done"),
-            _z(lang, "等待报名(工程·月)", "Waiting for registrations (work-months)"),
-            _z(lang, "等待资金(工程·月)", "Waiting for money (work-months)"),
-            _z(lang, "在建但欠款停工(工程·月)", "Under way, unpaid (work-months)"),
+            _z(lang, "完成/全部", "Done / all"),
+            _z(lang, f"等待报名({unit_zh})", f"Waiting for registrations ({unit_en})"),
+            _z(lang, f"等待资金({unit_zh})", f"Waiting for money ({unit_en})"),
+            _z(lang, f"在建但欠款停工({unit_zh})", f"Under way, unpaid ({unit_en})"),
+            _z(lang, f"等待施工队({unit_zh})", f"Waiting for a team ({unit_en})") if phases else
             _z(lang, "等待施工队(户·月)", "Waiting for builders (household-months)"),
             _z(lang, "为什么慢", "Why it stalls")]
     rows = []
     for r in communities.to_dict("records"):
         def g(k):
             v = r.get(k)
-            return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+            return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) \
+                else v
+        done = f"{int(r['works_done'])}/{int(r['works'])}"
+        if g("works_abandoned"):
+            done += _z(lang, f"（烂尾{int(r['works_abandoned'])}）",
+                       f" ({int(r['works_abandoned'])} abandoned)")
+        wait_b = g("work_months_waiting_teams") if phases else \
+            g("household_months_waiting_builders")
         rows.append([str(r["community"]), _date(g("planned_start_month"), start),
                      _date(g("actual_start_month"), start),
-                     _date(g("first_home_finished_month"), start),
-                     f"{int(r['works_done'])}/{int(r['works'])}",
+                     _date(g("first_home_finished_month"), start), done,
                      f"{int(r['work_months_waiting_demand']):,}",
                      f"{int(r['work_months_waiting_money']):,}",
                      f"{int(r['work_months_unpaid']):,}",
-                     f"{int(r['household_months_waiting_builders']):,}", _why(r, g, lang)])
+                     f"{int(wait_b or 0):,}", _why(r, g, lang)])
     return [Block("h2", _z(lang, f"各社区建设进度与停滞原因：{name}",
                            f"Works timeline per community, and why it stalls: {name}")),
             Block("note", _z(
-                lang, "“等待报名”：工程已可开工，但报名户数未达到开工所需比例；“等待资金”：报名已够，"
+                lang, "“等待报名”：可以开工，但报名户数未达到开工所需比例；“等待资金”：报名已够，"
                 "但乡镇的资金（含预计现金流和借款额度）不足以开工；“欠款停工”：在建工程当月未获付款；"
-                "“等待施工队”：农户已能付款建房，但没有空闲的施工队。工程·月为各段工程等待月数之和。",
-                "Waiting for registrations: a work could start but too few households had "
+                + ("“等待施工队”：已拨款，但没有空闲的施工队。期·月为各期等待月数之和。" if phases else
+                   "“等待施工队”：农户已能付款建房，但没有空闲的施工队。工程·月为各段工程等待月数之和。"),
+                "Waiting for registrations: it could start but too few households had "
                 "registered for it; waiting for money: enough registered but the township's "
-                "money (projected cash flow and credit) could not start it; unpaid: a work under "
-                "way was not paid that month; waiting for builders: households able to pay for "
-                "their house found no builder free. Work-months add up the months each section "
-                "or facility waited.")),
+                "money (projected cash flow and credit) could not start it; unpaid: under way "
+                "but not paid that month; " + (
+                    "waiting for a team: funded, but no construction team was free. "
+                    "Phase-months add up the months each phase waited." if phases else
+                    "waiting for builders: households able to pay for their house found no "
+                    "builder free. Work-months add up the months each section or facility "
+                    "waited."))),
             Block("table", head=head, rows=rows)]
 
 
 def _why(r: dict, g, lang: str) -> str:
     planned, actual = g("planned_start_month"), g("actual_start_month")
     demand, money = int(r["work_months_waiting_demand"]), int(r["work_months_waiting_money"])
-    unpaid, builders = int(r["work_months_unpaid"]), int(r["household_months_waiting_builders"])
+    unpaid = int(r["work_months_unpaid"])
+    builders = int(g("household_months_waiting_builders") or g("work_months_waiting_teams") or 0)
     parts = []
     if actual is None:
         parts.append(_z(lang, "期内未开工", "never started"))
     elif planned is not None and actual > planned:
-        parts.append(_z(lang, f"开工晚{int(actual - planned)}个月",
-                        f"started {int(actual - planned)} months late"))
+        late = int(actual - planned)
+        parts.append(_z(lang, f"开工晚{late}个月",
+                        f"started {late} month{'s' if late != 1 else ''} late"))
     reasons = [(money + unpaid, _z(lang, "资金不足", "money")),
                (demand, _z(lang, "报名不足", "too few registrations"))]
     reasons = [x for x in sorted(reasons, reverse=True) if x[0] > 0]
     if reasons:
         parts.append(_z(lang, "主要等待：", "waited mostly for ") + reasons[0][1])
     if builders > 0:
-        parts.append(_z(lang, "施工队不足", "builders short"))
+        parts.append(_z(lang, "施工队不足", "teams short" if "work_months_waiting_teams" in r
+                        else "builders short"))
     if not parts:
         return _z(lang, "按计划", "on plan")
     return ("；" if lang == "zh" else "; ").join(parts)
@@ -426,7 +454,7 @@ def village_blocks(name: str, villages, sc, start, lang: str, clear_share: float
         who_text = ("、" if lang == "zh" else ", ").join(
             f"{lab}{k:,}{_z(lang, '户', '')}" if lang == "zh" else f"{k:,} {lab}"
             for k, lab in who[:3]) or "—"
-        rows.append((hit.iloc[0] if not hit.empty else math.inf,
+        rows.append(((hit.iloc[0] if not hit.empty else math.inf, left / max(n0, 1)),
                      [str(v), str(g["community"].iloc[0]), f"{n0:,}",
                       _date(int(hit.iloc[0]), start) if not hit.empty
                       else _z(lang, "期内未搬空", "not within the horizon"),
