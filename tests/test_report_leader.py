@@ -162,7 +162,8 @@ def test_docx_has_the_same_headings_and_table(cmp_dir, run_dir, tmp_path):
     heads = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     html_heads = [re.sub("<[^>]+>", "", h) for h in re.findall(r"<h2>(.*?)</h2>", html)]
     assert "给决策者的摘要" in heads
-    for h in ("给决策者的摘要", "乡镇年度资金计划：nanpu", "各村搬迁时间表：nanpu"):
+    for h in ("给决策者的摘要", "方案比较（每个方案2次重复）", "乡镇年度资金计划：nanpu",
+              "各村搬迁时间表：nanpu"):
         assert h in html_heads and h in heads
     first = doc.tables[0]
     assert [c.text for c in first.rows[0].cells][:3] == ["排名", "方案", "内容"]

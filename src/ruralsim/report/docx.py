@@ -67,8 +67,9 @@ def build_docx(inputs, lang: str = "zh", target_share: float | None = None,
     import docx
     from docx.shared import Cm
 
-    from .html import figure_caption, in_language, run_blocks
+    from .html import compare_heading, figure_caption, in_language, run_blocks
     from .leader import decision_blocks
+    from .lessons import comparison_lessons
 
     doc = docx.Document()
     doc.add_heading(t("report_title", lang), level=1)
@@ -89,9 +90,11 @@ def build_docx(inputs, lang: str = "zh", target_share: float | None = None,
                         [fmt_metric(key, getattr(s, key), lang) for _, s in summaries])
         _table(doc, head, rows)
     for c in inputs.compares:
-        doc.add_heading(t("report_compare", lang), level=2)
+        doc.add_heading(compare_heading(c, lang), level=2)
         doc.add_paragraph(t("report_compare_note", lang))
         names = list(dict.fromkeys(r.scenario for r in c.rows))
+        for x in comparison_lessons(c.rows, names, lang):
+            doc.add_paragraph(x, style="List Bullet")
         cell = {(r.metric, r.scenario): r for r in c.rows}
         rows = []
         for metric in dict.fromkeys(r.metric for r in c.rows):

@@ -393,6 +393,13 @@ def _effects_table(rows, lang: str) -> Markup:
     return join([table(out, "judged"), _legend(lang, "effects"), note])
 
 
+def compare_heading(c, lang: str) -> str:
+    """The comparison's heading, saying how many replications its numbers come from."""
+    reps = max((len(o.reps) for o in c.options.options), default=0) if c.options else 0
+    return _t("compare", lang) + ((f"（每个方案{reps}次重复）" if lang == "zh" else
+                                   f" ({reps} replications each)") if reps else "")
+
+
 def _start(r) -> tuple[int, int] | None:
     return None if r.scenario is None else (r.scenario.run.start_year,
                                             r.scenario.run.start_month)
@@ -441,10 +448,7 @@ def render_report(inputs: ReportInputs, lang: str = "zh", target_share: float | 
         body.append(_effects_table(d.rows, lang))
         body.append(_figures(d.figures, lang))
     for c in inputs.compares:
-        reps = max((len(o.reps) for o in c.options.options), default=0) if c.options else 0
-        body.append(h("<h2>{}</h2>", _t("compare", lang) + (
-            (f"（每个方案{reps}次重复）" if lang == "zh" else f" ({reps} replications each)")
-            if reps else "")))
+        body.append(h("<h2>{}</h2>", compare_heading(c, lang)))
         body.append(h("<p class='note'>{}</p>", _t("compare_note", lang)))
         names = list(dict.fromkeys(r.scenario for r in c.rows))
         body.append(_lessons(comparison_lessons(c.rows, names, lang)))

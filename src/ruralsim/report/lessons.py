@@ -182,7 +182,7 @@ def comparison_lessons(rows: Iterable[Any], names: list[str], lang: str = "zh") 
         if lang == "zh":
             out.append(f"与{names[0]}相比，{name}" + "；".join(p for p in parts if p) + "。")
         else:
-            out.append(f"Compared with {names[0]}, {name} " + "; ".join(p for p in parts if p)
+            out.append(f"{name} compared with {names[0]}: " + "; ".join(p for p in parts if p)
                        + ".")
     return out
 

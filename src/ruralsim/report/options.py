@@ -170,19 +170,7 @@ def contents(base, sc, is_base: bool) -> dict:
     if is_base:
         return out
     bi, si = _instruments(base), _instruments(sc)
-    for n in si:
-        if n not in bi:
-            out["added_zh"].append(_label(si[n], "zh"))
-            out["added_en"].append(_label(si[n], "en"))
-    for n in bi:
-        if n not in si:
-            out["removed_zh"].append(_label(bi[n], "zh"))
-            out["removed_en"].append(_label(bi[n], "en"))
     be = {e.name: e for e in base.policy.events}
-    for e in sc.policy.events:
-        if e.name not in be:
-            out["added_zh"].append(_label(e, "zh"))
-            out["added_en"].append(_label(e, "en"))
     old = {p: v for p, v, _ in _flat(base)}
     new = {p: v for p, v, _ in _flat(sc)}
     pk = ("policy", "packages")
@@ -197,6 +185,20 @@ def contents(base, sc, is_base: bool) -> dict:
                 out["removed_zh"].append(_package_label(n, "zh"))
                 out["removed_en"].append(_package_label(n, "en"))
         new.pop(pk)
+    by_package = bool(out["added_en"] or out["removed_en"])
+    if not by_package:          # instruments and events added or taken off by hand
+        for n in si:
+            if n not in bi:
+                out["added_zh"].append(_label(si[n], "zh"))
+                out["added_en"].append(_label(si[n], "en"))
+        for n in bi:
+            if n not in si:
+                out["removed_zh"].append(_label(bi[n], "zh"))
+                out["removed_en"].append(_label(bi[n], "en"))
+        for e in sc.policy.events:
+            if e.name not in be:
+                out["added_zh"].append(_label(e, "zh"))
+                out["added_en"].append(_label(e, "en"))
     for p, v in new.items():
         if p[:2] in (("policy", "instruments"), ("policy", "events")) and len(p) > 2 \
                 and p[2] not in bi | be:
@@ -207,7 +209,8 @@ def contents(base, sc, is_base: bool) -> dict:
             continue
         info, owner = _walk(sc, p)
         unit = str((info.json_schema_extra or {}).get("unit", "")) if info else ""
-        desc = (info.description or "").split(". ")[0].rstrip(".") if info else ""
+        desc = (info.description or "").split(". ")[0].split(":")[0].rstrip(".") if info \
+            else ""
         leaf = p[-1]
         whose_zh = _label(owner, "zh") if owner is not None else None
         whose_en = _label(owner, "en") if owner is not None else None
