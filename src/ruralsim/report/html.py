@@ -62,7 +62,8 @@ table.judged td.worse{color:#b42318;background:#fdf0ef}
 table.judged td.unclear,table.judged td.missing{color:#666}
 table.judged small.dir{color:#666}
 table.leader td,table.leader th{text-align:left;vertical-align:top}
-table.leader{font-size:.85em}
+table.leader{font-size:.85em;width:100%}
+table.leader td,table.leader th{padding:.3em .4em}
 .legend{font-size:.85em;color:#555;margin-top:-.4em}
 .print-only{display:none}
 @page{size:A4;margin:14mm 12mm 16mm;
@@ -78,6 +79,7 @@ figure{margin:.6em 0}
 figure img{max-height:118mm;width:auto;max-width:100%}
 figure.anim img{display:none}
 .print-only{display:inline}
+table.leader{font-size:8pt}
 }
 """
 
