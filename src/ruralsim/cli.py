@@ -796,6 +796,9 @@ def cmd_report(args) -> int:
         targets.append(("Word", out.with_suffix(".docx")))
     for what, path in targets:                    # refuse before writing anything
         _check_report_target(what, path, inputs.files, args.force)
+    if args.docx and _same_file(out, out.with_suffix(".docx")):
+        raise UsageError(f"--out {out} ends in .docx, where --docx writes the Word file; give an "
+                         ".html file / --out 不能以 .docx 结尾")
     if args.pdf and _same_file(targets[0][1], targets[1][1]):
         raise UsageError(f"--out {out} ends in .pdf, where --pdf prints the PDF; give an .html "
                          "file / --out 不能以 .pdf 结尾")
