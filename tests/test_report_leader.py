@@ -146,7 +146,7 @@ def test_report_shows_the_budget_of_a_summary(run_dir, tmp_path):
     page = _first_h2_section(_html([d], tmp_path))
     assert "预算：总额1.00亿元" in page and "超出预算" in page
     page_en = _first_h2_section(_html([d], tmp_path, "--lang", "en", name="e.html"))
-    assert "over" in page_en and "No option meets the target within the budget" in page_en
+    assert "budget: over" in page_en and "does not meet the target (or the budget)" in page_en
 
 
 def test_target_options_change_the_target(cmp_dir, tmp_path):
