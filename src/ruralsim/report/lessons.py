@@ -63,10 +63,13 @@ def _amount(r, what_zh: str, what_en: str, lang: str, scale: float = 1.0,
         return f"{what_zh}无明显变化" if lang == "zh" else f"no clear change in {what_en}"
     up = m > 0
     a, b = sorted((abs(lo), abs(hi)))
+    biggest = max(abs(m), b)
+    d = 0 if biggest >= 100 else 1 if biggest >= 10 else 2   # three significant digits
     if lang == "zh":
-        return f"{what_zh}{'增加' if up else '减少'}约{abs(m):,.0f}{unit_zh}[{a:,.0f}, {b:,.0f}]"
-    return (f"{'raises' if up else 'lowers'} {what_en} by {abs(m):,.0f}{unit_en} "
-            f"[{a:,.0f}, {b:,.0f}]")
+        return (f"{what_zh}{'增加' if up else '减少'}约{abs(m):,.{d}f}{unit_zh}"
+                f"[{a:,.{d}f}, {b:,.{d}f}]")
+    return (f"{'raises' if up else 'lowers'} {what_en} by {abs(m):,.{d}f}{unit_en} "
+            f"[{a:,.{d}f}, {b:,.{d}f}]")
 
 
 def decomposition_lessons(rows: Iterable[Any], lang: str = "zh") -> list[str]:
@@ -152,24 +155,34 @@ def comparison_lessons(rows: Iterable[Any], names: list[str], lang: str = "zh") 
     for name in names[1:]:
         r = {_get(x, "metric"): x for x in rows if _get(x, "scenario") == name}
         parts = []
+        # what a leader weighs first: share moved, speed, public cost, arrears, the vulnerable
+        if "share_moved" in r and _get(r["share_moved"], "diff_vs_first") is not None:
+            parts.append(_amount(_as_effect(r["share_moved"]), "期末入住比例", "the share moved "
+                                 "by the end", lang, 100.0, "个百分点", " percentage points"))
         for metric, share in (("months_to_50pct_moved", "50%"), ("months_to_90pct_moved", "90%")):
             if metric in r and _get(r[metric], "diff_vs_first") is not None:
                 d = _as_effect(r[metric])
                 parts.append(_months(d, share, lang))
-        if "exposure_household_months" in r:
-            parts.append(_amount(_as_effect(r["exposure_household_months"]),
-                                 "生活在服务恶化村庄中的户·月", "household-months lived with "
-                                 "degraded services", lang))
         if "total_public_cost_cny" in r:
             parts.append(_amount(_as_effect(r["total_public_cost_cny"]), "政府公共支出",
                                  "public cost", lang, 1e-4 if lang == "zh" else 1e-6, "万元",
                                  " million CNY"))
+        if "months_in_arrears" in r:
+            parts.append(_amount(_as_effect(r["months_in_arrears"]), "拖欠款月数",
+                                 "months in arrears", lang))
+        if "vulnerable_moved" in r:
+            parts.append(_amount(_as_effect(r["vulnerable_moved"]), "入住的特困户、五保户",
+                                 "poor and five-guarantee households moved", lang))
+        if "exposure_household_months" in r:
+            parts.append(_amount(_as_effect(r["exposure_household_months"]),
+                                 "生活在服务恶化村庄中的户·月", "household-months lived with "
+                                 "degraded services", lang))
         if not parts:
             continue
         if lang == "zh":
             out.append(f"与{names[0]}相比，{name}" + "；".join(p for p in parts if p) + "。")
         else:
-            out.append(f"Compared with {names[0]}, {name} " + "; ".join(p for p in parts if p)
+            out.append(f"{name} compared with {names[0]}: " + "; ".join(p for p in parts if p)
                        + ".")
     return out
 
