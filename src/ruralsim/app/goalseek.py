@@ -325,8 +325,8 @@ def candidate_rows(gs: GoalSeekResult, lang: str = "zh", limit: int = 12) -> lis
             note.append("推荐" if zh else "recommended")
         elif row.get("finalist"):
             note.append("入围复核" if zh else "confirmed finalist")
-        share = row[f"{q}__mean"]
-        lo, hi = row[f"{q}__ci_low"], row[f"{q}__ci_high"]
+        share = row[f"{q}__mean"]      # (a share: the interval kept within 0-100%)
+        lo, hi = max(0.0, row[f"{q}__ci_low"]), min(1.0, row[f"{q}__ci_high"])
         rows.append({
             "trial": int(row["trial"]),
             "settings": settings_text(gs, values, lang),
