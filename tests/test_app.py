@@ -422,6 +422,23 @@ def test_the_planner_compares_options_in_the_browser(app_url, browser, tmp_path)
     xlsx = tmp_path / "ruralsim.xlsx"
     dl.value.save_as(xlsx)
     assert "xl/workbook.xml" in zipfile.ZipFile(xlsx).namelist()
+    assert page.locator("#dl_docx").is_visible()     # the Word report beside the HTML
+
+    # goal-seek: a tiny search (2 trials of 2 replications), a candidate put into option D
+    page.get_by_role("tab", name="④ 目标寻优").click()
+    page.locator("#gs_budget_total").fill("5000")
+    page.locator("#gs_trials").fill("2")
+    _wait_text(page, "#gs_effort_text", "最多 12 次模拟")
+    page.locator("#gs_run").click()
+    page.locator("#gs_status > div[data-run='1'][data-state='done']").wait_for(timeout=120_000)
+    assert page.locator("#gs_table tbody tr").count() >= 1
+    assert re.search("候选|没有候选", page.locator("#gs_conclusion").inner_text())
+    trial = page.locator("#gs_table tbody tr").first.get_attribute("data-trial")
+    page.screenshot(path=str(tmp_path / "goal_seek.png"), full_page=True)
+    page.locator("#gs_pick_go").click()
+    _wait_text(page, "#gs_picked", f"候选{trial}")
+    assert page.locator("#name3").input_value() == f"候选{trial}"
+    assert page.locator("#budget_total3").input_value() == "5000"
 
     # a long run shows its progress and can be cancelled; the page answers meanwhile
     page.get_by_role("tab", name="③ 运行与结果").click()

@@ -879,7 +879,8 @@ def _goal_seek_server(input: Inputs, output: Outputs, session: Session, lang, ba
         head = [tr("gs_col_trial", lg), tr("gs_col_settings", lg),
                 tr("gs_col_share", lg).format(gs.form.target_month), tr("gs_col_cost", lg),
                 tr("gs_col_verdict", lg), tr("gs_col_note", lg)]
-        body = [ui.tags.tr(ui.tags.td(tr("gs_candidate", lg).format(r["trial"]), class_="nowrap"),
+        body = [ui.tags.tr(ui.tags.td(tr("gs_candidate", lg).format(r["trial"]),
+                                      class_="nowrap"),
                            ui.tags.td(r["settings"], class_="settings"),
                            ui.tags.td(r["share"], class_="nowrap"),
                            ui.tags.td(r["cost"], class_="nowrap"),
