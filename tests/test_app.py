@@ -232,8 +232,10 @@ def test_the_goal_seek_form_becomes_an_optimize_spec(base):
     with pytest.raises(SpecError, match="trials"):
         goalseek.build_spec(sc, goalseek.GoalSeek(trials=500), start)
     late = goalseek.GoalSeek(target_month=400)   # beyond the horizon of 150 months
-    with pytest.raises(SpecError, match="horizon"):
+    with pytest.raises(SpecError, match=r"from 1 to the scenario's horizon \(150\)"):
         goalseek.run_goal_seek(base, None, start, late)
+    with pytest.raises(SpecError, match="目标入住比例"):
+        goalseek.build_spec(sc, goalseek.GoalSeek(target_share=1.5), start)
 
 
 def test_a_candidate_picked_into_an_option_is_the_candidate(base, goal_seek):

@@ -139,15 +139,26 @@ def build_spec(start: LoadedScenario, form: GoalSeek, option: Option | None = No
             "budget": "auto", "trials": int(form.trials), "replications": reps,
             "finalists": FINALISTS, "confirm_replications": 2 * reps,
             "confidence": 0.9, "seed": int(form.seed), "sampler": "tpe"}
-    if not 1 <= data["trials"] <= MAX_TRIALS or not 2 <= reps <= MAX_REPS:
-        from ..errors import Issue
-        from ..optimize import SpecError
+    from ..errors import Issue
+    from ..optimize import SpecError
 
-        raise SpecError([Issue("goal-seek", "trials" if not 1 <= data["trials"] <= MAX_TRIALS
-                               else "replications",
-                               f"the page runs 1–{MAX_TRIALS} trials of 2–{MAX_REPS} "
-                               f"replications / 页面上的搜索最多{MAX_TRIALS}次试验、每次2–"
-                               f"{MAX_REPS}次重复")])
+    horizon = start.model.run.horizon_months
+    issues = []
+    if not 0 < float(form.target_share) <= 1:
+        issues.append(Issue("goal-seek", "target", "the target share must be above 0% and at "
+                            "most 100% / 目标入住比例须在0%到100%之间"))
+    if not 1 <= month <= horizon:
+        issues.append(Issue("goal-seek", "month", f"the target month must be from 1 to the "
+                            f"scenario's horizon ({horizon}) / 目标月份须在1到{horizon}之间"))
+    if not 1 <= data["trials"] <= MAX_TRIALS or not 2 <= reps <= MAX_REPS:
+        issues.append(Issue("goal-seek", "trials", f"the page runs 1–{MAX_TRIALS} trials of "
+                            f"2–{MAX_REPS} replications / 页面上的搜索最多{MAX_TRIALS}次试验、"
+                            f"每次2–{MAX_REPS}次重复"))
+    if not data["levers"]:
+        issues.append(Issue("goal-seek", "levers", "tick at least one setting to adjust "
+                            "(this scenario has no cash subsidy) / 请至少勾选一项可调整的设置"))
+    if issues:
+        raise SpecError(issues)
     return parse_spec(data, "goal-seek")
 
 

@@ -815,7 +815,11 @@ def _goal_seek_server(input: Inputs, output: Outputs, session: Session, lang, ba
             except logic.Cancelled:
                 job.state = "cancelled"
             except (ScenarioError, RuralsimError) as exc:
-                job.error, job.state = str(exc), "bad"
+                from ..optimize import SpecError
+
+                job.state = "bad"   # the form's own problems in plain words
+                job.error = ("\n".join(i.message for i in exc.issues)
+                             if isinstance(exc, SpecError) else str(exc))
             except Exception as exc:   # noqa: BLE001 - shown on the page, never lost
                 job.error = f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=4)
                 job.state = "failed"
