@@ -236,6 +236,12 @@ def test_the_goal_seek_form_becomes_an_optimize_spec(base):
         goalseek.run_goal_seek(base, None, start, late)
     with pytest.raises(SpecError, match="目标入住比例"):
         goalseek.build_spec(sc, goalseek.GoalSeek(target_share=1.5), start)
+    # the cash subsidy searched is the scenario's own cash payment, never a compensation
+    assert goalseek.subsidy_amount(load_scenario("nanpu"))[0] == "cash_or_cement"
+    qinhuai = load_scenario("nanjing_qinhuai")
+    assert goalseek.subsidy_amount(qinhuai) is None
+    with pytest.raises(SpecError, match="no cash subsidy"):
+        goalseek.build_spec(qinhuai, goalseek.GoalSeek(levers=("subsidy",)))
 
 
 def test_a_candidate_picked_into_an_option_is_the_candidate(base, goal_seek):

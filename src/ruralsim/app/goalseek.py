@@ -73,10 +73,11 @@ class GoalSeek:
 
 def subsidy_amount(sc: LoadedScenario) -> tuple[str, str, float] | None:
     """The scenario's cash subsidy: (instrument name, label, CNY per household) of its first
-    instrument paid once whose value to a household is what it costs the township; None when
-    it has none."""
+    cash instrument (``cash`` in its name) paid once whose value to a household is what it
+    costs the township; None when it has none (compensation and fee waivers are not
+    searched)."""
     for inst in sc.model.policy.instruments:
-        if (inst.value_cny > 0 and inst.cost_once_cny == inst.value_cny
+        if ("cash" in inst.name and inst.value_cny > 0 and inst.cost_once_cny == inst.value_cny
                 and not inst.credit_cny and not inst.cost_monthly_cny):
             return inst.name, str(inst.label_zh or inst.name), float(inst.value_cny)
     return None
