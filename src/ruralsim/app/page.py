@@ -769,6 +769,14 @@ def _goal_seek_server(input: Inputs, output: Outputs, session: Session, lang, ba
             levers=tuple(input.gs_levers()), no_arrears=bool(input.gs_no_arrears()),
             trials=int(num("gs_trials") or 0), replications=int(num("gs_reps") or 0))
 
+    @reactive.effect
+    def _budget_of_scenario():
+        b = base().model.government.budget if logic.budget_supported() else None
+        with reactive.isolate():   # the budget the scenario states, as a starting point
+            for key, v in (("gs_budget_total", b and b.total_cny),
+                           ("gs_budget_year", b and b.per_year_cny)):
+                ui.update_numeric(key, value="" if v is None else v / 1e4)
+
     @render.ui
     def gs_effort():
         f = form()
