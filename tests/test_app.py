@@ -254,6 +254,7 @@ def test_a_candidate_picked_into_an_option_is_the_candidate(base, goal_seek):
     assert rows and all(r["settings"] and r["cost"].endswith("万元") for r in rows)
     assert goalseek.candidate_rows(gs, "en")[0]["cost"].endswith("million CNY")
     assert goalseek.conclusion(gs, "zh") and goalseek.conclusion(gs, "en")
+    assert goalseek.baseline_text(gs, "zh").startswith("出发方案“方案A”不作调整：第60个月末入住")
     assert goalseek.tradeoff_png(gs, "zh")[:4] == b"\x89PNG"
     df = logic.villages_frame(base)
     for row in rows:

@@ -352,7 +352,7 @@ def candidate_rows(gs: GoalSeekResult, lang: str = "zh", limit: int = 12) -> lis
 
 
 def _misses(gs: GoalSeekResult, row, lang: str) -> str:
-    """What a candidate misses, in words."""
+    """What a candidate (a row of means: ``row[quantity + '__mean']``) misses, in words."""
     p = gs.result.problem
     zh = lang == "zh"
     out = []
@@ -369,6 +369,26 @@ def _misses(gs: GoalSeekResult, row, lang: str) -> str:
         else:
             out.append("超出总预算" if zh else "over the budget")
     return ("、".join(out) if zh else ", ".join(out)) or ("未满足" if zh else "misses")
+
+
+def baseline_text(gs: GoalSeekResult, lang: str = "zh") -> str:
+    """The starting option as it is (no setting moved, the same seeds), in one sentence."""
+    base = gs.result.baseline or {}
+    means = base.get("means") or {}
+    if not means:
+        return ""
+    zh = lang == "zh"
+    q = f"share_moved_by_month[{int(gs.form.target_month)}]"
+    share = means.get(q, (math.nan,))[0]
+    cost = means.get("total_public_cost_cny", (math.nan,))[0]
+    row = {f"{k}__mean": v[0] for k, v in means.items()}
+    verdict = (("达到目标，未超预算" if zh else "meets the target within the budget")
+               if base.get("feasible") else _misses(gs, row, lang))
+    name = gs.start.name
+    return (f"出发方案“{name}”不作调整：第{gs.form.target_month}个月末入住{share:.0%}，公共成本"
+            f"{_money(cost, lang)}，{verdict}。" if zh else
+            f"The starting option '{name}' as it is: {share:.0%} moved by month "
+            f"{gs.form.target_month}, public cost {_money(cost, lang)}; {verdict}.")
 
 
 def conclusion(gs: GoalSeekResult, lang: str = "zh") -> str:

@@ -918,6 +918,7 @@ def _goal_seek_server(input: Inputs, output: Outputs, session: Session, lang, ba
                                    style="margin-top:1.9rem"),
             style="display:flex;gap:.8rem;align-items:flex-start") if rows else ui.div()
         return ui.div(ui.p(ui.strong(goalseek.conclusion(gs, lg)), id="gs_conclusion"),
+                      ui.p(goalseek.baseline_text(gs, lg), id="gs_baseline"),
                       *fig, ui.h5(tr("gs_table", lg)), table_, pick,
                       ui.output_ui("gs_pick_msg"))
 
