@@ -12,7 +12,12 @@ Example:
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Mapping
+
+from .labels import scenario_title
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_.\-]+")
 
 COMPONENT_NAMES = {
     "targeting": ("针对性动员(抓两头)", "Targeting (outreach to the two ends)"),
@@ -41,11 +46,14 @@ def _months(r, share: str, lang: str) -> str | None:
     cens = (("（部分情形期末前未达到，按期末计）" if lang == "zh" else
              " (some runs never reached it; counted at the horizon)")
             if _get(r, "censored") else "")
+    if c != 0:
+        a, b = sorted((abs(lo), abs(hi)))
+        n = abs(m)
+        if round(a) == 0 or round(n) == 0:   # shown as "[0, 2]": it spans zero as read
+            c = 0
     if c == 0:
         return (f"对{share}入住所需时间无明显影响{cens}" if lang == "zh"
                 else f"no clear effect on the time to {share} moved{cens}")
-    a, b = sorted((abs(lo), abs(hi)))
-    n = abs(m)
     unit = "month" if round(n) == 1 else "months"
     if c < 0:
         return (f"使{share}农户入住提前约{n:.0f}个月[{a:.0f}, {b:.0f}]{cens}" if lang == "zh"
@@ -59,10 +67,10 @@ def _months(r, share: str, lang: str) -> str | None:
 def _amount(r, what_zh: str, what_en: str, lang: str, scale: float = 1.0,
             unit_zh: str = "", unit_en: str = "") -> str:
     m, lo, hi = (_get(r, k) * scale for k in ("mean", "ci_low", "ci_high"))
-    if _clear(r) == 0 or round(abs(m)) == 0:
+    a, b = sorted((abs(lo), abs(hi)))
+    if _clear(r) == 0 or round(abs(m)) == 0 or round(a) == 0:   # as shown, it spans zero
         return f"{what_zh}无明显变化" if lang == "zh" else f"no clear change in {what_en}"
     up = m > 0
-    a, b = sorted((abs(lo), abs(hi)))
     if lang == "zh":
         return f"{what_zh}{'增加' if up else '减少'}约{abs(m):,.0f}{unit_zh}[{a:,.0f}, {b:,.0f}]"
     return (f"{'raises' if up else 'lowers'} {what_en} by {abs(m):,.0f}{unit_en} "
@@ -149,6 +157,7 @@ def comparison_lessons(rows: Iterable[Any], names: list[str], lang: str = "zh") 
     and cost (paired differences with their 95% intervals)."""
     out = []
     rows = list(rows)
+    first = display_name(names[0], lang)
     for name in names[1:]:
         r = {_get(x, "metric"): x for x in rows if _get(x, "scenario") == name}
         parts = []
@@ -166,12 +175,26 @@ def comparison_lessons(rows: Iterable[Any], names: list[str], lang: str = "zh") 
                                  " million CNY"))
         if not parts:
             continue
+        shown = display_name(name, lang)
         if lang == "zh":
-            out.append(f"与{names[0]}相比，{name}" + "；".join(p for p in parts if p) + "。")
+            out.append(f"与{first}相比，{shown}" + "；".join(p for p in parts if p) + "。")
         else:
-            out.append(f"Compared with {names[0]}, {name} " + "; ".join(p for p in parts if p)
+            out.append(f"Compared with {first}, {shown} " + "; ".join(p for p in parts if p)
                        + ".")
     return out
+
+
+def display_name(name: str, lang: str) -> str:
+    """A scenario as a sentence names it: a teaching strategy by its title; in Chinese, any
+    other identifier quoted as a scheme's name (方案“my_town”), never bare in the sentence.
+
+    >>> display_name("teaching_middle_first", "zh"), display_name("awards", "zh")
+    ('先动员中间户', '方案“awards”')
+    """
+    title = scenario_title(str(name), lang)
+    if lang == "zh" and _IDENTIFIER.fullmatch(title):
+        return f"方案“{title}”"
+    return title
 
 
 def _as_effect(r) -> dict:
