@@ -10,8 +10,8 @@ from typing import NamedTuple
 #: The teaching strategies by the name of their built-in scenario (zh, en): one name for each
 #: everywhere (demo, report, lessons, notebooks, animation).  The naive strategy is the least
 #: coercive of the three (nobody targeted, nobody given priority, services kept); it is called
-#: what it is, 自愿搬迁、不分先后, never 一刀切 (heavy-handed uniform enforcement), which would
-#: reverse the lesson.
+#: what it is, 自愿搬迁、不分先后, never by the word for heavy-handed uniform enforcement, which
+#: would reverse the lesson (docs/trainer_guide.md says why).
 STRATEGY_TITLES: dict[str, tuple[str, str]] = {
     "teaching": ("抓两头、带中间", "Both ends first, then the middle"),
     "teaching_middle_first": ("先动员中间户", "Middle first"),
