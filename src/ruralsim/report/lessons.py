@@ -130,11 +130,10 @@ def _verdict(by: dict, comps: list[str], lang: str) -> str | None:
     w_gain = -_get(w, "mean") if _clear(w, 0.5) < 0 else 0.0
     e_gain = sum(-_get(r, "mean") for r in ends if _clear(r, 0.5) < 0)
     if w_gain == 0 and e_gain == 0:
-        return ("模型显示：在这个情景中，动员两头和停止服务都没有明显加快90%农户入住；速度主要受住房建设和资金限制。"
+        return ("模型显示：在这个情景中，动员两头和停止服务都没有明显加快90%农户入住。"
                 if lang == "zh" else
                 "What the model shows: in this scenario neither targeting the two ends nor "
-                "withdrawing services clearly speeds up the time to 90% moved; housing and money "
-                "set the pace.")
+                "withdrawing services clearly speeds up the time to 90% moved.")
     if w_gain > 2 * max(e_gain, 0.5):
         return ("模型显示：加快整体搬迁的主要是停止旧村公共服务（推力），而不是对两头农户的动员和优先（拉力）；"
                 "这与“抓两头带中间”的说法不完全一致，而且这份速度是以服务恶化村庄中的生活为代价的。"
