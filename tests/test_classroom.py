@@ -105,3 +105,20 @@ def test_demo_prints_a_line_per_stage_when_not_on_a_terminal(tmp_path):
     assert "\r" not in p.stderr
     assert sorted(p.name for p in (tmp_path / "d" / "slides").iterdir()) == [
         "1_who_moves_when.png", "2_taken_apart.png", "3_compared.png"]
+
+
+def test_the_notebooks_extra_opens_and_runs_them():
+    import shutil
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]["notebooks"]
+    names = {e.split(">")[0].split("=")[0].split("[")[0].strip() for e in extras}
+    assert {"jupyterlab", "nbconvert", "ipykernel"} <= names
+    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent))
+    if jupyter is None:
+        pytest.skip("the notebooks extra is not installed here")
+    for sub in ("lab", "nbconvert"):
+        p = subprocess.run([jupyter, sub, "--version"], capture_output=True, text=True,
+                           timeout=120)
+        assert p.returncode == 0 and p.stdout.strip()[0].isdigit(), (sub, p.stderr)

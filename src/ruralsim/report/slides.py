@@ -46,14 +46,33 @@ def min_font_pt(fig) -> float:
     return min(x.get_fontsize() for x in _texts(fig))
 
 
+def _wrap(text: str, width: int) -> str:
+    """``text`` in lines of at most ``width`` characters (a CJK character counts two)."""
+    lines, line, n = [], "", 0
+    for word in (text.split(" ") if text.isascii() else list(text)):
+        w = len(word) if word.isascii() else 2 * len(word)
+        sep = " " if text.isascii() and line else ""
+        if line and n + len(sep) + w > width:
+            lines.append(line)
+            line, n, sep = "", 0, ""
+        line += sep + word
+        n += len(sep) + w
+    return "\n".join(lines + [line])
+
+
 def for_projector(fig, title: str | None = None):
-    """``fig`` at slide size with every text at least :data:`MIN_PT` (titles larger)."""
+    """``fig`` at slide size with every text at least :data:`MIN_PT` (titles larger, panel
+    titles wrapped to their panel's width)."""
     fig.set_size_inches(*SIZE)
     fig.set_dpi(DPI)
     if title:
         fig.suptitle(title, fontsize=MIN_PT + 8)
     for x in _texts(fig):
         x.set_fontsize(max(x.get_fontsize() * 1.5, MIN_PT))
+    panels = max(1, sum(1 for ax in fig.axes if ax.get_label() != "<colorbar>"))
+    for ax in fig.axes:
+        if ax.get_title():
+            ax.title.set_text(_wrap(ax.get_title(), int(64 / panels)))
     return fig
 
 
@@ -111,8 +130,8 @@ def slide_effects(decomposition, lang: str | None = None, metrics=SLIDE_EFFECTS)
             ax.set_title(zh if lang == "zh" else en)
             ax.set_xlabel(uzh if lang == "zh" else uen)
         return for_projector(fig, "拆开来看：每个组成部分的作用(打开减去关闭，95%置信区间)"
-                             if lang == "zh" else "Taken apart: what each component does "
-                             "(on minus off, 95% interval)")
+                             if lang == "zh" else "Taken apart: each component, on minus off "
+                             "(95% interval)")
 
 
 def slide_compare(comparison, lang: str | None = None, metrics=SLIDE_BANDS):
