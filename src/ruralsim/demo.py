@@ -58,17 +58,19 @@ class _Stages:
     def __init__(self, total: int, quiet: bool):
         self.total, self.quiet, self.n = total, quiet, 0
         self.start = self.last = time.perf_counter()
+        self.cpu0 = self.cpu = time.process_time()
 
     def __call__(self, zh: str, en: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         if self.n and not self.quiet:
-            print(f"      {now - self.last:.0f} s", flush=True)
+            print(f"      {now - self.last:.0f} s ({cpu - self.cpu:.0f} s CPU)", flush=True)
         self.n += 1
-        self.last = now
+        self.last, self.cpu = now, cpu
         if self.quiet:
             return
         if self.n > self.total:
-            print(f"演示完成 demo done: {now - self.start:.0f} s", flush=True)
+            print(f"演示完成 demo done: {now - self.start:.0f} s ({cpu - self.cpu0:.0f} s CPU)",
+                  flush=True)
         else:
             print(f"[{self.n}/{self.total}] {zh} / {en} ...", flush=True)
 
