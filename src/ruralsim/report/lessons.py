@@ -112,6 +112,12 @@ def decomposition_lessons(rows: Iterable[Any], lang: str = "zh") -> list[str]:
     verdict = _verdict(by, comps, lang)
     if verdict:
         out.append(verdict)
+    reps = {int(v) for r in rows if "reps" in _fields(r) and finite(v := _get(r, "reps"))}
+    if len(reps) == 1:    # the replications the intervals rest on
+        n = reps.pop()
+        out.append(f"以上区间基于每种组合{n}次重复(相同随机数)。" if lang == "zh" else
+                   f"These intervals rest on {n} replications of each combination (common "
+                   "random numbers).")
     return out
 
 
