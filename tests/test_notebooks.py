@@ -46,12 +46,15 @@ import json as _j
 from ruralsim.report.labels import type_label as _tl
 from ruralsim.report.lessons import display_name as _dn
 print("__CHECK__" + _j.dumps({
-    "lang": LANG, "moves": {c: {k: (None if v != v else v) for k, v in moves[c].items()} for c in moves},
-    "labels": {tn: _tl(sc, tn, LANG) for tn in moves.index}, "names": {c: _dn(c, LANG) for c in moves},
+    "lang": LANG,
+    "moves": {c: {k: (None if v != v else v) for k, v in moves[c].items()} for c in moves},
+    "labels": {tn: _tl(sc, tn, LANG) for tn in moves.index},
+    "names": {c: _dn(c, LANG) for c in moves},
     "cf": {k: cf[k] for k in ("moved_only_in_run", "exposure_household_months_difference")},
     "after": int(after),
     "main": main[["metric", "effect", "mean", "ci_low", "ci_high"]].to_dict("records"),
-    "cmp": table[["metric", "scenario", "diff_vs_first", "diff_ci_low", "diff_ci_high"]].to_dict("records"),
+    "cmp": table[["metric", "scenario", "diff_vs_first", "diff_ci_low",
+                  "diff_ci_high"]].to_dict("records"),
     "cmp_names": {s: _dn(s, LANG) for s in cmp.names}}, default=float))
 """,
     "02": """

@@ -206,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="培训演示 / trainer's demo (抓两头、带中间 vs 先动员中间户 vs 自愿搬迁、不分先后)",
                           description="一条命令生成培训演示：抓两头、带中间与先动员中间户、自愿搬迁不分先后对比的图表、动画和报告 / "
                           "One command for trainers: side-by-side figures, an animation and the "
-                          "report, 抓两头、带中间 against the middle first and a voluntary, untargeted strategy.")
+                          "report, 抓两头、带中间 against the middle first and a voluntary, "
+                          "untargeted strategy.")
     demo.add_argument("--out", default="ruralsim-demo", help="输出目录 / output folder")
     demo.add_argument("--force", action="store_true", help="覆盖已有输出 / replace a non-empty "
                       "output folder")

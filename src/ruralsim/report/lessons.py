@@ -268,8 +268,9 @@ def withdrawal_cost_lessons(cf: Mapping, registered_after: int, lang: str = "zh"
     >>> cf = {"moved_only_in_run": 98, "mean_months_earlier": 6.27,
     ...       "exposure_household_months_difference": 9100,
     ...       "exposure_vulnerable_household_months_difference": 1200}
-    >>> withdrawal_cost_lessons(cf, 150, "en")[0]
-    'Withdrawing services made 98 households move who would otherwise not have; 150 registered after a withdrawal, 52 more than it caused to move.'
+    >>> print(withdrawal_cost_lessons(cf, 150, "en")[0])  # doctest: +NORMALIZE_WHITESPACE
+    Withdrawing services made 98 households move who would otherwise not have; 150
+    registered after a withdrawal, 52 more than it caused to move.
     """
     only = int(cf["moved_only_in_run"])
     after = int(registered_after)
