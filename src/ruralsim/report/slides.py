@@ -13,8 +13,8 @@ Example:
     >>> import ruralsim
     >>> r = ruralsim.simulate("teaching", seed=1, overrides=["run.horizon_months=24"])
     >>> fig = slide_who_moves([("A", r), ("B", r)], "en")
-    >>> tuple(fig.get_size_inches() * fig.dpi), min_font_pt(fig) >= MIN_PT
-    ((1920.0, 1080.0), True)
+    >>> [int(x) for x in fig.get_size_inches() * fig.dpi], min_font_pt(fig) >= MIN_PT
+    ([1920, 1080], True)
 """
 from __future__ import annotations
 
