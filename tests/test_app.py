@@ -146,7 +146,7 @@ def test_runs_report_progress_and_can_be_cancelled(base):
     html = logic.comparison_html(res.comparison, "zh")
     assert "<table class='judged'>" in html and "更好" in html or "更差" in html \
         or "无明显差异" in html
-    assert logic.conclusion(res.comparison, "en")[0].startswith("B compared with A")
+    assert logic.conclusion(res.comparison, "en")[0].startswith("B compared with A: ")
     assert 'data-key="share_moved"' in logic.headline_html(res, "zh")
     assert logic.chart_png(res.runs[0], "map", "zh")[:4] == b"\x89PNG"
     # results as they come: each option's run, then the comparison after each round

@@ -214,10 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="目标月份 / month by which the target share is to be moved (default: "
                      "the end of the scenario's horizon)")
 
-    demo = sub.add_parser("demo", help="培训演示 / trainer's demo (抓两头、带中间 vs naive)",
-                          description="一条命令生成培训演示：抓两头带中间与一刀切对比的图表、动画和报告 / "
+    demo = sub.add_parser("demo", help="培训演示 / trainer's demo (抓两头、带中间 vs 先动员中间户 vs 自愿搬迁、不分先后)",
+                          description="一条命令生成培训演示：抓两头、带中间与先动员中间户、自愿搬迁不分先后对比的图表、动画和报告 / "
                           "One command for trainers: side-by-side figures, an animation and the "
-                          "report, 抓两头、带中间 against a naive strategy.")
+                          "report, 抓两头、带中间 against the middle first and a voluntary, "
+                          "untargeted strategy.")
     demo.add_argument("--out", default="ruralsim-demo", help="输出目录 / output folder")
     demo.add_argument("--force", action="store_true", help="覆盖已有输出 / replace a non-empty "
                       "output folder")
@@ -1014,8 +1015,9 @@ def cmd_demo(args) -> int:
     from .demo import run_demo
 
     out = Path(args.out)
-    run_demo(out, force=args.force, lang=args.lang, seed=args.seed,
-             quiet=not _show_progress(args.quiet))   # quiet: no progress lines
+    # a line per stage even into a log or a pipe; progress bars only on a terminal
+    run_demo(out, force=args.force, lang=args.lang, seed=args.seed, quiet=args.quiet,
+             bars=_show_progress(args.quiet))
     if not args.quiet:
         print(f"演示已写入 demo written to: {out}/  (report.html, villages.gif, figures/)")
     return EXIT_OK

@@ -7,6 +7,38 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+#: The teaching strategies by the name of their built-in scenario (zh, en): one name for each
+#: everywhere (demo, report, lessons, notebooks, animation).  The naive strategy is the least
+#: coercive of the three (nobody targeted, nobody given priority, services kept); it is called
+#: what it is, 自愿搬迁、不分先后, never by the word for heavy-handed uniform enforcement, which
+#: would reverse the lesson (docs/trainer_guide.md says why).
+STRATEGY_TITLES: dict[str, tuple[str, str]] = {
+    "teaching": ("抓两头、带中间", "Both ends first, then the middle"),
+    "teaching_middle_first": ("先动员中间户", "Middle first"),
+    "teaching_naive": ("自愿搬迁、不分先后(不针对、不优先、保留服务)",
+                       "Voluntary, untargeted (no priority, services kept)"),
+}
+#: Short forms for figure titles and table heads.
+STRATEGY_SHORT: dict[str, tuple[str, str]] = {
+    "teaching": ("抓两头、带中间", "Both ends first"),
+    "teaching_middle_first": ("先动员中间户", "Middle first"),
+    "teaching_naive": ("自愿搬迁、不分先后", "Voluntary, untargeted"),
+}
+
+
+def scenario_title(name: str, lang: str, short: bool = False) -> str:
+    """The display name of scenario ``name`` in ``lang``: a teaching strategy's title, else
+    the name itself.
+
+    >>> scenario_title("teaching_naive", "zh", short=True), scenario_title("my_town", "en")
+    ('自愿搬迁、不分先后', 'my_town')
+    """
+    table = STRATEGY_SHORT if short else STRATEGY_TITLES
+    if name in table:
+        return table[name][0 if lang == "zh" else 1]
+    return name
+
+
 TEXT: dict[str, tuple[str, str]] = {
     "month": ("月份", "Month"),
     "households": ("户数", "Households"),

@@ -93,8 +93,9 @@ def options_from_inputs(inputs, lang: str) -> tuple[list[Option], str]:
             rec["horizon_months"] = r.scenario.run.horizon_months
             rec["start"] = [r.scenario.run.start_year, r.scenario.run.start_month]
             g = r.scenario.government
-            if g is not None and g.budget is not None:
-                rec["budget"] = g.budget.model_dump()
+            stated = g.budget.model_dump() if g is not None and g.budget is not None else {}
+            if any(v is not None for v in stated.values()):   # a budget the scenario states
+                rec["budget"] = stated
         b = r.summary.budget
         if b is not None:
             rec["budget_summary"] = {"pass": b.passed, "total_cny": b.total_cny,
