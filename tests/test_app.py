@@ -164,6 +164,133 @@ def test_runs_report_progress_and_can_be_cancelled(base):
     assert zipfile.ZipFile(io.BytesIO(logic.workbook_bytes(res))).namelist()
 
 
+def test_an_option_card_reads_back_the_option_it_shows(base):
+    df = logic.villages_frame(base)
+    opt = logic.Option("乙", packages=("interest_free_loans", "awards"),
+                       amounts={"policy.instruments.interest_free_loan.value_cny": 12000.0,
+                                "policy.instruments.cash_subsidy.value_cny": 5000.0},
+                       targeting=("poor",), targeting_months=(3, None), priority="middle",
+                       withdrawal_threshold=0.45, withdrawal_month=12, registration_month=6,
+                       budget_total_cny=4.5e7)
+    shown = logic.option_inputs(2, opt, base)
+    assert shown["own2_cash_subsidy__value_cny"] == 5000 and shown["reg2"] == 6
+    again = logic.option_from_inputs(2, shown.get, base)
+    built = logic.build_option(base, df, again)
+    assert built.hash == logic.build_option(base, df, opt).hash
+    assert built.model.policy.registration_opens_month == 6
+    cash = next(i for i in built.model.policy.instruments if i.name == "cash_subsidy")
+    assert cash.value_cny == 5000 and cash.cost_once_cny == 2000   # only what was edited
+
+
+def test_the_report_downloads_as_a_word_file(base):
+    docx = pytest.importorskip("docx")
+    built = [(n, logic.build_option(base, None, logic.Option(n, packages=p))) for n, p in
+             (("甲", ("subsidised_loans",)), ("乙", ("awards",)))]
+    res = logic.run_options(built, reps=2)
+    doc = docx.Document(io.BytesIO(logic.report_docx(res, "zh")))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "乙" in text and "结论" in text or "比较" in text
+    assert doc.tables and doc.inline_shapes       # the tables and the figures
+
+
+# ----------------------------------------------------------------------------- goal-seek
+@pytest.fixture(scope="module")
+def goal_seek(base):
+    pytest.importorskip("optuna")
+    from ruralsim.app import goalseek
+
+    df = logic.villages_frame(base)
+    start = logic.Option("方案A", packages=tuple(base.model.policy.packages))
+    form = goalseek.GoalSeek(target_share=0.5, target_month=60, budget_total_cny=6e7,
+                             trials=4, replications=2)
+    seen = []
+    gs = goalseek.run_goal_seek(base, df, start, form, progress=lambda d, t: seen.append((d, t)))
+    return gs, seen
+
+
+def test_the_goal_seek_form_becomes_an_optimize_spec(base):
+    from ruralsim.app import goalseek
+    from ruralsim.optimize import SpecError
+
+    start = logic.Option("A", packages=tuple(base.model.policy.packages))
+    form = goalseek.GoalSeek(target_share=0.7, target_month=48, budget_total_cny=5e7,
+                             levers=("subsidy", "packages"), no_arrears=False, trials=5,
+                             replications=3)
+    sc = logic.build_option(base, None, goalseek.start_option(start, form))
+    assert sc.model.government.budget.total_cny == 5e7
+    spec = goalseek.build_spec(sc, form, start)
+    assert spec.constraints == ["share_moved_by_month[48] >= 0.7"]
+    assert [(o.direction, o.quantity) for o in spec.objectives] == \
+        [("minimize", "total_public_cost_cny"), ("maximize", "share_moved_by_month[48]")]
+    assert [lv.key for lv in spec.levers] == ["policy.instruments.cash_subsidy.value_cny",
+                                              "packages"]
+    assert spec.levers[0].also == ["policy.instruments.cash_subsidy.cost_once_cny"]
+    assert spec.levers[1].choices == [[], ["study_tours"], ["awards"],
+                                      ["-subsidised_loans", "interest_free_loans"]]
+    assert (spec.trials, spec.replications, spec.confirm_replications) == (5, 3, 6)
+    assert goalseek.planned_runs(form) == 5 * 3 + 3 + goalseek.FINALISTS * 3
+    with pytest.raises(SpecError, match="trials"):
+        goalseek.build_spec(sc, goalseek.GoalSeek(trials=500), start)
+    late = goalseek.GoalSeek(target_month=400)   # beyond the horizon of 150 months
+    with pytest.raises(SpecError, match=r"from 1 to the scenario's horizon \(150\)"):
+        goalseek.run_goal_seek(base, None, start, late)
+    with pytest.raises(SpecError, match="目标入住比例"):
+        goalseek.build_spec(sc, goalseek.GoalSeek(target_share=1.5), start)
+    # the cash subsidy searched is the scenario's own cash payment, never a compensation
+    assert goalseek.subsidy_amount(load_scenario("nanpu"))[0] == "cash_or_cement"
+    qinhuai = load_scenario("nanjing_qinhuai")
+    assert goalseek.subsidy_amount(qinhuai) is None
+    with pytest.raises(SpecError, match="no cash subsidy"):
+        goalseek.build_spec(qinhuai, goalseek.GoalSeek(levers=("subsidy",)))
+
+
+def test_a_candidate_picked_into_an_option_is_the_candidate(base, goal_seek):
+    from ruralsim.app import goalseek
+
+    gs, seen = goal_seek
+    total = goalseek.planned_runs(gs.form)
+    assert seen[-1] == (total, total) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    rows = goalseek.candidate_rows(gs, "zh")
+    assert rows and all(r["settings"] and r["cost"].endswith("万元") for r in rows)
+    assert goalseek.candidate_rows(gs, "en")[0]["cost"].endswith("million CNY")
+    assert goalseek.conclusion(gs, "zh") and goalseek.conclusion(gs, "en")
+    assert goalseek.baseline_text(gs, "zh").startswith("出发方案“方案A”不作调整：第60个月末入住")
+    assert goalseek.tradeoff_png(gs, "zh")[:4] == b"\x89PNG"
+    df = logic.villages_frame(base)
+    for row in rows:
+        trial = row["trial"]
+        name = f"候选{trial}"
+        cand = gs.candidate_option(trial, name)
+        # the card shows the candidate, the planner runs the card: the same scenario file
+        card = logic.option_from_inputs(3, logic.option_inputs(3, cand, base).get, base)
+        picked = logic.build_option(base, df, card)
+        assert logic.option_yaml(picked) == logic.option_yaml(gs.candidate_scenario(trial, name))
+        # and it is the scenario the search ran, but for the name the card gives it
+        searched = gs.result.scenario(trial).model.model_dump(mode="json")
+        mine = picked.model.model_dump(mode="json")
+        for d in (searched, mine):
+            d["name"] = d["strategy"]["label_zh"] = "x"
+        assert mine == searched
+        assert picked.model.government.budget.total_cny == 6e7
+
+
+def test_a_goal_seek_can_be_cancelled(base):
+    pytest.importorskip("optuna")
+    from ruralsim.app import goalseek
+
+    stop = threading.Event()
+    calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        stop.set()                  # the planner presses cancel after the first run
+
+    with pytest.raises(logic.Cancelled):
+        goalseek.run_goal_seek(base, None, logic.Option("A"), goalseek.GoalSeek(trials=3),
+                               progress=progress, cancel=stop)
+    assert calls == [1]
+
+
 def test_app_without_shiny_says_so(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "shiny", None)
     assert main(["app", "--no-browser"]) == 2
@@ -304,6 +431,23 @@ def test_the_planner_compares_options_in_the_browser(app_url, browser, tmp_path)
     xlsx = tmp_path / "ruralsim.xlsx"
     dl.value.save_as(xlsx)
     assert "xl/workbook.xml" in zipfile.ZipFile(xlsx).namelist()
+    assert page.locator("#dl_docx").is_visible()     # the Word report beside the HTML
+
+    # goal-seek: a tiny search (2 trials of 2 replications), a candidate put into option D
+    page.get_by_role("tab", name="④ 目标寻优").click()
+    page.locator("#gs_budget_total").fill("5000")
+    page.locator("#gs_trials").fill("2")
+    _wait_text(page, "#gs_effort_text", "最多 12 次模拟")
+    page.locator("#gs_run").click()
+    page.locator("#gs_status > div[data-run='1'][data-state='done']").wait_for(timeout=120_000)
+    assert page.locator("#gs_table tbody tr").count() >= 1
+    assert re.search("候选|没有候选", page.locator("#gs_conclusion").inner_text())
+    trial = page.locator("#gs_table tbody tr").first.get_attribute("data-trial")
+    page.screenshot(path=str(tmp_path / "goal_seek.png"), full_page=True)
+    page.locator("#gs_pick_go").click()
+    _wait_text(page, "#gs_picked", f"候选{trial}")
+    assert page.locator("#name3").input_value() == f"候选{trial}"
+    assert page.locator("#budget_total3").input_value() == "5000"
 
     # a long run shows its progress and can be cancelled; the page answers meanwhile
     page.get_by_role("tab", name="③ 运行与结果").click()

@@ -249,6 +249,8 @@ class Option:
     withdrawal_month: int = 0
     budget_total_cny: float | None = None
     budget_per_year_cny: float | None = None
+    #: month from which households may register (None: as the scenario says)
+    registration_month: int | None = None
 
 
 @dataclass(frozen=True)
@@ -287,6 +289,23 @@ def package_amounts(name: str) -> list[Amount]:
     return out
 
 
+def own_amounts(base: LoadedScenario) -> list[Amount]:
+    """The per-household amounts of the scenario's own instruments (those that come with the
+    scenario, not with one of its packages), at the scenario's values."""
+    from_packages = _instrument_names(tuple(base.model.policy.packages))
+    out = []
+    for inst in base.model.policy.instruments:
+        if inst.name in from_packages:
+            continue
+        for key in AMOUNT_KEYS:
+            v = getattr(inst, key, None)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out.append(Amount(f"policy.instruments.{inst.name}.{key}", "",
+                                  str(inst.label_zh or inst.name),
+                                  str(getattr(inst, "label_en", "") or inst.name), key, float(v)))
+    return out
+
+
 def option_changes(base: LoadedScenario, option: Option) -> tuple[list[str], list[tuple]]:
     """The packages (``-name`` off, ``+name`` on) and overrides that turn ``base`` into
     ``option`` (without the villages)."""
@@ -297,7 +316,8 @@ def option_changes(base: LoadedScenario, option: Option) -> tuple[list[str], lis
     st = base.model.strategy
     overrides: list[tuple] = [(path, float(v)) for path, v in sorted(option.amounts.items())
                               if any(path.startswith(f"policy.instruments.{a}.")
-                                     for a in _instrument_names(option.packages))]
+                                     for a in _instrument_names(option.packages)
+                                     | _own_instruments(base))]
     start, end = option.targeting_months
     targeted = [t for t in option.targeting if t in types]
     overrides.append(("strategy.outreach", [{"types": targeted, "utility_shift": 1.0,
@@ -312,6 +332,8 @@ def option_changes(base: LoadedScenario, option: Option) -> tuple[list[str], lis
         "earliest_month": int(option.withdrawal_month)}))
     overrides.append(("strategy.name", "app_option"))
     overrides.append(("strategy.label_zh", option.name))
+    if option.registration_month is not None:
+        overrides.append(("policy.registration_opens_month", int(option.registration_month)))
     if option.budget_total_cny is not None:
         overrides.append(("government.budget.total_cny", float(option.budget_total_cny)))
     if option.budget_per_year_cny is not None:
@@ -321,6 +343,80 @@ def option_changes(base: LoadedScenario, option: Option) -> tuple[list[str], lis
 
 def _instrument_names(packages: tuple[str, ...]) -> set[str]:
     return {str(i["name"]) for p in packages for i in _package(p).get("instruments") or []}
+
+
+def _own_instruments(base: LoadedScenario) -> set[str]:
+    return {a.path.split(".")[2] for a in own_amounts(base)}
+
+
+def amount_id(i: int, path: str) -> str:
+    """The input id of option card ``i``'s amount at key path ``path`` (a package's)."""
+    return f"amt{i}_" + path.replace("policy.instruments.", "").replace(".", "__")
+
+
+def own_amount_id(i: int, path: str) -> str:
+    """The input id of option card ``i``'s amount of one of the scenario's own instruments."""
+    return f"own{i}_" + path.replace("policy.instruments.", "").replace(".", "__")
+
+
+def option_inputs(i: int, option: Option, base: LoadedScenario) -> dict[str, Any]:
+    """The values of option card ``i``'s inputs that show ``option`` (budgets in 10,000
+    CNY); :func:`option_from_inputs` reads them back into the same scenario."""
+    start, end = option.targeting_months
+    reg = option.registration_month
+    d: dict[str, Any] = {
+        f"name{i}": option.name, f"pkg{i}": list(option.packages),
+        f"target{i}": list(option.targeting), f"tstart{i}": int(start),
+        f"tend{i}": None if end is None else int(end), f"prio{i}": option.priority,
+        f"wd{i}": bool(option.withdrawal), f"wdshare{i}": float(option.withdrawal_threshold),
+        f"wdmonth{i}": int(option.withdrawal_month),
+        f"reg{i}": int(base.model.policy.registration_opens_month if reg is None else reg),
+        f"budget_total{i}": None if option.budget_total_cny is None
+        else option.budget_total_cny / 1e4,
+        f"budget_year{i}": None if option.budget_per_year_cny is None
+        else option.budget_per_year_cny / 1e4}
+    for p in option.packages:
+        for a in package_amounts(p):
+            d[amount_id(i, a.path)] = _whole(option.amounts.get(a.path, a.value))
+    for a in own_amounts(base):
+        d[own_amount_id(i, a.path)] = _whole(option.amounts.get(a.path, a.value))
+    return d
+
+
+def _whole(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def option_from_inputs(i: int, get: Callable[[str], Any], base: LoadedScenario) -> Option:
+    """Option card ``i`` read from the page (``get(input id)``: its value, None when the
+    input is empty or not shown): the option the planner sees."""
+    pk = tuple(get(f"pkg{i}") or ())
+    amounts = {}
+    for p in pk:
+        for a in package_amounts(p):
+            v = get(amount_id(i, a.path))
+            if v is not None and v != a.value:
+                amounts[a.path] = float(v)
+    for a in own_amounts(base):
+        v = get(own_amount_id(i, a.path))
+        if v is not None and v != a.value:
+            amounts[a.path] = float(v)
+    budget = {}
+    if budget_supported():
+        for key, iid in (("budget_total_cny", f"budget_total{i}"),
+                         ("budget_per_year_cny", f"budget_year{i}")):
+            v = get(iid)
+            if v is not None:
+                budget[key] = float(v) * 1e4
+    end, reg = get(f"tend{i}"), get(f"reg{i}")
+    return Option(name=(get(f"name{i}") or f"{'ABCD'[i]}").strip(), packages=pk,
+                  amounts=amounts, targeting=tuple(get(f"target{i}") or ()),
+                  targeting_months=(int(get(f"tstart{i}") or 0),
+                                    None if end is None else int(end)),
+                  priority=get(f"prio{i}") or "two_ends", withdrawal=bool(get(f"wd{i}")),
+                  withdrawal_threshold=float(get(f"wdshare{i}") or 0),
+                  withdrawal_month=int(get(f"wdmonth{i}") or 0),
+                  registration_month=None if reg is None else int(reg), **budget)
 
 
 def build_option(base: LoadedScenario, villages: pd.DataFrame | None, option: Option
@@ -594,6 +690,23 @@ def report_pdf(results: Results, lang: str = "zh") -> bytes:
         pdf = Path(tmp) / "report.pdf"
         print_pdf(html, pdf)
         return pdf.read_bytes()
+
+
+def report_docx(results: Results, lang: str = "zh") -> bytes:
+    """The report as an editable Word file (as ``ruralsim report --docx`` writes it; needs
+    python-docx)."""
+    from ..report.docx import build_docx, require_docx
+    from ..report.inputs import load_report_inputs
+    from ..report.redraw import plan_redraw, redraw
+
+    require_docx()
+    with tempfile.TemporaryDirectory() as tmp:
+        inputs = load_report_inputs(write_result_folders(results, Path(tmp), lang))
+        with PLOT_LOCK:
+            redraw(plan_redraw(inputs, lang), inputs, lang)
+        buf = io.BytesIO()
+        build_docx(inputs, lang).save(buf)
+        return buf.getvalue()
 
 
 def workbook_bytes(results: Results) -> bytes:

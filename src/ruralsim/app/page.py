@@ -100,6 +100,60 @@ T = {
     "chart_land": ("土地", "Land"),
     "chart_map": ("村庄地图", "Village map"),
     "col_problems": ("问题 problems", "problems"),
+    "registration": ("从第几月开始登记", "Registration opens in month"),
+    "own_amounts": ("情景自带的补助", "The scenario's own payments"),
+    "dl_docx": ("报告(Word)", "Report (Word)"),
+    "tab_goal": ("④ 目标寻优", "④ Goal-seek"),
+    "gs_intro": ("说出目标和预算，程序从一个方案出发，调整下面勾选的设置，找出达到目标、不超预算且花钱"
+                 "最少的组合。每个候选都可以填入一个方案，再到“③ 运行与结果”中与其他方案比较。",
+                 "State a target and a budget: starting from one option, the program adjusts "
+                 "the settings ticked below and looks for the cheapest combination that reaches "
+                 "the target within the budget. Any candidate can be put into an option and "
+                 "compared with the others in “③ Run and results”."),
+    "gs_start": ("从哪个方案出发", "Start from option"),
+    "gs_share": ("目标：入住比例(%)", "Target: share of households moved (%)"),
+    "gs_month": ("在第几个月末", "by the end of month"),
+    "gs_budget_total": ("总预算(万元，可空)", "Budget in all (10,000 CNY, optional)"),
+    "gs_budget_year": ("每年预算(万元，可空)", "Budget per year (10,000 CNY, optional)"),
+    "gs_no_arrears": ("不拖欠工程款", "Never in arrears with the builders"),
+    "gs_levers": ("可以调整的设置", "Settings to adjust"),
+    "gs_trials": ("试几种组合", "Combinations to try"),
+    "gs_reps": ("每种重复几次", "Replications of each"),
+    "gs_effort": ("最多 {} 次模拟(试 {} 种组合，每种 {} 次；现行方案 {} 次；入围的 {} 个候选再各加 {} 次复核)。"
+                  "组合越多、重复越多，结果越可靠，也越慢。",
+                  "At most {} simulations ({} combinations of {} replications each; the option "
+                  "as it is {}; {} finalists get {} more each). More combinations and "
+                  "replications: surer, slower."),
+    "gs_run": ("开始寻找", "Search"),
+    "gs_idle": ("填好目标和预算后，点击“开始寻找”。", "Fill in the target and the budget, then "
+                "press “Search”."),
+    "gs_running": ("正在寻找：{} / 最多 {} 次模拟", "Searching: {} of at most {} simulations"),
+    "gs_done": ("完成：试了 {} 种组合。", "Done: {} combinations tried."),
+    "gs_bad": ("设置有误，未运行：", "The settings have problems; nothing was run:"),
+    "gs_figure": ("成本与进度的权衡", "Cost against progress"),
+    "gs_figure_note": ("每个点是一个候选：横轴为公共成本，纵轴为目标月份的入住比例；绿色为平均达到目标且不超"
+                       "预算，灰色为未达到，圈出的是入围复核的候选，星号为推荐。",
+                       "Each point is a candidate: public cost across, share moved by the "
+                       "target month up; green reaches the target within the budget on "
+                       "average, grey does not; ringed: confirmed finalists; star: "
+                       "recommended."),
+    "gs_table": ("候选方案", "Candidates"),
+    "gs_col_trial": ("候选", "Candidate"),
+    "gs_col_settings": ("设置", "Settings"),
+    "gs_col_share": ("第{}月末入住比例(均值，95%区间)", "Share moved by month {} (mean, 95% "
+                     "interval)"),
+    "gs_col_cost": ("公共成本", "Public cost"),
+    "gs_col_verdict": ("目标与预算", "Target and budget"),
+    "gs_col_note": ("备注", "Note"),
+    "gs_pick": ("把候选", "Put candidate"),
+    "gs_card": ("填入", "into"),
+    "gs_pick_go": ("填入方案", "Put into the option"),
+    "gs_picked": ("已把候选{}填入{}(见“② 方案”)。运行比较即可与其他方案对照。",
+                  "Candidate {} is now {} (see “② Options”). Run the comparison to set it "
+                  "against the others."),
+    "gs_stale": ("村庄表或情景在寻找之后改过了，请重新寻找。", "The villages or the scenario "
+                 "changed since the search; search again."),
+    "gs_candidate": ("候选{}", "Candidate {}"),
 }
 #: Village table headers shown above the key names.
 COLUMN_ZH = {"name": "村名", "households": "户数", "community": "新型社区",
@@ -137,6 +191,7 @@ def page(request) -> ui.Tag:
             ui.nav_panel(tr("tab_villages", lang), _villages_panel(lang), value="villages"),
             ui.nav_panel(tr("tab_options", lang), _options_panel(lang), value="options"),
             ui.nav_panel(tr("tab_run", lang), _run_panel(lang), value="run"),
+            ui.nav_panel(tr("tab_goal", lang), _goal_panel(lang), value="goal"),
             id="tabs"),
         title=tr("title", lang), lang="zh-CN" if lang == "zh" else "en")
 
@@ -156,6 +211,12 @@ table{border-collapse:collapse;margin:.6em 0;font-size:.92em}
 #results_box th,#results_box td{border:1px solid #bbb;padding:.3em .6em;text-align:right}
 #results_box th:first-child,#results_box td:first-child{text-align:left}
 #results_box th{background:#eef3f8}
+#gs_box th,#gs_box td{border:1px solid #bbb;padding:.3em .6em;vertical-align:top}
+#gs_box th{background:#eef3f8}
+#gs_box td.settings{max-width:28rem}
+#gs_box td.nowrap{white-space:nowrap}
+#gs_box td.better{color:#1a7f37;background:#eef8f0}
+#gs_box td.worse{color:#b42318;background:#fdf0ef}
 table.judged td.better{color:#1a7f37;background:#eef8f0}
 table.judged td.worse{color:#b42318;background:#fdf0ef}
 table.judged td.unclear,table.judged td.missing{color:#666}
@@ -190,8 +251,7 @@ def _package_choices(lang: str) -> dict[str, str]:
     return {p: f"{logic.package_label(p, lang)}" for p in builtin_packages()}
 
 
-def _amount_id(i: int, path: str) -> str:
-    return f"amt{i}_" + path.replace("policy.instruments.", "").replace(".", "__")
+_amount_id = logic.amount_id
 
 
 def _option_card(i: int, lang: str) -> ui.Tag:
@@ -225,12 +285,14 @@ def _option_card(i: int, lang: str) -> ui.Tag:
         ui.input_text(f"name{i}", tr("name", lang), f"{tr('option', lang)}{letter}"
                       if lang == "zh" else f"Option {letter}"),
         ui.input_checkbox_group(f"pkg{i}", tr("packages", lang), _package_choices(lang)),
-        ui.tags.details(ui.tags.summary(tr("amounts", lang)), *amounts),
+        ui.tags.details(ui.tags.summary(tr("amounts", lang)),
+                        ui.div(ui.output_ui(f"own_amounts{i}"), class_="amount-box"), *amounts),
         ui.h6(tr("strategy", lang), style="margin-top:.6rem"),
         ui.input_checkbox_group(f"target{i}", tr("targeting", lang), {}),
         ui.layout_columns(ui.input_numeric(f"tstart{i}", tr("targeting_months", lang), 0, min=0),
                           ui.input_numeric(f"tend{i}", "\u00a0", 24, min=0), col_widths=(6, 6)),
         ui.input_select(f"prio{i}", tr("priority", lang), prio),
+        ui.input_numeric(f"reg{i}", tr("registration", lang), 0, min=0),
         ui.input_checkbox(f"wd{i}", tr("withdrawal", lang), True),
         ui.layout_columns(ui.input_numeric(f"wdshare{i}", tr("threshold", lang), 0.35, min=0,
                                            max=1, step=0.05),
@@ -267,6 +329,43 @@ def _run_panel(lang: str) -> ui.Tag:
         style="padding-top:.8rem")
 
 
+def _goal_panel(lang: str) -> ui.Tag:
+    from .goalseek import LEVERS, MAX_REPS, MAX_TRIALS, GoalSeek
+
+    d = GoalSeek()
+    zh = lang == "zh"
+    form = ui.div(
+        ui.input_select("gs_start", tr("gs_start", lang),
+                        {str(i): f"{tr('option', lang)} {'ABCD'[i]}" for i in range(MAX_OPTIONS)}),
+        ui.layout_columns(ui.input_numeric("gs_share", tr("gs_share", lang),
+                                           round(d.target_share * 100), min=1, max=100),
+                          ui.input_numeric("gs_month", tr("gs_month", lang), d.target_month,
+                                           min=1), col_widths=(6, 6)),
+        ui.layout_columns(ui.input_numeric("gs_budget_total", tr("gs_budget_total", lang), None,
+                                           min=0),
+                          ui.input_numeric("gs_budget_year", tr("gs_budget_year", lang), None,
+                                           min=0), col_widths=(6, 6)),
+        ui.input_checkbox("gs_no_arrears", tr("gs_no_arrears", lang), d.no_arrears),
+        ui.input_checkbox_group("gs_levers", tr("gs_levers", lang),
+                                {k: v[0 if zh else 1] for k, v in LEVERS.items()},
+                                selected=list(d.levers)),
+        ui.layout_columns(ui.input_numeric("gs_trials", tr("gs_trials", lang), d.trials, min=1,
+                                           max=MAX_TRIALS),
+                          ui.input_numeric("gs_reps", tr("gs_reps", lang), d.replications,
+                                           min=2, max=MAX_REPS), col_widths=(6, 6)),
+        ui.output_ui("gs_effort"),
+        ui.div(ui.input_action_button("gs_run", tr("gs_run", lang), class_="btn-primary"),
+               ui.input_action_button("gs_cancel", tr("cancel", lang)),
+               style="display:flex;gap:.5rem;margin-top:.4rem"),
+        class_="gs-form")
+    return ui.div(
+        ui.p(tr("gs_intro", lang), class_="text-muted", style="font-size:.92em"),
+        ui.layout_columns(form, ui.div(ui.output_ui("gs_status"),
+                                       ui.div(ui.output_ui("gs_results"), id="gs_box")),
+                          col_widths=(4, 8)),
+        style="padding-top:.8rem")
+
+
 # ----------------------------------------------------------------------------- server
 @dataclass
 class Job:
@@ -300,6 +399,9 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
     session.on_ended(lambda: job.cancel.set())
     tick = reactive.value(0)
     results_rv = reactive.value(None)
+    # per card: the values its own-payment inputs show (drawn when the card is)
+    own_shown = [reactive.value({a.path: a.value for a in logic.own_amounts(first)})
+                 for _ in range(MAX_OPTIONS)]
 
     # --- villages
     @reactive.effect
@@ -329,6 +431,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             ui.update_checkbox(f"wd{i}", value=w.enabled)
             ui.update_numeric(f"wdshare{i}", value=w.threshold_share)
             ui.update_numeric(f"wdmonth{i}", value=w.earliest_month)
+            ui.update_numeric(f"reg{i}", value=sc.model.policy.registration_opens_month)
+            own_shown[i].set({a.path: a.value for a in logic.own_amounts(sc)})
             if sc.model.strategy.outreach:
                 o = sc.model.strategy.outreach[0]
                 ui.update_numeric(f"tstart{i}", value=o.start_month)
@@ -400,28 +504,19 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     # --- options
     def read_option(i: int) -> Option:
-        pk = tuple(input[f"pkg{i}"]())
-        amounts = {}
-        for p in pk:
-            for a in logic.package_amounts(p):
-                v = input[_amount_id(i, a.path)]()
-                if v is not None and v != a.value:
-                    amounts[a.path] = float(v)
-        budget = {}
-        if logic.budget_supported():
-            for key, iid in (("budget_total_cny", f"budget_total{i}"),
-                             ("budget_per_year_cny", f"budget_year{i}")):
-                v = input[iid]()
-                if v is not None:
-                    budget[key] = float(v) * 1e4
-        end = input[f"tend{i}"]()
-        return Option(name=(input[f"name{i}"]() or f"{'ABCD'[i]}").strip(), packages=pk,
-                      amounts=amounts, targeting=tuple(input[f"target{i}"]()),
-                      targeting_months=(int(input[f"tstart{i}"]() or 0),
-                                        None if end is None else int(end)),
-                      priority=input[f"prio{i}"](), withdrawal=bool(input[f"wd{i}"]()),
-                      withdrawal_threshold=float(input[f"wdshare{i}"]() or 0),
-                      withdrawal_month=int(input[f"wdmonth{i}"]() or 0), **budget)
+        sc = base()
+        own = {logic.own_amount_id(i, p): v for p, v in own_shown[i]().items()}
+
+        def get(key: str) -> Any:
+            if key in own:       # shown once the card has been drawn; else what it will show
+                v = input[key]() if key in input else None
+                return own[key] if v is None else v
+            return input[key]() if key in input else None
+
+        return logic.option_from_inputs(i, get, sc)
+
+    for k in range(MAX_OPTIONS):
+        _own_amounts_ui(k, output, base, own_shown[k], lang)
 
     # --- running
     status_msg = reactive.value(("idle", ""))
@@ -567,6 +662,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         if not res.complete:
             return ui.p(tr("wait_results", lg), class_="text-muted")
         items = [ui.download_button("dl_report", tr("dl_report", lg)),
+                 ui.download_button("dl_docx", tr("dl_docx", lg)),
                  ui.download_button("dl_xlsx", tr("dl_xlsx", lg))]
         from ..report.html import find_chromium
 
@@ -594,6 +690,11 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         res, lg = _done_results(), lang()
         yield await asyncio.to_thread(logic.report_pdf, res, lg)
 
+    @render.download_button(filename="ruralsim-report.docx")
+    async def dl_docx():
+        res, lg = _done_results(), lang()
+        yield await asyncio.to_thread(logic.report_docx, res, lg)
+
     @render.download_button(filename="ruralsim.xlsx")
     async def dl_xlsx():
         res = _done_results()
@@ -601,6 +702,9 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
 
     for k in range(MAX_OPTIONS):
         _yaml_download(k, output, job, lang)
+
+    _goal_seek_server(input, output, session, lang, base, table, problems, read_option,
+                      own_shown)
 
 
 def _yaml_download(k: int, output: Outputs, job: Job, lang) -> None:
@@ -618,6 +722,251 @@ def _yaml_download(k: int, output: Outputs, job: Job, lang) -> None:
         if res is None or k >= len(res.scenarios):
             raise SafeException(tr("wait_results", lang()))
         yield logic.option_yaml(res.scenarios[k], lang()).encode("utf-8")
+
+
+def _own_amounts_ui(k: int, output: Outputs, base, shown, lang) -> None:
+    """Option card ``k``'s inputs for the scenario's own payments (they change with it)."""
+    @output(id=f"own_amounts{k}")
+    @render.ui
+    def _own():
+        lg, values = lang(), shown()
+        items = logic.own_amounts(base())
+        if not items:
+            return ui.div()
+        boxes: list[Any] = [ui.div(tr("own_amounts", lg), class_="pkg")]
+        for a in items:
+            zh, en = logic.AMOUNT_KEYS[a.key]
+            inst = a.instrument_zh if lg == "zh" else a.instrument_en
+            v = values.get(a.path, a.value)
+            boxes.append(ui.input_numeric(logic.own_amount_id(k, a.path),
+                                          f"{inst}: {zh if lg == 'zh' else en}",
+                                          int(v) if float(v).is_integer() else v, min=-1e7,
+                                          max=1e7, step=100, width="100%"))
+        return ui.div(*boxes)
+
+
+# ----------------------------------------------------------------------------- goal-seek
+def _goal_seek_server(input: Inputs, output: Outputs, session: Session, lang, base, table,
+                      problems, read_option, own_shown) -> None:
+    from . import goalseek
+
+    job = Job()
+    session.on_ended(lambda: job.cancel.set())
+    tick = reactive.value(0)
+    status_msg = reactive.value(("idle", ""))
+    shown = reactive.value(None)
+    picked = reactive.value("")
+
+    def form() -> "goalseek.GoalSeek":
+        def num(key: str, scale: float = 1.0) -> float | None:
+            v = input[key]()
+            return None if v is None else float(v) * scale
+
+        return goalseek.GoalSeek(
+            target_share=(num("gs_share") or 0) / 100, target_month=int(num("gs_month") or 0),
+            budget_total_cny=num("gs_budget_total", 1e4),
+            budget_per_year_cny=num("gs_budget_year", 1e4),
+            levers=tuple(input.gs_levers()), no_arrears=bool(input.gs_no_arrears()),
+            trials=int(num("gs_trials") or 0), replications=int(num("gs_reps") or 0))
+
+    @reactive.effect
+    def _budget_of_scenario():
+        b = base().model.government.budget if logic.budget_supported() else None
+        with reactive.isolate():   # the budget the scenario states, as a starting point
+            for key, v in (("gs_budget_total", b and b.total_cny),
+                           ("gs_budget_year", b and b.per_year_cny)):
+                ui.update_numeric(key, value="" if v is None else v / 1e4)
+
+    @render.ui
+    def gs_effort():
+        f = form()
+        r = f.replications
+        return ui.p(tr("gs_effort", lang()).format(goalseek.planned_runs(f), f.trials, r, r,
+                                                   goalseek.FINALISTS, r),
+                    class_="text-muted", style="font-size:.85em", id="gs_effort_text")
+
+    @reactive.effect
+    @reactive.event(input.gs_run)
+    def _start():
+        if job.state == "running":
+            return
+        ps = problems()
+        if ps:
+            status_msg.set(("bad", "\n".join(p.text(lang()) for p in ps)))
+            return
+        try:
+            f = form()
+            if not f.levers:
+                raise ValueError("tick at least one setting to adjust / 请至少勾选一项可调整的设置")
+            option = read_option(int(input.gs_start()))
+        except (ScenarioError, RuralsimError, ValueError, TypeError) as exc:
+            status_msg.set(("bad", str(exc)))
+            return
+        sc, villages = base(), table().copy()
+        job.cancel.set()
+        job.cancel = threading.Event()
+        job.done, job.total, job.state, job.error, job.results = 0, 1, "running", "", None
+        job.runs += 1
+        picked.set("")
+        lg = lang()
+
+        def progress(done, total):
+            job.done, job.total = done, total
+
+        def work():
+            try:
+                gs = goalseek.run_goal_seek(sc, villages, option, f, progress=progress,
+                                            cancel=job.cancel)
+                job.charts = [goalseek.tradeoff_png(gs, lg)]
+                job.results = gs
+                job.state = "done"
+            except logic.Cancelled:
+                job.state = "cancelled"
+            except (ScenarioError, RuralsimError) as exc:
+                from ..optimize import SpecError
+
+                job.state = "bad"   # the form's own problems in plain words
+                job.error = ("\n".join(i.message for i in exc.issues)
+                             if isinstance(exc, SpecError) else str(exc))
+            except Exception as exc:   # noqa: BLE001 - shown on the page, never lost
+                job.error = f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=4)
+                job.state = "failed"
+            job.version += 1
+
+        job.thread = threading.Thread(target=work, name="ruralsim-app-goal-seek", daemon=True)
+        job.thread.start()
+        status_msg.set(("running", ""))
+        tick.set(tick() + 1)
+
+    @reactive.effect
+    @reactive.event(input.gs_cancel)
+    def _cancel():
+        if job.state == "running":
+            job.cancel.set()
+
+    seen = {"version": -1}
+
+    @reactive.effect
+    def _poll():
+        tick()
+        if job.state == "running":
+            reactive.invalidate_later(0.4)
+        with reactive.isolate():
+            status_msg.set((job.state, f"{job.done}/{job.total}"))
+            if job.version != seen["version"]:
+                seen["version"] = job.version
+                shown.set((job.version, job.results if job.state == "done" else None))
+
+    @render.ui
+    def gs_status():
+        return ui.div(_status(), **{"data-run": str(job.runs), "data-state": job.state})
+
+    def _status():
+        state, _ = status_msg()
+        lg = lang()
+        if state == "running":
+            return ui.div(ui.tags.progress(value=str(job.done), max=str(job.total)),
+                          ui.p(tr("gs_running", lg).format(job.done, job.total)),
+                          class_="status", id="gs_run_status")
+        if state == "bad":
+            return ui.div(ui.p(tr("gs_bad", lg)), ui.pre(job.error or status_msg()[1]),
+                          class_="status err", id="gs_run_status")
+        if state == "failed":
+            return ui.div(ui.p(tr("failed", lg)), ui.pre(job.error), class_="status err",
+                          id="gs_run_status")
+        if state == "cancelled":
+            return ui.p(tr("cancelled", lg), class_="status", id="gs_run_status")
+        if state == "done" and job.results is not None:
+            return ui.p(tr("gs_done", lg).format(len(job.results.result.candidates)),
+                        class_="status ok-note", id="gs_run_status")
+        return ui.p(tr("gs_idle", lg), class_="status text-muted", id="gs_run_status")
+
+    @render.ui
+    def gs_results():
+        gs = (shown() or (0, None))[1]
+        lg = lang()
+        if gs is None:
+            return ui.div()
+        rows = goalseek.candidate_rows(gs, lg)
+        head = [tr("gs_col_trial", lg), tr("gs_col_settings", lg),
+                tr("gs_col_share", lg).format(gs.form.target_month), tr("gs_col_cost", lg),
+                tr("gs_col_verdict", lg), tr("gs_col_note", lg)]
+        body = [ui.tags.tr(ui.tags.td(tr("gs_candidate", lg).format(r["trial"]),
+                                      class_="nowrap"),
+                           ui.tags.td(r["settings"], class_="settings"),
+                           ui.tags.td(r["share"], class_="nowrap"),
+                           ui.tags.td(r["cost"], class_="nowrap"),
+                           ui.tags.td(r["verdict"], class_="better" if r["feasible"]
+                                      else "worse"),
+                           ui.tags.td(r["note"]), **{"data-trial": str(r["trial"])})
+                for r in rows]
+        table_ = ui.tags.table(ui.tags.thead(ui.tags.tr(*[ui.tags.th(h) for h in head])),
+                               ui.tags.tbody(*body), class_="judged", id="gs_table")
+        png = job.charts[0] if job.charts else None
+        fig = [] if png is None else [
+            ui.h5(tr("gs_figure", lg)),
+            ui.tags.img(src="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+                        style="max-width:560px;width:100%;border:1px solid #ddd"),
+            ui.p(tr("gs_figure_note", lg), class_="legend")]
+        choices = {str(r["trial"]): tr("gs_candidate", lg).format(r["trial"]) for r in rows}
+        pick = ui.div(
+            ui.input_select("gs_pick", tr("gs_pick", lg), choices),
+            ui.input_select("gs_card", tr("gs_card", lg),
+                            {str(i): f"{tr('option', lg)} {'ABCD'[i]}"
+                             for i in range(MAX_OPTIONS)}, selected=str(MAX_OPTIONS - 1)),
+            ui.input_action_button("gs_pick_go", tr("gs_pick_go", lg), class_="btn-primary",
+                                   style="margin-top:1.9rem"),
+            style="display:flex;gap:.8rem;align-items:flex-start") if rows else ui.div()
+        return ui.div(ui.p(ui.strong(goalseek.conclusion(gs, lg)), id="gs_conclusion"),
+                      ui.p(goalseek.baseline_text(gs, lg), id="gs_baseline"),
+                      *fig, ui.h5(tr("gs_table", lg)), table_, pick,
+                      ui.output_ui("gs_pick_msg"))
+
+    @render.ui
+    def gs_pick_msg():
+        text = picked()
+        return ui.p(text, class_="ok-note" if not text.startswith("!") else "bad-note",
+                    id="gs_picked") if text else ui.div()
+
+    @reactive.effect
+    @reactive.event(input.gs_pick_go)
+    def _pick():
+        gs = job.results
+        lg = lang()
+        if gs is None or job.state != "done":
+            return
+        if gs.base is not base() or not gs.villages.equals(table()):
+            picked.set("!" + tr("gs_stale", lg))
+            return
+        trial, card = int(input.gs_pick()), int(input.gs_card())
+        name = tr("gs_candidate", lg).format(trial)
+        opt = gs.candidate_option(trial, name)
+        _show_option(card, opt, gs.base, own_shown)
+        if int(input.n_options()) < card + 1:
+            ui.update_radio_buttons("n_options", selected=str(card + 1))
+        picked.set(tr("gs_picked", lg).format(trial, f"{tr('option', lg)} {'ABCD'[card]}"))
+
+
+def _show_option(i: int, option: Option, sc, own_shown) -> None:
+    """Fill option card ``i`` with ``option`` (what :func:`logic.option_from_inputs` reads
+    back as the same scenario)."""
+    values = logic.option_inputs(i, option, sc)
+    own = {}
+    for key, v in values.items():
+        if key.startswith(f"own{i}_"):
+            own[key] = v
+        elif key == f"name{i}":
+            ui.update_text(key, value=v)
+        elif key in (f"pkg{i}", f"target{i}"):
+            ui.update_checkbox_group(key, selected=v)
+        elif key == f"prio{i}":
+            ui.update_select(key, selected=v)
+        elif key == f"wd{i}":
+            ui.update_checkbox(key, value=v)
+        else:       # numbers; an empty one (no budget, no end month) is cleared
+            ui.update_numeric(key, value="" if v is None else v)
+    ids = {logic.own_amount_id(i, a.path): a.path for a in logic.own_amounts(sc)}
+    own_shown[i].set({ids[k]: float(v) for k, v in own.items()})
 
 
 def _charts(run, lang: str) -> ui.Tag:
