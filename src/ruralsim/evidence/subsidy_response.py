@@ -205,7 +205,8 @@ MECHANISMS = (
 def describe_model(record: dict[str, Any]) -> str:
     """The scenario's mode switches as recorded, e.g. ``supply.mode=demand, ...``."""
     modes = record.get("modes") or {}
-    return ", ".join(f"`{k}={v}`" for k, v in modes.items())
+    return ", ".join(f"`{k}={str(v).lower() if isinstance(v, bool) else v}`"
+                     for k, v in modes.items())
 
 
 def markdown(record: dict[str, Any]) -> str:
