@@ -40,6 +40,32 @@ COMMANDS = {
 MAX_WORKERS = 1024
 
 
+#: Mode switches of a scenario recorded with the evidence computed on it (what "model 3.0"
+#: means for a document: supply, the plan, influence, demolition, consent).
+MODES = ("supply.mode", "government.plan.enabled", "government.plan.defer_rule",
+         "behaviour.influence.mode", "policy.demolition.mode", "strategy.consent.mode")
+
+
+def scenario_modes(scenario: str = "nanpu") -> dict:
+    """The values of :data:`MODES` in built-in ``scenario`` (None where it has no such key)."""
+    from ..scenario.load import load_scenario
+
+    out = {}
+    model = load_scenario(scenario).model
+    for path in MODES:
+        node = model
+        for part in path.split("."):
+            node = getattr(node, part, None)
+        out[path] = node
+    return out
+
+
+def describe_modes(modes: dict) -> str:
+    """``supply.mode=demand, government.plan.enabled=true, ...`` (as written in a scenario)."""
+    return ", ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
+                     for k, v in modes.items())
+
+
 def bounded_int(name: str, low: int, high: int):
     """An argparse type: a whole number from ``low`` to ``high``."""
     def parse(text: str) -> int:

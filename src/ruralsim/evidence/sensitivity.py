@@ -354,7 +354,10 @@ def run(args, docs: Path) -> int:
               "morris_seconds": round(t1 - t0), "sobol_seconds": round(time.time() - t1),
               "workers": workers, "dropped": DROPPED,
               "censoring_morris": censoring(mdesign), "censoring_sobol": censoring(sdesign)}
-    budget.update({"r": r, "n": n})
+    from . import describe_modes, scenario_modes
+
+    budget.update({"r": r, "n": n, "model": "the built-in Nanpu scenario with "
+                   + describe_modes(scenario_modes("nanpu"))})
     from ..outputs import write_text_atomic
 
     write_text_atomic(out / "budget.json", json.dumps(budget, indent=1) + "\n")

@@ -40,9 +40,6 @@ SETTINGS = {
     "unbound": ("plan, money not binding (opening cash 10 billion) / 资金不受约束",
                 ["government.plan.enabled=true", "government.opening_cash_cny=1.0e+10"]),
 }
-#: Mode switches of the scenario recorded with the results (what "model 3.0" means here).
-MODES = ("supply.mode", "government.plan.enabled", "government.plan.defer_rule",
-         "behaviour.influence.mode", "policy.demolition.mode", "strategy.consent.mode")
 #: Two-sided 97.5% Student t quantiles by degrees of freedom (for 95% intervals of means).
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
         9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179, 15: 2.131, 20: 2.086, 30: 2.042}
@@ -204,9 +201,10 @@ MECHANISMS = (
 
 def describe_model(record: dict[str, Any]) -> str:
     """The scenario's mode switches as recorded, e.g. ``supply.mode=demand, ...``."""
-    modes = record.get("modes") or {}
-    return ", ".join(f"`{k}={str(v).lower() if isinstance(v, bool) else v}`"
-                     for k, v in modes.items())
+    from . import describe_modes
+
+    return ", ".join(f"`{m}`" for m in describe_modes(record.get("modes") or {}).split(", ")
+                     if m)
 
 
 def markdown(record: dict[str, Any]) -> str:
@@ -275,18 +273,10 @@ def render(docs: Path) -> str:
 
 
 def modes() -> dict[str, Any]:
-    """The built-in Nanpu scenario's mode switches (:data:`MODES`)."""
-    from ..scenario.load import load_scenario
+    """The built-in Nanpu scenario's mode switches (``ruralsim.evidence.MODES``)."""
+    from . import scenario_modes
 
-    node: Any
-    out = {}
-    sc = load_scenario("nanpu").model
-    for path in MODES:
-        node = sc
-        for part in path.split("."):
-            node = getattr(node, part, None)
-        out[path] = node
-    return out
+    return scenario_modes("nanpu")
 
 
 def run(args, docs: Path) -> int:
