@@ -447,8 +447,16 @@ def write_markdown(mind: pd.DataFrame, sind: pd.DataFrame, r: int, n: int, seeds
         best = mind[mind["factor"] == name].sort_values("mu_star_norm").iloc[-1]
         lines.append(f"| {k} | `{name}` | {group[name]} | {v:.2f} | "
                      f"{sens_label(best['output'], 'en')} ({best['mu_star_norm']:.2f}) |")
-    lines += ["", "![Morris](sensitivity/morris.png)", "",
-              f"## 2. Sobol indices of the {k_sob} most influential parameters (Saltelli "
+    lines += ["", "![Morris](sensitivity/morris.png)", ""]
+    if not len(sind):
+        lines += ["## 2. Sobol indices / Sobol 指数", "",
+                  "**Not computed in this run**: " + budget.get(
+                      "sobol_note", "the Sobol stage gave no indices") + ".", "",
+                  "## 3. What the patterns pin down", "", *by_group(mind), "",
+                  *pinned_down(score), ""]
+        write_text_atomic(docs / "sensitivity.md", "\n".join(lines) + "\n")
+        return
+    lines += [f"## 2. Sobol indices of the {k_sob} most influential parameters (Saltelli "
               f"sampling, N = {n}, {seeds} seeds per point)", "",
               "An index is *resolved* when its 95% bootstrap interval is narrower than the index "
               "itself (2 × conf < |index|). `ST at N/2` is the total index from the first half "
