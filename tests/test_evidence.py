@@ -75,3 +75,23 @@ def test_validation_rows_keep_their_mechanism_whatever_order_runs_finish():
         v.measure_one = orig
     assert (rows.loc[rows["alternative"] == "", "x"] == 1.0).all()
     assert (rows.loc[rows["alternative"] == "no_social", "x"] == 2.0).all()
+
+
+def test_sensitivity_document_is_what_its_indices_give(tmp_path):
+    """docs/sensitivity.md is rebuilt from its recorded indices and budget, and says which
+    scenario modes it was computed on (the current ones)."""
+    import json
+
+    from ruralsim.evidence import describe_modes, scenario_modes
+    from ruralsim.evidence.sensitivity import render as render_sensitivity
+
+    (tmp_path / "sensitivity").mkdir()
+    for f in ("budget.json", "morris_indices.csv", "sobol_indices.csv"):
+        shutil.copy(DOCS / "sensitivity" / f, tmp_path / "sensitivity" / f)
+    render_sensitivity(tmp_path)
+    text = (tmp_path / "sensitivity.md").read_text(encoding="utf-8")
+    assert text == (DOCS / "sensitivity.md").read_text(encoding="utf-8"), \
+        "docs/sensitivity.md is stale: rebuild it (ruralsim.evidence.sensitivity.render)"
+    budget = json.loads((DOCS / "sensitivity" / "budget.json").read_text(encoding="utf-8"))
+    assert describe_modes(scenario_modes("nanpu")) in budget["model"], \
+        "docs/sensitivity.md was computed on other modes: ruralsim evidence sensitivity"

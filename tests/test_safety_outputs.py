@@ -607,7 +607,8 @@ def test_the_font_warning_on_the_command_line_is_a_plain_line(tmp_path):
 @pytest.mark.parametrize("module,args", [
     ("calibrate", ["--help"]), ("calibrate", ["abc"]), ("calibrate", ["-5"]),
     ("calibrate", ["0"]), ("calibrate", ["1e9"]), ("sensitivity", ["0"]),
-    ("validation", ["1", "1"]), ("validation", ["30", "0"])])
+    ("validation", ["1", "1"]), ("validation", ["30", "0"]), ("subsidy_response", ["1"]),
+    ("subsidy_response", ["12", "0"]), ("subsidy_response", ["--settings", "nope"])])
 def test_evidence_commands_check_their_arguments(tmp_path, module, args):
     proc = subprocess.run([sys.executable, "-m", f"ruralsim.evidence.{module}", *args],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
@@ -616,7 +617,7 @@ def test_evidence_commands_check_their_arguments(tmp_path, module, args):
     assert not (tmp_path / "docs").exists()
 
 
-@pytest.mark.parametrize("command", ["calibrate", "validate", "sensitivity"])
+@pytest.mark.parametrize("command", ["calibrate", "validate", "sensitivity", "subsidy-response"])
 def test_evidence_commands_write_docs_only_in_the_repository(tmp_path, monkeypatch, capsys,
                                                              command):
     user_docs = tmp_path / "docs"

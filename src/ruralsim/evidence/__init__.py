@@ -1,10 +1,11 @@
 """The model's evidence: calibration (ABC), pattern validation and global sensitivity.
 
-Three developer commands regenerate the documents under ``docs/`` of the repository::
+Four developer commands regenerate the documents under ``docs/`` of the repository::
 
     ruralsim evidence calibrate [DRAWS] [WORKERS]       # python -m ruralsim.evidence.calibrate
     ruralsim evidence validate [REPS] [WORKERS]         # python -m ruralsim.evidence.validation
     ruralsim evidence sensitivity [R] [N] [SEEDS] [WORKERS]  # python -m ruralsim.evidence.sensitivity
+    ruralsim evidence subsidy-response [SEEDS] [WORKERS]     # python -m ruralsim.evidence.subsidy_response
 
 They write into the repository's ``docs/`` only when run from the repository (a folder, or
 one above the current folder, holding ``pyproject.toml`` and ``src/ruralsim``); anywhere
@@ -31,9 +32,38 @@ COMMANDS = {
                  "and validation.json"),
     "sensitivity": ("sensitivity", "全局敏感性分析 / Morris screening and Sobol indices; "
                     "writes sensitivity.md and sensitivity/"),
+    "subsidy-response": ("subsidy_response", "补助水平响应曲线 / households moved and public "
+                         "cost against the per-household subsidy (0-80,000 CNY) on Nanpu, "
+                         "without and with the plan; writes subsidy_response.md and .json"),
 }
 #: Most worker processes an evidence command accepts.
 MAX_WORKERS = 1024
+
+
+#: Mode switches of a scenario recorded with the evidence computed on it (what "model 3.0"
+#: means for a document: supply, the plan, influence, demolition, consent).
+MODES = ("supply.mode", "government.plan.enabled", "government.plan.defer_rule",
+         "behaviour.influence.mode", "policy.demolition.mode", "strategy.consent.mode")
+
+
+def scenario_modes(scenario: str = "nanpu") -> dict:
+    """The values of :data:`MODES` in built-in ``scenario`` (None where it has no such key)."""
+    from ..scenario.load import load_scenario
+
+    out = {}
+    model = load_scenario(scenario).model
+    for path in MODES:
+        node = model
+        for part in path.split("."):
+            node = getattr(node, part, None)
+        out[path] = node
+    return out
+
+
+def describe_modes(modes: dict) -> str:
+    """``supply.mode=demand, government.plan.enabled=true, ...`` (as written in a scenario)."""
+    return ", ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}"
+                     for k, v in modes.items())
 
 
 def bounded_int(name: str, low: int, high: int):
@@ -61,6 +91,14 @@ def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("reps", nargs="?", type=bounded_int("REPS", 2, 10_000), default=12,
                        help="重复次数 / replications per scenario and mechanism (default 12, "
                        "2-10000)")
+    elif command == "subsidy-response":
+        from .subsidy_response import SETTINGS
+
+        p.add_argument("seeds", nargs="?", type=bounded_int("SEEDS", 2, 1000), default=12,
+                       help="种子数 / seeds per subsidy level and setting (default 12, 2-1000)")
+        p.add_argument("--settings", nargs="+", choices=list(SETTINGS), metavar="KEY",
+                       help="只算这些设置 / only these settings (default: all: "
+                       f"{', '.join(SETTINGS)})")
     else:
         p.add_argument("r", nargs="?", type=bounded_int("R", 2, 1000), default=10,
                        help="Morris 轨迹数 / Morris trajectories (default 10, 2-1000)")

@@ -586,6 +586,10 @@ def markdown(table: pd.DataFrame, rows: pd.DataFrame, reps: int) -> str:
                       "targets do not identify it ([`calibration.md`](calibration.md), "
                       "profiles and posterior against prior): it is a prior, not a calibrated "
                       "value."]
+        else:
+            lines += ["", "`taste_sd` is not fitted: the targets do not identify it "
+                      "([`calibration.md`](calibration.md), profiles and posterior against "
+                      "prior), so it stays a prior."]
     lines += ["", "Every other parameter is a documented prior (`scenarios/README.md`); the "
               "global sensitivity analysis (`docs/sensitivity.md`) says which of them matter.", "",
               "## Not validated / 未验证", "",
