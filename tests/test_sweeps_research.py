@@ -131,6 +131,12 @@ def test_time_series_are_stored_in_long_form_beside_the_results(tmp_path):
     one = ruralsim.simulate(TEACHING, seed=_seed(table, 3), overrides=_overrides(table, 3))
     got = ts[(ts.run_id == 3) & (ts.variable == "n_moved")]["value"].to_numpy()
     assert (got == one.timeseries["n_moved"].to_numpy()).all()
+    # a resumed sweep keeps the series of the runs done before it stopped
+    store = tmp_path / "out" / "runs.jsonl"
+    store.write_text("\n".join(store.read_text().splitlines()[:2]) + "\n")
+    (tmp_path / "out" / "timeseries.parquet").unlink()
+    ruralsim.sweep(f, tmp_path / "out")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "timeseries.parquet"), ts)
 
 
 def _seed(table, i):
