@@ -1,6 +1,5 @@
 """Sweeps for research: policies x uncertainties, derived parameters, per-run time series,
 shipped sweeps by name, a local dask cluster, and what a resumed sweep reports."""
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -8,7 +7,7 @@ import pytest
 
 import ruralsim
 from ruralsim.cli import main
-from ruralsim.errors import ScenarioError, UsageError
+from ruralsim.errors import UsageError
 from ruralsim.experiments import expressions
 from ruralsim.experiments.executors import Progress, make_executor
 from ruralsim.experiments.sweep import (SHIPPED_SWEEPS, build_design, load_sweep,
@@ -152,8 +151,9 @@ def _overrides(table, i):
 
 def test_time_series_too_large_are_refused_before_anything_runs(tmp_path, capsys, monkeypatch):
     pytest.importorskip("pyarrow")
-    sweep_mod = sys.modules["ruralsim.experiments.sweep"]
-    monkeypatch.setattr(sweep_mod, "MAX_TIMESERIES_VALUES", 500)
+    from ruralsim.experiments import timeseries
+
+    monkeypatch.setattr(timeseries, "MAX_TIMESERIES_VALUES", 500)
     f = _write(tmp_path, CROSSED + "timeseries: [n_moved]\n")
     assert main(["sweep", str(f), "--quiet", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
