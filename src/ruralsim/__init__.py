@@ -6,7 +6,7 @@
 ['apartment_share_of_registrations', 'communities']
 
 The public names (:func:`simulate`, :func:`load_scenario`, :func:`replicate`,
-:func:`compare`, :func:`decompose`, :func:`sweep`, :class:`ScenarioError`,
+:func:`compare`, :func:`decompose`, :func:`sweep`, :func:`optimize`, :class:`ScenarioError`,
 :class:`UsageError`) are loaded on first use (PEP 562), so ``import ruralsim`` and
 ``ruralsim --help`` do not pay for numpy, pandas, pydantic or SimPy.
 """
@@ -29,12 +29,14 @@ _LAZY = {
     "compare": (".experiments", "compare"),
     "decompose": (".experiments.decompose", "decompose"),
     "sweep": (".experiments", "sweep"),
+    "optimize": (".optimize", "optimize"),
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads them
     from .errors import ScenarioError, UsageError
     from .experiments import compare, replicate, sweep
     from .experiments.decompose import decompose
+    from .optimize import optimize
     from .scenario.load import load_scenario
     from .simulate import simulate
 
@@ -76,4 +78,4 @@ sys.modules[__name__].__class__ = _Package
 
 
 __all__ = ["ScenarioError", "UsageError", "__version__", "compare", "decompose", "load_scenario",
-           "replicate", "simulate", "sweep"]
+           "optimize", "replicate", "simulate", "sweep"]

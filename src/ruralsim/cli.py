@@ -125,10 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
                      "off)")
     cmp = sub.add_parser("compare", help="比较多个方案 / compare scenarios with uncertainty",
                          formatter_class=_RawFormatter,
-                         description="以相同随机数重复运行并比较多个情景(与第一个方案的配对差值及95%区间) / "
-                         "Replicate scenarios with common random numbers and compare every "
-                         "summary metric (95% ranges and paired differences to the first "
-                         "scenario).",
+                         description="以相同随机数重复运行并比较多个情景(第一个为基准方案，其余为改革方案；"
+                         "给出与基准的配对差值及95%区间) / Replicate scenarios with common random "
+                         "numbers and compare every summary metric: the first scenario is the "
+                         "baseline, the others are reforms (95% ranges and paired differences "
+                         "to the baseline).",
                          epilog="变体 / variants (--variant \"NAME: ITEM ITEM ...\"), built on the "
                          "first scenario:\n"
                          "  +PACKAGE        叠加政策包 / stack a package (built-in name or .yaml)\n"
@@ -143,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "政策包叠加在基础情景的政策包之上；同一政策包叠加两次是错误 / a variant's "
                          "packages are added to the base's;\nstacking one twice is an error.")
     cmp.add_argument("scenarios", nargs="+", help="情景文件或内置名称 / scenario files or "
-                     "built-in names (1-12; the first is the base)")
+                     "built-in names (1-12; the first is the base: the baseline the reforms are compared "
+                     "against)")
     cmp.add_argument("--variant", dest="variants", action="append", default=[],
                      metavar="'NAME: ITEMS'", help="基于第一个情景的命名变体 / a named variant of "
                      "the first scenario (see below)")
@@ -242,6 +244,45 @@ def build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of figures")
     swp.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
 
+    opt = sub.add_parser("optimize", help="寻找满足目标与预算的方案 / search packages that meet "
+                         "a target within the budget", formatter_class=_RawFormatter,
+                         description="在杠杆取值范围内搜索满足约束(如60个月入住80%、无欠款、不超预算)且"
+                         "目标最优的政策方案；共同随机数与重复运行，入围方案加倍复核后推荐 / Search the "
+                         "levers of a scenario for packages that meet the constraints (e.g. 80% "
+                         "moved by month 60, no arrears, within the budget) and are best on the "
+                         "objectives; common random numbers and replications (optuna), then the "
+                         "finalists are confirmed with more replications and one is recommended. "
+                         "The study is kept in --out: run the same command again (or with more "
+                         "--trials) to resume.",
+                         epilog="设定文件 / spec file (YAML):\n"
+                         "  levers: [{key: policy.instruments.cash_subsidy.value_cny, range: [0, "
+                         "20000], step: 1000},\n           {key: packages, choices: [[], "
+                         "[interest_free_loans]]}]\n"
+                         "  constraints: [\"share_moved_by_month[60] >= 0.8\", \"months_in_arrears"
+                         " <= 0\", \"public_cost_cny <= budget\"]\n"
+                         "  objectives: [{minimize: public_cost_cny}, {maximize: "
+                         "share_moved_by_month[60]}]\n"
+                         "例 / example: ruralsim optimize teaching --spec "
+                         "scenarios/optimize/teaching_budget.yaml --out opt-out")
+    opt.add_argument("scenario", help="情景文件或内置名称 / scenario file or built-in name")
+    opt.add_argument("--spec", required=True, help="优化设定文件 / optimisation spec (YAML)")
+    opt.add_argument("--out", required=True, help="输出目录(保存研究以便续跑) / output folder "
+                     "(keeps the study, so the search resumes)")
+    opt.add_argument("--trials", type=int, help="试验总数 / trials in all (default: the spec's)")
+    opt.add_argument("--replications", type=int, help="每次试验的重复次数 / replications per "
+                     "trial (default: the spec's)")
+    opt.add_argument("--seed", type=seed_arg, help="随机种子 / root seed (default: the spec's)")
+    opt.add_argument("--jobs", type=int, default=1, help="并行进程数 / worker processes for the "
+                     "replications (default 1)")
+    opt.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="覆盖基础情景参数 / override a parameter of the base scenario")
+    opt.add_argument("--package", dest="packages", action="append", default=[], metavar="NAME",
+                     help="叠加政策包 / stack a package on the base scenario")
+    opt.add_argument("--force", action="store_true", help="覆盖另一次优化的目录 / replace the "
+                     "folder of another search (only optimisation outputs are deleted)")
+    opt.add_argument("--lang", choices=("zh", "en"), help="图表语言 / language of the figure")
+    opt.add_argument("--quiet", action="store_true", help="不打印 / print nothing")
+
     met = sub.add_parser("metrics", help="列出全部指标 / list every metric (unit, direction, "
                          "censoring)", description="列出情景运行报告的全部指标：单位、方向(越多越好/越少越好)、"
                          "是否可能截尾 / Every metric a run of the scenario reports, with its unit, "
@@ -252,6 +293,20 @@ def build_parser() -> argparse.ArgumentParser:
                      "types, instruments and revenues)")
     met.add_argument("--format", choices=("table", "csv", "json"), default="table",
                      help="输出格式 / output format (default: table)")
+
+    from .bridges.discover_cli import add_parser as add_discover_parser
+
+    add_discover_parser(sub)
+    app = sub.add_parser("app", help="网页应用 / the planner's web app (local, offline)",
+                         description="在本机浏览器中比较方案：村庄表、政策包、策略、运行、结果与下载，"
+                         "无需联网 / Compare options for your own villages in the browser, on "
+                         "this computer, offline (needs the 'app' extra: pip install "
+                         "'ruralsim[app]').")
+    app.add_argument("--host", default="127.0.0.1", help="监听地址 / address to listen on "
+                     "(default 127.0.0.1: this computer only)")
+    app.add_argument("--port", type=int, default=0, help="端口 / port (default: a free one)")
+    app.add_argument("--no-browser", action="store_true", help="不自动打开浏览器 / do not "
+                     "open the browser")
 
     from .evidence import add_parser as add_evidence_parser
 
@@ -343,6 +398,7 @@ def cmd_run(args) -> int:
             write_xlsx(run_sheets(result), tmp / "results.xlsx")
     if not args.quiet:
         print_summary(result.summary, out, args.lang)
+        print_budget(result.summary)
         if "plan_years" in result.summary:
             print_plan(result.summary)
         if args.counterfactual:
@@ -368,6 +424,30 @@ def print_plan(summary: dict) -> None:
           f"{summary['plan_deferred_households_cny'] / 1e6:,.1f}; 未付工程款 / contractors unpaid: "
           f"{summary['plan_unpaid_works_cny'] / 1e6:,.1f}; 工程等资金（期·月）/ works waiting for "
           f"money (phase-months): {summary['plan_works_waiting_months']:,}")
+
+
+def budget_lines(summary: dict) -> list[str]:
+    """Pass or fail against the budget the scenario states (summary["budget"]), in Chinese
+    and English; no lines when no budget is stated."""
+    b = summary.get("budget") or {}
+    if b.get("pass") is None:
+        return []
+    mark = {True: "通过 / PASS", False: "未通过 / FAIL"}
+    lines = [f"预算检查 / budget check: {mark[b['pass']]}"]
+    if b["within_total"] is not None:
+        lines.append(f"  总公共成本 / total public cost {b['public_cost_cny'] / 1e6:,.2f} 百万元 "
+                     f"million CNY vs 预算 budget {b['total_cny'] / 1e6:,.2f}: "
+                     f"{mark[b['within_total']]}")
+    if b["within_per_year"] is not None:
+        lines.append(f"  最高年度成本 / highest yearly cost {b['max_year_cost_cny'] / 1e6:,.2f} "
+                     f"({b['max_year']}) vs 年度预算 budget per year "
+                     f"{b['per_year_cny'] / 1e6:,.2f}: {mark[b['within_per_year']]}")
+    return lines
+
+
+def print_budget(summary: dict) -> None:
+    for line in budget_lines(summary):
+        print(line)
 
 
 def print_counterfactual(cf: dict) -> None:
@@ -518,6 +598,72 @@ def cmd_compare(args) -> int:
         print_comparison(cmp, args.lang)
         print(f"结果已写入 outputs written to: {out}/")
     return EXIT_OK
+
+
+def cmd_optimize(args) -> int:
+    from .optimize.search import require_optuna
+    from .optimize.spec import MAX_REPLICATIONS, MAX_TRIALS, load_spec
+    from .optimize import run_optimize
+    from .scenario.load import load_scenario
+
+    require_optuna()
+    spec, doc = load_spec(args.spec)
+    update = {}
+    for opt, key, most in (("--trials", "trials", MAX_TRIALS),
+                           ("--replications", "replications", MAX_REPLICATIONS)):
+        value = getattr(args, key)
+        if value is not None:
+            least = 2 if key == "replications" else 1
+            if not least <= value <= most:
+                raise UsageError(f"{opt} must be from {least} to {most:,} (got {value}) / "
+                                 f"{opt} 须在 {least} 到 {most:,} 之间")
+            update[key] = value
+    if args.seed is not None:
+        update["seed"] = args.seed
+    if "replications" in update and update["replications"] > spec.confirm_replications:
+        update["confirm_replications"] = update["replications"]
+    if update:
+        from .optimize.spec import parse_spec
+
+        spec = parse_spec({**spec.model_dump(mode="json"), **update}, f"{args.spec} (with "
+                          f"{', '.join('--' + k for k in update)})")
+    if args.jobs is not None and not 1 <= args.jobs <= 1024:
+        raise UsageError(f"--jobs must be from 1 to 1024 (got {args.jobs}) / 并行进程数须在 1 到 "
+                         "1024 之间")
+    base = load_scenario(args.scenario, args.overrides, args.packages)
+    progress = None if args.quiet else ("tty" if _show_progress(False) else "plain")
+    try:
+        result = run_optimize(base, spec, args.out, jobs=args.jobs, force=args.force,
+                              progress=progress, lang=args.lang, file=str(args.spec),
+                              lines=doc.lines, package_dir=Path(args.spec).resolve().parent,
+                              inputs=[Path(args.spec)])
+    except KeyboardInterrupt:
+        sys.stderr.write("\nruralsim: 已中断；已完成的试验保存在研究中，重新运行同一命令即可续跑 / "
+                         "interrupted; the finished trials are kept in the study: run the same "
+                         "command again to resume\n")
+        return 130
+    if not args.quiet:
+        print_optimize(result)
+        print(f"结果已写入 outputs written to: {args.out}/")
+    return EXIT_OK
+
+
+def print_optimize(result) -> None:
+    """The search in a few lines: trials, feasible, finalists, the recommendation."""
+    cand = result.candidates
+    feas = int(cand["feasible"].sum()) if not cand.empty else 0
+    print(f"试验 trials: {len(cand)} (已有 found {result.trials_found}, 本次 run "
+          f"{result.trials_run}); 平均满足约束 feasible on average: {feas}; 非劣 "
+          f"non-dominated: {len(result.pareto)}; 入围复核 finalists: {len(result.finalists)}")
+    for _, r in result.finalists.iterrows():
+        probs = ", ".join(f"{r[f'c{i}__probability_holds']:.0%}"
+                          for i in range(len(result.problem.constraints)))
+        print(f"  试验 trial {int(r['trial'])}: {r['levers_json']}  P(约束 constraints) "
+              f"[{probs}]{'  ← 推荐 recommended' if r['recommended'] else ''}")
+    if result.recommended is None:
+        print(f"无推荐方案 / no package recommended: {result.reason}")
+    else:
+        print(f"推荐 / recommended: {result.reason} (recommended.yaml)")
 
 
 def _with_labels(table):
@@ -851,6 +997,31 @@ def cmd_metrics(args) -> int:
     return EXIT_OK
 
 
+def cmd_discover(args) -> int:
+    from .bridges.discover_cli import run_cli
+
+    return run_cli(args)
+def cmd_app(args) -> int:
+    from .app import free_port, require_shiny
+
+    require_shiny()
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be from 0 to 65535 (got {args.port}) / 端口须在0到65535之间")
+    port = free_port(args.host, args.port)
+    from .app.page import make_app
+
+    import uvicorn
+
+    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{port}/"
+    print(_shown(f"ruralsim app: {url}  (按 Ctrl-C 退出 / Ctrl-C to stop)"), flush=True)
+    if not args.no_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    uvicorn.run(make_app(), host=args.host, port=port, log_level="warning")
+    return EXIT_OK
+
+
 def cmd_evidence(args) -> int:
     from .evidence import run
 
@@ -859,7 +1030,8 @@ def cmd_evidence(args) -> int:
 
 COMMANDS = {"evidence": cmd_evidence, "bench": cmd_bench, "run": cmd_run, "validate": cmd_validate, "compare": cmd_compare,
             "decompose": cmd_decompose, "sweep": cmd_sweep, "metrics": cmd_metrics,
-            "report": cmd_report, "demo": cmd_demo}
+            "report": cmd_report, "demo": cmd_demo, "optimize": cmd_optimize,
+            "discover": cmd_discover, "app": cmd_app}
 
 
 def main(argv: list[str] | None = None) -> int:

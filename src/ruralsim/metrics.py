@@ -81,7 +81,12 @@ _DECLARED: tuple[tuple[str, str, int | None, bool], ...] = (
     ("phases_never_started", "phases", 0, False), ("phases_stalled", "phases", -1, False),
     ("phase_months_stalled", "phase-months", -1, False), ("phases_abandoned", "phases", None, False),
     ("sunk_cost_abandoned_cny", _C, -1, False),
-    ("total_public_cost_cny", _C, None, False), ("cost_per_relocated_household_cny", "CNY/household", None, False),
+    ("total_public_cost_cny", _C, None, False),
+    # the budget the scenario states (issue 24; government.budget): null when not stated
+    ("budget.total_cny", _C, 0, False), ("budget.per_year_cny", "CNY/year", 0, False),
+    ("budget.public_cost_cny", _C, -1, False), ("budget.max_year_cost_cny", "CNY/year", -1, False),
+    ("budget.max_year", "year", 0, False), ("budget.within_total", "yes/no", 1, False),
+    ("budget.within_per_year", "yes/no", 1, False), ("budget.pass", "yes/no", 1, False), ("cost_per_relocated_household_cny", "CNY/household", None, False),
     ("cost_by_instrument_cny.<instrument>", _C, -1, False),
     ("cost_per_household_by_instrument_cny.<instrument>", "CNY/household", -1, False),
     ("total_revenue_own_cny", _C, 1, False), ("revenue_share_by_source.<source>", _S, 0, False),

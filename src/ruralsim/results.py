@@ -85,6 +85,43 @@ class SimulationResult:
     #: The counterfactual twin's result, when one was asked for.
     twin: "SimulationResult | None" = field(default=None, repr=False)
 
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Every numeric summary metric by its dotted name, as a float: ``NaN`` where the
+        summary holds ``null`` (see :attr:`censored`; :mod:`ruralsim.data`)."""
+        from .data import flat_metrics
+
+        return flat_metrics(self.summary)[0]
+
+    @property
+    def censored(self) -> dict[str, bool]:
+        """For each time-to-event metric: True when the event did not happen within the
+        horizon (its value in :attr:`metrics` is then ``NaN``)."""
+        from .data import flat_metrics
+
+        return flat_metrics(self.summary)[1]
+
+    def to_long(self, table: str = "timeseries") -> pd.DataFrame:
+        """A tidy table: ``"timeseries"`` (month, date, variable, value), ``"villages"``
+        (month, village, community, variable, value) or ``"metrics"``."""
+        from .data import result_long
+
+        return result_long(self, table)
+
+    def to_xarray(self):
+        """An ``xarray.Dataset``: time series over month, village columns over village x
+        month, metrics as scalars (needs ``xarray``)."""
+        from .data import result_xarray
+
+        return result_xarray(self)
+
+    def plot(self, kind: str = "migration", ax=None, lang: str | None = None):
+        """A matplotlib figure of this run (``kind``: see :data:`ruralsim.data.RESULT_PLOTS`),
+        drawn on ``ax`` when given; never shown."""
+        from .data import plot_result
+
+        return plot_result(self, kind, ax=ax, lang=lang)
+
 
 def _first_month(series: np.ndarray, level: float) -> int | None:
     hit = np.flatnonzero(series >= level)
@@ -273,6 +310,7 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "vulnerable_protected": int((vuln & ever_moved & (hh.instruments != 0)).sum()),
         "vulnerable_ever_stranded": int((vuln & ever_stranded).sum()),
     })
+    out["budget"] = budget_summary(sc, ts, exp_cols, total_cost)
     if getattr(m, "supply", None) is not None:   # supply.mode 'demand' (model/supply.py)
         out["supply"] = m.supply.summary()
     if getattr(m, "plan", None) is not None:
@@ -281,6 +319,32 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
     if people is not None:
         out["people"] = people
     return out
+
+
+def budget_summary(sc, ts: pd.DataFrame, exp_cols: list[str], total: float) -> dict[str, Any]:
+    """The run against the budget the scenario states (``government.budget``, issue 24).
+
+    Public cost is ``total_public_cost_cny`` (every expense line but debt repayment:
+    :data:`ruralsim.scenario.schema.PUBLIC_COST_DEFINITION`); a calendar year's cost is the
+    same sum over its months (a horizon that starts or ends within a year counts that year's
+    months only); ``total`` is the run's ``total_public_cost_cny``.  ``within_*`` and ``pass`` are None when nothing is stated; ``pass`` is
+    True when every stated limit holds.
+    """
+    b = sc.government.budget
+    monthly = ts[exp_cols].to_numpy().sum(axis=1)
+    year = sc.run.start_year + (sc.run.start_month - 1 + ts["month"].to_numpy()) // 12
+    years, idx = np.unique(year, return_inverse=True)
+    per_year = np.bincount(idx, weights=monthly, minlength=years.size)
+    k = int(np.argmax(per_year)) if per_year.size else 0
+    max_year_cost = float(per_year[k]) if per_year.size else 0.0
+    within_total = None if b.total_cny is None else bool(total <= b.total_cny)
+    within_year = None if b.per_year_cny is None else bool(max_year_cost <= b.per_year_cny)
+    stated = [w for w in (within_total, within_year) if w is not None]
+    return {"total_cny": b.total_cny, "per_year_cny": b.per_year_cny,
+            "public_cost_cny": total, "max_year_cost_cny": max_year_cost,
+            "max_year": int(years[k]) if per_year.size else None,
+            "within_total": within_total, "within_per_year": within_year,
+            "pass": all(stated) if stated else None}
 
 
 def _first_oversubscription(m: "Model") -> float | None:

@@ -240,6 +240,39 @@ def _problem(factors: Sequence[Factor]) -> dict:
             "bounds": [[f.low, f.high] for f in factors]}
 
 
+def problem_spec(factors: Sequence[Factor] | None = None):
+    """The factors (default: those of :data:`FACTORS` that apply to Nanpu) as a
+    ``SALib.ProblemSpec``: sample it with any SALib sampler, run it with
+    :func:`evaluate_spec`, analyse it with any SALib method (FAST, DGSM, PAWN, delta...)."""
+    from ..bridges.salib import problem_spec as spec_of
+
+    return spec_of(list(factors) if factors is not None else applicable()[0])
+
+
+def evaluate_spec(sp, seeds: int = 2, seed: int = 1, executor: Executor | None = None,
+                  progress: bool = False):
+    """Run this analysis's outputs (:func:`evaluate`: averaged over ``seeds`` seeds, the
+    no-withdrawal twin for the causal count) on every sample of the ``ProblemSpec`` ``sp``
+    (names: factor names or key paths) and return ``sp`` with its results, one column per
+    output that can be analysed (censoring and undefined values refused as for Morris and
+    Sobol, with a warning); ``sp.censored_share`` holds the censored shares."""
+    if sp.samples is None:
+        from ..errors import UsageError
+
+        raise UsageError("the ProblemSpec has no samples: call one of its sample_* methods "
+                         "first / 请先抽样")
+    x = np.asarray(sp.samples)
+    design = run_design(x, list(sp["names"]), spawn_seeds(seed, seeds), executor, progress)
+    outs = list(_outputs(design, "SALib"))
+    if not outs:
+        raise RuntimeError("no output can be analysed (see the warnings) / 没有可分析的输出")
+    sp["outputs"] = [o for o, _ in outs]
+    y = np.column_stack([v for _, v in outs])
+    sp.set_results(y if y.shape[1] > 1 else y[:, 0])
+    sp.censored_share = censoring(design)
+    return sp
+
+
 def morris(r: int = 10, seeds: int = 2, seed: int = 1, executor: Executor | None = None,
            progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Morris screening of all :data:`FACTORS`; returns (design with outputs, indices)."""

@@ -4,8 +4,9 @@ Designs are tables of overrides and seeds; executors run them (serial, a process
 any ``concurrent.futures.Executor`` such as dask's); results come back aligned by row.
 """
 from .executors import SerialExecutor, make_executor
-from .replicate import Comparison, Replications, compare, replicate
+from .replicate import Comparison, Replications, compare, compare_reform, replicate
 from .sweep import SweepSpec, load_sweep, run_sweep, sensitivity
+from .winners import winners_losers
 
 
 def sweep(path, out, executor=None, progress: bool = False, force: bool = False,
@@ -32,5 +33,6 @@ def sweep(path, out, executor=None, progress: bool = False, force: bool = False,
                      fsync_every=fsync_every)
 
 
-__all__ = ["Comparison", "Replications", "SerialExecutor", "SweepSpec", "compare", "load_sweep",
+__all__ = ["Comparison", "Replications", "SerialExecutor", "SweepSpec", "compare",
+           "compare_reform", "load_sweep", "winners_losers",
            "make_executor", "replicate", "run_sweep", "sensitivity", "sweep"]

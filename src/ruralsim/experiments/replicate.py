@@ -63,6 +63,41 @@ class Replications:
         q["mean"] = wide.mean(axis=1)
         return q.reset_index()
 
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """The numeric summary metrics, one row per replication (index ``rep``), as floats:
+        ``NaN`` where not reached or undefined (see :attr:`censored`; :mod:`ruralsim.data`)."""
+        from ..data import reps_metrics
+
+        return reps_metrics(self.summary)[0]
+
+    @property
+    def censored(self) -> pd.DataFrame:
+        """For each time-to-event metric and replication: True when not reached within the
+        horizon."""
+        from ..data import reps_metrics
+
+        return reps_metrics(self.summary)[1]
+
+    def to_long(self) -> pd.DataFrame:
+        """The kept time series as a tidy table: rep, month, variable, value."""
+        from ..data import reps_long
+
+        return reps_long(self)
+
+    def to_xarray(self):
+        """An ``xarray.Dataset`` over rep x month (metrics over rep; needs ``xarray``)."""
+        from ..data import reps_xarray
+
+        return reps_xarray(self)
+
+    def plot(self, variable: str = "n_ever_moved", ax=None, lang: str | None = None):
+        """Median and 5-95% band of a kept time series; a matplotlib figure (on ``ax`` when
+        given), never shown."""
+        from ..data import plot_reps
+
+        return plot_reps(self, variable, ax=ax, lang=lang)
+
 
 def check_reps(reps: Any, least: int = 1) -> int:
     """``reps`` as a whole number from ``least`` to :data:`MAX_REPS`, else a UsageError."""
@@ -138,11 +173,67 @@ def replicate(scenario: Any, reps: int = 30, seed: int | None = None,
 
 @dataclass
 class Comparison:
-    """Scenarios replicated with the same seeds; ``table`` has one row per metric x scenario."""
+    """Scenarios replicated with the same seeds; ``table`` has one row per metric x scenario.
+
+    The first scenario is the **baseline** and the others are **reforms** compared against it
+    (``diff_vs_first`` in ``table`` is reform - baseline, paired by replication).
+    """
 
     names: list[str]
     replications: list[Replications]
     table: pd.DataFrame
+
+    @property
+    def baseline(self) -> str:
+        """The name of the scenario the others are compared against (the first)."""
+        return self.names[0]
+
+    @property
+    def reforms(self) -> list[str]:
+        """The names of the scenarios compared against the baseline."""
+        return self.names[1:]
+
+    def differences(self) -> pd.DataFrame:
+        """Each reform's paired difference to the baseline: metric, reform, diff_vs_baseline,
+        ci_low, ci_high (95%), reps."""
+        t = self.table[self.table["scenario"] != self.baseline]
+        return pd.DataFrame({"metric": t["metric"].to_numpy(), "reform": t["scenario"].to_numpy(),
+                             "baseline": self.baseline,
+                             "diff_vs_baseline": t["diff_vs_first"].to_numpy(),
+                             "ci_low": t["diff_ci_low"].to_numpy(),
+                             "ci_high": t["diff_ci_high"].to_numpy(),
+                             "reps": t["reps"].to_numpy()})
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """Numeric metrics of every replication of every scenario: index (scenario, rep)."""
+        return pd.concat({n: r.metrics for n, r in zip(self.names, self.replications)},
+                         names=["scenario", "rep"])
+
+    @property
+    def censored(self) -> pd.DataFrame:
+        """Censoring flags of the time-to-event metrics: index (scenario, rep)."""
+        return pd.concat({n: r.censored for n, r in zip(self.names, self.replications)},
+                         names=["scenario", "rep"])
+
+    def to_long(self) -> pd.DataFrame:
+        """The kept time series as one tidy table: scenario, role (baseline / reform), rep,
+        month, variable, value."""
+        from ..data import comparison_long
+
+        return comparison_long(self)
+
+    def to_xarray(self):
+        """An ``xarray.Dataset`` over scenario x rep x month (needs ``xarray``)."""
+        from ..data import comparison_xarray
+
+        return comparison_xarray(self)
+
+    def plot(self, variable: str = "n_ever_moved", ax=None, lang: str | None = None):
+        """Median and 5-95% band of a kept time series per scenario; a matplotlib figure."""
+        from ..data import plot_reps
+
+        return plot_reps(self, variable, ax=ax, lang=lang)
 
     def readable(self, lang: str = "zh", metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """The comparison as a planner reads it: one row per metric (labelled), the first
@@ -370,6 +461,20 @@ def compare(scenarios: Any, reps: int = 30, seed: int | None = None,
     per = [_collect(names[i], [r for r in results if r["scenario"] == i], columns)
            for i in range(len(loaded))]
     return Comparison(names, per, comparison_table(per, metrics))
+
+
+def compare_reform(baseline: Any, reform: Any, **kwargs: Any) -> Comparison:
+    """Compare ``reform`` (a scenario, or a list of them) against ``baseline`` with common
+    random numbers: :func:`compare` with the baseline first.  Other keyword arguments
+    (``reps``, ``seed``, ``variants``...) as for :func:`compare`.
+
+    >>> c = compare_reform("teaching", "teaching_naive", reps=2, seed=1,
+    ...                    overrides=["run.horizon_months=12"])
+    >>> c.baseline, c.reforms
+    ('teaching', ['teaching_naive'])
+    """
+    reforms = list(reform) if isinstance(reform, (list, tuple)) else [reform]
+    return compare([baseline, *reforms], **kwargs)
 
 
 def _label(source: Any, sc: LoadedScenario) -> str:

@@ -90,7 +90,8 @@ def builtin_scenarios() -> list[str]:
     out = []
     for p in sorted(BUILTIN_DIR.rglob("*.yaml")):
         rel = p.relative_to(BUILTIN_DIR)
-        if rel.parts[0] not in ("packages", "sweeps") and rel.stem != "household_types":
+        if rel.parts[0] not in ("packages", "sweeps", "optimize") and \
+                rel.stem != "household_types":
             out.append(rel.with_suffix("").as_posix())
     return out
 
@@ -898,12 +899,15 @@ def _village_refs(sc: Scenario) -> list[tuple[tuple, list[str]]]:
 # ----------------------------------------------------------------------------- entry point
 def _drop_model3_defaults(data: dict) -> None:
     """Keys added in model 3.0 are left out of the hash while they hold their default (a
-    model 2.0 scenario keeps its hash): the plan switched off, awards paid as a total."""
+    model 2.0 scenario keeps its hash): the plan switched off, awards paid as a total, no
+    budget stated."""
     from .schema_plan import Plan
 
     gov = data.get("government") or {}
     if gov.get("plan") == Plan().model_dump(mode="json"):
         gov.pop("plan")
+    if gov.get("budget") == {"total_cny": None, "per_year_cny": None}:
+        gov.pop("budget")   # issue 24: no budget stated
     for award in (data.get("policy") or {}).get("awards") or []:
         if award.get("per") == "total":
             award.pop("per")

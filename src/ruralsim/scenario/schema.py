@@ -370,6 +370,29 @@ class Developer(Strict):
 
 from .schema_plan import Plan  # noqa: E402  (after P and Strict: schema_plan uses them)
 
+#: What "public cost" means wherever a budget is checked (summary["budget"], ruralsim
+#: optimize): the township's spending on every expense line of the time series (columns
+#: ``exp_*_cny``: works, housing, instruments, compensation, events, upkeep, dividends,
+#: reclamation, interest on debt and on arrears) except repayments of debt
+#: (``exp_debt_repayment_cny``, a financing line), i.e. the summary's
+#: ``total_public_cost_cny``; a calendar year's cost is the same sum over that year's months.
+PUBLIC_COST_DEFINITION = (
+    "the township's spending on every expense line (exp_*_cny: works, housing, instruments, "
+    "compensation, events, upkeep, dividends, reclamation, interest) except debt repayment, "
+    "as total_public_cost_cny / 公共成本：除偿还本金外的全部支出(同 total_public_cost_cny)")
+
+
+class Budget(Strict):
+    total_cny: float | None = P(None, "CNY", "the township's own statement (none: not stated)",
+                                "Most public cost over the whole horizon (none: no budget "
+                                "stated). Public cost: " + PUBLIC_COST_DEFINITION + ". The "
+                                "summary says whether a run stays within it; it does not "
+                                "change what the model does.", ge=0)
+    per_year_cny: float | None = P(None, "CNY/year", "the township's own statement (none: not "
+                                   "stated)", "Most public cost in any calendar year (none: not "
+                                   "stated); checked like total_cny, not enforced by the model.",
+                                   ge=0)
+
 
 class Government(Strict):
     opening_cash_cny: float = P(20_000_000, "CNY", ASSUMPTION, "Cash at month 0.", ge=0)
@@ -394,6 +417,9 @@ class Government(Strict):
                                 "is abandoned: its sunk cost is recorded and its units are "
                                 "never delivered.", ge=1, le=1200)
     plan: Plan = P({}, "-", "-", "The township's yearly plan (issue 20; off by default).")
+    budget: Budget = P({}, "-", "-", "The budget the package must keep to (issue 24): "
+                       "summary['budget'] says pass or fail; ruralsim optimize uses it as its "
+                       "default cost constraint.")
     discount_rate_per_year: float = P(0.05, "fraction/year", ASSUMPTION + " (close to the "
                                       "long-term lending rate)", "Discount rate for NPV.",
                                       ge=0, le=1)
