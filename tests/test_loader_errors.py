@@ -268,3 +268,54 @@ def test_house_ages_beyond_the_bound_are_refused_with_a_message():
         ruralsim.load_scenario("teaching", ["household_types.poor.house_age_years.high=80"])
     text = str(info.value)
     assert "house_age_years" in text and "50" in text
+
+
+# ---------------------------------------------------------------- every problem, both languages
+
+def _problems(tmp_path, text: str) -> list:
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ruralsim.ScenarioError) as e:
+        ruralsim.load_scenario(tmp_path / "s.yaml")
+    return e.value.issues
+
+
+MINIMAL = (Path(__file__).parent / "fixtures" / "minimal.yaml").as_posix()
+
+
+def test_an_unknown_package_does_not_hide_other_problems(tmp_path):
+    issues = _problems(tmp_path, f"extends: {MINIMAL}\npackages: [no_such_package]\n"
+                                 "run: {horizon_months: 150户}\n")
+    paths = [i.path for i in issues]
+    assert paths == ["packages", "run.horizon_months"]
+    assert "未知的政策包" in issues[0].message
+    assert "got str '150户'" in issues[1].message and "应为整数" in issues[1].message
+
+
+def test_a_bad_csv_cell_is_one_problem_in_both_languages():
+    with pytest.raises(ruralsim.ScenarioError) as e:
+        ruralsim.load_scenario(BAD / "csv_bad_number.yaml")
+    assert len(e.value.issues) == 1
+    assert "valid integer" in e.value.issues[0].message and "应为整数" in e.value.issues[0].message
+
+
+@pytest.mark.parametrize("fixture,zh", [
+    ("unknown_community.yaml", "未知的社区“Nowhere”"),
+    ("unknown_type_in_priority.yaml", "未知的农户类型“rich”"),
+    ("wrong_type.yaml", "应为整数"),
+    ("negative_money.yaml", "须大于或等于0"),
+    ("share_out_of_range.yaml", "须小于或等于1"),
+    ("zero_unit_phase.yaml", "每期至少建设一套住房"),
+])
+def test_messages_are_in_chinese_too(fixture, zh):
+    with pytest.raises(ruralsim.ScenarioError) as e:
+        ruralsim.load_scenario(BAD / fixture)
+    assert any(zh in i.message for i in e.value.issues), [str(i) for i in e.value.issues]
+
+
+def test_cli_reports_every_problem_at_once(tmp_path, capsys):
+    (tmp_path / "s.yaml").write_text(f"extends: {MINIMAL}\npackages: [nope]\n"
+                                     "run: {horizon_months: x}\n", encoding="utf-8")
+    assert main(["validate", str(tmp_path / "s.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "(2 problems)" in err and "nope" in err and "horizon_months" in err
+    assert "Traceback" not in err

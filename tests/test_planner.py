@@ -409,11 +409,18 @@ def test_xlsx_has_a_sheet_per_table_with_chinese_intact(tmp_path):
     assert main(["run", "teaching", "--out", str(out), "--quiet", "--no-figures", "--xlsx",
                  "--set", "villages.0.name==HYPERLINK(\"x\")", *FAST]) == 0
     wb = openpyxl.load_workbook(out / "results.xlsx")
-    assert wb.sheetnames == ["summary", "timeseries", "villages"]
+    assert wb.sheetnames == ["summary", "timeseries", "villages", "columns"]
     rows = list(wb["summary"].values)
     assert rows[0][:2] == ("指标", "metric") and rows[1][0] == "农户总数"
     header, *cells = wb["villages"].values
-    names = [r[header.index("village")] for r in cells]
+    # headers in both languages; the 'columns' sheet maps each to its identifier
+    assert "村庄 / Village" in header and "留在村中比例 / Share present" in header
+    ts_header = next(wb["timeseries"].values)
+    assert "月份 / Month" in ts_header and "资金缺口(负债+欠款，元) / Financing gap, debt + " \
+        "arrears (CNY)" in ts_header
+    key = {r[1]: r[2] for r in list(wb["columns"].values)[1:]}
+    assert key["村庄 / Village"] == "village"
+    names = [r[header.index("村庄 / Village")] for r in cells]
     assert "西村" in names and "'=HYPERLINK(\"x\")" in names   # no formula runs in Excel
 
 

@@ -166,7 +166,7 @@ def test_animation_legend_covers_no_bar_and_the_strip_is_explained(result):
     from ruralsim.report.animation import _layout
     from ruralsim.report.labels import t
 
-    fig, panels = _layout([("A", result), ("B", result)], "en")
+    fig, panels, _ = _layout([("A", result), ("B", result)], "en")
     renderer = fig.canvas.get_renderer()
     legend = fig.legends[0].get_window_extent(renderer)
     for ax in fig.axes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import math
 import os
 import re
 import signal
@@ -203,11 +204,20 @@ def build_parser() -> argparse.ArgumentParser:
                      "with headless Chromium (beside the report, .pdf)")
     rep.add_argument("--force", action="store_true", help="覆盖已有报告文件 / replace an existing "
                      "report (and PDF) file")
+    rep.add_argument("--docx", action="store_true", help="另存可编辑的Word文件 / also write an "
+                     "editable Word file (beside the report, .docx; needs python-docx: pip "
+                     "install 'ruralsim[docx]')")
+    rep.add_argument("--target-share", type=_target_share, default=None, metavar="SHARE",
+                     help="目标入住比例 / target share of households moved (default 0.8)")
+    rep.add_argument("--target-month", type=_target_month, default=None, metavar="MONTH",
+                     help="目标月份 / month by which the target share is to be moved (default: "
+                     "the end of the scenario's horizon)")
 
-    demo = sub.add_parser("demo", help="培训演示 / trainer's demo (抓两头、带中间 vs naive)",
-                          description="一条命令生成培训演示：抓两头带中间与一刀切对比的图表、动画和报告 / "
+    demo = sub.add_parser("demo", help="培训演示 / trainer's demo (抓两头、带中间 vs 先动员中间户 vs 自愿搬迁、不分先后)",
+                          description="一条命令生成培训演示：抓两头、带中间与先动员中间户、自愿搬迁不分先后对比的图表、动画和报告 / "
                           "One command for trainers: side-by-side figures, an animation and the "
-                          "report, 抓两头、带中间 against a naive strategy.")
+                          "report, 抓两头、带中间 against the middle first and a voluntary, "
+                          "untargeted strategy.")
     demo.add_argument("--out", default="ruralsim-demo", help="输出目录 / output folder")
     demo.add_argument("--force", action="store_true", help="覆盖已有输出 / replace a non-empty "
                       "output folder")
@@ -357,6 +367,28 @@ def _progress_printer(quiet: bool):
             b.close()
 
     return show_bar
+
+
+def _target_share(text: str) -> float:
+    try:
+        v = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        v = math.nan
+    if not 0 < v <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a share from 0 to 1 (e.g. 0.8 or 80%) "
+                                         "/ 目标比例须在0到1之间")
+    return v
+
+
+def _target_month(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        v = -1
+    if not 1 <= v <= 100_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of months from 1 "
+                                         "/ 目标月份须为正整数")
+    return v
 
 
 def _check_xlsx(args) -> None:
@@ -593,7 +625,13 @@ def cmd_compare(args) -> int:
             from .excel import write_xlsx
 
             write_xlsx(sheets, tmp / "compare.xlsx")
-        _compare_figures(cmp, tmp / "figures", args.lang)
+        from .outputs import to_json, write_text_atomic
+        from .report.options import options_record
+
+        write_text_atomic(tmp / "options.json", to_json(options_record(built, cmp)))
+        sc0 = built[0][1].model
+        _compare_figures(cmp, tmp / "figures", args.lang,
+                         (sc0.run.start_year, sc0.run.start_month))
     if not args.quiet:
         print_comparison(cmp, args.lang)
         print(f"结果已写入 outputs written to: {out}/")
@@ -756,18 +794,23 @@ def _safe(name: str) -> str:
     return safe_file_stem(name)
 
 
-def _compare_figures(cmp, folder: Path, lang) -> None:
+def _compare_figures(cmp, folder: Path, lang, start: tuple[int, int] | None = None) -> None:
+    """The comparison's figures, with calendar dates on their time axes; a band chart of a
+    metric that is zero throughout is not drawn."""
     import matplotlib.pyplot as plt
 
     from .outputs import save_figure
-    from .report.experiment_plots import BAND_METRICS, plot_bands, plot_comparison
+    from .report.experiment_plots import (BAND_METRICS, band_is_empty, plot_bands,
+                                          plot_comparison)
 
     folder.mkdir(parents=True, exist_ok=True)
-    fig = plot_comparison(cmp, lang=lang)
+    fig = plot_comparison(cmp, lang=lang, start=start)
     save_figure(fig, folder / "compare.png", dpi=110)
     plt.close(fig)
     for metric, unit, scale in BAND_METRICS:
-        fig = plot_bands(cmp, metric, lang=lang, scale=scale, unit_key=unit)
+        if band_is_empty(cmp, metric):
+            continue
+        fig = plot_bands(cmp, metric, lang=lang, scale=scale, unit_key=unit, start=start)
         save_figure(fig, folder / f"compare_{metric}.png", dpi=110)
         plt.close(fig)
 
@@ -889,8 +932,16 @@ def cmd_report(args) -> int:
     targets = [("--out", out)]
     if args.pdf:
         targets.append(("PDF", out.with_suffix(".pdf")))
+    if args.docx:
+        from .report.docx import require_docx
+
+        require_docx()                            # missing package: exit 2 before writing
+        targets.append(("Word", out.with_suffix(".docx")))
     for what, path in targets:                    # refuse before writing anything
         _check_report_target(what, path, inputs.files, args.force)
+    if args.docx and _same_file(out, out.with_suffix(".docx")):
+        raise UsageError(f"--out {out} ends in .docx, where --docx writes the Word file; give an "
+                         ".html file / --out 不能以 .docx 结尾")
     if args.pdf and _same_file(targets[0][1], targets[1][1]):
         raise UsageError(f"--out {out} ends in .pdf, where --pdf prints the PDF; give an .html "
                          "file / --out 不能以 .pdf 结尾")
@@ -901,8 +952,15 @@ def cmd_report(args) -> int:
     redraw(todo, inputs, args.lang)               # figures in --lang from the saved tables
     for w in inputs.warnings:
         sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
-    write_text_atomic(out, render_report(inputs, lang=args.lang))
+    target = {"target_share": args.target_share, "target_month": args.target_month}
+    write_text_atomic(out, render_report(inputs, lang=args.lang, **target))
     print(_shown(f"报告已写入 report written to: {out}"))
+    if args.docx:
+        from .report.docx import write_docx
+
+        word = out.with_suffix(".docx")
+        write_docx(inputs, word, lang=args.lang, **target)
+        print(_shown(f"Word: {word}"))
     if args.pdf:
         pdf = targets[1][1]
         print_pdf(out, pdf)                       # failure: PdfError, exit 1, HTML kept
@@ -953,8 +1011,9 @@ def cmd_demo(args) -> int:
     from .demo import run_demo
 
     out = Path(args.out)
-    run_demo(out, force=args.force, lang=args.lang, seed=args.seed,
-             quiet=not _show_progress(args.quiet))   # quiet: no progress lines
+    # a line per stage even into a log or a pipe; progress bars only on a terminal
+    run_demo(out, force=args.force, lang=args.lang, seed=args.seed, quiet=args.quiet,
+             bars=_show_progress(args.quiet))
     if not args.quiet:
         print(f"演示已写入 demo written to: {out}/  (report.html, villages.gif, figures/)")
     return EXIT_OK

@@ -704,5 +704,8 @@ def write_run(result, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(result.timeseries, folder / "timeseries.csv")
     write_csv(result.villages, folder / "villages.csv")
+    communities = getattr(result, "communities", None)
+    if communities is not None:
+        write_csv(communities, folder / "communities.csv")
     write_text_atomic(folder / "summary.json", to_json(result.summary))
     write_text_atomic(folder / "scenario.json", to_json(result.scenario.model_dump(mode="json")))

@@ -84,6 +84,9 @@ class SimulationResult:
     model: "Model | None" = field(default=None, repr=False)
     #: The counterfactual twin's result, when one was asked for.
     twin: "SimulationResult | None" = field(default=None, repr=False)
+    #: Per community, why its works (demand mode) or phases waited (``communities.csv``).
+    #: A record for the report, not a result.
+    communities: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def metrics(self) -> dict[str, float]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
+import pandas as pd
 
 from . import __version__
 from .model import Model
@@ -96,5 +97,11 @@ def _result(model: Model, loaded: LoadedScenario, seed, keep_model: bool) -> Sim
     meta = {"scenario": sc.name, "scenario_hash": loaded.hash, "seed": seed_label(seed),
             "version": __version__}
     summary = summarize(model, ts, meta)
+    sup = getattr(model, "supply", None)
+    communities = pd.DataFrame(sup.community_works() if sup is not None else
+                               model.construction.community_phases(list(model.com.names)))
+    for c in communities.columns:
+        if c.endswith("_month"):           # a month, or blank when it did not happen
+            communities[c] = communities[c].astype("Int64")
     return SimulationResult(ts, villages_frame(model.rec, model.vil, model.com.names), summary, sc,
-                            model if keep_model else None)
+                            model if keep_model else None, communities=communities)

@@ -159,8 +159,54 @@ class Construction:
         first = [(c.phases[0].earliest_month, i) for i, c in enumerate(sc.communities)]
         self.community_order = np.array([i for _, i in sorted(first)])
         self.stall_limit = sc.government.stall_limit_months
+        # why phases wait (records only, for the report's works timeline; nothing of the
+        # model reads them): months ready but for registrations (demand gate), ready and
+        # waiting for money, funded and waiting for a construction team
+        self.wait_demand = np.zeros(ph.n, dtype=np.int64)
+        self.wait_money = np.zeros(ph.n, dtype=np.int64)
+        self.wait_teams = np.zeros(ph.n, dtype=np.int64)
 
     def step(self, t: int) -> None:
+        self.wait_teams[self.ph.state == FUNDED] += 1
+        self._step(t)
+        if self.clock.reg_open:
+            ph, com = self.ph, self.com
+            gated = ready(ph, t, com.registrations, self.order.to_date)
+            due = ready(ph, t, np.full(com.registrations.shape, np.inf), self.order.to_date)
+            self.wait_demand[due & ~gated] += 1
+            if self.order.rule == "one_community_at_a_time":   # others wait for their turn
+                gated &= ph.community == current_community(ph, self.community_order)
+            self.wait_money[gated] += 1      # ready this month and still not funded
+
+    def community_phases(self, names: list[str]) -> list[dict]:
+        """Per community, why its phases waited (``communities.csv``, as
+        :meth:`ruralsim.model.supply.DemandSupply.community_works`): planned and actual start
+        of its first phase, first units delivered, and phase-months waiting for registrations,
+        for money, for a construction team, and under way but unpaid."""
+        ph = self.ph
+        out = []
+        for c, name in enumerate(names):
+            mine = ph.community == c
+            first = np.flatnonzero(mine)[:1]
+            started = ph.month_started[mine]
+            started = started[started >= 0]
+            done = ph.month_done[mine & (ph.state == DONE)]
+            out.append({
+                "community": name,
+                "works": int(mine.sum()),
+                "works_done": int((mine & (ph.state == DONE)).sum()),
+                "works_abandoned": int((mine & (ph.state == ABANDONED)).sum()),
+                "planned_start_month": int(ph.earliest[first][0]) if first.size else None,
+                "actual_start_month": int(started.min()) if started.size else None,
+                "first_home_finished_month": int(done.min()) if done.size else None,
+                "work_months_waiting_demand": int(self.wait_demand[mine].sum()),
+                "work_months_waiting_money": int(self.wait_money[mine].sum()),
+                "work_months_unpaid": int(ph.stalled_total[mine].sum()),
+                "work_months_waiting_teams": int(self.wait_teams[mine].sum()),
+            })
+        return out
+
+    def _step(self, t: int) -> None:
         ph, com = self.ph, self.com
         for p in finished(ph):
             ph.state[p] = DONE

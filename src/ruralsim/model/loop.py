@@ -163,6 +163,7 @@ class Model:
         construction = Construction(sc, ph, com, tr, dev, clock, waiting, order, closed,
                                     self._start_phase, self._end_phase)
         self._settle, self._construction = settlement.step, construction.step
+        self.construction = construction   # its records of why phases waited (report)
         self.supply = None   # supply.mode 'demand': homes, works (model/supply.py, 7.21)
         if sc.supply.mode == "demand":
             self.supply = sup = DemandSupply(self, keys, self._allocation.__self__._consented)

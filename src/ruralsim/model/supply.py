@@ -287,6 +287,16 @@ class DemandSupply:
         self.homes_done = np.zeros((C, 2), dtype=np.int64)
         self.given_up = 0
         self.buildings_abandoned_buyers = 0
+        # why works and homes wait (records only, for the report's works timeline; nothing
+        # of the model reads them): per work, months ready but for registrations (demand
+        # gate), months ready and waiting for money, months under way unpaid; per community,
+        # household-months ready to build a courtyard with no builder free
+        nw = self.w.n
+        self.works_wait_demand = np.zeros(nw, dtype=np.int64)
+        self.works_wait_money = np.zeros(nw, dtype=np.int64)
+        self.works_unpaid = np.zeros(nw, dtype=np.int64)
+        self.works_first_ready = np.full(nw, -1, dtype=np.int64)
+        self.wait_builders = np.zeros(C, dtype=np.int64)
         for name in COLUMNS:
             m.rec.cols[name] = np.zeros(m.H)
 
@@ -371,6 +381,7 @@ class DemandSupply:
             self._township_pays(started_b)
         r_ids = holders[ready]
         go = first_per_group(self._scope(c_ready), np.maximum(slots, 0))
+        self.wait_builders += np.bincount(c_ready[~go], minlength=self.C)
         self._start_courtyards(r_ids[go], cost[ready][go], funded[ready][go],
                                credit[ready][go], t)
         # 3 a month of work on the courtyards under way
@@ -720,6 +731,7 @@ class DemandSupply:
                 paid[i] = True
                 total += amount
         wk.progress(w, rows, paid, t)
+        self.works_unpaid[rows[~paid]] += 1
         self.m.rec.put("supply_works_paid_cny", t, total)
         return total
 
@@ -731,6 +743,15 @@ class DemandSupply:
         m, w, tr = self.m, self.w, self.m.tr
         self.plots_open, sites = wk.opened(w, self.C)
         open_sites(self.b, sites)
+        # records of why works wait (read by nothing in the model): ready but for demand
+        if m.reg_open:
+            due = wk.ready(w, t)
+            gated = wk.ready(w, t, m.com.registrations)
+            self.works_wait_demand[due & ~gated] += 1
+            first = gated & (self.works_first_ready < 0)
+            self.works_first_ready[first] = t
+        else:
+            gated = np.zeros(w.n, dtype=bool)
         if self.plan is not None:   # the plan's start rule on projected cash flow
             self.plan.works_waiting = 0
             if m.reg_open:
@@ -743,6 +764,8 @@ class DemandSupply:
                 committed = float(wk.remaining_cny(w).sum())
                 room = tr.cash + (tr.limit - tr.debt) - committed
                 wk.start(w, rows, room, t)
+        # ready (demand gate met) and still not started: waiting for money
+        self.works_wait_money[gated & (w.state == PLANNED)] += 1
         rec = m.rec
         rec.put("supply_works_building", t, int((w.state == BUILDING).sum()))
         rec.put("supply_works_done", t, int((w.state == DONE).sum()))
@@ -771,6 +794,40 @@ class DemandSupply:
             out.append("a household with a plot, house or unit under way is not registered")
         if not np.isin(self.builders_, np.flatnonzero(self.stage == BUILDING_HOME)).all():
             out.append("the builders' list holds a household that is not building")
+        return out
+
+    # ------------------------------------------------------------------ records
+    def community_works(self) -> list[dict]:
+        """Per community, why its works and homes waited (``communities.csv``, for the
+        report's works timeline): planned and actual start of the first section, first home
+        finished, and the months works spent ready but waiting for registrations (demand),
+        ready and waiting for money, under way but unpaid; household-months ready to build a
+        courtyard with no builder free.  Months are from the start of the run (blank: did not
+        happen within the horizon)."""
+        w = self.w
+        out = []
+        for c, name in enumerate(self.m.com.names):
+            mine = w.community == c
+            sec = mine & ~w.facility
+            started = w.month_started[sec]
+            started = started[started >= 0]
+            planned = w.earliest[np.flatnonzero(sec)[:1]]   # its first section's month
+            out.append({
+                "community": name,
+                "works": int(mine.sum()),
+                "works_done": int((mine & (w.state == DONE)).sum()),
+                "planned_start_month": int(planned.min()) if planned.size else None,
+                "first_ready_month": (int(self.works_first_ready[mine][
+                    self.works_first_ready[mine] >= 0].min())
+                    if (self.works_first_ready[mine] >= 0).any() else None),
+                "actual_start_month": int(started.min()) if started.size else None,
+                "first_home_finished_month": (int(self.first_home_done[c])
+                                              if self.first_home_done[c] >= 0 else None),
+                "work_months_waiting_demand": int(self.works_wait_demand[mine].sum()),
+                "work_months_waiting_money": int(self.works_wait_money[mine].sum()),
+                "work_months_unpaid": int(self.works_unpaid[mine].sum()),
+                "household_months_waiting_builders": int(self.wait_builders[c]),
+            })
         return out
 
     # ------------------------------------------------------------------ summary

@@ -42,10 +42,38 @@ def line_style(i: int, n_points: int, n_lines: int) -> dict:
             "ms": 5, "markevery": ((i * every) // max(1, n_lines), every), "zorder": 3 + i}
 
 
+#: Band metrics drawn below the zero line (amounts owed), as in the run's charts.
+OWED = ("financing_gap_cny", "arrears_cny", "debt_cny")
+
+
+def band_is_empty(comparison, metric: str) -> bool:
+    """True when ``metric`` is zero in every month of every replication (nothing to draw)."""
+    for reps in comparison.replications:
+        ts = reps.timeseries
+        if not ts.empty and (ts.loc[ts["metric"] == metric, "value"].abs() > 0).any():
+            return False
+    return True
+
+
+def _date_ticks(ax, start: tuple[int, int] | None, months: int) -> None:
+    """Month numbers with their calendar dates under them (``start``: year, month)."""
+    if start is None:
+        return
+    ax.set_xlim(0, max(1, months - 1))
+    y0, m0 = start
+    ticks = [int(x) for x in ax.get_xticks() if 0 <= x < months]
+    ax.set_xticks(ticks, [f"{x}\n{y0 + (m0 - 1 + x) // 12}-{(m0 - 1 + x) % 12 + 1:02d}"
+                          for x in ticks])
+
+
 def plot_bands(comparison, metric: str, ax=None, lang: str | None = None, scale: float = 1.0,
-               unit_key: str = "households", legend: bool = True):
+               unit_key: str = "households", legend: bool = True,
+               start: tuple[int, int] | None = None):
     """Median and 5-95% band of ``metric`` per month; each scenario in its own colour, line
-    style and marker (see :func:`line_style`)."""
+    style and marker (see :func:`line_style`).  Amounts owed (:data:`OWED`) are drawn below
+    zero and cash is cash in hand (never below zero), as in a run's charts; ``start`` (year,
+    month) puts calendar dates under the months.  A metric that is zero throughout gets a
+    note in the panel instead of empty axes."""
     lang = resolve_lang(lang)
     with plt.rc_context(apply_fonts(lang)):
         if ax is None:
@@ -53,25 +81,37 @@ def plot_bands(comparison, metric: str, ax=None, lang: str | None = None, scale:
         adopt_fonts(ax, lang)
         fig = ax.figure
         n = len(comparison.names)
+        sign = -1.0 if metric in OWED else 1.0
+        months = 0
         for i, (name, reps) in enumerate(zip(comparison.names, comparison.replications)):
             if reps.timeseries.empty:
                 continue
             b = reps.bands(metric)
+            if metric == "cash_cny":
+                b[["q05", "q50", "q95"]] = b[["q05", "q50", "q95"]].clip(lower=0)
+            months = max(months, len(b))
             st = line_style(i, len(b), n)
-            ax.fill_between(b["month"], b["q05"] * scale, b["q95"] * scale, color=st["color"],
-                            alpha=0.15, lw=0)
-            ax.plot(b["month"], b["q50"] * scale, label=displayable(name, f"scenario {i + 1}"),
-                    **st)
+            ax.fill_between(b["month"], sign * b["q05"] * scale, sign * b["q95"] * scale,
+                            color=st["color"], alpha=0.15, lw=0)
+            ax.plot(b["month"], sign * b["q50"] * scale,
+                    label=displayable(name, f"scenario {i + 1}"), **st)
         zh, en = TITLES.get(metric, (metric, metric))
+        if sign < 0:
+            zh, en = zh + "，画在零线以下", en + ", drawn below zero"
+            ax.axhline(0, color="k", lw=0.8)
         ax.set_title(zh if lang == "zh" else en)
+        if band_is_empty(comparison, metric):
+            ax.text(0.5, 0.5, "期内始终为零" if lang == "zh" else "zero throughout",
+                    transform=ax.transAxes, ha="center", va="center", color="#666")
         ax.set_xlabel(t("month", lang))
+        _date_ticks(ax, start, months)
         ax.set_ylabel(t(unit_key, lang))
         if legend:
             ax.legend(fontsize=8, frameon=False)
     return fig
 
 
-def plot_comparison(comparison, lang: str | None = None):
+def plot_comparison(comparison, lang: str | None = None, start: tuple[int, int] | None = None):
     """Side-by-side panels with bands: households moved, waiting, stranded; cash, financing
     gap; land freed; one legend for all, below the panels."""
     lang = resolve_lang(lang)
@@ -79,7 +119,7 @@ def plot_comparison(comparison, lang: str | None = None):
         fig, axes = plt.subplots(2, 3, figsize=(15, 8.4), layout="constrained")
         for ax, (metric, unit, scale) in zip(axes.ravel(), BAND_METRICS):
             plot_bands(comparison, metric, ax=ax, lang=lang, scale=scale, unit_key=unit,
-                       legend=False)
+                       legend=False, start=start)
         handles, labels = axes.ravel()[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3),
                    fontsize=10, frameon=False)

@@ -159,7 +159,8 @@ def estimate_parts(key: str, mean, low, high, lang: str = "zh",
 def judge(key: str, mean, low, high) -> str:
     """Whether a difference (or an effect) of ``key`` is better, worse, not clear, or missing.
 
-    'unclear' when the 95% interval [low, high] contains zero; otherwise 'better' or 'worse'
+    'unclear' when the 95% interval [low, high] contains zero, or its mean or interval as
+    shown (rounded) does (:func:`shown_spans_zero`); otherwise 'better' or 'worse'
     by the metric's direction ('changed' for a metric where neither way is better).
     """
     m, lo, hi = finite(mean), finite(low), finite(high)
@@ -167,13 +168,31 @@ def judge(key: str, mean, low, high) -> str:
         return "missing"
     if lo is None or hi is None:
         lo = hi = m
-    if lo <= 0 <= hi:
+    if lo <= 0 <= hi or shown_spans_zero(key, m, lo, hi):
         return "unclear"
     info = metric_info(key)
     direction = info.better if info is not None else 0
     if direction == 0:
         return "changed"
     return "better" if (lo > 0) == (direction > 0) else "worse"
+
+
+def shown_spans_zero(key: str, mean, low, high) -> bool:
+    """Whether the difference ``mean [low, high]`` of ``key``, as it is *shown* (rounded, in
+    either language), has a mean of 0 or an interval that includes 0: such a difference is
+    never called better or worse ("0 [-1, 0]" is no clear difference).
+
+    >>> shown_spans_zero("months_to_90pct_moved", -0.4, -1.2, -0.3)
+    True
+    >>> shown_spans_zero("months_to_90pct_moved", -9.1, -12.4, -5.8)
+    False
+    """
+    for lang in ("zh", "en"):
+        texts, _ = _numbers(key, [mean, low, high], lang, diff=True)
+        m, lo, hi = (float(x.replace(",", "").replace("+", "")) for x in texts)
+        if m == 0 or lo <= 0 <= hi:
+            return True
+    return False
 
 
 def verdict_text(verdict: str, lang: str) -> str:

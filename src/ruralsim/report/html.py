@@ -61,6 +61,9 @@ table.judged td.better{color:#1a7f37;background:#eef8f0}
 table.judged td.worse{color:#b42318;background:#fdf0ef}
 table.judged td.unclear,table.judged td.missing{color:#666}
 table.judged small.dir{color:#666}
+table.leader td,table.leader th{text-align:left;vertical-align:top}
+table.leader{font-size:.85em;width:100%}
+table.leader td,table.leader th{padding:.3em .4em}
 .legend{font-size:.85em;color:#555;margin-top:-.4em}
 .print-only{display:none}
 @page{size:A4;margin:14mm 12mm 16mm;
@@ -76,6 +79,7 @@ figure{margin:.6em 0}
 figure img{max-height:118mm;width:auto;max-width:100%}
 figure.anim img{display:none}
 .print-only{display:inline}
+table.leader{font-size:8pt}
 }
 """
 
@@ -154,13 +158,47 @@ def _figures(figures: list[Figure], lang: str) -> Markup:
                   key=lambda f: (order.index(f.stem) if f.stem in order else len(order), f.stem))
     out = []
     for f in figs:
-        caption = t(f"fig_{f.stem}", lang) if f"fig_{f.stem}" in TEXT else f.stem
+        caption = figure_caption(f.stem, lang)
         if f.mime == "image/gif":      # an animation: on paper, its caption says where to see it
             out.append(h('<figure class="anim">{}<figcaption>{}<span class="print-only">'
                          "{}</span></figcaption></figure>", _img(f), caption,
                          _t("animation_print", lang)))
         else:
             out.append(h("<figure>{}<figcaption>{}</figcaption></figure>", _img(f), caption))
+    return join(out, "\n")
+
+
+def figure_caption(stem: str, lang: str) -> str:
+    """The caption of figure ``stem`` in words (never its file name)."""
+    from .experiment_plots import TITLES
+
+    if f"fig_{stem}" in TEXT:
+        return t(f"fig_{stem}", lang)
+    metric = stem.removeprefix("compare_")
+    if stem.startswith("compare_") and metric in TITLES:
+        zh, en = TITLES[metric]
+        return (f"各方案比较：{zh}（中位数及5%–95%区间）" if lang == "zh" else
+                f"Options compared: {en} (median and 5-95% band)")
+    return "图" if lang == "zh" else "Figure"
+
+
+def blocks_html(blocks) -> Markup:
+    """HTML of :class:`ruralsim.report.leader.Block` s."""
+    out = []
+    for b in blocks:
+        if b.kind == "h2":
+            out.append(h("<h2>{}</h2>", b.text))
+        elif b.kind == "p":
+            out.append(h("<p>{}</p>", b.text))
+        elif b.kind == "note":
+            out.append(h("<p class='note'>{}</p>", b.text))
+        elif b.kind == "ul":
+            out.append(h("<ul class='lessons'>{}</ul>", join(h("<li>{}</li>", x)
+                                                             for x in b.items)))
+        elif b.kind == "table":
+            rows = [h("<tr>{}</tr>", join(h("<th>{}</th>", c) for c in b.head))]
+            rows += [h("<tr>{}</tr>", join(h("<td>{}</td>", c) for c in r)) for r in b.rows]
+            out.append(table(rows, "leader"))
     return join(out, "\n")
 
 
@@ -172,7 +210,8 @@ def describe_scenario(sc, summary, lang: str) -> Markup:
     run = sc.run
     instr = [(i.label_zh or i.name) if lang == "zh" else (i.label_en or i.name)
              for i in sc.policy.instruments]
-    events = [(e.label_zh or e.name) if lang == "zh" else e.name for e in sc.policy.events]
+    events = [(e.label_zh or e.name) if lang == "zh" else
+              (e.label_en or e.name.replace("_", " ")) for e in sc.policy.events]
     st = sc.strategy
     w = st.withdrawal
     prio = ("、" if lang == "zh" else ", ").join(_type_label(sc, p, lang)
@@ -192,7 +231,8 @@ def describe_scenario(sc, summary, lang: str) -> Markup:
                  f"{run.horizon_months} months.",
                  f"Package: {'; '.join(instr) if instr else 'none'}.",
                  f"Policy events: {'; '.join(events) if events else 'none'}.",
-                 f"Strategy: {st.name}; allocation priority: {prio}.",
+                 f"Strategy: {st.label_en or st.label_zh or st.name}; allocation priority: "
+                 f"{prio}.",
                  (f"Services are withdrawn from a village once fewer than "
                   f"{w.threshold_share:.0%} of its households remain, and decay by "
                   f"{w.decay_per_month:.0%} a month." if w.enabled
@@ -217,25 +257,37 @@ def table(rows: list[Markup], cls: str = "") -> Markup:
     return h("<table><thead>{}</thead><tbody>{}</tbody></table>", rows[0], join(rows[1:]))
 
 
+#: Headline rows about phases (model 2.0's construction); in supply.mode 'demand' there are
+#: none, and a row reading 0 would read as all well: the works timeline says how works went.
+PHASE_METRICS = ("phases_abandoned",)
+
+
 def _headline_table(summaries: list[tuple[str, object]], lang: str) -> Markup:
-    head = join(h("<th>{}</th>", name) for name, _ in summaries)
+    head = join(h("<th>{}<br><small>{}</small></th>", name,
+                  f"单次模拟，种子{s.seed}" if lang == "zh" else f"one run, seed {s.seed}")
+                for name, s in summaries)
     rows = [h("<tr><th>{}</th>{}</tr>", _t("metric", lang), head)]
+    demand = all(getattr(s, "supply", None) is not None for _, s in summaries)
     for key, *_ in METRICS:
+        if demand and key in PHASE_METRICS:
+            continue
         cells = join(h('<td data-key="{}">{}</td>', key, _metric(key, getattr(s, key), lang))
                      for _, s in summaries)
         rows.append(h("<tr><td>{}</td>{}</tr>", metric_label(key, lang), cells))
     return table(rows)
 
 
-def _timeline_table(supply, lang: str) -> Markup:
+def _timeline_table(supply, lang: str, start: tuple[int, int] | None = None) -> Markup:
     """The per-community supply timeline of a demand-mode run (summary.json supply.timeline):
-    one column per community."""
+    one column per community; months as calendar dates when ``start`` is known."""
+    from .options import month_date
+
     rows_in = supply.timeline
     head = join(h("<th>{}</th>", r.community) for r in rows_in)
     rows = [h("<tr><th>{}</th>{}</tr>", t("community", lang), head)]
 
     def month(v):
-        return "" if v is None else str(v)
+        return "" if v is None else month_date(v, start) if start else str(v)
 
     lines = [
         ("tl_first_section_started", lambda r: month(r.first_section_started)),
@@ -339,14 +391,42 @@ def _effects_table(rows, lang: str) -> Markup:
     return join([table(out, "judged"), _legend(lang, "effects"), note])
 
 
-def render_report(inputs: ReportInputs, lang: str = "zh") -> str:
-    """HTML text of the report for checked inputs (see :func:`load_report_inputs`)."""
+def compare_heading(c, lang: str) -> str:
+    """The comparison's heading, saying how many replications its numbers come from."""
+    reps = max((len(o.reps) for o in c.options.options), default=0) if c.options else 0
+    return _t("compare", lang) + ((f"（每个方案{reps}次重复）" if lang == "zh" else
+                                   f" ({reps} replications each)") if reps else "")
+
+
+def _start(r) -> tuple[int, int] | None:
+    return None if r.scenario is None else (r.scenario.run.start_year,
+                                            r.scenario.run.start_month)
+
+
+def run_blocks(r, name: str, lang: str):
+    """The plan, works timeline and village schedule of run ``r`` as blocks."""
+    from .leader import plan_blocks, village_blocks, works_blocks
+
+    start = _start(r)
+    return (plan_blocks(name, r.summary, start, lang)
+            + works_blocks(name, r.communities, start, lang)
+            + village_blocks(name, r.villages, r.scenario, start, lang))
+
+
+def render_report(inputs: ReportInputs, lang: str = "zh", target_share: float | None = None,
+                  target_month: int | None = None) -> str:
+    """HTML text of the report for checked inputs (see :func:`load_report_inputs`): page one
+    for the decision (options in words, ranked against the target and the budget, a
+    recommendation), then the details."""
+    from .leader import decision_blocks
+
     body = [h("<h1>{}</h1>", _t("title", lang)),
             h("<p class='note'>{}: {} · ruralsim {}</p>", _t("generated", lang),
               _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), __version__),
             # the caveat opens the report: read with the numbers, and never left alone on a
             # last printed page
             h("<p class='note'>{}</p>", _t("caveat", lang))]
+    body.append(blocks_html(decision_blocks(inputs, lang, target_share, target_month)))
     names = [r.summary.scenario for r in inputs.runs]
     summaries = []
     for r, name in zip(inputs.runs, names):
@@ -366,17 +446,18 @@ def render_report(inputs: ReportInputs, lang: str = "zh") -> str:
         body.append(_effects_table(d.rows, lang))
         body.append(_figures(d.figures, lang))
     for c in inputs.compares:
-        body.append(h("<h2>{}</h2>", _t("compare", lang)))
+        body.append(h("<h2>{}</h2>", compare_heading(c, lang)))
         body.append(h("<p class='note'>{}</p>", _t("compare_note", lang)))
         names = list(dict.fromkeys(r.scenario for r in c.rows))
         body.append(_lessons(comparison_lessons(c.rows, names, lang)))
         body.append(_comparison_table(c.rows, lang))
         body.append(_figures(c.figures, lang))
     for r, (name, _) in zip(inputs.runs, summaries):
+        body.append(blocks_html(run_blocks(r, name, lang)))
         if r.summary.supply is not None:   # supply.mode 'demand'
             body.append(h("<h2>{}: {}</h2>", _t("supply_title", lang), name))
             body.append(h("<p class='note'>{}</p>", _t("supply_note", lang)))
-            body.append(_timeline_table(r.summary.supply, lang))
+            body.append(_timeline_table(r.summary.supply, lang, _start(r)))
     for r, (name, _) in zip(inputs.runs, summaries):
         if r.figures:
             body.append(h("<h2>{}: {}</h2>{}", _t("figures", lang), name,
@@ -387,7 +468,8 @@ def render_report(inputs: ReportInputs, lang: str = "zh") -> str:
              join(body, "\n"))
 
 
-def build_report(dirs: list[Path], lang: str = "zh") -> str:
+def build_report(dirs: list[Path], lang: str = "zh", target_share: float | None = None,
+                 target_month: int | None = None) -> str:
     """HTML text of the report for result folders of ``ruralsim run`` and ``ruralsim compare``;
     runs whose figures are in the other language get figures in ``lang`` drawn from their
     saved tables (:mod:`ruralsim.report.redraw`).
@@ -401,7 +483,7 @@ def build_report(dirs: list[Path], lang: str = "zh") -> str:
     redraw(plan_redraw(inputs, lang), inputs, lang)
     for w in inputs.warnings:
         warn_user(w)
-    return render_report(inputs, lang)
+    return render_report(inputs, lang, target_share, target_month)
 
 
 # ---------------------------------------------------------------- PDF

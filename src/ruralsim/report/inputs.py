@@ -112,13 +112,43 @@ class SupplySummary(_Strict):
     timeline: Annotated[list[TimelineRow], Field(max_length=10_000)]
 
 
+class PlanYear(_Strict):
+    """One year of the township's plan (summary.json ``plan_years``)."""
+
+    year: Annotated[int, Field(ge=0, le=10**4)]
+    month: Annotated[int, Field(ge=0, le=10**6)]
+    forecast_cny: Number | None = None
+    resources_cny: Number | None = None
+    quota: Annotated[int, Field(ge=0, le=10**12)] | None = None
+    registrations: Annotated[int, Field(ge=0, le=10**12)] = 0
+    appropriation_cny: dict[Name, Number] = {}
+    actual_cny: dict[Name, Number] = {}
+
+
+class BudgetSummary(_Strict):
+    """The budget check of a run (summary.json ``budget``; None where not stated)."""
+
+    total_cny: Number | None = None
+    per_year_cny: Number | None = None
+    public_cost_cny: Number | None = None
+    max_year_cost_cny: Number | None = None
+    max_year: Annotated[int, Field(ge=0, le=10**6)] | None = None
+    within_total: bool | None = None
+    within_per_year: bool | None = None
+    passed: bool | None = Field(None, alias="pass")
+
+
 #: summary.json: its identity and every headline metric (null where undefined); the supply
-#: timeline in demand mode.
+#: timeline in demand mode; the plan's years and the budget check where the run has them.
 Summary = create_model(
     "Summary", __base__=_Strict,
     scenario=(Name, ...), seed=(Annotated[Text, BeforeValidator(_seed_text)], ...),
     scenario_hash=(Text, ...), version=(Text, ...),
     supply=(SupplySummary | None, None),
+    plan_years=(Annotated[list[PlanYear], Field(max_length=10_000)] | None, None),
+    plan_years_quota_binding=(Annotated[int, Field(ge=0, le=10**6)] | None, None),
+    budget=(BudgetSummary | None, None),
+    phases=(Number | None, None),
     **{key: (Number | None, ...) for key, *_ in METRICS})
 
 
@@ -159,8 +189,19 @@ class _HouseholdType(_Strict):
     label_en: Text | None = None
 
 
+class _Budget(_Strict):
+    total_cny: Number | None = None
+    per_year_cny: Number | None = None
+
+
+class _Government(_Strict):
+    budget: _Budget | None = None
+
+
 class ScenarioInfo(_Strict):
     """The parts of scenario.json that the report describes."""
+
+    government: _Government | None = None
 
     villages: list[_Village]
     communities: list[_Labelled]
@@ -213,6 +254,57 @@ class RunInput:
     figures_lang: str | None = None
     #: the result folder, resolved
     root: Path | None = None
+    #: columns of timeseries.csv the report reads (month, date, n_ever_moved), when present
+    timeseries: Any = None
+    #: villages.csv (per village and month), when present
+    villages: Any = None
+    #: communities.csv (why works and homes waited; demand mode), when present
+    communities: Any = None
+
+
+class _Change(_Strict):
+    path: Text
+    zh: Text
+    en: Text
+
+
+class _Contents(_Strict):
+    package_zh: list[Text] = []
+    package_en: list[Text] = []
+    events_zh: list[Text] = []
+    events_en: list[Text] = []
+    added_zh: list[Text] = []
+    added_en: list[Text] = []
+    removed_zh: list[Text] = []
+    removed_en: list[Text] = []
+    changes: Annotated[list[_Change], Field(max_length=10_000)] = []
+
+
+class _Rep(_Strict):
+    rep: Annotated[int, Field(ge=0)] = 0
+    moved: Annotated[list[Share], Field(max_length=10**6)] = []
+    cost: Number | None = None
+    arrears: Number | None = None
+    vulnerable: Number | None = None
+    share_moved: Number | None = None
+
+
+class _Option(_Strict):
+    name: Name
+    is_base: bool
+    households: Annotated[int, Field(ge=0, le=10**9)]
+    horizon_months: Annotated[int, Field(ge=0, le=10**6)]
+    start: Annotated[list[Annotated[int, Field(ge=1, le=9999)]], Field(min_length=2,
+                                                                       max_length=2)]
+    budget: _Budget | None = None
+    contents: _Contents
+    reps: Annotated[list[_Rep], Field(max_length=100_000)]
+
+
+class OptionsFile(_Strict):
+    """options.json of ``ruralsim compare`` (:mod:`ruralsim.report.options`)."""
+
+    options: Annotated[list[_Option], Field(min_length=1, max_length=100)]
 
 
 @dataclass
@@ -220,6 +312,8 @@ class CompareInput:
     folder: Path
     rows: list[CompareRow]
     figures: list[Figure]
+    #: options.json: each option's contents and replications (None for older folders)
+    options: Any = None
 
 
 @dataclass
@@ -531,6 +625,34 @@ def _load_image_folder(root: Path, rel_folder: str, lang: str | None, inputs: Re
     return out
 
 
+MAX_TABLE_BYTES = 512 * 2**20      # villages.csv of a large township over a long horizon
+
+
+def _load_frame(root: Path, name: str, inputs: "ReportInputs", columns: tuple[str, ...] = ()):
+    """``root/name`` as a table (the ``columns`` named, all when none), or None when the file
+    is missing or is not a readable table of them (then with a warning: the report leaves
+    out the sections that need it)."""
+    import pandas as pd
+
+    path = root / name
+    if not os.path.lexists(path):
+        return None
+    inputs.files.add(path)
+    try:
+        raw = _read_member(root, name, MAX_TABLE_BYTES)
+        return pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig",
+                           usecols=list(columns) if columns else None)
+    except _NotRegular as exc:
+        why = str(exc)
+    except OSError as exc:
+        why = f"cannot be read ({exc.strerror})"
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        why = f"not a readable table ({str(exc)[:200]})"
+    inputs.warnings.append(f"{path}: skipped, {why}; the sections that need it are left out "
+                           "/ 已跳过，报告中相关部分从略")
+    return None
+
+
 def _result_root(d: Path) -> Path:
     if not os.path.lexists(d):
         raise UsageError(f"result folder {d} does not exist / 结果目录不存在")
@@ -550,11 +672,18 @@ def load_report_inputs(dirs: list[Path]) -> ReportInputs:
             summary = _load_json(root, "summary.json", Summary, inputs.files)
             sc = (_load_json(root, "scenario.json", ScenarioInfo, inputs.files)
                   if os.path.lexists(root / "scenario.json") else None)
-            inputs.runs.append(RunInput(d, summary, sc, _load_figures(root, inputs, budget),
-                                        figures_language(root), root))
+            inputs.runs.append(RunInput(
+                d, summary, sc, _load_figures(root, inputs, budget), figures_language(root),
+                root, timeseries=_load_frame(root, "timeseries.csv", inputs,
+                                             ("month", "date", "n_ever_moved")),
+                villages=_load_frame(root, "villages.csv", inputs),
+                communities=_load_frame(root, "communities.csv", inputs)))
         elif os.path.lexists(root / "compare.csv"):
             rows = _load_compare(root, inputs.files)
-            inputs.compares.append(CompareInput(d, rows, _load_figures(root, inputs, budget)))
+            options = (_load_json(root, "options.json", OptionsFile, inputs.files)
+                       if os.path.lexists(root / "options.json") else None)
+            inputs.compares.append(CompareInput(d, rows, _load_figures(root, inputs, budget),
+                                                options))
         elif os.path.lexists(root / "effects.csv"):
             effects = _load_effects(root, inputs.files)
             inputs.decompositions.append(DecomposeInput(d, effects,

@@ -7,6 +7,38 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+#: The teaching strategies by the name of their built-in scenario (zh, en): one name for each
+#: everywhere (demo, report, lessons, notebooks, animation).  The naive strategy is the least
+#: coercive of the three (nobody targeted, nobody given priority, services kept); it is called
+#: what it is, 自愿搬迁、不分先后, never by the word for heavy-handed uniform enforcement, which
+#: would reverse the lesson (docs/trainer_guide.md says why).
+STRATEGY_TITLES: dict[str, tuple[str, str]] = {
+    "teaching": ("抓两头、带中间", "Both ends first, then the middle"),
+    "teaching_middle_first": ("先动员中间户", "Middle first"),
+    "teaching_naive": ("自愿搬迁、不分先后(不针对、不优先、保留服务)",
+                       "Voluntary, untargeted (no priority, services kept)"),
+}
+#: Short forms for figure titles and table heads.
+STRATEGY_SHORT: dict[str, tuple[str, str]] = {
+    "teaching": ("抓两头、带中间", "Both ends first"),
+    "teaching_middle_first": ("先动员中间户", "Middle first"),
+    "teaching_naive": ("自愿搬迁、不分先后", "Voluntary, untargeted"),
+}
+
+
+def scenario_title(name: str, lang: str, short: bool = False) -> str:
+    """The display name of scenario ``name`` in ``lang``: a teaching strategy's title, else
+    the name itself.
+
+    >>> scenario_title("teaching_naive", "zh", short=True), scenario_title("my_town", "en")
+    ('自愿搬迁、不分先后', 'my_town')
+    """
+    table = STRATEGY_SHORT if short else STRATEGY_TITLES
+    if name in table:
+        return table[name][0 if lang == "zh" else 1]
+    return name
+
+
 TEXT: dict[str, tuple[str, str]] = {
     "month": ("月份", "Month"),
     "households": ("户数", "Households"),
@@ -59,11 +91,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "report_supply_title": ("各社区建设进程(公共工程分段、宅基地与楼栋、住房开工与建成)",
                      "Community timeline (public works in sections, plots and buildings, homes "
                      "started and finished)"),
-    "report_supply_note": ("月份为情景起始后的月数；空白表示期内未发生。",
-                    "Months from the start of the scenario; blank: did not happen within the "
-                    "horizon."),
-    "report_tl_first_section_started": ("首段公共工程开工(月)", "First section of works started (month)"),
-    "report_tl_first_section_done": ("首段公共工程完工(月)", "First section of works done (month)"),
+    "report_supply_note": ("日期为年-月；空白表示期内未发生。",
+                    "Dates are year-month; blank: did not happen within the horizon."),
+    "report_tl_first_section_started": ("首段公共工程开工", "First section of works started"),
+    "report_tl_first_section_done": ("首段公共工程完工", "First section of works done"),
     "report_tl_sections_done": ("完工段数/总段数", "Sections done / all"),
     "report_tl_facilities_open": ("开放的公共设施/总数", "Facilities open / all"),
     "report_tl_plots_opened": ("开放宅基地(块)", "Courtyard plots opened"),
@@ -71,8 +102,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "report_tl_buildings": ("楼栋开工/建成", "Buildings started / finished"),
     "report_tl_courtyards": ("独院开工/建成(户)", "Courtyard houses started / built"),
     "report_tl_apartments_delivered": ("交付楼房(套)", "Apartments delivered"),
-    "report_tl_first_home_started": ("首套住房开工(月)", "First home started (month)"),
-    "report_tl_first_home_finished": ("首套住房建成(月)", "First home finished (month)"),
+    "report_tl_first_home_started": ("首套住房开工", "First home started"),
+    "report_tl_first_home_finished": ("首套住房建成", "First home finished"),
     "village_order": ("村庄编号按情景中村庄列表的顺序", "Villages are numbered in the order of the scenario's village list"),
     # the HTML report
     "report_title": ("新型农村社区建设模拟报告",
@@ -105,7 +136,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "fig_exposure": ("公共服务恶化的影响", "Who lives with degraded services"),
     "fig_services": ("各村公共服务水平", "Service level by village"),
     "fig_village_map": ("村庄剩余户数比例", "Share of households remaining, by village"),
-    "fig_compare": ("方案比较(中位数及5%–95%区间)", "Scenarios compared (median and 5–95% band)"),
+    "fig_compare": ("各方案比较：入住、排队、服务恶化、资金余额、资金缺口与腾退土地(中位数及5%–95%区间)",
+                    "Options compared: households moved, waiting, living with degraded services, cash, financing gap and land freed (median and 5–95% band)"),
     # (figure captions above: fig_<figure file name>)
     "stranded": ("滞留(服务恶化且无力搬迁)", "Stranded"),
     "registered": ("已报名待分配", "Registered, waiting"),

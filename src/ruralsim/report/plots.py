@@ -101,7 +101,9 @@ def plot_cash(ts: pd.DataFrame, ax=None, lang: str | None = None):
     with plt.rc_context(apply_fonts(lang)):
         fig, ax = _axes(ax, lang)
         m = ts["month"]
-        cash = ts["cash_cny"] / 1e6
+        # cash in hand (never below zero: what the township owes is the gap, drawn below
+        # the zero line here and in every other chart)
+        cash = ts["cash_cny"].clip(lower=0) / 1e6
         gap = ts["financing_gap_cny"] / 1e6
         ax.plot(m, cash, color="#1f78b4", lw=2, label=t("cash", lang))
         ax.fill_between(m, 0, -gap, color="#e31a1c", alpha=0.35, lw=0, label=t("gap", lang))
@@ -229,7 +231,8 @@ def plot_cash_flows(ts: pd.DataFrame, sc, ax=None, lang: str | None = None, top:
                 bottom += vals
         years = _yearly(ts, ["cash_cny"]).index
         end = ts.groupby(ts["date"].str.slice(0, 4)).tail(1)
-        ax.plot(np.arange(len(years)), end["cash_cny"].to_numpy() / 1e6, color="#1f78b4", lw=2,
+        ax.plot(np.arange(len(years)), end["cash_cny"].clip(lower=0).to_numpy() / 1e6,
+                color="#1f78b4", lw=2,
                 marker="o", ms=3, label=t("cash", lang))
         # the gap as in the headline (debt + arrears, financing_gap_cny), at its peak within
         # each year, so that the chart's deepest point is the summary's peak financing gap
@@ -247,8 +250,9 @@ def plot_cash_flows(ts: pd.DataFrame, sc, ax=None, lang: str | None = None, top:
     return fig
 
 
-def plot_service_heatmap(villages: pd.DataFrame, ax=None, lang: str | None = None):
-    """Mean service level of each village (rows) per month (columns)."""
+def plot_service_heatmap(villages: pd.DataFrame, ax=None, lang: str | None = None, sc=None):
+    """Mean service level of each village (rows) per month (columns); calendar dates under
+    the months when the scenario ``sc`` is given."""
     lang = resolve_lang(lang)
     with plt.rc_context(apply_fonts(lang)):
         piv = villages.pivot(index="village", columns="month", values="service_level")
@@ -259,6 +263,9 @@ def plot_service_heatmap(villages: pd.DataFrame, ax=None, lang: str | None = Non
         ax.set_yticks(range(len(piv)), [displayable(str(v), f"#{i + 1}")
                                          for i, v in enumerate(piv.index)], fontsize=7)
         ax.set_xlabel(t("month", lang))
+        if sc is not None:
+            ticks = [int(x) for x in ax.get_xticks() if 0 <= x < piv.shape[1]]
+            ax.set_xticks(ticks, [f"{x}\n{_date(villages, x, sc)}" for x in ticks])
         ax.set_title(t("service_title", lang))
         fig.colorbar(im, ax=ax, label=t("service_level", lang), fraction=0.04)
     return fig
@@ -331,17 +338,31 @@ def _date(villages: pd.DataFrame, month: int, sc) -> str:
     return f"{sc.run.start_year + a // 12}-{a % 12 + 1:02d}"
 
 
+def _nothing(ts: pd.DataFrame, cols: tuple[str, ...]) -> bool:
+    """True when every one of ``cols`` is zero all along: a chart of them would be empty."""
+    return not any(np.abs(ts[c].to_numpy()).any() for c in cols if c in ts.columns)
+
+
+#: Figures of a run by name; a figure whose lines would all be zero is not drawn (None).
 FIGURES = {
     "migration_by_type": lambda r, lang: plot_migration(r.timeseries, r.scenario, lang=lang),
     "status": lambda r, lang: plot_status(r.timeseries, lang=lang),
     "cash_and_gap": lambda r, lang: plot_cash(r.timeseries, lang=lang),
     "housing": lambda r, lang: plot_housing(r.timeseries, lang=lang),
-    "land": lambda r, lang: plot_land(r.timeseries, lang=lang),
-    "finance": lambda r, lang: plot_finance(r.timeseries, lang=lang),
-    "livelihoods": lambda r, lang: plot_livelihoods(r.timeseries, lang=lang),
-    "exposure": lambda r, lang: plot_exposure(r.timeseries, r.scenario, lang=lang),
+    "land": lambda r, lang: None if _nothing(r.timeseries, (
+        "land_freed_mu", "land_reclaimed_mu", "land_collective_mu", "land_quota_mu")) else
+    plot_land(r.timeseries, lang=lang),
+    "finance": lambda r, lang: None if _nothing(r.timeseries, (
+        "arrears_cny", "deferred_household_cny", "developer_debt_cny", "debt_cny")) else
+    plot_finance(r.timeseries, lang=lang),
+    "livelihoods": lambda r, lang: None if _nothing(r.timeseries, (
+        "n_distress", "households_debt_service_cny")) else
+    plot_livelihoods(r.timeseries, lang=lang),
+    "exposure": lambda r, lang: None if _nothing(r.timeseries, (
+        "exposed_households", "n_stranded")) else
+    plot_exposure(r.timeseries, r.scenario, lang=lang),
     "cash_flows": lambda r, lang: plot_cash_flows(r.timeseries, r.scenario, lang=lang),
-    "services": lambda r, lang: plot_service_heatmap(r.villages, lang=lang),
+    "services": lambda r, lang: plot_service_heatmap(r.villages, lang=lang, sc=r.scenario),
     "village_map": lambda r, lang: plot_village_map(r.villages, r.scenario, lang=lang),
 }
 

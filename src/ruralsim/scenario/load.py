@@ -303,8 +303,24 @@ def _stack_packages(data: dict, where: dict[tuple, Where], packages: Any, file: 
                                    line)])
     base_dir = Path(file).parent if _is_file(file) else None
     for ref in packages:
-        data = apply_package(data, where, ref, base_dir, (file, line))
+        data = _apply_or_note(data, where, ref, base_dir, (file, line))
     return data
+
+
+#: Key of ``where`` under which problems with packages wait, so that a bad package does not
+#: hide the scenario's other problems: they are reported together by :func:`validate_data`.
+PENDING: tuple = ("\x00pending package problems",)
+
+
+def _apply_or_note(data: dict, where: dict, ref: str, base_dir: Path | None,
+                   origin: Where) -> dict:
+    """Stack package ``ref``; when it cannot be, note its problems (reported with the rest)
+    and go on without it."""
+    try:
+        return apply_package(data, where, ref, base_dir, origin)
+    except ScenarioError as exc:
+        where.setdefault(PENDING, []).extend(exc.issues)
+        return data
 
 
 def _place(loc: Where | None) -> str:
@@ -654,6 +670,7 @@ def _issue_for(err: Mapping[str, Any], where: dict[tuple, Where], default_file: 
     clean = _key_path_of(tuple(err["loc"]), data)
     file, line = _where(clean, where, default_file)
     msg = err["msg"]
+    zh = pydantic_zh(err)
     if err["type"] == "extra_forbidden" and clean:
         allowed = _allowed_keys(clean[:-1], root or Scenario)
         clean = (*clean[:-1], _excerpt(str(clean[-1])))
@@ -661,9 +678,39 @@ def _issue_for(err: Mapping[str, Any], where: dict[tuple, Where], default_file: 
             f"; allowed: {', '.join(allowed)}" if allowed else "")
     elif err["type"] == "missing":
         msg = "required key is missing / 缺少必填项"
-    elif "input" in err and err["type"].endswith("_type"):
-        msg += f" (got {type(err['input']).__name__} {_preview(err['input'])})"
+    else:
+        if "input" in err and (err["type"].endswith("_type") or
+                               err["type"].endswith("_parsing")):
+            msg += f" (got {type(err['input']).__name__} {_preview(err['input'])})"
+        if zh and "/" not in msg:
+            msg += f" / {zh}"
     return Issue(file, _short(".".join(str(p) for p in clean), 200), msg, line)
+
+
+#: Chinese words of pydantic's error types ({...}: from the error's context).
+PYDANTIC_ZH = {
+    "int_type": "应为整数", "int_parsing": "应为整数", "int_from_float": "应为整数（不能有小数）",
+    "float_type": "应为数字", "float_parsing": "应为数字", "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false", "string_type": "应为文本", "list_type": "应为列表",
+    "dict_type": "应为键值对", "model_type": "应为键值对", "model_attributes_type": "应为键值对",
+    "finite_number": "须为有限数", "greater_than_equal": "须大于或等于{ge}",
+    "greater_than": "须大于{gt}", "less_than_equal": "须小于或等于{le}",
+    "less_than": "须小于{lt}", "string_too_long": "文本过长（最多{max_length}个字符）",
+    "string_too_short": "不能为空", "too_long": "项数过多（最多{max_length}项）",
+    "too_short": "项数过少（至少{min_length}项）", "literal_error": "须为以下之一：{expected}",
+    "enum": "须为以下之一：{expected}", "string_pattern_mismatch": "格式不符",
+    "union_tag_invalid": "类型不符", "value_error": "值无效", "assertion_error": "值无效",
+    "none_required": "应为空", "int_parsing_size": "整数过大", "missing": "缺少必填项",
+}
+
+
+def pydantic_zh(err: Mapping[str, Any]) -> str:
+    """The Chinese message of a pydantic error (its type's words, with its context)."""
+    text = PYDANTIC_ZH.get(err.get("type", ""), "值无效")
+    try:
+        return text.format(**(err.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return text.split("{")[0].rstrip("：（")
 
 
 def _key_path_of(loc: tuple, data: Any) -> tuple:
@@ -740,6 +787,7 @@ def validate_data(data: dict, where: dict[tuple, Where], file: str,
                   base_dir: Path | None) -> Scenario:
     """Validate plain data into a :class:`Scenario`, resolving a villages CSV first."""
     data = dict(data)
+    pending = list(where.pop(PENDING, []))    # problems with packages, reported with the rest
     vil = data.get("villages")
     if isinstance(vil, dict) and set(vil) == {"file"} and isinstance(vil["file"], str):
         # a CSV path is relative to the file that declared it (a base file when inherited)
@@ -749,12 +797,18 @@ def validate_data(data: dict, where: dict[tuple, Where], file: str,
         cpath = Path(vil["file"])
         if not cpath.is_absolute() and base_dir is not None:
             cpath = base_dir / cpath
-        data["villages"] = read_village_csv(cpath, label, where, base_dir)
-    model = validate_model(Scenario, data, where, file)
+        try:
+            data["villages"] = read_village_csv(cpath, label, where, base_dir)
+        except ScenarioError as exc:
+            raise ScenarioError(pending + list(exc.issues)) from None
+    try:
+        model = validate_model(Scenario, data, where, file)
+    except ScenarioError as exc:
+        raise ScenarioError(pending + list(exc.issues)) from None
     issues = [Issue(*_where(tuple(p), where, file)[:1], ".".join(map(str, p)), m,
                     _where(tuple(p), where, file)[1]) for p, m in _cross_checks(model, where)]
-    if issues:
-        raise ScenarioError(issues)
+    if pending or issues:
+        raise ScenarioError(pending + issues)
     return model
 
 
@@ -763,8 +817,25 @@ def validate_model(root: Any, data: Any, where: dict[tuple, Where], file: str) -
     try:
         return root.model_validate(data)
     except ValidationError as exc:
-        issues = [_issue_for(e, where, file, root, data) for e in exc.errors(include_url=False)]
+        errs = [e for e in exc.errors(include_url=False) if not _other_branch(e, data)]
+        issues = [_issue_for(e, where, file, root, data) for e in errs]
         raise ScenarioError(_dedupe(issues)) from None
+
+
+def _other_branch(err: Mapping[str, Any], data: Any) -> bool:
+    """True for an error of a union branch the user did not write: villages given as a list
+    (or read from a CSV file) are not a ``{file: ...}`` mapping, and the other way round; one
+    bad cell must not add a second, spurious error."""
+    loc = tuple(err["loc"])
+    if len(loc) < 2 or loc[0] != "villages" or not isinstance(data, dict):
+        return False
+    vil = data.get("villages")
+    branch = str(loc[1])
+    if isinstance(vil, list):
+        return branch == "VillageFile"
+    if isinstance(vil, dict):
+        return branch.startswith("list[")
+    return False
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:
@@ -792,18 +863,19 @@ def _cross_checks(sc: Scenario, where: dict[tuple, Where] | None = None
     comms = [c.name for c in sc.communities]
     for i, name in enumerate(comms):
         if name in comms[:i]:
-            out.append((("communities", i, "name"), f"duplicate community name '{name}'"))
+            out.append((("communities", i, "name"), f"duplicate community name '{name}' / 社区名称重复"))
     names: set[str] = set()
     for i, v in enumerate(villages):
         if v.name in names:
-            out.append((("villages", i, "name"), f"duplicate village name '{v.name}'"))
+            out.append((("villages", i, "name"), f"duplicate village name '{v.name}' / 村庄名称重复"))
         names.add(v.name)
         if v.community not in comms:
             out.append((("villages", i, "community"),
-                        f"unknown community '{v.community}'; known: {', '.join(comms)}"))
+                        f"unknown community '{v.community}'; known: {', '.join(comms)} "
+                        f"/ 未知的社区“{v.community}”，已有：{'、'.join(comms)}"))
     n = sum(v.households for v in villages)
     if villages and n == 0:
-        out.append((("villages",), "no households in any village"))
+        out.append((("villages",), "no households in any village / 所有村庄都没有农户"))
     too_big = footprint.check(sc)
     if too_big:
         out.append((("villages",), too_big))
@@ -811,25 +883,25 @@ def _cross_checks(sc: Scenario, where: dict[tuple, Where] | None = None
         for j, t in enumerate(lst):
             if t not in types:
                 out.append((path + (j,), f"unknown household type '{t}'; known: "
-                            f"{', '.join(types)}"))
+                            f"{', '.join(types)} / 未知的农户类型“{t}”"))
     for path, lst in _village_refs(sc):
         for j, v in enumerate(lst):
             if v not in names:
-                out.append((path + (j,), f"unknown village '{v}'"))
+                out.append((path + (j,), f"unknown village '{v}' / 未知的村庄“{v}”"))
     for i, c in enumerate(sc.communities):
         for j, ph in enumerate(c.phases):
             if ph.units.apartment + ph.units.courtyard == 0:
                 out.append((("communities", i, "phases", j, "units"), "a phase must build at "
-                            "least one unit"))
+                            "least one unit / 每期至少建设一套住房"))
     for i, r in enumerate(sc.government.revenues):
         if r.name in ("land_quota", "borrowing") or r.name.startswith(("award_", "instr_")):
             out.append((("government", "revenues", i, "name"), f"'{r.name}' is reserved for a "
                         "built-in revenue line; choose another name"))
         if r.end_month is not None and r.end_month < r.start_month:
-            out.append((("government", "revenues", i, "end_month"), "ends before it starts"))
+            out.append((("government", "revenues", i, "end_month"), "ends before it starts / 结束月份早于开始月份"))
     for i, ins in enumerate(sc.policy.instruments):
         if ins.end_month is not None and ins.end_month < ins.start_month:
-            out.append((("policy", "instruments", i, "end_month"), "ends before it starts"))
+            out.append((("policy", "instruments", i, "end_month"), "ends before it starts / 结束月份早于开始月份"))
     out += _model_checks(sc, comms, n)
     first: dict[str, int] = {}
     for i, ins in enumerate(sc.policy.instruments):
@@ -968,7 +1040,7 @@ def _load_scenario(source: str | Path | Mapping[str, Any] | LoadedScenario | Non
         data, where = _read_with_extends(path)
         file, base_dir = str(source), path.parent
     for ref in packages:
-        data = apply_package(data, where, ref, Path.cwd(), (_short(f"{origin} {ref}"), None))
+        data = _apply_or_note(data, where, ref, Path.cwd(), (_short(f"{origin} {ref}"), None))
     if overrides:
         data = apply_overrides(data, overrides, where)
     model = validate_data(data, where, file, base_dir)
