@@ -181,8 +181,9 @@ def test_documented_command_parses_and_its_key_paths_and_files_exist(argv):
         first = [str(ROOT / s) if str(s).endswith(".yaml") else s for s in first]
         build_scenarios(first[:1], overrides, getattr(args, "packages", []) or [],
                         getattr(args, "variants", []) or [])
-    if args.command == "sweep":
-        spec, base_dir = load_sweep(ROOT / args.sweep)
+    if args.command == "sweep":   # a file of the checkout, or a shipped sweep by name
+        spec, base_dir = load_sweep(ROOT / args.sweep if (ROOT / args.sweep).exists()
+                                    else args.sweep)
         check_metrics(spec, load_scenario(base_dir / spec.base))
 
 
@@ -215,7 +216,7 @@ def test_every_sweep_file_and_documented_sweep_names_real_keys_and_metrics(tmp_p
         spec, base_dir = load_sweep(f)
         base = load_scenario(base_dir / spec.base)
         check_metrics(spec, base)
-        for key, p in spec.parameters.items():
+        for key, p in spec.swept().items():          # crossed designs' spaces too
             value = p[0] if isinstance(p, list) else p.low
             load_scenario(base, [(key, int(value) if getattr(p, "integer", False) else value)])
     text = (ROOT / "docs" / "experiments.md").read_text(encoding="utf-8")

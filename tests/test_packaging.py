@@ -56,3 +56,31 @@ def test_no_user_facing_text_cites_the_design_file_that_is_not_shipped():
     citing = {str(p.relative_to(ROOT)) for p in files
               if re.search(r"DESIGN(\.md)?\b", p.read_text(encoding="utf-8"))}
     assert citing <= PENDING_DESIGN_CITATIONS, sorted(citing - PENDING_DESIGN_CITATIONS)
+
+
+def test_python_versions_claimed_include_3_13():
+    classifiers = PYPROJECT["project"]["classifiers"]
+    for v in ("3.11", "3.12", "3.13"):
+        assert f"Programming Language :: Python :: {v}" in classifiers
+
+
+def test_the_all_extra_names_every_extra_and_test_builds_on_it():
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    others = set(extras) - {"all", "test"}
+    named = {re.fullmatch(r"ruralsim\[(\w+)\]", r).group(1) for r in extras["all"]}
+    assert named == others, "add the new extra to 'all' (one line: \"ruralsim[NAME]\",)"
+    assert "ruralsim[all]" in extras["test"]
+    copied = {r for name in others for r in extras[name]} & set(extras["test"])
+    assert not copied, f"test repeats other extras' requirements: {sorted(copied)}"
+
+
+def test_the_sdist_carries_what_its_tests_read():
+    """MANIFEST.in takes into the sdist every folder the tests read (fixtures and baselines
+    under tests/), the documents and the scenarios (a link in a checkout, a copy in the sdist)."""
+    lines = [ln.split() for ln in (ROOT / "MANIFEST.in").read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    grafted = {ln[1] for ln in lines if ln[0] == "graft"}
+    included = {f for ln in lines if ln[0] == "include" for f in ln[1:]}
+    assert {"tests", "docs", "notebooks", "scenarios", "benchmarks"} <= grafted
+    assert {"CHANGELOG.md", "CITATION.cff", "README.md", "LICENSE"} <= included
+    assert (ROOT / "tests" / "fixtures").is_dir() and (ROOT / "tests" / "baselines").is_dir()

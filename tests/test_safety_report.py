@@ -77,7 +77,7 @@ def _set(doc, keys, value):
 
 def test_h_escapes_every_value_in_text_and_attributes():
     assert h('<td title="{}">{}</td>', 'a"b\'c', "<b>&") == \
-        '<td title="a&quot;b&#x27;c">&lt;b&gt;&amp;</td>'
+        '<td title="a&#34;b&#39;c">&lt;b&gt;&amp;</td>'
     inner = h("<b>{}</b>", "<i>")
     assert h("<p>{}</p>", inner) == "<p><b>&lt;i&gt;</b></p>"        # markup made by h stays
     assert join(["<x>", inner], "<br>") == "&lt;x&gt;<br><b>&lt;i&gt;</b>"
@@ -110,7 +110,7 @@ def test_hostile_text_in_every_json_field_is_escaped(base, tmp_path, capsys, lan
     assert code == 0, err
     text = out.read_text(encoding="utf-8")
     assert "<script" not in text.lower() and "<img src=x" not in text
-    assert text.count("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;") >= 8
+    assert text.count("&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;") >= 8
 
 
 def test_hostile_names_in_compare_csv_are_escaped(tmp_path, capsys):
@@ -141,7 +141,7 @@ def test_figure_names_are_escaped_in_alt_and_caption(base, tmp_path, capsys):
     code, err = _report(capsys, run, "--out", out)
     assert code == 0, err
     page = out.read_text(encoding="utf-8")
-    assert 'alt="x&quot;onerror=&quot;alert(1)&lt;b&gt;"' in page
+    assert 'alt="x&#34;onerror=&#34;alert(1)&lt;b&gt;"' in page
     # the caption is in words, never the file name
     assert "<figcaption>图</figcaption>" in page and "alert(1)<" not in page
 

@@ -14,7 +14,6 @@ import os
 import re
 import signal
 import sys
-import time
 from pathlib import Path
 
 from .errors import RuralsimError, ScenarioError, UsageError
@@ -239,8 +238,13 @@ def build_parser() -> argparse.ArgumentParser:
     swp = sub.add_parser("sweep", help="参数扫描与敏感性分析 / parameter sweep and sensitivity",
                          description="按扫描文件运行参数扫描，可中断后续跑 / Run a sweep file; "
                          "a killed sweep resumes where it stopped when run again.")
-    swp.add_argument("sweep", help="扫描文件 / sweep YAML")
+    swp.add_argument("sweep", help="扫描文件或内置扫描名 / sweep YAML, or the name of a shipped "
+                     "sweep (withdrawal_grid, sobol_nanpu, policies_x_uncertainties)")
     swp.add_argument("--out", help="输出目录 / output folder (default: <sweep name>-out)")
+    swp.add_argument("--timeseries", metavar="COL[,COL...]", help="保存每次运行的时间序列 / keep "
+                     "these time-series columns of every run in timeseries.parquet (long form: "
+                     "run_id, month, variable, value; needs pyarrow); replaces the sweep file's "
+                     "timeseries list, and is part of the sweep (resume with the same value)")
     swp.add_argument("--force", action="store_true", help="覆盖另一组扫描的目录 / replace the "
                      "folder of a different sweep (only sweep outputs are ever deleted)")
     swp.add_argument("--fsync-every", type=float, default=2.0, metavar="SECONDS",
@@ -335,7 +339,9 @@ def _executor_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--oversubscribe", action="store_true", help="允许进程数超过可用核数 / allow "
                    "more --workers than usable cores")
     p.add_argument("--scheduler", metavar="ADDRESS", help="dask 调度器地址 / dask.distributed "
-                   "scheduler address, e.g. tcp://10.0.0.5:8786 (needs the 'parallel' extra)")
+                   "scheduler address, e.g. tcp://10.0.0.5:8786, or local:N to start a local "
+                   "dask cluster of N worker processes (needs the 'parallel' extra; the same "
+                   "results as --workers)")
 
 
 def _show_progress(quiet: bool) -> bool:
@@ -344,40 +350,23 @@ def _show_progress(quiet: bool) -> bool:
 
 
 def _progress_printer(quiet: bool):
-    """A month counter for ``run``: tqdm's bar when tqdm is installed, else a plain line;
-    nothing when quiet or when stderr is not a terminal."""
+    """A month counter for ``run`` (tqdm's bar); nothing when quiet or when stderr is not a
+    terminal."""
     if not _show_progress(quiet):
         return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        tqdm = None
-    if tqdm is not None:
-        bar: dict = {}
+    from tqdm import tqdm
 
-        def show_bar(done: int, total: int) -> None:
-            if "bar" not in bar:
-                bar["bar"] = tqdm(total=total, unit=" 月 month", leave=False, file=sys.stderr)
-            b = bar["bar"]
-            b.update(done - b.n)
-            if done >= total:
-                b.close()
+    bar: dict = {}
 
-        return show_bar
-    start = time.perf_counter()
-    state = {"last": 0.0}
+    def show_bar(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, unit=" 月 month", leave=False, file=sys.stderr)
+        b = bar["bar"]
+        b.update(done - b.n)
+        if done >= total:
+            b.close()
 
-    def show(done: int, total: int) -> None:
-        now = time.perf_counter()
-        if now - start < 1.0 or (now - state["last"] < 0.5 and done < total):
-            return
-        state["last"] = now
-        sys.stderr.write(f"\r月份 month {done}/{total}  {now - start:5.1f}s")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
+    return show_bar
 
 
 def _target_share(text: str) -> float:
@@ -869,8 +858,14 @@ def cmd_sweep(args) -> int:
     from .experiments import load_sweep, make_executor, run_sweep, sensitivity
     from .experiments.sweep import save_sensitivity
 
-    spec, base_dir = load_sweep(args.sweep)
-    out = Path(args.out) if args.out else Path(f"{Path(args.sweep).stem}-out")
+    from .experiments.sweep import resolve_sweep
+
+    source = resolve_sweep(args.sweep)
+    spec, base_dir = load_sweep(source)
+    if args.timeseries is not None:
+        cols = [c.strip() for c in args.timeseries.split(",") if c.strip()]
+        spec = spec.model_copy(update={"timeseries": cols})
+    out = Path(args.out) if args.out else Path(f"{source.stem}-out")
 
     def finish(table) -> None:   # figures and indices, while the folder is still locked
         _sweep_figures(spec, table, out / "figures", args.lang)
@@ -893,8 +888,9 @@ def cmd_sweep(args) -> int:
     try:
         with make_executor(args.workers, args.scheduler, args.oversubscribe) as ex:
             table = run_sweep(spec, base_dir, out, ex, progress=_show_progress(args.quiet),
-                              source=args.sweep, force=args.force,
-                              fsync_every=args.fsync_every, finish=finish)
+                              source=source, force=args.force,
+                              fsync_every=args.fsync_every, finish=finish,
+                              notify=(lambda msg: None) if args.quiet else None)
     except KeyboardInterrupt:
         sys.stderr.write(f"\nruralsim: 已中断；已完成的运行已保存，重新运行同一命令即可继续 / "
                          f"interrupted; the runs finished are saved in {out}/runs.jsonl: run "
@@ -913,7 +909,7 @@ def _sweep_figures(spec, table, folder: Path, lang) -> None:
     from .outputs import save_figure
     from .report.experiment_plots import plot_response
 
-    params = list(spec.parameters)
+    params = list(spec.swept())
     if not params:
         return
     folder.mkdir(parents=True, exist_ok=True)

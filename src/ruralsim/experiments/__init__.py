@@ -11,7 +11,8 @@ from .winners import winners_losers
 
 def sweep(path, out, executor=None, progress: bool = False, force: bool = False,
           fsync_every: float = 2.0):
-    """Run (or resume) the sweep file ``path`` into folder ``out``; returns the results table.
+    """Run (or resume) the sweep file ``path`` (or a shipped sweep by name) into folder
+    ``out``; returns the results table.
 
     ``force`` replaces the folder of a different sweep; ``fsync_every`` is the most seconds
     between fsyncs of the run store (see :func:`run_sweep`).
@@ -24,6 +25,9 @@ def sweep(path, out, executor=None, progress: bool = False, force: bool = False,
     """
     from pathlib import Path
 
+    from .sweep import resolve_sweep
+
+    path = resolve_sweep(path)
     spec, base_dir = load_sweep(path)
     return run_sweep(spec, base_dir, Path(out), executor, progress, source=path, force=force,
                      fsync_every=fsync_every)

@@ -179,6 +179,15 @@ def check_scheduler_address(address: str) -> str:
     return f"{scheme}://{host}:{int(port)}"
 
 
+def local_workers(scheduler: str, oversubscribe: bool = False) -> int:
+    """N of ``--scheduler local:N`` (a whole number from 1, capped like ``--workers``)."""
+    text = str(scheduler).strip().removeprefix("local:").strip()
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise UsageError(f"--scheduler {scheduler!r}: expected local:N with N a whole number of "
+                         "worker processes of at least 1, e.g. local:4 / 本地集群进程数须为正整数")
+    return resolve_workers(int(text), oversubscribe)
+
+
 # ----------------------------------------------------------------------------- workers
 def _worker_init(parent_pid: int, pdeathsig: bool) -> None:
     """Pool initializer: end this worker when its parent ends, even by ``kill -9``.
@@ -238,8 +247,22 @@ def make_executor(workers: int | None = None, scheduler: str | None = None,
                   oversubscribe: bool = False) -> Iterator[Executor]:
     """An executor: dask at ``scheduler`` if given, else ``workers`` processes (1: serial).
 
-    ``workers`` defaults to the usable cores and is capped at them unless ``oversubscribe``.
+    ``scheduler`` is a dask scheduler's address, or ``local:N``: a dask ``LocalCluster`` of
+    N single-threaded worker processes started here and closed at the end (N capped at the
+    usable cores unless ``oversubscribe``).  ``workers`` defaults to the usable cores and is
+    capped at them unless ``oversubscribe``.  Every executor gives the same results.
     """
+    if scheduler is not None and str(scheduler).strip().startswith("local:"):
+        n = local_workers(scheduler, oversubscribe)
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise UsageError("--scheduler local:N needs the 'parallel' extra: pip install "
+                             "'ruralsim[parallel]' / 需要安装 dask[distributed]") from None
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client.get_executor()
+        return
     if scheduler is not None:
         address = check_scheduler_address(scheduler)
         try:
@@ -269,27 +292,33 @@ def make_executor(workers: int | None = None, scheduler: str | None = None,
 
 
 class Progress:
-    """A one-line progress display on stderr: runs done, rate and time left."""
+    """Runs done, rate and time left on stderr (a tqdm bar), when ``enabled``.
 
-    def __init__(self, total: int, label: str = "runs", enabled: bool = True):
-        self.total, self.label, self.enabled = total, label, enabled
-        self.done = 0
-        self.start = time.perf_counter()
-        self.last = 0.0
+    ``initial`` runs were done before (a resumed sweep): the bar starts there and its rate
+    and time left count only the runs of this session.
+    """
+
+    def __init__(self, total: int, label: str = "runs", enabled: bool = True,
+                 initial: int = 0):
+        self.total, self.label, self.done = total, label, initial
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=initial, desc=label, unit=" runs",
+                            file=sys.stderr, mininterval=0.3, dynamic_ncols=True)
 
     def step(self, n: int = 1) -> None:
         self.done += n
-        now = time.perf_counter()
-        if not self.enabled or (now - self.last < 0.3 and self.done < self.total):
-            return
-        self.last = now
-        rate = self.done / max(now - self.start, 1e-9)
-        left = (self.total - self.done) / rate if rate > 0 else 0
-        sys.stderr.write(f"\r{self.label} {self.done}/{self.total}  {rate:6.1f}/s  "
-                         f"剩余 left {left:5.0f}s ")
-        if self.done >= self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+        if self.bar is not None:
+            self.bar.update(n)
+            if self.done >= self.total:
+                self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _apply_batch(fn: Callable, batch: list) -> list:

@@ -51,8 +51,10 @@ from ..scenario.load import (BUILTIN_DIR, LoadedScenario, load_scenario, read_vi
                              validate_model)
 from ..scenario.schema import ASSUMPTION, P, Strict
 from ..scenario.yamlio import read_yaml_file
+from . import expressions
 from .executors import Progress, SerialExecutor, run_all
 from .runs import RunSpec, run_one
+from .timeseries import check_timeseries, series_arrays, series_of, write_timeseries
 
 RUNS_FILE = "runs.jsonl"
 #: The manifest that makes a folder a sweep's: the sweep's fingerprint (spec, scenario, runs).
@@ -61,7 +63,8 @@ MANIFEST_FILE = "sweep.json"
 LOCK_FILE = ".ruralsim-sweep.lock"
 #: Everything a sweep writes in its folder; ``--force`` replaces a sweep folder holding only these.
 SWEEP_OUTPUTS = frozenset({MANIFEST_FILE, "design.csv", RUNS_FILE, "results.csv",
-                           "results.parquet", "sensitivity.csv", "figures", LOCK_FILE})
+                           "results.parquet", "timeseries.parquet", "sensitivity.csv", "figures",
+                           LOCK_FILE})
 #: Most runs (design points x replications) in one sweep.  The run table, ``design.csv`` and
 #: the results of a sweep are held in memory: a million runs take about 1 GB.
 MAX_RUNS = 1_000_000
@@ -103,6 +106,25 @@ class Design(Strict):
                          "parameter, relative to the sweep file and inside its folder.")
 
 
+class Space(Strict):
+    """One side of a crossed design: its parameters and how its points are chosen."""
+    parameters: dict[str, Range | list[Any]] = P({}, "-", "-", "Parameters of this space by "
+                                                  "dotted key path: a range or a list of values.")
+    design: Design = P({}, "-", "-", "How this space's points are chosen (grid, lhs, sobol or "
+                       "table; sensitivity designs need one space: use parameters).")
+
+    @model_validator(mode="after")
+    def _usable(self) -> "Space":
+        if self.design.method in ("salib_sobol", "morris"):
+            raise ValueError(f"design.method {self.design.method} needs one parameter space, "
+                             "not a crossed design; use parameters and design instead of "
+                             "policies and uncertainties / 敏感性分析设计不能用于交叉设计")
+        if not self.parameters and self.design.method != "table":
+            raise ValueError("a space needs at least one parameter (or design.method table) "
+                             "/ 参数空间至少需要一个参数")
+        return _lists_not_empty(self)
+
+
 class SweepSpec(Strict):
     base: str = P("nanpu", "-", "-", "Base scenario file (relative to the sweep file) or a "
                   "built-in name.")
@@ -112,6 +134,14 @@ class SweepSpec(Strict):
     parameters: dict[str, Range | list[Any]] = P({}, "-", "-", "Swept parameters by dotted "
                                                   "key path: a range or a list of values.")
     design: Design = P({}, "-", "-", "How design points are chosen.")
+    policies: Space | None = P(None, "-", "-", "The policy space (levers) of a crossed design: "
+                               "every policy point is run in every point of uncertainties.")
+    uncertainties: Space | None = P(None, "-", "-", "The uncertainty space of a crossed design "
+                                    "(behaviour, prices, ...), crossed with policies.")
+    derived: dict[str, str] = P({}, "-", "-", "Parameters set from the swept ones at each "
+                                "design point: key path -> arithmetic expression of swept key "
+                                "paths (+ - * / // % **, min, max, abs, round); a key path alone "
+                                "ties the two.")
     replications: int = P(1, "runs per point", "-", "Replications per design point.", ge=1,
                           le=100_000)
     seed: int = P(1, "-", "-", "Root seed; replication r of every point uses child seed r.",
@@ -120,22 +150,113 @@ class SweepSpec(Strict):
                             "peak_financing_gap_cny", "households_registered_after_withdrawal",
                             "households_stranded_peak"], "-", "-", "Summary metrics kept.",
                            min_length=1)
+    timeseries: list[str] = P([], "-", "-", "Time-series columns kept for every run, written "
+                              "in long form (run_id, month, variable, value) to "
+                              "timeseries.parquet; needs the 'data' extra (pyarrow).")
 
     @model_validator(mode="after")
     def _lists_not_empty(self) -> "SweepSpec":
-        empty = [k for k, v in self.parameters.items() if isinstance(v, list) and not v]
-        if empty:
-            raise ValueError(f"parameter {empty[0]} has an empty list of values; give at "
-                             "least one / 参数取值列表为空")
-        return self
+        return _lists_not_empty(self)
+
+    @property
+    def crossed(self) -> bool:
+        """A policies x uncertainties design."""
+        return self.policies is not None or self.uncertainties is not None
+
+    def swept(self) -> dict[str, Range | list[Any]]:
+        """Every swept parameter: ``parameters``, or those of the policies and uncertainties."""
+        if not self.crossed:
+            return dict(self.parameters)
+        return {**(self.policies.parameters if self.policies else {}),
+                **(self.uncertainties.parameters if self.uncertainties else {})}
+
+
+def _lists_not_empty(spec: Any) -> Any:
+    empty = [k for k, v in spec.parameters.items() if isinstance(v, list) and not v]
+    if empty:
+        raise ValueError(f"parameter {empty[0]} has an empty list of values; give at "
+                         "least one / 参数取值列表为空")
+    return spec
+
+
+def spec_issues(spec: SweepSpec) -> list[tuple[tuple, str]]:
+    """Checks that span several keys of a sweep file: (key path, message) pairs."""
+    out: list[tuple[tuple, str]] = []
+    if spec.crossed:
+        if spec.policies is None or spec.uncertainties is None:
+            missing = "policies" if spec.policies is None else "uncertainties"
+            out.append(((missing,), f"a crossed design needs both policies and uncertainties; "
+                        f"{missing} is missing (or use parameters for one space) / 交叉设计需要"
+                        "同时给出 policies 与 uncertainties"))
+        for key in ("parameters", "design"):
+            if key in spec.model_fields_set and (key == "design" or spec.parameters):
+                out.append(((key,), f"{key} cannot be used with policies and uncertainties: "
+                            "each space has its own parameters and design / 交叉设计中参数与设计"
+                            "写在 policies 与 uncertainties 之内"))
+        if spec.policies is not None and spec.uncertainties is not None:
+            for k in spec.policies.parameters:
+                if k in spec.uncertainties.parameters:
+                    out.append((("uncertainties", "parameters", k), f"{k} is both a policy and "
+                                "an uncertainty; a parameter belongs to one space / 参数不能同时"
+                                "属于政策与不确定性"))
+    swept = spec.swept()
+    tables = spec.design.method == "table" or any(
+        s is not None and s.design.method == "table" for s in (spec.policies, spec.uncertainties))
+    for key, text in spec.derived.items():
+        where = ("derived", key)
+        try:
+            tree = expressions.parse(text)
+        except expressions.ExpressionError as exc:
+            out.append((where, str(exc)))
+            continue
+        if key in swept:
+            out.append((where, f"{key} is swept; a parameter is either swept or derived "
+                        "/ 参数不能既被扫描又被推导"))
+        if key in spec.overrides:
+            out.append((where, f"{key} is also a fixed override; remove one of them "
+                        "/ 参数同时出现在 overrides 中"))
+        unknown = sorted(n for n in expressions.names(tree) if n not in swept)
+        if unknown and not tables:   # a table's columns are checked once it is read
+            out.append((where, f"{', '.join(unknown)} is not a swept parameter; an expression "
+                        f"reads swept parameters only (swept: {', '.join(swept) or 'none'}) "
+                        "/ 表达式只能引用被扫描的参数"))
+    return out
 
 
 def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
-    """Read and validate a sweep file (errors name the file, key path and line)."""
+    """Read and validate a sweep file, or a shipped sweep by name (``withdrawal_grid``);
+    errors name the file, key path and line."""
+    path = resolve_sweep(path)
     doc = read_yaml_file(path)
     where = {p: (doc.file, line) for p, line in doc.lines.items()}
     spec = validate_model(SweepSpec, doc.data, where, doc.file)
+    issues = spec_issues(spec)
+    if issues:
+        raise ScenarioError([Issue(doc.file, ".".join(map(str, p)), msg,
+                                   doc.line_of(p)) for p, msg in issues])
     return spec, Path(path).resolve().parent
+
+
+#: The sweeps shipped with ruralsim, runnable by name (``ruralsim sweep withdrawal_grid``).
+SHIPPED_SWEEPS = BUILTIN_DIR / "sweeps"
+
+
+def shipped_sweeps() -> list[str]:
+    """Names of the shipped sweeps."""
+    return sorted(p.stem for p in SHIPPED_SWEEPS.glob("*.yaml"))
+
+
+def resolve_sweep(path: str | Path) -> Path:
+    """A sweep file: ``path`` itself, or, when no such file exists and ``path`` is a bare
+    name, the shipped sweep of that name (``withdrawal_grid`` or ``withdrawal_grid.yaml``)."""
+    p = Path(path)
+    if os.path.lexists(p) or len(p.parts) != 1:
+        return p
+    shipped = SHIPPED_SWEEPS / (p.name if p.suffix in (".yaml", ".yml") else f"{p.name}.yaml")
+    if shipped.is_file():
+        return shipped
+    raise UsageError(f"{path}: no such sweep file, and no shipped sweep of that name (shipped: "
+                     f"{', '.join(shipped_sweeps())}) / 找不到该扫描文件，也没有同名的内置扫描")
 
 
 # ----------------------------------------------------------------------------- named files
@@ -212,10 +333,10 @@ def salib_problem(params: dict[str, Any]) -> dict:
 
 def design_size(spec: SweepSpec) -> int:
     """Design points of a sweep, counted without building the design (not for 'table')."""
-    params, d = spec.parameters, spec.design
-    if d.method == "grid" or not params:
-        return math.prod(d.levels if isinstance(p, Range) else len(p) for p in params.values())
-    return _SAMPLE_POINTS[d.method](d.samples, len(params))
+    if spec.crossed and spec.policies is not None and spec.uncertainties is not None:
+        return (_space_size(spec.policies.parameters, spec.policies.design)
+                * _space_size(spec.uncertainties.parameters, spec.uncertainties.design))
+    return _space_size(spec.parameters, spec.design)
 
 
 def check_size(points: int, replications: int) -> None:
@@ -292,21 +413,112 @@ def read_design_table(path: Path, label: str = "design.file") -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+#: The columns of a crossed design that number its policy and uncertainty points.
+CROSS_COLUMNS = ("policy", "uncertainty")
+
+
 def build_design(spec: SweepSpec, base_dir: Path) -> pd.DataFrame:
-    """The design points (one row each, one column per parameter)."""
-    params, d = spec.parameters, spec.design
+    """The design points (one row each, one column per parameter), derived parameters last.
+
+    A crossed design (``policies`` and ``uncertainties``) runs every policy point in every
+    uncertainty point: policy-major rows, numbered by the columns ``policy`` and
+    ``uncertainty``.
+    """
+    if not spec.crossed:
+        design = _space_design(spec.parameters, spec.design, base_dir, spec.replications,
+                               "design")
+    else:
+        issues = spec_issues(spec)
+        if issues:
+            raise ScenarioError([Issue("sweep", ".".join(map(str, p)), m) for p, m in issues])
+        pol = _space_design(spec.policies.parameters, spec.policies.design, base_dir,
+                            spec.replications, "policies.design")
+        unc = _space_design(spec.uncertainties.parameters, spec.uncertainties.design, base_dir,
+                            spec.replications, "uncertainties.design")
+        clash = sorted(set(pol.columns) & set(unc.columns))
+        if clash:
+            raise UsageError(f"{', '.join(clash)} is both a policy and an uncertainty (a design "
+                             "table's column); a parameter belongs to one space / 参数不能同时"
+                             "属于政策与不确定性")
+        check_size(len(pol) * len(unc), spec.replications)
+        i = np.repeat(np.arange(len(pol)), len(unc))
+        j = np.tile(np.arange(len(unc)), len(pol))
+        design = pd.concat([pd.DataFrame({"policy": i, "uncertainty": j}),
+                            pol.iloc[i].reset_index(drop=True),
+                            unc.iloc[j].reset_index(drop=True)], axis=1)
+    return derive(spec, design)
+
+
+def swept_columns(spec: SweepSpec, design: pd.DataFrame) -> list[str]:
+    """The design's columns that are parameters (swept or derived), in order."""
+    return [c for c in design.columns if not (spec.crossed and c in CROSS_COLUMNS)]
+
+
+def derive(spec: SweepSpec, design: pd.DataFrame) -> pd.DataFrame:
+    """``design`` with a column per derived parameter, computed row by row.
+
+    Whole-number results become int64 columns (an integer parameter refuses 12.0; a float
+    parameter takes 12).  Raises UsageError naming the parameter and design point when an
+    expression reads a column the design lacks or cannot be evaluated there.
+    """
+    if not spec.derived:
+        return design
+    design = design.copy()
+    params = swept_columns(spec, design)
+    for key, text in spec.derived.items():
+        tree = expressions.parse(text)
+        unknown = sorted(n for n in expressions.names(tree) if n not in params)
+        if unknown:
+            raise UsageError(f"derived.{key}: {', '.join(unknown)} is not a column of the "
+                             f"design (parameters: {', '.join(params) or 'none'}) / 推导参数引用"
+                             "了设计中不存在的参数")
+        if key in design.columns:
+            raise UsageError(f"derived.{key}: {key} is already a column of the design; a "
+                             "parameter is either swept or derived / 参数不能既被扫描又被推导")
+        used = sorted(expressions.names(tree))
+        values = []
+        for n, row in enumerate(design[used].itertuples(index=False, name=None)):
+            try:
+                values.append(expressions.evaluate(tree, {u: _plain(v) for u, v in
+                                                          zip(used, row)}))
+            except expressions.ExpressionError as exc:
+                point = ", ".join(f"{u}={_plain(v)!r}" for u, v in zip(used, row))
+                raise UsageError(f"derived.{key} = {text} at design point {n} ({point}): "
+                                 f"{exc}") from None
+        design[key] = _column(values)
+        params.append(key)
+    return design
+
+
+def _column(values: list[Any]) -> Any:
+    """Derived values as a column: int64 when all are whole numbers, else as they are."""
+    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                      and float(v).is_integer() and abs(v) < 2**53 for v in values):
+        return np.asarray(values, dtype=np.float64).astype(np.int64)
+    return values
+
+
+def _space_size(params: dict[str, Any], d: Design) -> int:
+    if d.method == "grid" or not params:
+        return math.prod(d.levels if isinstance(p, Range) else len(p) for p in params.values())
+    return _SAMPLE_POINTS[d.method](d.samples, len(params))
+
+
+def _space_design(params: dict[str, Any], d: Design, base_dir: Path, replications: int,
+                  label: str) -> pd.DataFrame:
+    """The points of one parameter space."""
     k = len(params)
     if d.method == "table":
         if not d.file:
-            raise UsageError("design.method 'table' needs design.file / 需要指定设计表文件")
-        path = require_inside(base_dir / d.file, base_dir, "sweep", "design.file")
-        table = read_design_table(path)
+            raise UsageError(f"{label}.method 'table' needs {label}.file / 需要指定设计表文件")
+        path = require_inside(base_dir / d.file, base_dir, "sweep", f"{label}.file")
+        table = read_design_table(path, f"{label}.file")
         missing = [p for p in params if p not in table.columns] if params else []
         if missing:
             raise UsageError(f"design table {d.file} lacks columns: {', '.join(missing)} "
                              "/ 设计表缺少列")
         return table
-    check_size(design_size(spec), spec.replications)
+    check_size(_space_size(params, d), replications)
     if k == 0:
         return pd.DataFrame(index=[0])
     if d.method == "grid":
@@ -620,8 +832,12 @@ def _resource_failure(rec: dict) -> bool:
         ("MemoryError", "BrokenProcessPool"))
 
 
-def read_store(path: Path, n_runs: int, metrics: list[str]) -> tuple[dict[int, dict], int]:
+def read_store(path: Path, n_runs: int, metrics: list[str], columns: tuple[str, ...] = (),
+               series: dict | None = None) -> tuple[dict[int, dict], int]:
     """Finished runs in the store, and how many lines were unusable.
+
+    With time-series ``columns``, a finished run's record must hold them (else it is
+    unusable and runs again); they are moved out of the record into ``series``.
 
     Any line that is not a record of this sweep is skipped: torn by a kill, not UTF-8, not
     JSON, not a record, a run id outside the design.  Runs recorded as failed for lack of
@@ -649,6 +865,14 @@ def read_store(path: Path, n_runs: int, metrics: list[str]) -> tuple[dict[int, d
             if _resource_failure(rec):
                 done.pop(rec["run_id"], None)
                 continue
+            if columns and rec["status"] == "ok":
+                arrays = series_of(rec, columns)
+                if arrays is None:
+                    bad += 1
+                    continue
+                if series is not None:
+                    series[rec["run_id"]] = arrays
+            rec.pop("timeseries", None)
             done[rec["run_id"]] = rec
     return done, bad
 
@@ -668,14 +892,20 @@ def _lines(fh: Any) -> Iterator[bytes | None]:
         yield raw
 
 
-def _rewrite_store(path: Path, done: dict[int, dict]) -> None:
+def _rewrite_store(path: Path, done: dict[int, dict], series: dict | None = None,
+                   columns: tuple[str, ...] = ()) -> None:
     """Replace the store by its usable records (atomically, synced)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     try:
         with open_regular(tmp, "xb") as fh:
             for rid in sorted(done):
-                fh.write((json.dumps(done[rid], sort_keys=True) + "\n").encode("utf-8"))
+                rec = done[rid]
+                if columns and series is not None and rid in series:
+                    months, values = series[rid]
+                    rec = {**rec, "timeseries": {"month": months.tolist(), **{
+                        c: values[j].tolist() for j, c in enumerate(columns)}}}
+                fh.write((json.dumps(rec, sort_keys=True) + "\n").encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -742,18 +972,23 @@ def _executor_failed(exc: BaseException) -> bool:
 def run_sweep(spec: SweepSpec, base_dir: Path, out: Path, executor: Executor | None = None,
               progress: bool = False, *, source: str | Path | None = None, force: bool = False,
               fsync_every: float = DEFAULT_FSYNC_EVERY,
-              finish: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
+              finish: Callable[[pd.DataFrame], None] | None = None,
+              notify: Callable[[str], None] | None = None) -> pd.DataFrame:
     """Run (or resume) a sweep into ``out``; returns the results table.
 
     ``source`` is the sweep file (kept out of ``out``); ``force`` replaces a different
     sweep's folder; ``fsync_every`` is the most seconds between fsyncs of the run store;
-    ``finish(table)`` runs while the folder is still locked (figures, say).  Raises
-    RuralsimError, after saving every finished run, when a worker died or runs could not
-    complete for lack of memory: the same call then resumes.
+    ``finish(table)`` runs while the folder is still locked (figures, say); ``notify`` is
+    told what a resumed sweep found (default: a line on stderr).  Raises RuralsimError, after
+    saving every finished run, when a worker died or runs could not complete for lack of
+    memory: the same call then resumes.
     """
     fsync_every = _check_fsync_every(fsync_every)
     out = Path(out)
     label = str(source) if source is not None else str(base_dir)
+    issues = spec_issues(spec)
+    if issues:
+        raise ScenarioError([Issue(label, ".".join(map(str, p)), m) for p, m in issues])
     files = _Files(base_dir, label)
     if source is not None:
         files.inputs.append(Path(source))
@@ -766,13 +1001,15 @@ def run_sweep(spec: SweepSpec, base_dir: Path, out: Path, executor: Executor | N
     packages = [files.package(p) for p in spec.packages]
     sc = load_scenario(bpath, fixed, packages)
     design = build_design(spec, base_dir)
-    if spec.design.method == "table" and spec.design.file:
-        files.inputs.append(base_dir / spec.design.file)
+    for d in (spec.design, *(x.design for x in (spec.policies, spec.uncertainties) if x)):
+        if d.method == "table" and d.file:
+            files.inputs.append(base_dir / d.file)
     runs = design_runs(spec, design)
-    params = list(spec.parameters) if spec.design.method != "table" else list(design.columns)
+    params = swept_columns(spec, design)
     point_overrides = _overrides_for(params, design, files)
     _check_overrides(sc, point_overrides)
     check_metrics(spec, sc, label)
+    check_timeseries(spec, sc, design, label)
     fp = _fingerprint(spec, runs, sc)
     check_sweep_out(out, force, files.inputs, fp)
     with sweep_lock(out):
@@ -783,9 +1020,13 @@ def run_sweep(spec: SweepSpec, base_dir: Path, out: Path, executor: Executor | N
             write_text_atomic(out / MANIFEST_FILE, fp)
         if not (out / "design.csv").exists():
             write_csv(runs, out / "design.csv")
-        table = _execute(spec, sc, runs, point_overrides, out, executor, progress, fsync_every)
+        series: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        table = _execute(spec, sc, runs, point_overrides, out, executor, progress, fsync_every,
+                         series, notify)
         table.attrs["horizon_months"] = sc.model.run.horizon_months
         write_results(table, out)
+        if spec.timeseries:
+            write_timeseries(series, spec.timeseries, out)
         if finish is not None:
             finish(table)
     return table
@@ -800,25 +1041,33 @@ def _overrides_for(params: list[str], design: pd.DataFrame, files: _Files) -> li
 
 
 def _execute(spec: SweepSpec, sc: LoadedScenario, runs: pd.DataFrame, overrides: list[tuple],
-             out: Path, executor: Executor | None, progress: bool,
-             fsync_every: float) -> pd.DataFrame:
+             out: Path, executor: Executor | None, progress: bool, fsync_every: float,
+             series: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
+             notify: Callable[[str], None] | None = None) -> pd.DataFrame:
     path = out / RUNS_FILE
     n = len(runs)
-    done, bad = read_store(path, n, spec.metrics)
+    columns = tuple(spec.timeseries)
+    series = {} if series is None else series
+    done, bad = read_store(path, n, spec.metrics, columns, series)
     if bad:
         sys.stderr.write(f"ruralsim: {path}: skipped {bad} unusable line(s) (torn by a kill, or "
                          "not records of this sweep); those runs will run again / 跳过 "
                          f"{bad} 行无法使用的记录，相应运行将重新计算\n")
     if bad:
-        _rewrite_store(path, done)
+        _rewrite_store(path, done, series, columns)
+    if done:
+        (notify or _notify)(f"resuming {path.parent}: {len(done):,} of {n:,} runs already done, "
+                            f"{n - len(done):,} to do / 继续扫描：{n:,} 次运行中已完成 "
+                            f"{len(done):,} 次，尚余 {n - len(done):,} 次")
     seeds = spawn_seeds(spec.seed, spec.replications)
     reps = spec.replications
+    ts_columns = ("month", *columns) if columns else ()
 
     def spec_of(rid: int) -> RunSpec:
-        return RunSpec(rid, sc, seeds[rid % reps], overrides[rid // reps], (), {"run_id": rid})
+        return RunSpec(rid, sc, seeds[rid % reps], overrides[rid // reps], ts_columns,
+                       {"run_id": rid})
 
-    bar = Progress(n, "扫描 sweep", progress)
-    bar.done = len(done)
+    bar = Progress(n, "扫描 sweep", progress, initial=len(done))
     store = RunStore(path, fsync_every, bar.step)
     short: list[int] = []
 
@@ -828,7 +1077,12 @@ def _execute(spec: SweepSpec, sc: LoadedScenario, runs: pd.DataFrame, overrides:
             return
         rec = {"run_id": res["run_id"], "status": res["status"], "error": res["error"],
                **{m: _scalar(res["metrics"].get(m)) for m in spec.metrics}}
+        if columns and res["status"] == "ok":
+            ts = res["timeseries"]
+            rec["timeseries"] = {c: ts[c].tolist() for c in ts_columns}
+            series[res["run_id"]] = series_arrays(ts, columns)
         store.add(rec)
+        rec.pop("timeseries", None)
         done[res["run_id"]] = rec
 
     ex = executor or SerialExecutor()
@@ -841,6 +1095,7 @@ def _execute(spec: SweepSpec, sc: LoadedScenario, runs: pd.DataFrame, overrides:
                 run_all(ex, run_one, (spec_of(i) for i in again), None, record, keep=False)
         finally:
             store.close()
+            bar.close()
     except Exception as exc:
         if not _executor_failed(exc):
             raise
@@ -856,6 +1111,11 @@ def _execute(spec: SweepSpec, sc: LoadedScenario, runs: pd.DataFrame, overrides:
                             "fewer --workers / 内存等资源不足，部分运行未完成；已完成的运行已保存，"
                             "请减少并行进程数后重新运行同一命令")
     return results_table(runs, done, spec.metrics)
+
+
+def _notify(msg: str) -> None:
+    sys.stderr.write(f"ruralsim: {msg}\n")
+    sys.stderr.flush()
 
 
 def _scalar(v: Any) -> Any:

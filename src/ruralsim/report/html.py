@@ -23,16 +23,16 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import html as _html
 import math
 import os
 import re
 import signal
-import string
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Iterable
+
+import markupsafe
 
 from .. import __version__
 from ..errors import RuralsimError, warn_user
@@ -88,49 +88,45 @@ PDF_TIMEOUT_S = 120.0
 
 # ---------------------------------------------------------------- building HTML
 
-class Markup(str):
-    """HTML that is safe to put into a page as it is (made by :func:`h` or :func:`join`)."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class Markup(markupsafe.Markup):
+    """HTML that is safe to put into a page as it is (made by :func:`h` or :func:`join`).
+
+    markupsafe's ``Markup``: its ``format`` and ``join`` escape every value that is not
+    markup already; one addition: a lone surrogate (from JSON ``"\\ud800"`` or an
+    undecodable file name), which cannot be written as UTF-8, becomes U+FFFD.
+    """
 
     __slots__ = ()
 
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
+    @classmethod
+    def escape(cls, s: object) -> "Markup":
+        if hasattr(s, "__html__"):
+            return cls(s)
+        return cls(markupsafe.escape(_SURROGATE.sub("\ufffd", str(s))))
 
 
 def escape(value: object) -> Markup:
     """``value`` as HTML text, safe in element content and in quoted attributes."""
-    if isinstance(value, Markup):
-        return value
-    text = str(value)
-    # a lone surrogate (from JSON "\ud800" or an undecodable file name) cannot be written
-    text = _SURROGATE.sub("\ufffd", text)
-    return Markup(_html.escape(text, quote=True))
-
-
-class _Formatter(string.Formatter):
-    def format_field(self, value, format_spec):
-        if isinstance(value, Markup) and not format_spec:
-            return value
-        return escape(format(value, format_spec))
-
-
-_FORMATTER = _Formatter()
+    return Markup.escape(value)
 
 
 def h(template: str, /, *args, **kwargs) -> Markup:
     """Fill ``template`` (trusted markup) with ``args`` / ``kwargs``, escaping each of them.
 
     >>> h('<td title="{}">{}</td>', 'a"b', '<script>')
-    '<td title="a&quot;b">&lt;script&gt;</td>'
+    Markup('<td title="a&#34;b">&lt;script&gt;</td>')
     >>> h('<p>{}</p>', h('<b>{}</b>', 'x & y'))
-    '<p><b>x &amp; y</b></p>'
+    Markup('<p><b>x &amp; y</b></p>')
     """
-    return Markup(_FORMATTER.vformat(template, args, kwargs))
+    return Markup(template).format(*args, **kwargs)
 
 
 def join(parts: Iterable[object], sep: str = "") -> Markup:
     """Concatenate ``parts`` (each escaped unless :class:`Markup`) with markup ``sep``."""
-    return Markup(sep.join(escape(p) for p in parts))
+    return Markup(sep).join(parts)
 
 
 # ---------------------------------------------------------------- the report's parts
