@@ -297,6 +297,19 @@ class TownshipPlan:
         self.t = 0
         self.scale = 1.0          # forecast / scheduled revenue of the year
         self.recurring_pm = 0.0   # land income and recurring instrument revenue per month
+        self._by_month = np.zeros(0)   # scheduled revenue of each month (fixed in a run)
+
+    def month_revenue(self, start: int, months: int) -> np.ndarray:
+        """Scheduled revenue of each month ``start .. start + months − 1``
+        (:func:`scheduled_revenue` of one month each; the schedule is fixed in a run, so each
+        month is computed once)."""
+        stop = start + months
+        if stop > self._by_month.size:
+            revs, have = self.sc.government.revenues, self._by_month.size
+            top = max(stop, 2 * have, self.sc.run.horizon_months + 25)
+            self._by_month = np.concatenate([self._by_month, [
+                scheduled_revenue(revs, k, 1) for k in range(have, top)]])
+        return self._by_month[start:stop]
 
     def step(self, t: int) -> None:
         self.t = t
@@ -307,10 +320,7 @@ class TownshipPlan:
         """Forecast revenue in each of the next ``horizon`` months (the first paid month of a
         work starting now is next month): the scheduled lines in the months they pay, scaled
         to the year's forecast, plus the recurring income per month."""
-        revs = self.sc.government.revenues
-        t = self.t
-        return np.array([scheduled_revenue(revs, t + 1 + k, 1) * self.scale + self.recurring_pm
-                         for k in range(horizon)])
+        return self.month_revenue(self.t + 1, horizon) * self.scale + self.recurring_pm
 
     def own_lines(self) -> list[str]:
         return [n for n in self.m.rec.rev_lines if n != "rev_borrowing_cny"]
@@ -446,11 +456,8 @@ class TownshipPlan:
         revenue line pays (that month's revenue comes in before its interest is booked; 12
         months when none pays within a year)."""
         tr = self.m.tr
-        k = 12
-        for j in range(1, 13):
-            if scheduled_revenue(self.sc.government.revenues, t + j, 1) > 0:
-                k = j - 1
-                break
+        pays = np.flatnonzero(self.month_revenue(t + 1, 12) > 0)
+        k = int(pays[0]) if pays.size else 12
         return k * tr.limit * tr.rate / 12.0
 
     def projection(self, horizon: int) -> tuple[float, np.ndarray]:
