@@ -311,16 +311,25 @@ class DemandSupply:
     def _price_factor_c(self) -> np.ndarray:
         return self.factor if self.factor.size == self.C else np.full(self.C, self.factor[0])
 
-    def _ordered_waiting(self):
+    def _ordered_waiting(self, wanted: np.ndarray):
         """Households on the waiting list with no home yet, in the allocation rule's order
-        across communities (ties by id)."""
+        across communities (ties by id), of the groups (community × 2 + kind) marked in
+        ``wanted`` only: a group with no plot or unit free serves nobody this month, and
+        every use of the order is within a group."""
         from .waiting import ID_BITS, RULE_BITS
 
-        wl, m = self.m.waiting, self.m
+        wl = self.m.waiting
+        groups = np.flatnonzero(wanted)
+        if wl.size == 0 or groups.size == 0:
+            return np.zeros(0, dtype=np.int64)
         keys = wl.key
-        ids = wl.ids
-        if ids.size == 0:
-            return ids
+        shift = RULE_BITS + ID_BITS
+        g = groups.astype(np.int64)
+        lo = np.searchsorted(keys, g << shift)
+        hi = np.searchsorted(keys, (g + 1) << shift)
+        if groups.size < wanted.size:
+            keys = np.concatenate([keys[a:b] for a, b in zip(lo.tolist(), hi.tolist())])
+        ids = keys & ((1 << ID_BITS) - 1)
         keep = self.stage[ids] == NONE
         cons = self.consented()
         if cons is not None:
@@ -330,18 +339,30 @@ class DemandSupply:
         low = keys[keep] & ((1 << (RULE_BITS + ID_BITS)) - 1)
         return np.sort(low, kind="stable") & ((1 << ID_BITS) - 1)
 
+    def _units_free(self) -> np.ndarray:
+        """Units free in open, unfinished buildings (per building row)."""
+        b = self.b
+        return np.where(b.site_open & ((b.state == PLANNED) | (b.state == BUILDING)),
+                        b.units - b.sold, 0)
+
     # ------------------------------------------------------------------ the month (slot 6)
     def homes(self, t: int) -> None:
         """Plots, courtyard starts and months, presales, buildings; finished homes are
         allocated and their households' moves fall due."""
         m, hh, sp, rec = self.m, self.m.hh, self.sp, self.m.rec
-        cand = self._ordered_waiting()
+        # who may get a plot or a unit this month: groups with plots or units free
+        plots_free = np.maximum(self.plots_open - self.plots_used, 0)
+        wanted = np.zeros(2 * self.C, dtype=bool)
+        wanted[COURTYARD::2] = plots_free > 0
+        wanted[APARTMENT::2] = np.bincount(self.b.community, weights=self._units_free(),
+                                           minlength=self.C) > 0
+        cand = self._ordered_waiting(wanted)
         kind = hh.kind[cand]
         c_all = self._community(cand)
         # 1 plots for courtyard households
         yard = cand[kind == COURTYARD]
         cy = c_all[kind == COURTYARD]
-        got = first_per_group(cy, np.maximum(self.plots_open - self.plots_used, 0))
+        got = first_per_group(cy, plots_free)
         new_plot = yard[got]
         self.stage[new_plot] = PLOT
         self.plots_used += np.bincount(cy[got], minlength=self.C)
@@ -353,11 +374,12 @@ class DemandSupply:
         holders = holders[self.stage[holders] == PLOT]
         ready, cost, funded, credit = self._able(holders, t)
         c_ready = self._community(holders[ready])
-        demand = self._busy() + np.bincount(self._scope(c_ready), minlength=self.capacity.size)
+        busy = self._busy()
+        demand = busy + np.bincount(self._scope(c_ready), minlength=self.capacity.size)
         demand += self._units_ready()
         self.factor = price_factor(demand, self.capacity, sp.builders.price_elasticity,
                                    sp.builders.max_price_factor)
-        slots = free_slots(self.capacity, self._busy())
+        slots = free_slots(self.capacity, busy)
         # buildings first take their slots (their buyers have already paid), then courtyards
         started_b = start_buildings(self.b, sp.apartments.start_share, slots,
                                     m.com.housing_cost_cny[:, APARTMENT], self._price_factor_c(),
@@ -381,7 +403,8 @@ class DemandSupply:
         done_apts = self._buildings_done(done_b, t)
         self._allocate(np.concatenate([done_yards, done_apts]), t)
         # builders follow demand with a lag
-        demand_next = self._busy() + np.bincount(self._scope(c_ready), minlength=demand.size)
+        busy = self._busy()
+        demand_next = busy + np.bincount(self._scope(c_ready), minlength=demand.size)
         self.capacity = grow(self.capacity, demand_next, sp.builders.lag_months,
                              sp.builders.initial_capacity, sp.builders.max_capacity)
         put = rec.put
@@ -392,7 +415,7 @@ class DemandSupply:
         put("supply_households_building", t, self.builders_.size)
         put("supply_households_stalled", t, int((self.stalled[self.builders_] > 0).sum()))
         put("supply_builders_capacity", t, float(self.capacity.sum()))
-        put("supply_builders_busy", t, float(self._busy().sum()))
+        put("supply_builders_busy", t, float(busy.sum()))
         put("supply_price_factor", t, float(self.factor.max()))
         put("supply_plots_open", t, int(self.plots_open.sum()))
         put("supply_sites_open", t, int(self.b.site_open.sum()))
