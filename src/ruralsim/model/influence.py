@@ -72,8 +72,13 @@ def response(exposure: np.ndarray, theta: np.ndarray, width: float) -> np.ndarra
     >>> response(np.array([0.25, 1.0]), np.array([0.25, 0.25]), 0.1).round(3).tolist()
     [0.5, 0.999]
     """
-    x = (np.asarray(exposure, np.float64) - theta) / width
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    x = np.subtract(exposure, theta, dtype=np.float64)
+    x /= width
+    x *= 0.5
+    np.tanh(x, out=x)
+    x += 1.0
+    x *= 0.5
+    return x
 
 
 @dataclass
@@ -164,11 +169,15 @@ def build(sc, streams, hh, vil, type_names: list[str]) -> tuple[Ties, np.ndarray
 
 def tie_states(status: np.ndarray, registered_weight: float) -> np.ndarray:
     """What a tie shows: 1 moved (living in a new community), ``registered_weight`` registered
-    or allocated, 0 otherwise (in the village, or returned)."""
-    s = np.zeros(status.size)
-    s[(status == MOVED) | (status == TWO_HOMES)] = 1.0
-    s[(status == REGISTERED) | (status == ALLOCATED)] = registered_weight
-    return s
+    or allocated, 0 otherwise (in the village, or returned).
+
+    >>> tie_states(np.array([0, 1, 2, 3, 4, 5], dtype=np.int8), 0.5).tolist()
+    [0.0, 0.5, 0.5, 1.0, 1.0, 0.0]
+    """
+    shows = np.zeros(max(MOVED, TWO_HOMES, REGISTERED, ALLOCATED) + 2)   # by status code
+    shows[[MOVED, TWO_HOMES]] = 1.0
+    shows[[REGISTERED, ALLOCATED]] = registered_weight
+    return shows[np.minimum(status, shows.size - 1)]
 
 
 class Influence:
@@ -178,6 +187,8 @@ class Influence:
     def __init__(self, sc, streams, pop, vil, rec) -> None:
         self.inf, self.pop, self.rec = sc.behaviour.influence, pop, rec
         self.ties, self.theta = build(sc, streams, pop.hh, vil, pop.type_names)
+        # the response at no exposure, F(−θ/width), fixed per household
+        self.at_zero = response(np.zeros(self.theta.size), self.theta, self.inf.width)
         self.zero = None
         self.s: np.ndarray | None = None
         self.s_month = -1
@@ -195,12 +206,15 @@ class Influence:
             self.s_month = t
         e, parts = self.ties.exposure(self.s, ids)
         if alive is not None and alive.any():
-            for name in SOURCES:
-                self.rec.put(f"influence_{name}", t, float(parts[name][alive].mean()))
-            self.received += np.array([parts[s][alive].sum() for s in SOURCES])
-        theta = self.theta[ids]
-        lift = response(e, theta, inf.width) - response(np.zeros(ids.size), theta, inf.width)
-        return (inf.b_social * lift).astype(np.float32)
+            rows = np.flatnonzero(alive)
+            sums = np.array([parts[s].take(rows).sum() for s in SOURCES])
+            for name, total in zip(SOURCES, sums):   # ndarray.mean: the same sum / count
+                self.rec.put(f"influence_{name}", t, float(total / rows.size))
+            self.received += sums
+        lift = response(e, self.theta[ids], inf.width)
+        lift -= self.at_zero[ids]
+        lift *= inf.b_social
+        return lift.astype(np.float32)
 
     def summary(self) -> dict:
         tot = self.received
