@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import compiled as _c
-from .state import ALLOCATED, MOVED, REGISTERED, TWO_HOMES
+from .state import ALLOCATED, MOVED, REGISTERED, RETURNED, TWO_HOMES
 
 SOURCES = ("kin", "neighbours", "bellwethers", "other_villages")
 
@@ -95,6 +95,10 @@ class Ties:
     cross_weight: float = 0.0
 
     def __post_init__(self) -> None:
+        small = self.village.size < 2**31   # indices as int32: half the memory to read
+        self.village = np.asarray(self.village, dtype=np.int32 if small else np.int64)
+        self.kin = np.asarray(self.kin, dtype=np.int32 if small else np.int64)
+        self.community_of_village = np.asarray(self.community_of_village, dtype=np.int64)
         self.n_villages = self.community_of_village.size
         self.n_kin = int(self.kin.max()) + 1 if self.kin.size else 0
         self.n_comm = int(self.community_of_village.max()) + 1 if self.n_villages else 0
@@ -109,15 +113,30 @@ class Ties:
         households) of their ties, and its parts by source (summing to the exposure)."""
         if idx is None:
             idx = np.arange(self.village.size)
-        if _c.ENABLED:   # one pass for the sums, one for the households (the same numbers)
-            out = np.empty((5, idx.size))
-            _c.tie_exposure(np.ascontiguousarray(s, dtype=np.float64),
-                            np.ascontiguousarray(idx, dtype=np.int64), self.village, self.kin,
-                            self.bell, self.m, self.Mv, self.Mk, self.Mc,
-                            self.community_of_village, self.n_villages, self.n_kin,
-                            self.n_comm, float(self.w_kin), float(self.w_neighbour),
-                            float(self.cross_weight), out)
-            return out[4], dict(zip(SOURCES, out[:4]))
+        if _c.ENABLED:   # household j's state is s[arange[j]]
+            return self._compiled(np.arange(self.village.size), s, idx)
+        return self._numpy(s, idx)
+
+    def exposure_of_status(self, status: np.ndarray, registered_weight: float,
+                           idx: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """:meth:`exposure` to the states the households' status codes show
+        (:func:`tie_states`); on the compiled path without building the states."""
+        if _c.ENABLED:
+            return self._compiled(status, _shows(registered_weight), idx)
+        return self._numpy(tie_states(status, registered_weight), idx)
+
+    def _compiled(self, code: np.ndarray, shows: np.ndarray, idx: np.ndarray):
+        """One pass for the sums, one for the households (the same numbers as numpy)."""
+        out = np.empty((5, idx.size))
+        _c.tie_exposure(np.ascontiguousarray(code), np.ascontiguousarray(shows, dtype=np.float64),
+                        np.ascontiguousarray(idx, dtype=np.int64), self.village, self.kin,
+                        self.bell, float(self.w_bellwether), self.Mv, self.Mk, self.Mc,
+                        self.community_of_village, self.n_villages, self.n_kin,
+                        self.n_comm, float(self.w_kin), float(self.w_neighbour),
+                        float(self.cross_weight), out)
+        return out[4], dict(zip(SOURCES, out[:4]))
+
+    def _numpy(self, s: np.ndarray, idx: np.ndarray):
         ms = self.m * s
         bw = self.bell
         Sv_b = np.bincount(self.village[bw], weights=ms[bw], minlength=self.n_villages)
@@ -174,10 +193,16 @@ def tie_states(status: np.ndarray, registered_weight: float) -> np.ndarray:
     >>> tie_states(np.array([0, 1, 2, 3, 4, 5], dtype=np.int8), 0.5).tolist()
     [0.0, 0.5, 0.5, 1.0, 1.0, 0.0]
     """
-    shows = np.zeros(max(MOVED, TWO_HOMES, REGISTERED, ALLOCATED) + 2)   # by status code
+    shows = _shows(registered_weight)
+    return shows[np.minimum(status, shows.size - 1)]
+
+
+def _shows(registered_weight: float) -> np.ndarray:
+    """What each status code shows (:func:`tie_states`), indexed by the code."""
+    shows = np.zeros(max(MOVED, TWO_HOMES, REGISTERED, ALLOCATED, RETURNED) + 1)
     shows[[MOVED, TWO_HOMES]] = 1.0
     shows[[REGISTERED, ALLOCATED]] = registered_weight
-    return shows[np.minimum(status, shows.size - 1)]
+    return shows
 
 
 class Influence:
@@ -202,9 +227,13 @@ class Influence:
         source."""
         inf = self.inf
         if self.s_month != t:          # tie states once a month (before anyone registers)
-            self.s = tie_states(self.pop.hh.status, inf.registered_weight)
+            status = self.pop.hh.status   # compiled: the status codes, read in the kernel
+            self.s = status.copy() if _c.ENABLED else tie_states(status, inf.registered_weight)
             self.s_month = t
-        e, parts = self.ties.exposure(self.s, ids)
+        if _c.ENABLED:
+            e, parts = self.ties.exposure_of_status(self.s, inf.registered_weight, ids)
+        else:
+            e, parts = self.ties.exposure(self.s, ids)
         if alive is not None and alive.any():
             rows = np.flatnonzero(alive)
             sums = np.array([parts[s].take(rows).sum() for s in SOURCES])
