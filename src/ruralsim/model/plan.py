@@ -340,16 +340,38 @@ class TownshipPlan:
             return 0.0
         cost = np.zeros(ids.size)
         covered = np.zeros(ids.size, dtype=bool)
-        price = com.price_cny[vil.community[hh.village[ids]], m.intended_kind(ids)]
+        price = None
+        flat = 0.0   # while ``cost`` is all zeros: the sum so far, added later in one pass
         for i, ins in enumerate(self.sc.policy.instruments):
             if not active_at(ins, t):
                 continue
-            got = self.eligible[i].mask(hh.htype[ids], hh.village[ids], hh.income_cny[ids])
-            cost += got * (ins.cost_once_cny + (ins.cost_monthly_cny - ins.revenue_monthly_cny)
-                           * ins.cost_months)
+            each = ins.cost_once_cny + (ins.cost_monthly_cny - ins.revenue_monthly_cny) \
+                * ins.cost_months
+            el = self.eligible[i]
+            if not ins.covers_price:
+                if each == 0:   # adds zero to every entry
+                    continue
+                if el.types is None and el.villages is None and el.max_income is None:
+                    # everyone gets it: the same number added to every entry (in order)
+                    if flat is None:
+                        cost += each
+                    else:
+                        flat += each
+                    continue
+            if flat is not None:
+                cost += flat
+                flat = None
+            got = el.mask(hh.htype[ids], hh.village[ids], hh.income_cny[ids])
+            cost += got * each
             if ins.covers_price:
+                if price is None:
+                    price = com.price_cny[vil.community[hh.village[ids]], m.intended_kind(ids)]
                 cost += np.where(got & ~covered, price, 0.0)
                 covered |= got
+        if flat is not None:
+            cost += flat
+        if self.sc.policy.compensation.cny_per_m2 == 0:   # none paid: nothing to add
+            return float(cost.mean())
         comp = hhm.compensation(self.sc, hh, ids, t)
         if self.sc.policy.compensation.requires_demolition:
             comp = comp * hhm.demolishes(self.sc, m.streams, hh, ids, t)
