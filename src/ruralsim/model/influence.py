@@ -236,7 +236,10 @@ class Influence:
             e, parts = self.ties.exposure(self.s, ids)
         if alive is not None and alive.any():
             rows = np.flatnonzero(alive)
-            sums = np.array([parts[s].take(rows).sum() for s in SOURCES])
+            if rows.size == alive.size:   # all deciding: the same values, no copy
+                sums = np.array([parts[s].sum() for s in SOURCES])
+            else:
+                sums = np.array([parts[s].take(rows).sum() for s in SOURCES])
             for name, total in zip(SOURCES, sums):   # ndarray.mean: the same sum / count
                 self.rec.put(f"influence_{name}", t, float(total / rows.size))
             self.received += sums
