@@ -308,6 +308,12 @@ class DemandSupply:
                             weights=self.b.units[go], minlength=self.capacity.size)
         return busy
 
+    def _of_rows(self, building: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``np.isin(building, rows)`` for building rows (>= 0), by a lookup over the rows."""
+        hit = np.zeros(self.b.n, dtype=bool)
+        hit[rows] = True
+        return hit[building]
+
     def _price_factor_c(self) -> np.ndarray:
         return self.factor if self.factor.size == self.C else np.full(self.C, self.factor[0])
 
@@ -549,7 +555,7 @@ class DemandSupply:
         or rents out (covers_price instruments) into the building's finance."""
         w = self.m.waiting.ids
         w = w[(self.stage[w] == BOUGHT) & self.funded[w]]
-        self._township_pays_for(w[np.isin(self.building[w], rows)])
+        self._township_pays_for(w[self._of_rows(self.building[w], rows)])
 
     def _township_pays_for(self, ids: np.ndarray) -> None:
         if ids.size == 0:
@@ -565,7 +571,8 @@ class DemandSupply:
         if rows.size == 0:
             return
         w = self.m.waiting.ids
-        w = w[(self.stage[w] == BOUGHT) & np.isin(self.building[w], rows)]
+        w = w[self.stage[w] == BOUGHT]
+        w = w[self._of_rows(self.building[w], rows)]
         own = w[~self.funded[w]]
         self.m.hh.savings_cny[own] += self.prepaid[own]
         self.stage[w] = NONE
@@ -586,7 +593,8 @@ class DemandSupply:
         f = np.unique(c)
         self.first_home_done[f[self.first_home_done[f] < 0]] = t
         bought = self.m.waiting.ids
-        bought = bought[(self.stage[bought] == BOUGHT) & np.isin(self.building[bought], rows)]
+        bought = bought[self.stage[bought] == BOUGHT]
+        bought = bought[self._of_rows(self.building[bought], rows)]
         self.stage[bought] = HOME_DONE
         return bought
 
