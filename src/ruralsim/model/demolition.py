@@ -75,8 +75,9 @@ def decide(alpha: np.ndarray, keep: np.ndarray, comp_conditional: np.ndarray,
     p1 = p0 if np.array_equal(x1, base) else sigmoid(x1)
     x2 = x1 + (d.b_deadline if required else 0.0)
     p2 = p1 if np.array_equal(x2, x1) else sigmoid(x2)
-    why = np.select([u < p0, u < p1, u < p2, enforced],
-                    [OWN, COMPENSATION, DEADLINE, ENFORCED], KEEP).astype(np.int8)
+    # the first reason that holds (np.select's rule), as nested choices
+    why = np.where(u < p0, OWN, np.where(u < p1, COMPENSATION, np.where(
+        u < p2, DEADLINE, np.where(enforced, ENFORCED, KEEP)))).astype(np.int8)
     return why != KEEP, why
 
 
