@@ -106,6 +106,7 @@ class Ties:
         self.Mv = np.bincount(self.village, weights=self.m, minlength=self.n_villages)
         self.Mk = np.bincount(self.kin, weights=self.m, minlength=self.n_kin)
         self.Mc = np.bincount(self.community_of_village, weights=self.Mv, minlength=self.n_comm)
+        self._buf = np.empty(0)   # exposure_of_status's output, reused month after month
 
     def exposure(self, s: np.ndarray, idx: np.ndarray | None = None
                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -120,14 +121,20 @@ class Ties:
     def exposure_of_status(self, status: np.ndarray, registered_weight: float,
                            idx: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """:meth:`exposure` to the states the households' status codes show
-        (:func:`tie_states`); on the compiled path without building the states."""
-        if _c.ENABLED:
-            return self._compiled(status, _shows(registered_weight), idx)
+        (:func:`tie_states`); on the compiled path without building the states, and into a
+        buffer that the next call overwrites (use the result before calling again)."""
+        if _c.ENABLED:   # into a buffer kept between calls (read before the next call)
+            if self._buf.size < 5 * idx.size:
+                self._buf = np.empty(5 * max(idx.size, 2 * self._buf.size // 5))
+            out = self._buf[:5 * idx.size].reshape(5, idx.size)
+            return self._compiled(status, _shows(registered_weight), idx, out)
         return self._numpy(tie_states(status, registered_weight), idx)
 
-    def _compiled(self, code: np.ndarray, shows: np.ndarray, idx: np.ndarray):
+    def _compiled(self, code: np.ndarray, shows: np.ndarray, idx: np.ndarray,
+                  out: np.ndarray | None = None):
         """One pass for the sums, one for the households (the same numbers as numpy)."""
-        out = np.empty((5, idx.size))
+        if out is None:
+            out = np.empty((5, idx.size))
         _c.tie_exposure(np.ascontiguousarray(code), np.ascontiguousarray(shows, dtype=np.float64),
                         np.ascontiguousarray(idx, dtype=np.int64), self.village, self.kin,
                         self.bell, float(self.w_bellwether), self.Mv, self.Mk, self.Mc,
