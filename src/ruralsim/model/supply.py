@@ -183,6 +183,8 @@ def finance_buildings(b: Buildings, bridging_limit: float, t: int) -> tuple[np.n
     then bridging credit up to ``bridging_limit``; unpaid, it stalls.  Returns (rows paid,
     rows done now)."""
     rows = np.flatnonzero(b.state == BUILDING)
+    if rows.size == 0:
+        return rows, rows
     need = b.cost_cny[rows] / b.build_months[rows]
     cash, cred = b.cash_cny[rows], b.credit_cny[rows]
     from_cash = np.minimum(cash, need)
@@ -363,20 +365,20 @@ class DemandSupply:
         wanted[APARTMENT::2] = np.bincount(self.b.community, weights=self._units_free(),
                                            minlength=self.C) > 0
         cand = self._ordered_waiting(wanted)
-        kind = hh.kind[cand]
-        c_all = self._community(cand)
-        # 1 plots for courtyard households
-        yard = cand[kind == COURTYARD]
-        cy = c_all[kind == COURTYARD]
-        got = first_per_group(cy, plots_free)
-        new_plot = yard[got]
-        self.stage[new_plot] = PLOT
-        self.plots_used += np.bincount(cy[got], minlength=self.C)
-        # 4 presales for apartment households (before builders count demand)
-        apt = cand[kind == APARTMENT]
-        self._presell(apt, t)
+        if cand.size:
+            kind = hh.kind[cand]
+            c_all = self._community(cand)
+            # 1 plots for courtyard households
+            yard = cand[kind == COURTYARD]
+            cy = c_all[kind == COURTYARD]
+            got = first_per_group(cy, plots_free)
+            new_plot = yard[got]
+            self.stage[new_plot] = PLOT
+            self.plots_used += np.bincount(cy[got], minlength=self.C)
+            # 4 presales for apartment households (before builders count demand)
+            self._presell(cand[kind == APARTMENT], t)
         # 2 courtyard starts: plot holders who can pay, while builder slots are free
-        holders = m.waiting.ids
+        holders = m.waiting.ids if m.waiting.size else np.zeros(0, dtype=np.int64)
         holders = holders[self.stage[holders] == PLOT]
         ready, cost, funded, credit = self._able(holders, t)
         c_ready = self._community(holders[ready])
@@ -437,6 +439,9 @@ class DemandSupply:
         """Which plot holders can pay for their house now (and its cost, whether the township
         pays it, and their credit)."""
         m, hh = self.m, self.m.hh
+        if ids.size == 0:
+            z = np.zeros(0)
+            return np.zeros(0, dtype=bool), z, np.zeros(0, dtype=bool), z
         c = self._community(ids)
         cost = home_cost(m.com.unit_m2[c, COURTYARD], self.sp.courtyards.cost_per_m2_cny,
                          self._price_factor_c()[c])
