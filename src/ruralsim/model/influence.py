@@ -225,8 +225,6 @@ class Influence:
         self.s: np.ndarray | None = None
         self.s_month = -1
         self.received = np.zeros(len(SOURCES))
-        self._x = self._y = np.empty(0)
-        self._out = np.empty(0, np.float32)
         for name in SOURCES:
             rec.cols[f"influence_{name}"] = np.zeros(sc.run.horizon_months)
 
@@ -252,25 +250,17 @@ class Influence:
             for name, total in zip(SOURCES, sums):   # ndarray.mean: the same sum / count
                 self.rec.put(f"influence_{name}", t, float(total / rows.size))
             self.received += sums
-        # response(e, θ) − response(0, θ), times b_social, in scratch buffers kept between
-        # months (the result is read before the next call: the month's hazard step)
-        n = ids.size
-        if self._x.size < n:
-            k = max(n, 2 * self._x.size)
-            self._x, self._y, self._out = np.empty(k), np.empty(k), np.empty(k, np.float32)
-        x, y, out = self._x[:n], self._y[:n], self._out[:n]
-        np.take(self.theta, ids, out=y, mode="clip")   # ids are valid: no buffering
-        np.subtract(e, y, out=x)     # response(e, θ): as :func:`response`, in place
+        # response(e, θ) − response(0, θ), times b_social, in place in one work array
+        x = self.theta.take(ids)
+        np.subtract(e, x, out=x)     # response(e, θ): as :func:`response`, in place
         x /= inf.width
         x *= 0.5
         np.tanh(x, out=x)
         x += 1.0
         x *= 0.5
-        np.take(self.at_zero, ids, out=y, mode="clip")
-        x -= y
+        x -= self.at_zero.take(ids)
         x *= inf.b_social
-        out[...] = x                 # float32, as astype
-        return out
+        return x.astype(np.float32)
 
     def summary(self) -> dict:
         tot = self.received
