@@ -171,3 +171,26 @@ def test_exposure_to_ties_is_the_same_on_both_paths(cross):
     np.testing.assert_array_equal(e0, e1)
     for name in p0:
         np.testing.assert_array_equal(p0[name], p1[name])
+
+
+@pytest.mark.parametrize("cross", [0.0, 0.3])
+def test_exposure_to_status_codes_is_the_exposure_to_their_states(cross):
+    """The status-code form (read in the kernel on the compiled path) gives the same numbers,
+    to the bit, as the exposure to the states the codes show, on both paths."""
+    from ruralsim.model.influence import Ties, tie_states
+
+    rng = np.random.default_rng(7)
+    n, V = 4_000, 30
+    village = np.sort(rng.integers(0, V, n))
+    kin = village * 8 + rng.integers(0, 8, n)
+    ties = Ties(village, kin, rng.random(n) < 0.1, rng.integers(0, 3, V), 1.0, 0.4, 2.5, cross)
+    status = rng.integers(0, 6, n).astype(np.int8)
+    idx = rng.choice(n, 900, replace=False)
+    paths = [False, True] if HAS_NUMBA else [False]
+    for enabled in paths:
+        with mock.patch.object(compiled, "ENABLED", enabled and compiled.ENABLED):
+            e0, p0 = ties.exposure(tie_states(status, 0.3), idx)
+            e1, p1 = ties.exposure_of_status(status, 0.3, idx)
+        np.testing.assert_array_equal(e0, e1)
+        for name in p0:
+            np.testing.assert_array_equal(p0[name], p1[name])

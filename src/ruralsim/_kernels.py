@@ -224,26 +224,29 @@ def first_per_group(group, limit):
 
 
 @_jit
-def tie_exposure(s, idx, village, kin, bell, m, Mv, Mk, Mc, cov, n_villages, n_kin, n_comm,
-                 wk, wn, cross, out):
-    """influence.Ties.exposure: the weighted sums in np.bincount's order, then each
-    household's parts in numpy's order of operations; ``out`` is [5, len(idx)]: kin,
-    neighbours, bellwethers, other villages, total."""
+def tie_exposure(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_villages, n_kin,
+                 n_comm, wk, wn, cross, out):
+    """influence.Ties.exposure: household j's state is ``shows[code[j]]`` (a status code and
+    what each status shows, or ``arange`` and the states themselves) and its weight
+    multiplier ``wb`` if a bellwether else 1; the weighted sums in np.bincount's order (a
+    state of 0 adds +0 and is skipped: the sums are the same), then each household's parts in
+    numpy's order of operations; ``out`` is [5, len(idx)]: kin, neighbours, bellwethers,
+    other villages, total."""
     sv_b = np.zeros(n_villages)
     sv_o = np.zeros(n_villages)
     sk_b = np.zeros(n_kin)
     sk_o = np.zeros(n_kin)
     for j in range(village.size):
-        w = m[j] * s[j]
+        sj = shows[code[j]]
+        if sj == 0.0:
+            continue
         if bell[j]:
+            w = wb * sj
             sv_b[village[j]] += w
-        else:
-            sv_o[village[j]] += w
-    for j in range(village.size):
-        w = m[j] * s[j]
-        if bell[j]:
             sk_b[kin[j]] += w
         else:
+            w = 1.0 * sj
+            sv_o[village[j]] += w
             sk_o[kin[j]] += w
     sc = np.zeros(n_comm)
     if cross > 0:
@@ -254,8 +257,8 @@ def tie_exposure(s, idx, village, kin, bell, m, Mv, Mk, Mc, cov, n_villages, n_k
         i = idx[q]
         v = village[i]
         k = kin[i]
-        mi = m[i]
-        own = mi * s[i]
+        mi = wb if bell[i] else 1.0
+        own = mi * shows[code[i]]
         kin_o = sk_o[k] - (0.0 if bell[i] else own)
         kin_b = sk_b[k] - (own if bell[i] else 0.0)
         nb_o = sv_o[v] - sk_o[k]

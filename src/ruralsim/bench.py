@@ -31,7 +31,8 @@ REPEATS = 3
 
 
 def scaled_nanpu(households: int) -> dict:
-    """The Nanpu scenario with villages, phases, costs and revenues scaled to ``households``."""
+    """The Nanpu scenario with villages, phases, sections, facilities, builders, costs and
+    revenues scaled to ``households``."""
     from .scenario.load import load_scenario
 
     data = load_scenario("nanpu").model.model_dump(mode="python")
@@ -45,6 +46,19 @@ def scaled_nanpu(households: int) -> dict:
             for k in ph["units"]:
                 ph["units"][k] = round(ph["units"][k] * f)
             ph["public_cost_cny"] *= f
+        for sec in c.get("sections") or ():   # supply.mode demand (model 3.0)
+            sec["plots"] = round(sec["plots"] * f)
+            sec["building_sites"] = round(sec["building_sites"] * f)
+            sec["cost_cny"] *= f
+        for fac in c.get("facilities") or ():
+            fac["cost_cny"] *= f
+    sup = data.get("supply")
+    if sup:   # local builders and the occupied homes a community needs to look lived-in
+        b = sup["builders"]
+        b["initial_capacity"] *= f
+        if b["max_capacity"] is not None:
+            b["max_capacity"] *= f
+        sup["view"]["homes_scale"] *= f
     gov = data["government"]
     gov["opening_cash_cny"] *= f
     gov["borrowing"]["limit_cny"] *= f
@@ -67,6 +81,8 @@ def one_size(households: int) -> dict:
 
     sc = load_scenario(scaled_nanpu(households)).model
     warm_up()     # the compiled kernels load from their cache once per process (start_up())
+    import scipy.special  # noqa: F401  (imported by the set-up on first use: an import, as
+    #                       numpy's for the reference kernel, is not the model's set-up)
     t0, c0 = time.perf_counter(), time.process_time()
     m = Model(sc, 1)
     t1 = time.perf_counter()

@@ -97,4 +97,7 @@ def warm_up() -> None:
     drop_positions(a, a[:1])
     first_per_group(a, a)
     b = np.zeros(2, dtype=np.bool_)
-    k.tie_exposure(d, a, a, a, b, d, d, d, d, a, 2, 2, 2, 1.0, 1.0, 0.0, np.zeros((5, 2)))
+    i4 = np.zeros(2, np.int32)   # influence.Ties: status codes (int8) or arange, int32 ties
+    for code in (i8, a):
+        k.tie_exposure(code, d, a, i4, i4, b, 1.0, d, d, d, a, 2, 2, 2, 1.0, 1.0, 0.0,
+                       np.zeros((5, 2)))

@@ -284,6 +284,7 @@ class Decisions:
         self.batch_opened_month = sc.policy.registration_opens_month
         self.consent = None     # model 3.0 village ballots (consent.py), set by the loop
         self.influence = None   # model 3.0 influence by ties (influence.py), set by the loop
+        self._outreach: dict[tuple[int, ...], np.ndarray] = {}   # shifts by active items
 
     def visible_terms(self, t: int, for_ballot: bool = False) -> np.ndarray:
         """The [village × type] term W of the log hazard this month (−inf: may not register).
@@ -292,14 +293,15 @@ class Decisions:
         is added per household); with ballots a village may register once it passed
         (``for_ballot``: the terms its households vote on, before it passed)."""
         vil, com, b, C = self.vil, self.com, self.b, len(self.com.names)
-        sreg = village_shares(vil.n0, vil.n_waiting, vil.community, C, b.social_prior_households)
-        smov = village_shares(vil.n0, vil.n_out, vil.community, C, b.social_prior_households)
         if self.supply is None:
             done = np.bincount(self.ph.community, weights=self.ph.state == DONE,
                                minlength=C) > 0
         else:   # supply.mode 'demand': a first home finished in the community (supply.py)
             done = self.supply.any_home_done()
         if self.influence is None:
+            sreg = village_shares(vil.n0, vil.n_waiting, vil.community, C,
+                                  b.social_prior_households)
+            smov = village_shares(vil.n0, vil.n_out, vil.community, C, b.social_prior_households)
             wv = (b.b_social_registered * sreg + b.b_social_moved * smov
                   + b.b_demonstration * done[vil.community]
                   + b.b_service * (1.0 - vil.service.mean(axis=1)))
@@ -308,7 +310,11 @@ class Decisions:
                   + b.b_service * (1.0 - vil.service.mean(axis=1)))
         if self.supply is not None:   # what households see of the community (supply.py)
             wv = wv + self.supply.view()[vil.community]
-        tt = outreach_shift(self.sc, self.pop.type_names, t)
+        active = tuple(i for i, o in enumerate(self.sc.strategy.outreach)
+                       if o.start_month <= t and (o.end_month is None or t <= o.end_month))
+        tt = self._outreach.get(active)
+        if tt is None:   # the same outreach items give the same shifts: computed once
+            tt = self._outreach[active] = outreach_shift(self.sc, self.pop.type_names, t)
         if self.tr.deferred:
             tt = tt + b.trust_shift_overdue
         W = (wv[:, None] + tt[None, :]).astype(np.float32)

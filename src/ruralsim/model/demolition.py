@@ -70,11 +70,14 @@ def decide(alpha: np.ndarray, keep: np.ndarray, comp_conditional: np.ndarray,
     """
     base = alpha + keep
     p0 = sigmoid(base)
-    p1 = sigmoid(base + d.b_compensation_per_10k_cny * comp_conditional / 1e4)
-    p2 = sigmoid(base + d.b_compensation_per_10k_cny * comp_conditional / 1e4
-                 + (d.b_deadline if required else 0.0))
-    why = np.select([u < p0, u < p1, u < p2, enforced],
-                    [OWN, COMPENSATION, DEADLINE, ENFORCED], KEEP).astype(np.int8)
+    x1 = base + d.b_compensation_per_10k_cny * comp_conditional / 1e4
+    # equal arguments give equal probabilities (no compensation on condition, no deadline)
+    p1 = p0 if np.array_equal(x1, base) else sigmoid(x1)
+    x2 = x1 + (d.b_deadline if required else 0.0)
+    p2 = p1 if np.array_equal(x2, x1) else sigmoid(x2)
+    # the first reason that holds (np.select's rule), as nested choices
+    why = np.where(u < p0, OWN, np.where(u < p1, COMPENSATION, np.where(
+        u < p2, DEADLINE, np.where(enforced, ENFORCED, KEEP)))).astype(np.int8)
     return why != KEEP, why
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import compiled as _c
-from .state import ALLOCATED, MOVED, REGISTERED, TWO_HOMES
+from .state import ALLOCATED, MOVED, REGISTERED, RETURNED, TWO_HOMES
 
 SOURCES = ("kin", "neighbours", "bellwethers", "other_villages")
 
@@ -72,8 +72,13 @@ def response(exposure: np.ndarray, theta: np.ndarray, width: float) -> np.ndarra
     >>> response(np.array([0.25, 1.0]), np.array([0.25, 0.25]), 0.1).round(3).tolist()
     [0.5, 0.999]
     """
-    x = (np.asarray(exposure, np.float64) - theta) / width
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    x = np.subtract(exposure, theta, dtype=np.float64)
+    x /= width
+    x *= 0.5
+    np.tanh(x, out=x)
+    x += 1.0
+    x *= 0.5
+    return x
 
 
 @dataclass
@@ -90,6 +95,10 @@ class Ties:
     cross_weight: float = 0.0
 
     def __post_init__(self) -> None:
+        small = self.village.size < 2**31   # indices as int32: half the memory to read
+        self.village = np.asarray(self.village, dtype=np.int32 if small else np.int64)
+        self.kin = np.asarray(self.kin, dtype=np.int32 if small else np.int64)
+        self.community_of_village = np.asarray(self.community_of_village, dtype=np.int64)
         self.n_villages = self.community_of_village.size
         self.n_kin = int(self.kin.max()) + 1 if self.kin.size else 0
         self.n_comm = int(self.community_of_village.max()) + 1 if self.n_villages else 0
@@ -97,6 +106,7 @@ class Ties:
         self.Mv = np.bincount(self.village, weights=self.m, minlength=self.n_villages)
         self.Mk = np.bincount(self.kin, weights=self.m, minlength=self.n_kin)
         self.Mc = np.bincount(self.community_of_village, weights=self.Mv, minlength=self.n_comm)
+        self._buf = np.empty(0)   # exposure_of_status's output, reused month after month
 
     def exposure(self, s: np.ndarray, idx: np.ndarray | None = None
                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -104,15 +114,36 @@ class Ties:
         households) of their ties, and its parts by source (summing to the exposure)."""
         if idx is None:
             idx = np.arange(self.village.size)
-        if _c.ENABLED:   # one pass for the sums, one for the households (the same numbers)
+        if _c.ENABLED:   # household j's state is s[arange[j]]
+            return self._compiled(np.arange(self.village.size), s, idx)
+        return self._numpy(s, idx)
+
+    def exposure_of_status(self, status: np.ndarray, registered_weight: float,
+                           idx: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """:meth:`exposure` to the states the households' status codes show
+        (:func:`tie_states`); on the compiled path without building the states, and into a
+        buffer that the next call overwrites (use the result before calling again)."""
+        if _c.ENABLED:   # into a buffer kept between calls (read before the next call)
+            if self._buf.size < 5 * idx.size:
+                self._buf = np.empty(5 * max(idx.size, 2 * self._buf.size // 5))
+            out = self._buf[:5 * idx.size].reshape(5, idx.size)
+            return self._compiled(status, _shows(registered_weight), idx, out)
+        return self._numpy(tie_states(status, registered_weight), idx)
+
+    def _compiled(self, code: np.ndarray, shows: np.ndarray, idx: np.ndarray,
+                  out: np.ndarray | None = None):
+        """One pass for the sums, one for the households (the same numbers as numpy)."""
+        if out is None:
             out = np.empty((5, idx.size))
-            _c.tie_exposure(np.ascontiguousarray(s, dtype=np.float64),
-                            np.ascontiguousarray(idx, dtype=np.int64), self.village, self.kin,
-                            self.bell, self.m, self.Mv, self.Mk, self.Mc,
-                            self.community_of_village, self.n_villages, self.n_kin,
-                            self.n_comm, float(self.w_kin), float(self.w_neighbour),
-                            float(self.cross_weight), out)
-            return out[4], dict(zip(SOURCES, out[:4]))
+        _c.tie_exposure(np.ascontiguousarray(code), np.ascontiguousarray(shows, dtype=np.float64),
+                        np.ascontiguousarray(idx, dtype=np.int64), self.village, self.kin,
+                        self.bell, float(self.w_bellwether), self.Mv, self.Mk, self.Mc,
+                        self.community_of_village, self.n_villages, self.n_kin,
+                        self.n_comm, float(self.w_kin), float(self.w_neighbour),
+                        float(self.cross_weight), out)
+        return out[4], dict(zip(SOURCES, out[:4]))
+
+    def _numpy(self, s: np.ndarray, idx: np.ndarray):
         ms = self.m * s
         bw = self.bell
         Sv_b = np.bincount(self.village[bw], weights=ms[bw], minlength=self.n_villages)
@@ -164,11 +195,21 @@ def build(sc, streams, hh, vil, type_names: list[str]) -> tuple[Ties, np.ndarray
 
 def tie_states(status: np.ndarray, registered_weight: float) -> np.ndarray:
     """What a tie shows: 1 moved (living in a new community), ``registered_weight`` registered
-    or allocated, 0 otherwise (in the village, or returned)."""
-    s = np.zeros(status.size)
-    s[(status == MOVED) | (status == TWO_HOMES)] = 1.0
-    s[(status == REGISTERED) | (status == ALLOCATED)] = registered_weight
-    return s
+    or allocated, 0 otherwise (in the village, or returned).
+
+    >>> tie_states(np.array([0, 1, 2, 3, 4, 5], dtype=np.int8), 0.5).tolist()
+    [0.0, 0.5, 0.5, 1.0, 1.0, 0.0]
+    """
+    shows = _shows(registered_weight)
+    return shows[np.minimum(status, shows.size - 1)]
+
+
+def _shows(registered_weight: float) -> np.ndarray:
+    """What each status code shows (:func:`tie_states`), indexed by the code."""
+    shows = np.zeros(max(MOVED, TWO_HOMES, REGISTERED, ALLOCATED, RETURNED) + 1)
+    shows[[MOVED, TWO_HOMES]] = 1.0
+    shows[[REGISTERED, ALLOCATED]] = registered_weight
+    return shows
 
 
 class Influence:
@@ -178,6 +219,8 @@ class Influence:
     def __init__(self, sc, streams, pop, vil, rec) -> None:
         self.inf, self.pop, self.rec = sc.behaviour.influence, pop, rec
         self.ties, self.theta = build(sc, streams, pop.hh, vil, pop.type_names)
+        # the response at no exposure, F(−θ/width), fixed per household
+        self.at_zero = response(np.zeros(self.theta.size), self.theta, self.inf.width)
         self.zero = None
         self.s: np.ndarray | None = None
         self.s_month = -1
@@ -191,16 +234,33 @@ class Influence:
         source."""
         inf = self.inf
         if self.s_month != t:          # tie states once a month (before anyone registers)
-            self.s = tie_states(self.pop.hh.status, inf.registered_weight)
+            status = self.pop.hh.status   # compiled: the status codes, read in the kernel
+            self.s = status.copy() if _c.ENABLED else tie_states(status, inf.registered_weight)
             self.s_month = t
-        e, parts = self.ties.exposure(self.s, ids)
+        if _c.ENABLED:
+            e, parts = self.ties.exposure_of_status(self.s, inf.registered_weight, ids)
+        else:
+            e, parts = self.ties.exposure(self.s, ids)
         if alive is not None and alive.any():
-            for name in SOURCES:
-                self.rec.put(f"influence_{name}", t, float(parts[name][alive].mean()))
-            self.received += np.array([parts[s][alive].sum() for s in SOURCES])
-        theta = self.theta[ids]
-        lift = response(e, theta, inf.width) - response(np.zeros(ids.size), theta, inf.width)
-        return (inf.b_social * lift).astype(np.float32)
+            rows = np.flatnonzero(alive)
+            if rows.size == alive.size:   # all deciding: the same values, no copy
+                sums = np.array([parts[s].sum() for s in SOURCES])
+            else:
+                sums = np.array([parts[s].take(rows).sum() for s in SOURCES])
+            for name, total in zip(SOURCES, sums):   # ndarray.mean: the same sum / count
+                self.rec.put(f"influence_{name}", t, float(total / rows.size))
+            self.received += sums
+        # response(e, θ) − response(0, θ), times b_social, in place in one work array
+        x = self.theta.take(ids)
+        np.subtract(e, x, out=x)     # response(e, θ): as :func:`response`, in place
+        x /= inf.width
+        x *= 0.5
+        np.tanh(x, out=x)
+        x += 1.0
+        x *= 0.5
+        x -= self.at_zero.take(ids)
+        x *= inf.b_social
+        return x.astype(np.float32)
 
     def summary(self) -> dict:
         tot = self.received

@@ -199,17 +199,29 @@ class Moves:
         hh, ledger = self.pop.hh, self.ledger
         value = np.zeros(m.size)
         covers = np.zeros(m.size, dtype=bool)
+        bits = np.uint64(0)   # instruments every mover gets: their bits set at once
         for i, ins in enumerate(self.sc.policy.instruments):
             if not active_at(ins, t):
                 continue
-            got = self.instr_eligible[i].mask(hh.htype[m], hh.village[m], hh.income_cny[m])
-            k = int(got.sum())
-            if k == 0:
-                continue
-            hh.instruments[m[got]] |= np.uint64(1) << np.uint64(i)
-            value[got] += ins.value_cny
+            el = self.instr_eligible[i]
+            if m.size == 0:
+                break
+            if el.types is None and el.villages is None and el.max_income is None:
+                got, k = None, m.size   # every mover gets it
+                bits |= np.uint64(1) << np.uint64(i)
+                if ins.value_cny:
+                    value += ins.value_cny
+            else:
+                got = el.mask(hh.htype[m], hh.village[m], hh.income_cny[m])
+                k = int(got.sum())
+                if k == 0:
+                    continue
+                hh.instruments[m[got]] |= np.uint64(1) << np.uint64(i)
+                value[got] += ins.value_cny
             cost = k * ins.cost_once_cny
             if ins.covers_price:  # the price is paid once, by the first instrument covering it
+                if got is None:
+                    got = np.ones(m.size, dtype=bool)
                 cost += float(price[got & ~covers].sum())
                 covers |= got
             ledger.hh_due[self.instr_lines[i]] += cost
@@ -218,6 +230,8 @@ class Moves:
                 if amount and ins.cost_months:
                     ledger.recurring_diff[j, i, t + 1] += k * amount
                     ledger.recurring_diff[j, i, end] -= k * amount
+        if bits:
+            hh.instruments[m] |= bits
         return value, covers
 
     def _sell(self, group: np.ndarray, t: int) -> None:

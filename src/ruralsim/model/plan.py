@@ -297,6 +297,19 @@ class TownshipPlan:
         self.t = 0
         self.scale = 1.0          # forecast / scheduled revenue of the year
         self.recurring_pm = 0.0   # land income and recurring instrument revenue per month
+        self._by_month = np.zeros(0)   # scheduled revenue of each month (fixed in a run)
+
+    def month_revenue(self, start: int, months: int) -> np.ndarray:
+        """Scheduled revenue of each month ``start .. start + months − 1``
+        (:func:`scheduled_revenue` of one month each; the schedule is fixed in a run, so each
+        month is computed once)."""
+        stop = start + months
+        if stop > self._by_month.size:
+            revs, have = self.sc.government.revenues, self._by_month.size
+            top = max(stop, 2 * have, self.sc.run.horizon_months + 25)
+            self._by_month = np.concatenate([self._by_month, [
+                scheduled_revenue(revs, k, 1) for k in range(have, top)]])
+        return self._by_month[start:stop]
 
     def step(self, t: int) -> None:
         self.t = t
@@ -307,10 +320,7 @@ class TownshipPlan:
         """Forecast revenue in each of the next ``horizon`` months (the first paid month of a
         work starting now is next month): the scheduled lines in the months they pay, scaled
         to the year's forecast, plus the recurring income per month."""
-        revs = self.sc.government.revenues
-        t = self.t
-        return np.array([scheduled_revenue(revs, t + 1 + k, 1) * self.scale + self.recurring_pm
-                         for k in range(horizon)])
+        return self.month_revenue(self.t + 1, horizon) * self.scale + self.recurring_pm
 
     def own_lines(self) -> list[str]:
         return [n for n in self.m.rec.rev_lines if n != "rev_borrowing_cny"]
@@ -330,16 +340,38 @@ class TownshipPlan:
             return 0.0
         cost = np.zeros(ids.size)
         covered = np.zeros(ids.size, dtype=bool)
-        price = com.price_cny[vil.community[hh.village[ids]], m.intended_kind(ids)]
+        price = None
+        flat = 0.0   # while ``cost`` is all zeros: the sum so far, added later in one pass
         for i, ins in enumerate(self.sc.policy.instruments):
             if not active_at(ins, t):
                 continue
-            got = self.eligible[i].mask(hh.htype[ids], hh.village[ids], hh.income_cny[ids])
-            cost += got * (ins.cost_once_cny + (ins.cost_monthly_cny - ins.revenue_monthly_cny)
-                           * ins.cost_months)
+            each = ins.cost_once_cny + (ins.cost_monthly_cny - ins.revenue_monthly_cny) \
+                * ins.cost_months
+            el = self.eligible[i]
+            if not ins.covers_price:
+                if each == 0:   # adds zero to every entry
+                    continue
+                if el.types is None and el.villages is None and el.max_income is None:
+                    # everyone gets it: the same number added to every entry (in order)
+                    if flat is None:
+                        cost += each
+                    else:
+                        flat += each
+                    continue
+            if flat is not None:
+                cost += flat
+                flat = None
+            got = el.mask(hh.htype[ids], hh.village[ids], hh.income_cny[ids])
+            cost += got * each
             if ins.covers_price:
+                if price is None:
+                    price = com.price_cny[vil.community[hh.village[ids]], m.intended_kind(ids)]
                 cost += np.where(got & ~covered, price, 0.0)
                 covered |= got
+        if flat is not None:
+            cost += flat
+        if self.sc.policy.compensation.cny_per_m2 == 0:   # none paid: nothing to add
+            return float(cost.mean())
         comp = hhm.compensation(self.sc, hh, ids, t)
         if self.sc.policy.compensation.requires_demolition:
             comp = comp * hhm.demolishes(self.sc, m.streams, hh, ids, t)
@@ -446,11 +478,8 @@ class TownshipPlan:
         revenue line pays (that month's revenue comes in before its interest is booked; 12
         months when none pays within a year)."""
         tr = self.m.tr
-        k = 12
-        for j in range(1, 13):
-            if scheduled_revenue(self.sc.government.revenues, t + j, 1) > 0:
-                k = j - 1
-                break
+        pays = np.flatnonzero(self.month_revenue(t + 1, 12) > 0)
+        k = int(pays[0]) if pays.size else 12
         return k * tr.limit * tr.rate / 12.0
 
     def projection(self, horizon: int) -> tuple[float, np.ndarray]:

@@ -183,6 +183,8 @@ def finance_buildings(b: Buildings, bridging_limit: float, t: int) -> tuple[np.n
     then bridging credit up to ``bridging_limit``; unpaid, it stalls.  Returns (rows paid,
     rows done now)."""
     rows = np.flatnonzero(b.state == BUILDING)
+    if rows.size == 0:
+        return rows, rows
     need = b.cost_cny[rows] / b.build_months[rows]
     cash, cred = b.cash_cny[rows], b.credit_cny[rows]
     from_cash = np.minimum(cash, need)
@@ -318,19 +320,34 @@ class DemandSupply:
                             weights=self.b.units[go], minlength=self.capacity.size)
         return busy
 
+    def _of_rows(self, building: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``np.isin(building, rows)`` for building rows (>= 0), by a lookup over the rows."""
+        hit = np.zeros(self.b.n, dtype=bool)
+        hit[rows] = True
+        return hit[building]
+
     def _price_factor_c(self) -> np.ndarray:
         return self.factor if self.factor.size == self.C else np.full(self.C, self.factor[0])
 
-    def _ordered_waiting(self):
+    def _ordered_waiting(self, wanted: np.ndarray):
         """Households on the waiting list with no home yet, in the allocation rule's order
-        across communities (ties by id)."""
+        across communities (ties by id), of the groups (community × 2 + kind) marked in
+        ``wanted`` only: a group with no plot or unit free serves nobody this month, and
+        every use of the order is within a group."""
         from .waiting import ID_BITS, RULE_BITS
 
-        wl, m = self.m.waiting, self.m
+        wl = self.m.waiting
+        groups = np.flatnonzero(wanted)
+        if wl.size == 0 or groups.size == 0:
+            return np.zeros(0, dtype=np.int64)
         keys = wl.key
-        ids = wl.ids
-        if ids.size == 0:
-            return ids
+        shift = RULE_BITS + ID_BITS
+        g = groups.astype(np.int64)
+        lo = np.searchsorted(keys, g << shift)
+        hi = np.searchsorted(keys, (g + 1) << shift)
+        if groups.size < wanted.size:
+            keys = np.concatenate([keys[a:b] for a, b in zip(lo.tolist(), hi.tolist())])
+        ids = keys & ((1 << ID_BITS) - 1)
         keep = self.stage[ids] == NONE
         cons = self.consented()
         if cons is not None:
@@ -340,34 +357,47 @@ class DemandSupply:
         low = keys[keep] & ((1 << (RULE_BITS + ID_BITS)) - 1)
         return np.sort(low, kind="stable") & ((1 << ID_BITS) - 1)
 
+    def _units_free(self) -> np.ndarray:
+        """Units free in open, unfinished buildings (per building row)."""
+        b = self.b
+        return np.where(b.site_open & ((b.state == PLANNED) | (b.state == BUILDING)),
+                        b.units - b.sold, 0)
+
     # ------------------------------------------------------------------ the month (slot 6)
     def homes(self, t: int) -> None:
         """Plots, courtyard starts and months, presales, buildings; finished homes are
         allocated and their households' moves fall due."""
         m, hh, sp, rec = self.m, self.m.hh, self.sp, self.m.rec
-        cand = self._ordered_waiting()
-        kind = hh.kind[cand]
-        c_all = self._community(cand)
-        # 1 plots for courtyard households
-        yard = cand[kind == COURTYARD]
-        cy = c_all[kind == COURTYARD]
-        got = first_per_group(cy, np.maximum(self.plots_open - self.plots_used, 0))
-        new_plot = yard[got]
-        self.stage[new_plot] = PLOT
-        self.plots_used += np.bincount(cy[got], minlength=self.C)
-        # 4 presales for apartment households (before builders count demand)
-        apt = cand[kind == APARTMENT]
-        self._presell(apt, t)
+        # who may get a plot or a unit this month: groups with plots or units free
+        plots_free = np.maximum(self.plots_open - self.plots_used, 0)
+        wanted = np.zeros(2 * self.C, dtype=bool)
+        wanted[COURTYARD::2] = plots_free > 0
+        wanted[APARTMENT::2] = np.bincount(self.b.community, weights=self._units_free(),
+                                           minlength=self.C) > 0
+        cand = self._ordered_waiting(wanted)
+        if cand.size:
+            kind = hh.kind[cand]
+            c_all = self._community(cand)
+            # 1 plots for courtyard households
+            yard = cand[kind == COURTYARD]
+            cy = c_all[kind == COURTYARD]
+            got = first_per_group(cy, plots_free)
+            new_plot = yard[got]
+            self.stage[new_plot] = PLOT
+            self.plots_used += np.bincount(cy[got], minlength=self.C)
+            # 4 presales for apartment households (before builders count demand)
+            self._presell(cand[kind == APARTMENT], t)
         # 2 courtyard starts: plot holders who can pay, while builder slots are free
-        holders = m.waiting.ids
+        holders = m.waiting.ids if m.waiting.size else np.zeros(0, dtype=np.int64)
         holders = holders[self.stage[holders] == PLOT]
         ready, cost, funded, credit = self._able(holders, t)
         c_ready = self._community(holders[ready])
-        demand = self._busy() + np.bincount(self._scope(c_ready), minlength=self.capacity.size)
+        busy = self._busy()
+        demand = busy + np.bincount(self._scope(c_ready), minlength=self.capacity.size)
         demand += self._units_ready()
         self.factor = price_factor(demand, self.capacity, sp.builders.price_elasticity,
                                    sp.builders.max_price_factor)
-        slots = free_slots(self.capacity, self._busy())
+        slots = free_slots(self.capacity, busy)
         # buildings first take their slots (their buyers have already paid), then courtyards
         started_b = start_buildings(self.b, sp.apartments.start_share, slots,
                                     m.com.housing_cost_cny[:, APARTMENT], self._price_factor_c(),
@@ -392,7 +422,8 @@ class DemandSupply:
         done_apts = self._buildings_done(done_b, t)
         self._allocate(np.concatenate([done_yards, done_apts]), t)
         # builders follow demand with a lag
-        demand_next = self._busy() + np.bincount(self._scope(c_ready), minlength=demand.size)
+        busy = self._busy()
+        demand_next = busy + np.bincount(self._scope(c_ready), minlength=demand.size)
         self.capacity = grow(self.capacity, demand_next, sp.builders.lag_months,
                              sp.builders.initial_capacity, sp.builders.max_capacity)
         put = rec.put
@@ -403,7 +434,7 @@ class DemandSupply:
         put("supply_households_building", t, self.builders_.size)
         put("supply_households_stalled", t, int((self.stalled[self.builders_] > 0).sum()))
         put("supply_builders_capacity", t, float(self.capacity.sum()))
-        put("supply_builders_busy", t, float(self._busy().sum()))
+        put("supply_builders_busy", t, float(busy.sum()))
         put("supply_price_factor", t, float(self.factor.max()))
         put("supply_plots_open", t, int(self.plots_open.sum()))
         put("supply_sites_open", t, int(self.b.site_open.sum()))
@@ -419,6 +450,9 @@ class DemandSupply:
         """Which plot holders can pay for their house now (and its cost, whether the township
         pays it, and their credit)."""
         m, hh = self.m, self.m.hh
+        if ids.size == 0:
+            z = np.zeros(0)
+            return np.zeros(0, dtype=bool), z, np.zeros(0, dtype=bool), z
         c = self._community(ids)
         cost = home_cost(m.com.unit_m2[c, COURTYARD], self.sp.courtyards.cost_per_m2_cny,
                          self._price_factor_c()[c])
@@ -537,7 +571,7 @@ class DemandSupply:
         or rents out (covers_price instruments) into the building's finance."""
         w = self.m.waiting.ids
         w = w[(self.stage[w] == BOUGHT) & self.funded[w]]
-        self._township_pays_for(w[np.isin(self.building[w], rows)])
+        self._township_pays_for(w[self._of_rows(self.building[w], rows)])
 
     def _township_pays_for(self, ids: np.ndarray) -> None:
         if ids.size == 0:
@@ -553,7 +587,8 @@ class DemandSupply:
         if rows.size == 0:
             return
         w = self.m.waiting.ids
-        w = w[(self.stage[w] == BOUGHT) & np.isin(self.building[w], rows)]
+        w = w[self.stage[w] == BOUGHT]
+        w = w[self._of_rows(self.building[w], rows)]
         own = w[~self.funded[w]]
         self.m.hh.savings_cny[own] += self.prepaid[own]
         self.stage[w] = NONE
@@ -574,7 +609,8 @@ class DemandSupply:
         f = np.unique(c)
         self.first_home_done[f[self.first_home_done[f] < 0]] = t
         bought = self.m.waiting.ids
-        bought = bought[(self.stage[bought] == BOUGHT) & np.isin(self.building[bought], rows)]
+        bought = bought[self.stage[bought] == BOUGHT]
+        bought = bought[self._of_rows(self.building[bought], rows)]
         self.stage[bought] = HOME_DONE
         return bought
 

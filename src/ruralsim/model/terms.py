@@ -52,11 +52,14 @@ class Terms:
         self.event_shift_hh: np.ndarray | None = None
         self.event_apt_hh: np.ndarray | None = None
         self._tables: dict[tuple[int, ...], PolicyTable] = {}
+        self._active_month, self._active_key = None, ()
         self.demolition = None   # model 3.0 demolition as a decision (demolition.py), by the loop
 
     def policy_terms(self, ids: np.ndarray, t: int):
         """What the package active in month ``t`` gives households ``ids`` (policy.py)."""
-        key = active_set(self.sc, t)
+        if self._active_month != t:   # the instruments offered: once a month
+            self._active_month, self._active_key = t, active_set(self.sc, t)
+        key = self._active_key
         if key not in self._tables:
             self._tables[key] = PolicyTable(self.sc, key, self.type_names, self.vil.names)
         hh = self.hh
