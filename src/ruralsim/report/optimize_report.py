@@ -92,10 +92,10 @@ def load_optimize_inputs(folder: Path) -> OptimizeInputs:
             tables[name] = pd.read_csv(path, encoding="utf-8-sig")
         except FileNotFoundError:
             raise _bad(folder, f"{name} is missing", f"缺少 {name}") from None
+        except pd.errors.EmptyDataError:       # no finalists: an empty table
+            tables[name] = pd.DataFrame()
         except (OSError, ValueError) as exc:
             raise _bad(folder, f"{name} cannot be read ({exc})", f"无法读取 {name}") from None
-        except pd.errors.EmptyDataError:
-            tables[name] = pd.DataFrame()
         files.add(path.resolve())
     cand = tables["candidates.csv"]
     if not cand.empty and not {"trial", "levers_json", "feasible"} <= set(cand.columns):

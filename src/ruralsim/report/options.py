@@ -117,7 +117,7 @@ def _flat(obj: Any, path: tuple = ()) -> Iterable[tuple[tuple, Any, Any]]:
     elif isinstance(obj, (list, tuple)) and obj and all(hasattr(x, "name") for x in obj):
         for x in obj:
             yield from _flat(x, path + (x.name,))
-    elif isinstance(obj, dict) and obj and all(hasattr(x, "model_fields") for x in obj.values()):
+    elif isinstance(obj, dict) and obj and all(isinstance(x, BaseModel) for x in obj.values()):
         for k, x in obj.items():
             yield from _flat(x, path + (k,))
     else:
