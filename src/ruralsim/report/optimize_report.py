@@ -153,6 +153,10 @@ def _better_lower(q: str, record: dict) -> bool:
     return True
 
 
+OP_WORDS = {"<=": ("不超过", "at most"), "<": ("低于", "below"), ">=": ("不低于", "at least"),
+            ">": ("高于", "above")}
+
+
 def constraint_words(c: dict, lang: str) -> str:
     """'第60个月末入住比例不低于60.0%', 'Public cost at most the budget, 50 million CNY'."""
     q, op, lim = c["quantity"], c["op"], c["limit"]
@@ -165,12 +169,12 @@ def constraint_words(c: dict, lang: str) -> str:
             value = ("年度预算" if "per_year" in bound else "预算总额") + value
         if op in ("<=", "<") and lim == 0:
             return f"{label}为0"
-        return f"{label}{'不超过' if op == '<=' else '低于' if op == '<' else '不低于' if op == '>=' else '高于'}{value}"
+        return f"{label}{OP_WORDS[op][0]}{value}"
     if of_budget:
         value = ("the yearly budget, " if "per_year" in bound else "the budget, ") + value
     if op in ("<=", "<") and lim == 0:
         return f"No {_lower(label)}"
-    return f"{label} {'at most' if op == '<=' else 'below' if op == '<' else 'at least' if op == '>=' else 'above'} {value}"
+    return f"{label} {OP_WORDS[op][1]} {value}"
 
 
 def _lower(text: str) -> str:
@@ -501,7 +505,7 @@ def _closest_words(inputs: OptimizeInputs, lang: str) -> str:
         what = sep.join(_z(
             lang, f"{constraint_words(lim.get(c['constraint'], c), 'zh')}（平均"
             f"{_num(_quantity_of(c), c['mean'], 'zh')}，把握只有{c['probability_holds']:.0%}）",
-            f"{constraint_words(lim.get(c['constraint'], c), 'en')} (on average "
+            f"{_lower(constraint_words(lim.get(c['constraint'], c), 'en'))} (on average "
             f"{_num(_quantity_of(c), c['mean'], 'en')}, confidence only "
             f"{c['probability_holds']:.0%})") for c in weak)
         return reason + _z(lang, f"最接近的是{_name(int(best['trial']), 'zh')}：",
@@ -526,7 +530,7 @@ def _closest_words(inputs: OptimizeInputs, lang: str) -> str:
         if col in best and pd.notna(best[col]) and not _holds(c, float(best[col])):
             misses.append(_z(lang, f"{constraint_words(c, 'zh')}（平均"
                              f"{_num(c['quantity'], float(best[col]), 'zh')}）",
-                             f"{constraint_words(c, 'en')} (on average "
+                             f"{_lower(constraint_words(c, 'en'))} (on average "
                              f"{_num(c['quantity'], float(best[col]), 'en')})"))
     sep = "；" if lang == "zh" else "; "
     return reason + _z(lang, f"搜索中最接近的是{_name(int(best['trial']), 'zh')}：",

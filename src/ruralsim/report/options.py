@@ -240,7 +240,8 @@ def change_words(sc, p: tuple, before: Any, after: Any,
     what_en = FIELD_EN.get(leaf, desc or leaf.replace("_", " "))
     return {"path": ".".join(map(str, p)),
             "zh": (f"{whose_zh}：" if whose_zh else "") + f"{what_zh}由"
-                  f"{_value_words(before, unit, 'zh', money)}改为{_value_words(after, unit, 'zh', money)}",
+                  f"{_value_words(before, unit, 'zh', money)}改为"
+                  f"{_value_words(after, unit, 'zh', money)}",
             "en": (f"{whose_en}: " if whose_en else "") + f"{what_en} from "
                   f"{_value_words(before, unit, 'en', money)} to "
                   f"{_value_words(after, unit, 'en', money)}"}
