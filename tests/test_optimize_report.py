@@ -137,3 +137,15 @@ def test_a_bad_optimisation_folder_exits_2_in_both_languages(searched, tmp_path,
                  "--target-share", "0.5"]) == 2
     assert "--target-share" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_without_base_yaml_the_settings_are_named_in_words(searched, tmp_path):
+    """A folder from before base.yaml was written: the packages' settings, still in words."""
+    ok, _ = searched
+    old = tmp_path / "old"
+    shutil.copytree(ok, old)
+    (old / "base.yaml").unlink()
+    (old / "report.html").unlink(missing_ok=True)
+    text = _text(_report(old, tmp_path, "zh")[1])
+    assert re.search(r"设定：.*每户补助金额设为(6,000|12,000)元", text)
+    assert "policy.instruments" not in text

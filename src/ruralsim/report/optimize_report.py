@@ -52,6 +52,8 @@ class OptimizeInputs:
     finalists: pd.DataFrame
     base: Any = None                     # the scenario as it is (a Scenario model) or None
     files: set = field(default_factory=set)
+    #: a scenario of the search (the base, else a finalist's) whose schema names settings
+    ref: Any = None
 
 
 def _bad(folder: Path, en: str, zh: str) -> UsageError:
@@ -101,8 +103,24 @@ def load_optimize_inputs(folder: Path) -> OptimizeInputs:
     if not cand.empty and not {"trial", "levers_json", "feasible"} <= set(cand.columns):
         raise _bad(folder, "candidates.csv lacks the columns trial, levers_json, feasible",
                    "candidates.csv 缺少必要的列")
-    return OptimizeInputs(folder, manifest, record, cand, tables["finalists.csv"],
-                          _base_model(folder, record), files)
+    base = _base_model(folder, record)
+    return OptimizeInputs(folder, manifest, record, cand, tables["finalists.csv"], base, files,
+                          base if base is not None else _reference_model(folder, record))
+
+
+def _reference_model(folder: Path, record: dict):
+    """A scenario of the search (a finalist's, else the built-in scenario of the base's name)
+    for the names of settings when the base is not at hand."""
+    from ..scenario.load import load_scenario
+
+    for path in [folder / "recommended.yaml", *sorted((folder / "finalists").glob("*.yaml")),
+                 str(record["scenario"])]:
+        try:
+            if not isinstance(path, Path) or path.is_file():
+                return load_scenario(str(path)).model
+        except (RuralsimError, OSError, ValueError):
+            continue
+    return None
 
 
 def _base_model(folder: Path, record: dict):
@@ -201,8 +219,10 @@ def _budget_words(record: dict, lang: str) -> str:
     return _z(lang, "预算：" + "，".join(parts) + "。", "Budget: " + ", ".join(parts) + ".")
 
 
-def lever_words(levers: dict, base, lang: str) -> str:
-    """What a package changes relative to the scenario as it is, in one sentence."""
+def lever_words(levers: dict, base, lang: str, ref=None) -> str:
+    """What a package changes relative to the scenario as it is (``base``), in one sentence;
+    without the base, the settings the package makes, named from ``ref`` (a scenario of the
+    search)."""
     sep = "；" if lang == "zh" else "; "
     flat = {p: v for p, v, _ in _flat(base)} if base is not None else {}
     parts = []
@@ -230,11 +250,17 @@ def lever_words(levers: dict, base, lang: str) -> str:
                 continue
             words = change_words(base, path, before, value, _money)[lang]
             words = words if lang == "zh" else _lower(words)
+        elif ref is not None:          # no base: what the package sets, not what it changes
+            words = change_words(ref, path, None, value, _money)[lang]
+            words = words.replace("由无改为", "设为") if lang == "zh" else \
+                _lower(words.replace(" from none to ", " set to "))
         else:
             words = f"{key} = {value}"
         parts.append(words)
     if not parts:
         return _z(lang, "与现行情景相同。", "The same as the scenario as it is.")
+    if base is None:
+        return _z(lang, "设定：", "Settings: ") + sep.join(parts) + _z(lang, "。", ".")
     return _z(lang, "在现行情景上：", "The scenario as it is, but: ") + sep.join(parts) + \
         _z(lang, "。", ".")
 
@@ -345,7 +371,7 @@ def optimize_blocks(inputs: OptimizeInputs, lang: str) -> list[Block]:
         t = int(chosen["trial"])
         out.append(Block("h2", _z(lang, f"推荐：{_name(t, lang)}", f"Recommended: "
                                   f"{_name(t, lang)}")))
-        out.append(Block("p", lever_words(chosen["levers"], base, lang)))
+        out.append(Block("p", lever_words(chosen["levers"], base, lang, inputs.ref)))
         head = [_z(lang, "指标", "Measure"),
                 _z(lang, f"推荐方案（复核{chosen['replications']}次重复）",
                    f"Recommended ({chosen['replications']} replications, confirmed)"),
@@ -413,7 +439,7 @@ def optimize_blocks(inputs: OptimizeInputs, lang: str) -> list[Block]:
                        if f.get("meets_all_at_confidence") else
                        _z(lang, f"把握不足{conf:.0%}", f"below {conf:.0%} confidence"))
             rows.append([str(i), _name(int(f["trial"]), lang),
-                         lever_words(f["levers"], base, lang)] +
+                         lever_words(f["levers"], base, lang, inputs.ref)] +
                         [_est(q, _finalist_value(f, q), lang) for q in obj_q] +
                         ["—" if pmin is None else f"{pmin:.0%}", verdict])
         out.append(Block("table", head=head, rows=rows))
@@ -510,7 +536,7 @@ def _closest_words(inputs: OptimizeInputs, lang: str) -> str:
             f"{c['probability_holds']:.0%})") for c in weak)
         return reason + _z(lang, f"最接近的是{_name(int(best['trial']), 'zh')}：",
                            f"The closest is {_name(int(best['trial']), 'en')}: ") + \
-            lever_words(best["levers"], base, lang) + _z(lang, "它欠缺：", " It falls short "
+            lever_words(best["levers"], base, lang, inputs.ref) + _z(lang, "它欠缺：", " It falls short "
                                                           "on: ") + what + _z(
                 lang, "。可以放宽条件、扩大杠杆范围或增加预算后再搜索。",
                 ". Relax a condition, widen the levers' ranges or raise the budget, and "
@@ -535,7 +561,7 @@ def _closest_words(inputs: OptimizeInputs, lang: str) -> str:
     sep = "；" if lang == "zh" else "; "
     return reason + _z(lang, f"搜索中最接近的是{_name(int(best['trial']), 'zh')}：",
                        f"The closest in the search is {_name(int(best['trial']), 'en')}: ") + \
-        lever_words(levers, base, lang) + _z(lang, "它未达到：", " It misses: ") + \
+        lever_words(levers, base, lang, inputs.ref) + _z(lang, "它未达到：", " It misses: ") + \
         sep.join(misses) + _z(lang, "。可以放宽条件、扩大杠杆范围或增加预算后再搜索。",
                               ". Relax a condition, widen the levers' ranges or raise the "
                               "budget, and search again.")
@@ -622,19 +648,24 @@ def _method_blocks(inputs: OptimizeInputs, lang: str) -> list[Block]:
     n, m = int(rec["replications"]), int(rec["confirm_replications"])
     conf = float(rec["confidence"])
     sampler = spec.get("sampler", "tpe")
+    how = {"tpe": ("优化程序optuna（TPE算法）选取方案，它根据已试方案的结果决定下一步试什么。",
+                   "The optimiser optuna (TPE) chose what to try next from the results so far."),
+           "nsga2": ("优化程序optuna（NSGA-II遗传算法）选取方案，它根据已试方案的结果决定下一步试什么。",
+                     "The optimiser optuna (NSGA-II, a genetic algorithm) chose what to try next "
+                     "from the results so far."),
+           "grid": ("方案按网格逐一试过（optuna的网格搜索）：杠杆取值的每个组合都试一次。",
+                    "The packages were tried on a grid (optuna's grid search): every "
+                    "combination of the levers' values once.")}.get(sampler, ("", ""))
     out = [Block("p", _z(lang, "搜索调整了以下政策杠杆：", "The search moved these levers:"))]
-    out.append(Block("ul", items=[_lever_range_words(lv, inputs.base, lang) for lv in levers]))
+    out.append(Block("ul", items=[_lever_range_words(lv, inputs.ref, lang) for lv in levers]))
     out.append(Block("p", _z(
         lang, f"共试了{rec['trials']}个方案（组合），其中平均满足全部条件的有{rec.get('feasible', 0)}个。"
         f"每个方案模拟{n}次，每次的随机抽样（农户的选择、施工等）在所有方案之间相同（共同随机数），"
-        "所以方案之间的差异来自政策本身，而不是运气。方案的选取由优化程序optuna"
-        f"（{'TPE' if sampler == 'tpe' else 'NSGA-II'}算法）完成，它根据已试方案的结果决定下一步试什么。",
+        "所以方案之间的差异来自政策本身，而不是运气。" + how[0],
         f"{rec['trials']} packages (combinations) were tried; {rec.get('feasible', 0)} met every "
         f"condition on average. Each package was simulated {n} times, with the same draws of "
         "chance (households' choices, building) for every package (common random numbers), "
-        "so differences between packages come from the policy, not from luck. The optimiser "
-        f"optuna ({'TPE' if sampler == 'tpe' else 'NSGA-II'}) chose what to try next from the "
-        "results so far.")))
+        "so differences between packages come from the policy, not from luck. " + how[1])))
     out.append(Block("p", _z(
         lang, f"复核（排序与选择）：平均满足全部条件、且不被其他方案全面超过的方案入围（至多"
         f"{spec.get('finalists', len(rec['finalists']))}个），每个再模拟到{m}次（前{n}次与搜索相同）。"
