@@ -411,8 +411,12 @@ def optimize_blocks(inputs: OptimizeInputs, lang: str) -> list[Block]:
         out.append(Block("h2", _z(lang, "没有可推荐的方案", "No package can be recommended")))
         out.append(Block("p", _closest_words(inputs, lang)))
     # the scenario as it is
-    out.append(Block("h2", _z(lang, "现行情景：为什么达不到", "The scenario as it is: why it "
-                              "misses")))
+    if (rec.get("baseline") or {}).get("feasible"):
+        out.append(Block("h2", _z(lang, "现行情景：平均已满足全部条件", "The scenario as it is: "
+                                  "it meets every condition on average")))
+    else:
+        out.append(Block("h2", _z(lang, "现行情景：为什么达不到", "The scenario as it is: why "
+                                  "it misses")))
     out.append(Block("p", _baseline_words(rec, base_v, lang)))
     # the finalists
     out.append(Block("h2", _z(lang, "入围方案排名", "The finalists, ranked")))
