@@ -447,6 +447,12 @@ def optimize_blocks(inputs: OptimizeInputs, lang: str) -> list[Block]:
                         [_est(q, _finalist_value(f, q), lang) for q in obj_q] +
                         ["—" if pmin is None else f"{pmin:.0%}", verdict])
         out.append(Block("table", head=head, rows=rows))
+        alt = _alternatives(finalists, chosen, rec, lang)
+        if alt:
+            out.append(Block("p", _z(lang, "其他也满足全部条件的方案，与推荐方案相比：",
+                                     "The other packages that meet every condition, against "
+                                     "the recommended one:")))
+            out.append(Block("ul", items=alt))
     else:
         out.append(Block("p", _z(lang, "没有方案入围：搜索中没有一个方案平均满足全部条件。",
                                  "No finalist: no package of the search met every condition "
@@ -457,6 +463,32 @@ def optimize_blocks(inputs: OptimizeInputs, lang: str) -> list[Block]:
         out.append(fig)
     out.append(Block("h2", _z(lang, "搜索是怎样做的", "How the search was done")))
     out += _method_blocks(inputs, lang)
+    return out
+
+
+def _alternatives(finalists: list[dict], chosen: dict | None, rec: dict, lang: str
+                  ) -> list[str]:
+    """Each other finalist meeting every condition, in what it gains and costs against the
+    recommended package (the leader's choice: more money for more speed, say)."""
+    if chosen is None:
+        return []
+    sep = "；" if lang == "zh" else "; "
+    out = []
+    for f in _ranked(finalists, rec["objectives"][0] if rec["objectives"] else None):
+        if f is chosen or not f.get("meets_all_at_confidence"):
+            continue
+        parts = []
+        for o in rec["objectives"]:
+            q = o["quantity"]
+            a, b = _finalist_value(f, q)[0], _finalist_value(chosen, q)[0]
+            if a is None or b is None or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
+                continue
+            parts.append(_z(lang, f"{_qlabel(q, 'zh')}{_num(q, a, 'zh')}（推荐方案"
+                            f"{_num(q, b, 'zh')}）", f"{_lower(_qlabel(q, 'en'))} "
+                            f"{_num(q, a, 'en')} (recommended: {_num(q, b, 'en')})"))
+        if parts:
+            out.append(_name(int(f["trial"]), lang) + _z(lang, "：", ": ") + sep.join(parts) +
+                       _z(lang, "。", "."))
     return out
 
 
