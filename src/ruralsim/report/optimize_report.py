@@ -394,7 +394,14 @@ def optimize_blocks(inputs: OptimizeInputs, lang: str) -> list[Block]:
             lang, "方括号内为平均值的95%区间（重复之间的差异）。现行情景与各方案使用相同的随机数。",
             "Brackets give the 95% interval of the mean (how much the replications differ). "
             "The scenario as it is and every package ran with the same random numbers.")))
-        out.append(Block("p", _tradeoff_words(chosen, base_v, rec, lang)))
+        others = [f for f in finalists if f is not chosen and f.get("meets_all_at_confidence")]
+        more = "" if not others else _z(
+            lang, f"另有{len(others)}个方案也满足全部条件，但{_qlabel(first['quantity'], 'zh')}"
+            f"{'更高' if first['direction'] == 'minimize' else '更低'}，各有所长（见“入围方案排名”）。",
+            f" {len(others)} other package(s) also meet every condition, with a "
+            f"{'higher' if first['direction'] == 'minimize' else 'lower'} "
+            f"{_lower(_qlabel(first['quantity'], 'en'))}; see 'The finalists, ranked'.")
+        out.append(Block("p", _tradeoff_words(chosen, base_v, rec, lang) + more))
         meeting = _runs_meeting(inputs, t)
         share_c = [c for c in rec["constraints"] if c["constraint"] in meeting
                    and meeting[c["constraint"]] < 1]
