@@ -195,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="生成报告 / write the planner's HTML report",
                          description="由结果目录生成独立的HTML报告 / Write one self-contained "
-                         "HTML report for result folders of 'run' and 'compare'.")
+                         "HTML report for result folders of 'run' and 'compare', or for one "
+                         "folder of 'optimize' (its recommendation for a leader).")
     rep.add_argument("results", nargs="+", help="结果目录 / result folders")
     rep.add_argument("--out", help="报告文件 / report file (default: <first folder>/report.html)")
     rep.add_argument("--lang", choices=("zh", "en"), default="zh", help="报告语言 / language "
@@ -925,9 +926,23 @@ def cmd_report(args) -> int:
     from .report.inputs import load_report_inputs
     from .report.redraw import plan_redraw, redraw
 
+    from .report.optimize_report import is_optimize_folder, load_optimize_inputs
+
     dirs = [Path(d) for d in args.results]
-    inputs = load_report_inputs(dirs)             # bad content: UsageError, exit 2
-    todo = plan_redraw(inputs, args.lang)         # runs with figures in the other language
+    optimized = [d for d in dirs if is_optimize_folder(d)]
+    if optimized and len(dirs) > 1:
+        raise UsageError(f"{optimized[0]} is an optimisation folder: its report is made from "
+                         "it alone; give it without other folders / 优化结果目录须单独生成报告")
+    if optimized and (args.target_share is not None or args.target_month is not None):
+        raise UsageError("--target-share and --target-month do not apply to an optimisation "
+                         "folder: its target is the spec's constraints / 优化结果的目标即其约束条件，"
+                         "不能另设 --target-share 或 --target-month")
+    if optimized:
+        inputs = load_optimize_inputs(dirs[0])   # bad content: UsageError, exit 2
+        todo = None
+    else:
+        inputs = load_report_inputs(dirs)         # bad content: UsageError, exit 2
+        todo = plan_redraw(inputs, args.lang)     # runs with figures in the other language
     out = Path(args.out) if args.out else dirs[0] / "report.html"
     targets = [("--out", out)]
     if args.pdf:
@@ -949,11 +964,16 @@ def cmd_report(args) -> int:
         from .report.html import require_chromium
 
         require_chromium()                        # missing tool: exit 2 before writing
-    redraw(todo, inputs, args.lang)               # figures in --lang from the saved tables
-    for w in inputs.warnings:
-        sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
     target = {"target_share": args.target_share, "target_month": args.target_month}
-    write_text_atomic(out, render_report(inputs, lang=args.lang, **target))
+    if optimized:
+        from .report.html import render_optimize_report
+
+        write_text_atomic(out, render_optimize_report(inputs, lang=args.lang))
+    else:
+        redraw(todo, inputs, args.lang)           # figures in --lang from the saved tables
+        for w in inputs.warnings:
+            sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
+        write_text_atomic(out, render_report(inputs, lang=args.lang, **target))
     print(_shown(f"报告已写入 report written to: {out}"))
     if args.docx:
         from .report.docx import write_docx

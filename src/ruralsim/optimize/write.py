@@ -11,6 +11,7 @@ optimisation outputs.  Files:
   (``<quantity>__mean``, ``__ci_low``, ``__ci_high``), ``feasible``, ``pareto``, ``finalist``;
 * ``finalists.csv``: the confirmation step: per constraint the mean, the one-sided bound at
   the confidence, the probability that it holds and the share of single runs meeting it;
+* ``base.yaml``: the scenario as it is (no lever moved), for the report's words;
 * ``finalists/trial_<n>.yaml`` and ``recommended.yaml``: the packages as whole scenarios;
   ``ruralsim run FILE`` reruns replication 0 (its ``run.seed``), ``--seed`` the others;
 * ``figures/tradeoff.png``, ``optimize.md``, ``optimize.html`` (a bilingual section for
@@ -39,6 +40,7 @@ LOCK = ".ruralsim-optimize.lock"
 #: Everything an optimisation folder may hold (``force`` replaces only such folders).
 OUTPUTS = frozenset({MANIFEST, STUDY_FILE, STUDY_FILE + "-journal", "candidates.csv",
                      "pareto.csv", "finalists.csv", "finalists", "recommended.yaml",
+                     "base.yaml", "report.html", "report.pdf", "report.docx",
                      "figures", "optimize.md", "optimize.html", "optimize_result.json",
                      MARKER, LOCK})
 
@@ -141,6 +143,7 @@ def write_outputs(result: OptimizeResult, out: Path, lang: str | None = None) ->
     files.append(write_csv(cand, out / "candidates.csv"))
     files.append(write_csv(_ordered(result.pareto, result.problem), out / "pareto.csv"))
     files.append(write_csv(result.finalists, out / "finalists.csv"))
+    files.append(_write(out / "base.yaml", base_yaml(result)))
     fdir = out / "finalists"
     keep = set()
     for _, row in result.finalists.iterrows():
@@ -257,6 +260,19 @@ def finalist_yaml(result: OptimizeResult, trial: int) -> str:
     lines += [f"#   {i}: {s}" for i, s in enumerate(result.seeds)]
     body = yaml.safe_dump(model, allow_unicode=True, sort_keys=False, width=100)
     return "\n".join(lines) + "\n" + body
+
+
+def base_yaml(result: OptimizeResult) -> str:
+    """The scenario as it is (no lever moved) as a whole scenario file, for the report to say
+    what each package changes."""
+    import yaml
+
+    problem = result.problem
+    model = problem.base.model.model_dump(mode="json")
+    model["run"]["seed"] = result.seeds[0]
+    head = (f"# ruralsim optimize: the scenario as it is, no lever moved / 现行情景（杠杆不变）\n"
+            f"# base scenario / 基础情景: {problem.base.name} (hash {problem.base.hash})\n")
+    return head + yaml.safe_dump(model, allow_unicode=True, sort_keys=False, width=100)
 
 
 # ----------------------------------------------------------------------------- the section

@@ -59,6 +59,11 @@ def _blocks(doc, blocks) -> None:
                 doc.add_paragraph(x, style="List Bullet")
         elif b.kind == "table":
             _table(doc, b.head, b.rows)
+        elif b.kind == "img":
+            from docx.shared import Cm
+
+            doc.add_picture(io.BytesIO(b.data), width=Cm(16))
+            doc.add_paragraph(b.text).runs[0].italic = True
 
 
 def build_docx(inputs, lang: str = "zh", target_share: float | None = None,
@@ -119,6 +124,20 @@ def build_docx(inputs, lang: str = "zh", target_share: float | None = None,
     return doc
 
 
+def build_optimize_docx(inputs, lang: str = "zh"):
+    """The Word document of an optimisation folder's report (the same headings as its HTML)."""
+    import docx
+
+    from .html import OPTIMIZE_TITLE
+    from .optimize_report import optimize_blocks
+
+    doc = docx.Document()
+    doc.add_heading(OPTIMIZE_TITLE[0 if lang == "zh" else 1], level=1)
+    doc.add_paragraph(t("report_caveat", lang)).runs[0].italic = True
+    _blocks(doc, optimize_blocks(inputs, lang))
+    return doc
+
+
 def _figures(doc, figures, lang, caption, in_language, Cm) -> None:
     for f in in_language(figures, lang):
         if f.mime != "image/png":
@@ -130,7 +149,10 @@ def _figures(doc, figures, lang, caption, in_language, Cm) -> None:
 def write_docx(inputs, path: Path, lang: str = "zh", target_share: float | None = None,
                target_month: int | None = None) -> None:
     """Write the Word file atomically (a failure leaves ``path`` as it was)."""
-    doc = build_docx(inputs, lang, target_share, target_month)
+    from .optimize_report import OptimizeInputs
+
+    doc = (build_optimize_docx(inputs, lang) if isinstance(inputs, OptimizeInputs) else
+           build_docx(inputs, lang, target_share, target_month))
     buf = io.BytesIO()
     doc.save(buf)
     write_bytes_atomic(Path(path), buf.getvalue())

@@ -199,6 +199,10 @@ def blocks_html(blocks) -> Markup:
             rows = [h("<tr>{}</tr>", join(h("<th>{}</th>", c) for c in b.head))]
             rows += [h("<tr>{}</tr>", join(h("<td>{}</td>", c) for c in r)) for r in b.rows]
             out.append(table(rows, "leader"))
+        elif b.kind == "img":
+            data = base64.b64encode(b.data).decode("ascii")
+            out.append(h('<figure><img alt="{}" src="data:image/png;base64,{}">'
+                         "<figcaption>{}</figcaption></figure>", b.text, data, b.text))
     return join(out, "\n")
 
 
@@ -466,6 +470,26 @@ def render_report(inputs: ReportInputs, lang: str = "zh", target_share: float | 
              "<style>{}</style></head><body>\n{}\n</body></html>\n",
              "zh-CN" if lang == "zh" else "en", _t("title", lang), Markup(CSS),
              join(body, "\n"))
+
+
+OPTIMIZE_TITLE = ("新型农村社区建设方案优化报告", "Village consolidation: package optimisation report")
+
+
+def render_optimize_report(inputs, lang: str = "zh") -> str:
+    """HTML text of the report of an optimisation folder
+    (:func:`ruralsim.report.optimize_report.load_optimize_inputs`): page one for the decision,
+    then the finalists, the trade-off figure and how the search was done."""
+    from .optimize_report import optimize_blocks
+
+    title = OPTIMIZE_TITLE[0 if lang == "zh" else 1]
+    body = [h("<h1>{}</h1>", title),
+            h("<p class='note'>{}: {} · ruralsim {}</p>", _t("generated", lang),
+              _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), __version__),
+            h("<p class='note'>{}</p>", _t("caveat", lang)),
+            blocks_html(optimize_blocks(inputs, lang))]
+    return h('<!DOCTYPE html>\n<html lang="{}"><head><meta charset="utf-8"><title>{}</title>'
+             "<style>{}</style></head><body>\n{}\n</body></html>\n",
+             "zh-CN" if lang == "zh" else "en", title, Markup(CSS), join(body, "\n"))
 
 
 def build_report(dirs: list[Path], lang: str = "zh", target_share: float | None = None,

@@ -26,14 +26,15 @@ from .options import (CONFIDENCE, DEFAULT_TARGET_SHARE, Target, contents_words, 
 
 @dataclass
 class Block:
-    """One piece of the report: kind 'h2', 'p', 'note', 'ul' (items), or 'table' (head,
-    rows: text cells)."""
+    """One piece of the report: kind 'h2', 'p', 'note', 'ul' (items), 'table' (head,
+    rows: text cells) or 'img' (data: PNG bytes, text: its caption in words)."""
 
     kind: str
     text: str = ""
     items: list[str] = field(default_factory=list)
     head: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    data: bytes = b""
 
 
 def _z(lang: str, zh: str, en: str) -> str:

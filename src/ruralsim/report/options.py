@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -61,7 +61,16 @@ FIELD_ZH = {
     "works_share": "用于新建工程的比例", "reserve_share": "预备费比例",
     "defer_rule": "资金不足时的延付顺序", "mode": "方式", "priority": "分配优先顺序",
     "field_distance_relief": "土地流转比例", "income_gain_cny_per_year": "每年增加的非农收入",
+    "phase_rule": "资金或施工队不足时先建哪一期",
 }
+#: English names of settings whose schema description reads badly as a name.
+FIELD_EN = {"registration_opens_month": "Month registration opens",
+            "phase_rule": "Which phase is built first when money or teams are short",
+            "threshold_share": "Share of households left at which services are withdrawn"}
+#: Words for setting values that are identifiers.
+VALUE_WORDS = {"planner_order": ("按规划顺序", "the planner's order"),
+               "demand_first": ("报名多的先建", "most demand first"),
+               "one_community_at_a_time": ("一个社区建完再建下一个", "one community at a time")}
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,7 @@ def _flat(obj: Any, path: tuple = ()) -> Iterable[tuple[tuple, Any, Any]]:
     elif isinstance(obj, (list, tuple)) and obj and all(hasattr(x, "name") for x in obj):
         for x in obj:
             yield from _flat(x, path + (x.name,))
-    elif isinstance(obj, dict) and obj and all(hasattr(x, "model_fields") for x in obj.values()):
+    elif isinstance(obj, dict) and obj and all(isinstance(x, BaseModel) for x in obj.values()):
         for k, x in obj.items():
             yield from _flat(x, path + (k,))
     else:
@@ -135,12 +144,14 @@ def _walk(sc: Any, path: tuple) -> tuple[Any, Any]:
     return info, owner
 
 
-def _value_words(v: Any, unit: str, lang: str) -> str:
+def _value_words(v: Any, unit: str, lang: str, money: Callable | None = None) -> str:
     if isinstance(v, bool):
         return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
     if v is None:
         return "无" if lang == "zh" else "none"
     if isinstance(v, (int, float)):
+        if "CNY" in unit and money is not None:
+            return money(v, lang)
         if "CNY" in unit:
             return f"{v:,.0f}元" if lang == "zh" else f"{v:,.0f} CNY"
         if unit.startswith("fraction") or unit == "share":
@@ -148,6 +159,8 @@ def _value_words(v: Any, unit: str, lang: str) -> str:
         return f"{v:,g}"
     if isinstance(v, list):
         return ("、" if lang == "zh" else ", ").join(str(x) for x in v)
+    if isinstance(v, str) and v in VALUE_WORDS:
+        return VALUE_WORDS[v][0 if lang == "zh" else 1]
     return str(v)
 
 
@@ -207,22 +220,31 @@ def contents(base, sc, is_base: bool) -> dict:
             continue
         if p in old and old[p] == v:
             continue
-        info, owner = _walk(sc, p)
-        unit = str((info.json_schema_extra or {}).get("unit", "")) if info else ""
-        desc = (info.description or "").split(". ")[0].split(":")[0].rstrip(".") if info \
-            else ""
-        leaf = p[-1]
-        whose_zh = _label(owner, "zh") if owner is not None else None
-        whose_en = _label(owner, "en") if owner is not None else None
-        what_zh = FIELD_ZH.get(leaf, desc or leaf)
-        what_en = desc or leaf.replace("_", " ")
-        out["changes"].append({
-            "path": ".".join(map(str, p)),
-            "zh": (f"{whose_zh}：" if whose_zh else "") + f"{what_zh}由"
-                  f"{_value_words(old.get(p), unit, 'zh')}改为{_value_words(v, unit, 'zh')}",
-            "en": (f"{whose_en}: " if whose_en else "") + f"{what_en} from "
-                  f"{_value_words(old.get(p), unit, 'en')} to {_value_words(v, unit, 'en')}"})
+        out["changes"].append(change_words(sc, p, old.get(p), v))
     return out
+
+
+def change_words(sc, p: tuple, before: Any, after: Any,
+                 money: Callable | None = None) -> dict:
+    """One changed setting of scenario ``sc`` (key path ``p``) in both languages:
+    {'path', 'zh', 'en'}, e.g. '借款上限由10,000,000元改为30,000,000元' (``money(value, lang)``
+    formats amounts in CNY when given)."""
+    info, owner = _walk(sc, p)
+    unit = str((info.json_schema_extra or {}).get("unit", "")) if info else ""
+    desc = (info.description or "").split(". ")[0].split(":")[0].rstrip(".") \
+        if info else ""
+    leaf = p[-1]
+    whose_zh = _label(owner, "zh") if owner is not None else None
+    whose_en = _label(owner, "en") if owner is not None else None
+    what_zh = FIELD_ZH.get(leaf, desc or leaf)
+    what_en = FIELD_EN.get(leaf, desc or leaf.replace("_", " "))
+    return {"path": ".".join(map(str, p)),
+            "zh": (f"{whose_zh}：" if whose_zh else "") + f"{what_zh}由"
+                  f"{_value_words(before, unit, 'zh', money)}改为"
+                  f"{_value_words(after, unit, 'zh', money)}",
+            "en": (f"{whose_en}: " if whose_en else "") + f"{what_en} from "
+                  f"{_value_words(before, unit, 'en', money)} to "
+                  f"{_value_words(after, unit, 'en', money)}"}
 
 
 def _package_label(name: str, lang: str) -> str:
