@@ -122,3 +122,14 @@ def test_the_notebooks_extra_opens_and_runs_them():
         p = subprocess.run([jupyter, sub, "--version"], capture_output=True, text=True,
                            timeout=120)
         assert p.returncode == 0 and p.stdout.strip()[0].isdigit(), (sub, p.stderr)
+
+
+def test_a_strategy_title_written_in_one_language_is_shown_in_the_other():
+    """A comparison table written by the Chinese demo holds Chinese titles; the English report
+    redrawn from it names the strategies in English (and back)."""
+    from ruralsim.report.labels import STRATEGY_SHORT, STRATEGY_TITLES, scenario_title
+
+    for key, (zh, en) in STRATEGY_TITLES.items():
+        assert scenario_title(zh, "en") == en and scenario_title(en, "zh") == zh
+        assert scenario_title(STRATEGY_SHORT[key][0], "en") == en
+    assert scenario_title("my_town", "en") == "my_town"

@@ -41,7 +41,7 @@ from .inputs import CompareRow, Figure, ReportInputs, load_report_inputs
 from .lessons import COMPONENT_NAMES, comparison_lessons, decomposition_lessons
 from .formatting import (MARKS, direction_text, estimate_parts, fmt_metric, judge, legend_text,
                          verdict_text)
-from .labels import METRICS, TEXT, metric_label, t
+from .labels import scenario_title, METRICS, TEXT, metric_label, t
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei","PingFang SC",
@@ -347,7 +347,7 @@ def _comparison_table(rows: list[CompareRow], lang: str) -> Markup:
     names = list(dict.fromkeys(r.scenario for r in rows))
     metrics = list(dict.fromkeys(r.metric for r in rows))
     cell = {(r.metric, r.scenario): r for r in rows}
-    head = join(h("<th>{}</th>", n) for n in names)
+    head = join(h("<th>{}</th>", scenario_title(str(n), lang)) for n in names)
     out = [h("<tr><th>{}</th>{}</tr>", _t("metric", lang), head)]
     for metric in metrics:
         cells = []

@@ -32,10 +32,15 @@ def scenario_title(name: str, lang: str, short: bool = False) -> str:
 
     >>> scenario_title("teaching_naive", "zh", short=True), scenario_title("my_town", "en")
     ('自愿搬迁、不分先后', 'my_town')
+    >>> scenario_title("抓两头、带中间", "en")   # a title a Chinese table holds, in English
+    'Both ends first, then the middle'
     """
     table = STRATEGY_SHORT if short else STRATEGY_TITLES
     if name in table:
         return table[name][0 if lang == "zh" else 1]
+    for key in STRATEGY_TITLES:   # a title already shown (a table written in the other language)
+        if name in STRATEGY_TITLES[key] or name in STRATEGY_SHORT[key]:
+            return table[key][0 if lang == "zh" else 1]
     return name
 
 
