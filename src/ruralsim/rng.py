@@ -264,7 +264,7 @@ class Streams:
             return (w.view(np.int64).astype(np.float64) + 0.5) * 2.0 ** -32
         b = ids >> 2
         if b.size > 1 and (np.diff(b) >= 0).all():     # sorted ids: no sort needed
-            start = np.r_[True, b[1:] != b[:-1]]
+            start = np.concatenate(([True], b[1:] != b[:-1]))   # (np.r_ is slow)
             blocks, inverse = b[start], np.cumsum(start) - 1
         else:
             blocks, inverse = np.unique(b, return_inverse=True)

@@ -47,8 +47,8 @@ def first_per_group(group: np.ndarray, limit: np.ndarray) -> np.ndarray:
                                   np.ascontiguousarray(limit))
     order = np.argsort(group, kind="stable")
     g = group[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    counts = np.diff(np.r_[starts, n])
+    starts = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))   # (np.r_ is slow)
+    counts = np.diff(np.concatenate((starts, [n])))
     pos = np.arange(n) - np.repeat(starts, counts)
     served = np.empty(n, dtype=bool)
     served[order] = pos < limit[g]
