@@ -36,6 +36,24 @@ def test_the_switch_chooses_the_path(flag):
     assert path.startswith("compiled (numba") if flag == "1" else path == "numpy"
 
 
+ONE_RUN = ("from ruralsim import compiled; small = compiled.for_one_run(10**6); "
+           "big = compiled.for_one_run(10**9); print(small == compiled.PATH, small)")
+
+
+@NO_NUMBA
+def test_one_small_run_takes_the_numpy_path_unless_the_switch_is_set():
+    env = {k: v for k, v in os.environ.items() if k != compiled.ENV}
+    out = subprocess.run([sys.executable, "-c", ONE_RUN], env=env, capture_output=True,
+                         text=True, check=True, cwd=ROOT).stdout.split()
+    assert out == ["True", "numpy"]        # too small for the kernels' load time to pay back
+    forced = _in_process(ONE_RUN, "1")     # asked for: the compiled path, whatever the size
+    assert forced.split(" ", 1)[1].startswith("compiled (numba")
+    big = subprocess.run([sys.executable, "-c", "from ruralsim import compiled; "
+                          "print(compiled.for_one_run(10**9))"], env=env, capture_output=True,
+                         text=True, check=True, cwd=ROOT).stdout
+    assert big.startswith("compiled (numba")
+
+
 DRAWS = """
 import hashlib, numpy as np
 from ruralsim.rng import Streams, philox4x32

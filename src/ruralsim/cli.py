@@ -416,6 +416,11 @@ def cmd_run(args) -> int:
         warnings = print_affordability(loaded.model)
     for w in warnings:
         sys.stderr.write(f"ruralsim: 警告 / warning: {w}\n")
+    from . import compiled
+
+    sc = loaded.model   # one run (two with the counterfactual): the kernels may not pay
+    compiled.for_one_run(sum(v.households for v in sc.villages) * sc.run.horizon_months
+                         * (2 if args.counterfactual else 1))
     result = simulate(loaded, seed=args.seed, check=args.check,
                       progress=_progress_printer(args.quiet),
                       counterfactual=args.counterfactual)

@@ -15,7 +15,9 @@ paths give the same numbers to the last bit:
 
 Kernels are compiled on first use and cached on disk (``cache=True``, next to this file or in
 ``NUMBA_CACHE_DIR``): a new process, a pool worker included, loads them in milliseconds.
-``ruralsim bench`` prints which path ran (:data:`PATH`).
+``ruralsim bench`` prints which path ran (:data:`PATH`).  ``ruralsim run`` of a scenario
+too small for loading the kernels to pay back takes the numpy path unless
+``RURALSIM_COMPILED`` is set (:func:`for_one_run`).
 
 Example:
     >>> PATH in ("numpy", f"compiled (numba {NUMBA_VERSION})")
@@ -57,6 +59,29 @@ PATH = f"compiled (numba {NUMBA_VERSION})" if ENABLED else "numpy"
 KERNELS = ("philox_words", "philox_unit", "philox_packed", "log_hazard", "accumulate",
            "shock_argument", "yearly_finances", "merge_sorted", "drop_sorted", "drop_positions",
            "first_per_group", "tie_exposure")
+
+
+#: Household-months below which a single run in a fresh process (``ruralsim run``) takes
+#: the numpy path unless ``RURALSIM_COMPILED`` asks for one: importing numba and loading the
+#: kernels from their cache costs about 0.5 s of CPU, and the kernels save about 0.17 s per
+#: Nanpu run (10,900 households x 180 months, 2.0e6 household-months), so they pay back
+#: from about 6e6 household-months.  Both paths give the same numbers.
+ONE_RUN_PAYS_FROM = 6_000_000
+
+
+def for_one_run(household_months: int) -> str:
+    """Choose the path for a process that makes one run of ``household_months`` (and little
+    else): numpy when the path was not chosen by ``RURALSIM_COMPILED`` and the run is too
+    small for loading the kernels to pay (:data:`ONE_RUN_PAYS_FROM`).  Call it before the
+    model is built; a process that already loaded the kernels keeps them.  Returns
+    :data:`PATH`."""
+    global ENABLED, PATH
+    import sys
+
+    if ENABLED and ENV not in os.environ and household_months < ONE_RUN_PAYS_FROM \
+            and f"{__name__.rpartition('.')[0]}._kernels" not in sys.modules:
+        ENABLED, PATH = False, "numpy"
+    return PATH
 
 
 def __getattr__(name: str):

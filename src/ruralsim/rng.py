@@ -28,7 +28,9 @@ Example:
 from __future__ import annotations
 
 import operator
+import sys
 import zlib
+from functools import lru_cache
 
 import numpy as np
 
@@ -70,26 +72,66 @@ def philox4x32(c0: np.ndarray, c1: np.ndarray, c2: np.ndarray, c3: np.ndarray,
                               int(k1) & 0xFFFFFFFF, rounds)
         return out[0], out[1], out[2], out[3]
     # the even words (x0, x2) and the odd words (x1, x3) are each one [2, n] array, so that a
-    # round is five array operations whatever n is (the fixed cost of small draws)
+    # round is a few array operations whatever n is (the fixed cost of small draws)
     n = np.broadcast_shapes(np.shape(c0), np.shape(c1), np.shape(c2), np.shape(c3))
     even = np.empty((2,) + n, dtype=np.uint64)
     odd = np.empty((2,) + n, dtype=np.uint64)
     even[0], odd[0], even[1], odd[1] = c0, c1, c2, c3
+    keys = _round_keys(int(k0) & 0xFFFFFFFF, int(k1) & 0xFFFFFFFF, rounds)
+    mult = _MULT
+    if len(n) != 1:
+        mult = mult.reshape((2,) + (1,) * len(n))
+        keys = keys.reshape((rounds, 2) + (1,) * len(n))
+    if _HALVES_IN_PLACE and even.size <= _HALVES_UP_TO:
+        # (x0, x1, x2, x3) <- (hi(p1) ^ x1 ^ k0, lo(p1), hi(p0) ^ x3 ^ k1, lo(p0)) with the
+        # 32-bit halves of the products p read in place (uint32 views), not shifted and
+        # masked: three operations a round.  Two product buffers, because the odd words of a
+        # round are the low halves of the previous round's products.
+        bufs = (np.empty_like(even), np.empty_like(even))
+        halves = [b.view(np.uint32).reshape((2,) + n + (2,))[::-1] for b in bufs]
+        his, los = [h[..., 1] for h in halves], [h[..., 0] for h in halves]
+        lo = odd
+        for r in range(rounds):
+            i = r & 1
+            np.multiply(even, mult, out=bufs[i])         # p0 = x0 * M0, p1 = x2 * M1
+            np.bitwise_xor(his[i], lo, out=even)
+            even ^= keys[r]
+            lo = los[i]
+        odd = lo.astype(np.uint64)
+        return even[0], odd[0], even[1], odd[1]
     p = np.empty_like(even)
     hi = np.empty_like(even)
-    mult = np.array([_M0, _M1], dtype=np.uint64).reshape((2,) + (1,) * len(n))
-    key = np.empty_like(mult)
-    k0, k1 = int(k0) & 0xFFFFFFFF, int(k1) & 0xFFFFFFFF
-    for _ in range(rounds):
+    for r in range(rounds):
         np.multiply(even, mult, out=p)                 # p0 = x0 * M0, p1 = x2 * M1
         # (x0, x1, x2, x3) <- (hi(p1) ^ x1 ^ k0, lo(p1), hi(p0) ^ x3 ^ k1, lo(p0))
         np.right_shift(p, _S32, out=hi)
-        key[0], key[1] = k0, k1
         np.bitwise_xor(hi[::-1], odd, out=even)
-        even ^= key
+        even ^= keys[r]
         np.bitwise_and(p[::-1], _LO, out=odd)
-        k0, k1 = (k0 + _W0) & 0xFFFFFFFF, (k1 + _W1) & 0xFFFFFFFF
     return even[0], odd[0], even[1], odd[1]
+
+
+#: The low half of a uint64 is its first uint32 in memory (little-endian machines).
+_HALVES_IN_PLACE = sys.byteorder == "little"
+#: Words per block up to which the in-place halves are used: they save operations on small
+#: draws (the monthly ones); on large blocks the strided mixed-width reads cost as much.
+_HALVES_UP_TO = 1 << 13
+
+
+#: The multipliers of the even words, as a [2, 1] column (broadcast over the households).
+_MULT = np.array([_M0, _M1], dtype=np.uint64).reshape(2, 1)
+
+
+@lru_cache(maxsize=512)
+def _round_keys(k0: int, k1: int, rounds: int) -> np.ndarray:
+    """The key of each round (bumped by the Weyl constants), as [rounds, 2, 1] columns: a
+    stream's keys are computed once, not per draw (read only)."""
+    keys = np.empty((rounds, 2, 1), dtype=np.uint64)
+    for r in range(rounds):
+        keys[r, 0, 0], keys[r, 1, 0] = k0, k1
+        k0, k1 = (k0 + _W0) & 0xFFFFFFFF, (k1 + _W1) & 0xFFFFFFFF
+    keys.flags.writeable = False
+    return keys
 
 
 def _unit(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
@@ -222,7 +264,7 @@ class Streams:
             return (w.view(np.int64).astype(np.float64) + 0.5) * 2.0 ** -32
         b = ids >> 2
         if b.size > 1 and (np.diff(b) >= 0).all():     # sorted ids: no sort needed
-            start = np.r_[True, b[1:] != b[:-1]]
+            start = np.concatenate(([True], b[1:] != b[:-1]))   # (np.r_ is slow)
             blocks, inverse = b[start], np.cumsum(start) - 1
         else:
             blocks, inverse = np.unique(b, return_inverse=True)

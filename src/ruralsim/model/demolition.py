@@ -102,6 +102,10 @@ class Demolition:
         self.type_names = pop.type_names
         self.alpha = intercepts(sc, pop.hh, pop.type_names)
         self.reasons = np.zeros((len(pop.type_names), len(REASONS)), dtype=np.int64)
+        # the uniform of stream demolition.decision of every household and whether the
+        # requirement reaches it (stream demolition.enforced): neither depends on the month
+        self._u: np.ndarray | None = None
+        self._enforced: np.ndarray | None = None
         for r in REASONS[1:]:
             rec.cols[f"new_demolitions_{r}"] = np.zeros(sc.run.horizon_months)
 
@@ -116,12 +120,14 @@ class Demolition:
         comp = compensation(sc, hh, ids, t) if pol.compensation.requires_demolition else \
             np.zeros(ids.size)
         required = pol.demolition.required
-        enforced = np.zeros(ids.size, dtype=bool)
-        if required:
-            enforced = self.streams.uniform("demolition.enforced", ids) < \
-                pol.demolition.enforcement_share
-        u = self.streams.uniform("demolition.decision", ids)
-        return decide(self.alpha[hh.htype[ids]], k, comp, required, enforced, u, d)
+        if self._u is None:   # each household's two draws (keyed by household): drawn once
+            every = np.arange(hh.n, dtype=np.int64)
+            self._u = self.streams.uniform("demolition.decision", every)
+            if required:
+                self._enforced = self.streams.uniform("demolition.enforced", every) < \
+                    pol.demolition.enforcement_share
+        enforced = self._enforced[ids] if required else np.zeros(ids.size, dtype=bool)
+        return decide(self.alpha[hh.htype[ids]], k, comp, required, enforced, self._u[ids], d)
 
     def at_move(self, ids: np.ndarray, t: int) -> np.ndarray:
         """Movers ``ids`` decide in month ``t``; the reasons are recorded."""

@@ -107,6 +107,7 @@ class Ties:
         self.Mk = np.bincount(self.kin, weights=self.m, minlength=self.n_kin)
         self.Mc = np.bincount(self.community_of_village, weights=self.Mv, minlength=self.n_comm)
         self._buf = np.empty(0)   # exposure_of_status's output, reused month after month
+        self._split: tuple | None = None   # numpy path: the ties by bellwether (_numpy)
 
     def exposure(self, s: np.ndarray, idx: np.ndarray | None = None
                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -144,12 +145,20 @@ class Ties:
         return out[4], dict(zip(SOURCES, out[:4]))
 
     def _numpy(self, s: np.ndarray, idx: np.ndarray):
-        ms = self.m * s
+        if self._split is None:   # the ties split by bellwether once (they are fixed)
+            bw = self.bell
+            ix = np.int32 if self.village.dtype == np.int32 else np.int64
+            rows_b, rows_o = np.flatnonzero(bw).astype(ix), np.flatnonzero(~bw).astype(ix)
+            self._split = (rows_b, rows_o, self.village[rows_b], self.village[rows_o],
+                           self.kin[rows_b], self.kin[rows_o], self.m[rows_b])
+        rows_b, rows_o, v_b, v_o, k_b, k_o, m_b = self._split
         bw = self.bell
-        Sv_b = np.bincount(self.village[bw], weights=ms[bw], minlength=self.n_villages)
-        Sv_o = np.bincount(self.village[~bw], weights=ms[~bw], minlength=self.n_villages)
-        Sk_b = np.bincount(self.kin[bw], weights=ms[bw], minlength=self.n_kin)
-        Sk_o = np.bincount(self.kin[~bw], weights=ms[~bw], minlength=self.n_kin)
+        ms_b = m_b * s.take(rows_b)   # (m s)[bw]
+        ms_o = s.take(rows_o)         # (m s)[~bw]: m is exactly 1 for ordinary households
+        Sv_b = np.bincount(v_b, weights=ms_b, minlength=self.n_villages)
+        Sv_o = np.bincount(v_o, weights=ms_o, minlength=self.n_villages)
+        Sk_b = np.bincount(k_b, weights=ms_b, minlength=self.n_kin)
+        Sk_o = np.bincount(k_o, weights=ms_o, minlength=self.n_kin)
         v, k = self.village[idx], self.kin[idx]
         mi, si, bi = self.m[idx], s[idx], bw[idx]
         own = mi * si                                              # i is not its own tie

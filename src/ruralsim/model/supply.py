@@ -47,8 +47,8 @@ def first_per_group(group: np.ndarray, limit: np.ndarray) -> np.ndarray:
                                   np.ascontiguousarray(limit))
     order = np.argsort(group, kind="stable")
     g = group[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    counts = np.diff(np.r_[starts, n])
+    starts = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))   # (np.r_ is slow)
+    counts = np.diff(np.concatenate((starts, [n])))
     pos = np.arange(n) - np.repeat(starts, counts)
     served = np.empty(n, dtype=bool)
     served[order] = pos < limit[g]
@@ -283,6 +283,11 @@ class DemandSupply:
         scope = C if sp.builders.scope == "community" else 1
         self.capacity = np.full(scope, float(sp.builders.initial_capacity))
         self.factor = np.ones(scope)
+        # constant through the run: each building's builders' scope (its community, or 0 for
+        # the township's builders) and the units spoken for that let it start
+        b = self.b
+        self._b_scope = b.community.astype(np.int64) if scope > 1 else np.zeros(b.n, np.int64)
+        self._b_start_at = np.maximum(np.ceil(sp.apartments.start_share * b.units - 1e-9), 1)
         self.first_home_started = np.full(C, -1, dtype=np.int32)
         self.first_home_done = np.full(C, -1, dtype=np.int32)
         self.homes_started = np.zeros((C, 2), dtype=np.int64)
@@ -316,8 +321,8 @@ class DemandSupply:
         busy = np.bincount(self._scope(self._community(working)),
                            minlength=self.capacity.size).astype(np.float64)
         go = (self.b.state == BUILDING) & (self.b.stalled == 0)
-        busy += np.bincount(self._scope(self.b.community[go].astype(np.int64)),
-                            weights=self.b.units[go], minlength=self.capacity.size)
+        busy += np.bincount(self._b_scope[go], weights=self.b.units[go],
+                            minlength=self.capacity.size)
         return busy
 
     def _of_rows(self, building: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -393,7 +398,8 @@ class DemandSupply:
         ready, cost, funded, credit = self._able(holders, t)
         c_ready = self._community(holders[ready])
         busy = self._busy()
-        demand = busy + np.bincount(self._scope(c_ready), minlength=self.capacity.size)
+        s_ready = self._scope(c_ready)
+        demand = busy + np.bincount(s_ready, minlength=self.capacity.size)
         demand += self._units_ready()
         self.factor = price_factor(demand, self.capacity, sp.builders.price_elasticity,
                                    sp.builders.max_price_factor)
@@ -403,14 +409,14 @@ class DemandSupply:
                                     m.com.housing_cost_cny[:, APARTMENT], self._price_factor_c(),
                                     t, self.capacity.size > 1)
         if started_b.size:
-            slots = slots - np.bincount(self._scope(self.b.community[started_b].astype(
-                np.int64)), weights=self.b.units[started_b],
-                minlength=slots.size).astype(np.int64)
+            slots = slots - np.bincount(self._b_scope[started_b],
+                                        weights=self.b.units[started_b],
+                                        minlength=slots.size).astype(np.int64)
             self._mark_started(self.b.community[started_b].astype(np.int64), APARTMENT, t,
                                self.b.units[started_b])
             self._township_pays(started_b)
         r_ids = holders[ready]
-        go = first_per_group(self._scope(c_ready), np.maximum(slots, 0))
+        go = first_per_group(s_ready, np.maximum(slots, 0))
         self.wait_builders += np.bincount(c_ready[~go], minlength=self.C)
         self._start_courtyards(r_ids[go], cost[ready][go], funded[ready][go],
                                credit[ready][go], t)
@@ -423,7 +429,7 @@ class DemandSupply:
         self._allocate(np.concatenate([done_yards, done_apts]), t)
         # builders follow demand with a lag
         busy = self._busy()
-        demand_next = busy + np.bincount(self._scope(c_ready), minlength=demand.size)
+        demand_next = busy + np.bincount(s_ready, minlength=demand.size)
         self.capacity = grow(self.capacity, demand_next, sp.builders.lag_months,
                              sp.builders.initial_capacity, sp.builders.max_capacity)
         put = rec.put
@@ -441,10 +447,9 @@ class DemandSupply:
 
     def _units_ready(self) -> np.ndarray:
         """Units of buildings whose start share is reached but that have not started."""
-        need = np.ceil(self.sp.apartments.start_share * self.b.units - 1e-9)
-        r = (self.b.state == PLANNED) & self.b.site_open & (self.b.sold >= np.maximum(need, 1))
-        return np.bincount(self._scope(self.b.community[r].astype(np.int64)),
-                           weights=self.b.units[r], minlength=self.capacity.size)
+        r = (self.b.state == PLANNED) & self.b.site_open & (self.b.sold >= self._b_start_at)
+        return np.bincount(self._b_scope[r], weights=self.b.units[r],
+                           minlength=self.capacity.size)
 
     def _able(self, ids: np.ndarray, t: int):
         """Which plot holders can pay for their house now (and its cost, whether the township
