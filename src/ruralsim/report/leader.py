@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from .labels import scenario_title
 from .formatting import fmt_value
 from .labels import fmt_share
 from .options import (CONFIDENCE, DEFAULT_TARGET_SHARE, Target, contents_words, month_date,
@@ -218,7 +219,7 @@ def decision_blocks(inputs, lang: str, target_share: float | None = None,
     rows = []
     for i, j in enumerate(ranked, 1):
         o = by_name[j["name"]]
-        rows.append([str(i), j["name"], o.words, _p_words(j["p_target"], j["n"], lang),
+        rows.append([str(i), scenario_title(j["name"], lang), o.words, _p_words(j["p_target"], j["n"], lang),
                      _share_range(j["share_at"], j["share_at_lo"], j["share_at_hi"]),
                      _months_words(j, target, lang),
                      _money_range(j["cost"], j["cost_lo"], j["cost_hi"], lang),
@@ -248,8 +249,8 @@ def _recommendation(ranked: list[dict], target: Target, lang: str) -> str:
     unc += _z(lang, "）", ")")
     if best["feasible"]:
         others = [j for j in ranked[1:] if j["feasible"]]
-        text = _z(lang, f"建议：{best['name']}。在达到目标（且不超预算）的方案中，它的政府公共支出最低",
-                  f"Recommended: {best['name']}. Of the options that meet the target (within "
+        text = _z(lang, f"建议：{scenario_title(best['name'], lang)}。在达到目标（且不超预算）的方案中，它的政府公共支出最低",
+                  f"Recommended: {scenario_title(best['name'], lang)}. Of the options that meet the target (within "
                   "the budget) it costs the public purse least") + unc
         if best["n"] > 1 and best["p_target"] is not None:
             text += _z(lang, f"；{best['p_target']:.0%}的重复达到目标",
@@ -265,8 +266,8 @@ def _recommendation(ranked: list[dict], target: Target, lang: str) -> str:
         return text
     budgeted = any(j["budget"] is not None for j in ranked)
     if len(ranked) == 1:
-        text = _z(lang, f"{best['name']}未达到目标" + ("（或超出预算）" if budgeted else "") + unc,
-                  f"{best['name']} does not meet the target" +
+        text = _z(lang, f"{scenario_title(best['name'], lang)}未达到目标" + ("（或超出预算）" if budgeted else "") + unc,
+                  f"{scenario_title(best['name'], lang)} does not meet the target" +
                   (" (or the budget)" if budgeted else "") + unc)
         return text + _z(lang, "。需要更大力度的政策包、更长的期限或更多资金。",
                          ". It needs a stronger package, more time or more money.")
@@ -274,7 +275,7 @@ def _recommendation(ranked: list[dict], target: Target, lang: str) -> str:
                "No option meets the target within the budget. The closest is ") if budgeted
             else _z(lang, "没有一个方案达到目标。最接近的是",
                     "No option meets the target. The closest is "))
-    text += best["name"] + unc
+    text += scenario_title(best["name"], lang) + unc
     if best["budget"] == "fail":
         text += _z(lang, "，但超出预算", ", but it is over the budget")
     text += _z(lang, "。需要更大力度的政策包、更长的期限或更多资金。",
@@ -289,10 +290,10 @@ def _bullet(j: dict, target: Target, lang: str) -> str:
     arrears = "—" if j["arrears"] is None else f"{j['arrears']:,.0f}"
     vul = "—" if j["vulnerable"] is None else f"{j['vulnerable']:,.0f}"
     if lang == "zh":
-        return (f"{j['name']}：第{target.month}个月入住{share}；入住{target.share:.0%}所需时间："
+        return (f"{scenario_title(j['name'], lang)}：第{target.month}个月入住{share}；入住{target.share:.0%}所需时间："
                 f"{months}；政府公共支出{cost}；拖欠款{arrears}个月；特困户、五保户入住{vul}户；"
                 f"预算：{_budget_cell(j, lang)}。")
-    return (f"{j['name']}: {share} moved by month {target.month}; time to "
+    return (f"{scenario_title(j['name'], lang)}: {share} moved by month {target.month}; time to "
             f"{target.share:.0%} moved: {months}; public cost {cost}; {arrears} months in "
             f"arrears; {vul} poor and five-guarantee households moved; budget: "
             f"{_budget_cell(j, lang)}.")

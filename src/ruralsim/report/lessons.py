@@ -66,11 +66,13 @@ def _months(r, share: str, lang: str) -> str | None:
 
 
 def _amount(r, what_zh: str, what_en: str, lang: str, scale: float = 1.0,
-            unit_zh: str = "", unit_en: str = "") -> str:
+            unit_zh: str = "", unit_en: str = "", count: bool = False) -> str:
     m, lo, hi = (_get(r, k) * scale for k in ("mean", "ci_low", "ci_high"))
     a, b = sorted((abs(lo), abs(hi)))
     biggest = max(abs(m), b)
     d = 0 if biggest >= 100 else 1 if biggest >= 10 else 2   # three significant digits
+    if count:   # a mean number of households: at most one decimal
+        d = min(d, 0 if biggest >= 10 else 1)
     if _clear(r) == 0 or round(abs(m), d) == 0 or round(a, d) == 0:   # as shown, spans zero
         return f"{what_zh}无明显变化" if lang == "zh" else f"no clear change in {what_en}"
     up = m > 0
@@ -192,7 +194,8 @@ def comparison_lessons(rows: Iterable[Any], names: list[str], lang: str = "zh") 
                                  "months in arrears", lang))
         if "vulnerable_moved" in r:
             parts.append(_amount(_as_effect(r["vulnerable_moved"]), "入住的特困户、五保户",
-                                 "poor and five-guarantee households moved", lang))
+                                 "poor and five-guarantee households moved", lang,
+                                 unit_zh="户", count=True))
         if "exposure_household_months" in r:
             parts.append(_amount(_as_effect(r["exposure_household_months"]),
                                  "生活在服务恶化村庄中的户·月", "household-months lived with "
