@@ -400,7 +400,8 @@ def test_csv_outputs_carry_a_bom_and_every_reader_accepts_it(tmp_path, capsys):
                  "--quiet", "--out", str(out), *FAST]) == 0
     assert (out / "compare.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert main(["report", str(out)]) == 0                    # the report reads it
-    assert "teaching_naive" in (out / "report.html").read_text(encoding="utf-8")
+    # the report names the second scenario of compare.csv (by its title)
+    assert "自愿搬迁、不分先后" in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_xlsx_has_a_sheet_per_table_with_chinese_intact(tmp_path):
