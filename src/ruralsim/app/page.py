@@ -384,6 +384,60 @@ class Job:
     charts: list = field(default_factory=list)   # per option: its charts (HTML), drawn by
     #                                               the worker, not by the page's thread
 
+    def begin(self) -> None:
+        """A new run: the one still winding down is told to stop; what the page shows resets."""
+        self.cancel.set()
+        self.cancel = threading.Event()
+        self.done, self.total, self.state, self.error, self.results = 0, 1, "running", "", None
+        self.runs += 1
+
+    def launch(self, compute, name: str, bad=lambda exc: None) -> None:
+        """``compute()`` in a daemon thread: its value, a cancel or an error ends the run.
+        ``bad(exc)`` names the problems of the page's own input (state "bad"); any other error
+        is shown in full (state "failed")."""
+        def work():
+            try:
+                self.results = compute()
+                self.state = "done"
+            except logic.Cancelled:
+                self.state = "cancelled"
+            except Exception as exc:   # noqa: BLE001 - shown on the page, never lost
+                message = bad(exc)
+                if message is not None:
+                    self.state, self.error = "bad", message
+                else:
+                    self.error = f"{type(exc).__name__}: {exc}"
+                    if not isinstance(exc, RuralsimError):
+                        self.error += "\n" + traceback.format_exc(limit=4)
+                    self.state = "failed"
+            self.version += 1
+
+        self.thread = threading.Thread(target=work, name=name, daemon=True)
+        self.thread.start()
+
+
+def _follow(job: Job, cancel_event, status_msg, tick, publish) -> None:
+    """The page's side of a background run: the cancel button, and a poll that shows progress
+    and hands each new report to ``publish(job)``."""
+    @reactive.effect
+    @reactive.event(cancel_event)
+    def _cancel():
+        if job.state == "running":
+            job.cancel.set()
+
+    seen = {"version": -1}
+
+    @reactive.effect
+    def _poll():
+        tick()
+        if job.state == "running":
+            reactive.invalidate_later(0.4)
+        with reactive.isolate():
+            status_msg.set((job.state, f"{job.done}/{job.total}"))
+            if job.version != seen["version"]:
+                seen["version"] = job.version
+                publish(job)
+
 
 def server(input: Inputs, output: Outputs, session: Session) -> None:
     @reactive.calc
@@ -539,11 +593,8 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         except (ScenarioError, RuralsimError, ValueError, TypeError) as exc:
             status_msg.set(("bad", str(exc)))
             return
-        job.cancel.set()              # (a run still winding down)
-        job.cancel = threading.Event()
-        job.done, job.state, job.error, job.results = 0, "running", "", None
+        job.begin()
         job.total, job.reps = len(built) * (reps + 1), reps
-        job.runs += 1
         results_rv.set(None)
 
         def progress(done, total, what):
@@ -558,44 +609,14 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
             job.results = res
             job.version += 1
 
-        def work():
-            try:
-                job.results = logic.run_options(built, reps, progress=progress,
-                                                 cancel=job.cancel, partial=partial)
-                job.state = "done"
-            except logic.Cancelled:
-                job.state = "cancelled"
-            except Exception as exc:   # noqa: BLE001 - shown on the page, never lost
-                job.error = f"{type(exc).__name__}: {exc}"
-                if not isinstance(exc, RuralsimError):
-                    job.error += "\n" + traceback.format_exc(limit=4)
-                job.state = "failed"
-            job.version += 1
-
-        job.thread = threading.Thread(target=work, name="ruralsim-app-run", daemon=True)
-        job.thread.start()
+        job.launch(lambda: logic.run_options(built, reps, progress=progress, cancel=job.cancel,
+                                             partial=partial), "ruralsim-app-run")
         status_msg.set(("running", ""))
         tick.set(tick() + 1)
 
-    @reactive.effect
-    @reactive.event(input.cancel)
-    def _cancel():
-        if job.state == "running":
-            job.cancel.set()
-
-    seen = {"version": -1}
-
-    @reactive.effect
-    def _poll():
-        tick()
-        if job.state == "running":
-            reactive.invalidate_later(0.4)
-        with reactive.isolate():
-            status_msg.set((job.state, f"{job.done}/{job.total}"))
-            if job.version != seen["version"]:
-                seen["version"] = job.version
-                # a new value each time: the results object grows in place
-                results_rv.set((job.version, job.results))
+    # a new value each time: the results object grows in place
+    _follow(job, input.cancel, status_msg, tick,
+            lambda j: results_rv.set((j.version, j.results)))
 
     @render.ui
     def status():
@@ -803,59 +824,33 @@ def _goal_seek_server(input: Inputs, output: Outputs, session: Session, lang, ba
             status_msg.set(("bad", str(exc)))
             return
         sc, villages = base(), table().copy()
-        job.cancel.set()
-        job.cancel = threading.Event()
-        job.done, job.total, job.state, job.error, job.results = 0, 1, "running", "", None
-        job.runs += 1
+        job.begin()
         picked.set("")
         lg = lang()
 
         def progress(done, total):
             job.done, job.total = done, total
 
-        def work():
-            try:
-                gs = goalseek.run_goal_seek(sc, villages, option, f, progress=progress,
-                                            cancel=job.cancel)
-                job.charts = [goalseek.tradeoff_png(gs, lg)]
-                job.results = gs
-                job.state = "done"
-            except logic.Cancelled:
-                job.state = "cancelled"
-            except (ScenarioError, RuralsimError) as exc:
-                from ..optimize import SpecError
+        def compute():
+            gs = goalseek.run_goal_seek(sc, villages, option, f, progress=progress,
+                                        cancel=job.cancel)
+            job.charts = [goalseek.tradeoff_png(gs, lg)]
+            return gs
 
-                job.state = "bad"   # the form's own problems in plain words
-                job.error = ("\n".join(i.message for i in exc.issues)
-                             if isinstance(exc, SpecError) else str(exc))
-            except Exception as exc:   # noqa: BLE001 - shown on the page, never lost
-                job.error = f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=4)
-                job.state = "failed"
-            job.version += 1
+        def bad(exc):   # the form's own problems in plain words
+            if not isinstance(exc, (ScenarioError, RuralsimError)):
+                return None
+            from ..optimize import SpecError
 
-        job.thread = threading.Thread(target=work, name="ruralsim-app-goal-seek", daemon=True)
-        job.thread.start()
+            return ("\n".join(i.message for i in exc.issues) if isinstance(exc, SpecError)
+                    else str(exc))
+
+        job.launch(compute, "ruralsim-app-goal-seek", bad)
         status_msg.set(("running", ""))
         tick.set(tick() + 1)
 
-    @reactive.effect
-    @reactive.event(input.gs_cancel)
-    def _cancel():
-        if job.state == "running":
-            job.cancel.set()
-
-    seen = {"version": -1}
-
-    @reactive.effect
-    def _poll():
-        tick()
-        if job.state == "running":
-            reactive.invalidate_later(0.4)
-        with reactive.isolate():
-            status_msg.set((job.state, f"{job.done}/{job.total}"))
-            if job.version != seen["version"]:
-                seen["version"] = job.version
-                shown.set((job.version, job.results if job.state == "done" else None))
+    _follow(job, input.gs_cancel, status_msg, tick,
+            lambda j: shown.set((j.version, j.results if j.state == "done" else None)))
 
     @render.ui
     def gs_status():
