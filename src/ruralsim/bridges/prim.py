@@ -48,14 +48,13 @@ _TERM = re.compile(r"^\s*([^\s<>=!]+)\s*(<=|>=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(
 
 
 def import_prim():
-    """``ema_workbench.analysis.prim``, imported quietly, or a UsageError on how to install."""
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*ipyparallel.*")
-            from ema_workbench.analysis import prim
-    except ImportError:
-        raise UsageError("scenario discovery uses EMA Workbench's PRIM: pip install "
-                         "'ruralsim[ema]' / 情景发现需要安装 ema_workbench") from None
+    """``ema_workbench.analysis.prim``, imported quietly, or a UsageError on how to install
+    (the EMA bridge's import)."""
+    from .ema import import_ema
+
+    import_ema()
+    from ema_workbench.analysis import prim
+
     return prim
 
 

@@ -133,19 +133,27 @@ def default_target(options: list[Option], share: float | None, month: int | None
                   int(horizon if month is None else month))
 
 
-def _budget_words(options: list[Option], lang: str) -> str:
-    b = next((o.record.get("budget") for o in options if o.record.get("budget")), None)
-    if not b:
-        return _z(lang, "情景未设定预算，排名只看目标与成本。",
-                  "The scenario states no budget; the ranking weighs the target and cost only.")
+def budget_words(b: dict | None, lang: str, none_zh: str = "情景未设定预算。",
+                 none_en: str = "The scenario states no budget.") -> str:
+    """A stated budget (``total_cny``, ``per_year_cny``) in one sentence."""
+    b = b or {}
     parts = []
     if b.get("total_cny") is not None:
         parts.append(_z(lang, f"总额{_money(b['total_cny'], 'zh')}",
                         f"{_money(b['total_cny'], 'en')} in all"))
     if b.get("per_year_cny") is not None:
-        parts.append(_z(lang, f"每年{_money(b['per_year_cny'], 'zh')}",
-                        f"{_money(b['per_year_cny'], 'en')} a year"))
+        parts.append(_z(lang, f"每年不超过{_money(b['per_year_cny'], 'zh')}",
+                        f"at most {_money(b['per_year_cny'], 'en')} in any year"))
+    if not parts:
+        return _z(lang, none_zh, none_en)
     return _z(lang, "预算：" + "，".join(parts) + "。", "Budget: " + ", ".join(parts) + ".")
+
+
+def _budget_words(options: list[Option], lang: str) -> str:
+    b = next((o.record.get("budget") for o in options if o.record.get("budget")), None)
+    return budget_words(b, lang, "情景未设定预算，排名只看目标与成本。",
+                        "The scenario states no budget; the ranking weighs the target and cost "
+                        "only.")
 
 
 def _months_words(j: dict, target: Target, lang: str) -> str:

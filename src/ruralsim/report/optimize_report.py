@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import RuralsimError, UsageError
 from .labels import fmt_share
-from .leader import Block, _money
+from .leader import Block, _money, budget_words
 from .options import _flat, _package_label, change_words
 
 MANIFEST = "optimize.json"
@@ -205,20 +205,6 @@ def _holds(c: dict, x: float) -> bool:
     return {"<=": x <= lim + 1e-12, "<": x < lim, ">=": x >= lim - 1e-12, ">": x > lim}[op]
 
 
-def _budget_words(record: dict, lang: str) -> str:
-    b = record.get("budget") or {}
-    parts = []
-    if b.get("total_cny") is not None:
-        parts.append(_z(lang, f"总额{_money(b['total_cny'], 'zh')}",
-                        f"{_money(b['total_cny'], 'en')} in all"))
-    if b.get("per_year_cny") is not None:
-        parts.append(_z(lang, f"每年不超过{_money(b['per_year_cny'], 'zh')}",
-                        f"at most {_money(b['per_year_cny'], 'en')} in any year"))
-    if not parts:
-        return _z(lang, "情景未设定预算。", "The scenario states no budget.")
-    return _z(lang, "预算：" + "，".join(parts) + "。", "Budget: " + ", ".join(parts) + ".")
-
-
 def lever_words(levers: dict, base, lang: str, ref=None) -> str:
     """What a package changes relative to the scenario as it is (``base``), in one sentence;
     without the base, the settings the package makes, named from ``ref`` (a scenario of the
@@ -353,7 +339,7 @@ def optimize_blocks(inputs: OptimizeInputs, lang: str) -> list[Block]:
     out.append(Block("p", _z(lang, f"问题（情景：{rec['scenario']}）。", f"The question "
                              f"(scenario: {rec['scenario']}). ") + goal))
     out.append(Block("ul", items=cons))
-    out.append(Block("p", _budget_words(rec, lang) + _z(
+    out.append(Block("p", budget_words(rec.get("budget"), lang) + _z(
         lang, f"推荐的方案须以不低于{conf:.0%}的把握满足每一项条件（见文末“把握是什么意思”）。",
         f" The recommended package must meet each condition with at least {conf:.0%} "
         "confidence (see 'What confidence means' at the end).")))
