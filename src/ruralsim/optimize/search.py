@@ -266,19 +266,12 @@ def evaluate(problem: Problem, loaded: LoadedScenario, seeds: list[int],
     return values, results[0]["metrics"], ""
 
 
-def mean_ci(x: Any, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean of ``x`` with its two-sided t interval (NaN when nothing is finite)."""
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return math.nan, math.nan, math.nan
-    m = float(x.mean())
-    if x.size < 2 or np.all(x == x[0]):
-        return m, m, m
-    from scipy import stats
+def mean_ci(x: Any) -> tuple[float, float, float]:
+    """Mean of ``x`` with its two-sided 95% t interval (NaN when nothing is finite): the
+    replications' own interval (``experiments.replicate._mean_ci``)."""
+    from ..experiments.replicate import _mean_ci
 
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-    return m, m - half, m + half
+    return _mean_ci(np.asarray(x, dtype=float))
 
 
 def holds(x: Any, op: str, limit: float, confidence: float) -> tuple[float, float, float]:
