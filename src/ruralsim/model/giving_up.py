@@ -8,6 +8,13 @@ those still registered in that same spell.  A household that needs to build and 
 builds on its old plot once, which lowers the value of moving.  Then its decision clock
 starts again (spell ≥ 1, with the ``reneged_shift`` in its log hazard).
 
+While the township owes households deferred payments (treasury.py), a month of waiting counts
+``behaviour.overdue_wait_weight`` months on every registered household's patience clock: each
+such month moves the running total ``overdue_extra`` by ``weight − 1``, and a household gives up
+when ``t + overdue_extra`` reaches its due month plus the total at its registration.  Those who
+leave sooner than their due month this way are counted in ``new_reneges_overdue``.  With a
+weight of 1, or a township that never defers, the due months are the only ones.
+
 Example:
     >>> import ruralsim
     >>> r = ruralsim.simulate("teaching", seed=3)
@@ -37,21 +44,41 @@ class GivingUp:
             slope *= float(np.exp(-b.b_cost_per_10k_cny * reg.deposit_cny / 1e4))
         self.slope = slope
         self.supply = None   # supply.mode 'demand': set by the loop (supply.py)
+        self.overdue_step = b.overdue_wait_weight - 1.0   # extra months per overdue month
+        self.overdue_extra = 0.0   # extra months counted so far, the same for everyone
+        # due month + overdue_extra at registration, per household (only when it can matter)
+        self.due_clock = np.full(pop.hh.n, np.inf) if self.overdue_step > 0 else None
 
     def schedule(self, ids: np.ndarray, t: int) -> None:
         """Households ``ids`` registered in month ``t``: when they give up if still waiting."""
         e = self.terms.per_spell("renege", ids)
         wait = renege_wait(self.pop.hh.patience[ids].astype(np.float64), e, self.slope)
         due = t + np.ceil(np.maximum(wait, 1.0))
+        if self.due_clock is not None:
+            self.due_clock[ids] = due + self.overdue_extra
         keep = due < self.H
         for month, group in by_month(due[keep], ids[keep]):
             self.queues.renege[month].append((group, t))
 
     def step(self, t: int) -> None:
+        self._due(t)
+        if self.due_clock is None:
+            return
+        if self.tr.deferred:   # owed households: the waiting list's patience runs faster
+            self.overdue_extra += self.overdue_step
+        if self.overdue_extra > 0:
+            hh = self.pop.hh
+            early = np.flatnonzero((self.due_clock <= t + self.overdue_extra)
+                                   & (hh.status == REGISTERED))
+            n = self._leave(early, t)
+            self.rec.add("new_reneges_overdue", t, n)
+
+    def _due(self, t: int) -> None:
+        """Those whose due month is this month and who are still waiting in that spell."""
         due = self.queues.renege.pop(t, None)
         if not due:
             return
-        hh, vil, sc = self.pop.hh, self.vil, self.sc
+        hh = self.pop.hh
         ids = np.concatenate([i for i, _ in due])
         if all(isinstance(m, int) for _, m in due):   # one month per group: no array per group
             since = np.repeat(np.array([m for _, m in due], dtype=np.int64),
@@ -59,12 +86,17 @@ class GivingUp:
         else:
             since = np.concatenate([np.full(i.size, m) for i, m in due])
         still = (hh.status[ids] == REGISTERED) & (hh.month_registered[ids] == since)
-        ids = ids[still]
+        self._leave(ids[still], t)
+
+    def _leave(self, ids: np.ndarray, t: int) -> int:
+        """Registered households ``ids`` leave the list (those with a home under way keep it);
+        returns how many left."""
+        hh, vil, sc = self.pop.hh, self.vil, self.sc
         if self.supply is not None:   # a household with a home under way keeps it
             ids = self.supply.may_give_up(ids)
             self.supply.release(ids, t)
         if ids.size == 0:
-            return
+            return 0
         self.waiting.remove(self.keys(ids))
         vil.n_waiting -= np.bincount(hh.village[ids], minlength=vil.n)
         self.pop.transition(ids, IN_VILLAGE)
@@ -88,5 +120,6 @@ class GivingUp:
         A, hv0, hslope, g0, gflow, C, _ = terms.decision_terms(ids, t)
         self.active.add(ids, A=A, code=terms.code(ids), hv0=hv0, hslope=hslope, g0=g0,
                         gflow=gflow, C=C, thresh=terms.per_spell("decide", ids))  # spell >= 1
-        self.rec.put("new_reneges", t, ids.size)
-        self.rec.put("new_rebuilds", t, rb.size)
+        self.rec.add("new_reneges", t, ids.size)
+        self.rec.add("new_rebuilds", t, rb.size)
+        return int(ids.size)

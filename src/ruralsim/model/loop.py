@@ -22,7 +22,8 @@ plan (forecast, appropriation by line, the year's registration quota; plan.py).
                     (consent.py); with ties each household's pull from who moved is added
                     (influence.py);
 5. giving up      - registered households whose wait passed their patience leave the list,
-                    get their deposit back or lose it, and may rebuild (giving_up.py);
+                    get their deposit back or lose it, and may rebuild; while the township
+                    owes households, a month counts more on the patience clock (giving_up.py);
 6. allocation     - free units go to the waiting list by the strategy's rule (allocation.py;
                     supply.mode demand: plots, houses and buildings as households pay, supply.py);
 7. moves          - allocated households whose fit-out is done move in, demolish or keep

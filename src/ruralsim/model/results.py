@@ -64,7 +64,8 @@ class Recorder:
         self.stranded = np.zeros((H, T), dtype=np.int64)
         self.registrations = np.zeros((H, len(sc.communities)), dtype=np.int64)
         names = ["new_registrations", "new_registrations_after_withdrawal",
-                 "new_registrations_apartment", "new_reneges", "new_rebuilds", "new_allocations",
+                 "new_registrations_apartment", "new_reneges", "new_reneges_overdue", "new_rebuilds",
+                 "new_allocations",
                  "new_moves", "new_moves_after_withdrawal", "new_demolitions", "new_returns",
                  "n_waiting", "n_ever_moved", "n_distress", "households_debt_service_cny"]
         names += [f"units_built_{k}" for k in KINDS] + [f"units_free_{k}" for k in KINDS]
@@ -94,6 +95,10 @@ class Recorder:
 
     def put(self, name: str, t: int, value: float) -> None:
         self.cols[name][t] = value
+
+    def add(self, name: str, t: int, value: float) -> None:
+        """Add to a count that more than one part of a step may write in a month."""
+        self.cols[name][t] += value
 
     def watch(self, pop, vil, com, ph, tr, dev, waiting, ledger) -> None:
         """The state whose stocks :meth:`record_month` writes each month."""

@@ -45,6 +45,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+#: Half the smallest unit of money (0.5 fen): a shortfall smaller than this is the rounding of
+#: sums of millions, not a payment owed to households (it would shift trust and patience).
+HALF_FEN_CNY = 0.005
+
 
 class Treasury:
     """Cash, debt, arrears and deferred household payments of the township."""
@@ -119,7 +123,7 @@ class Treasury:
         paid = self.pay(line, t, amount if budget is None else min(amount, budget[0]))
         if budget is not None:
             budget[0] -= paid
-        if amount - paid > 1e-9:
+        if amount - paid >= HALF_FEN_CNY:   # rounding of sums is not a debt
             self.deferred[line] += amount - paid
             self.deferred_in_all += amount - paid
 
@@ -131,7 +135,7 @@ class Treasury:
             paid = self.pay(line, t, owed if budget is None else min(owed, budget[0]))
             if budget is not None:
                 budget[0] -= paid
-            if owed - paid <= 1e-9:
+            if owed - paid < HALF_FEN_CNY:
                 del self.deferred[line]
             else:
                 self.deferred[line] = owed - paid

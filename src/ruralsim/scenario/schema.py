@@ -571,6 +571,13 @@ class Behaviour(Strict):
                                    "Land 2020 9(12) 477; Weinan/Shizuishan 2022); value assumed",
                                    "Shift of the move hazard of every household while the "
                                    "township owes households deferred payments.", ge=-30, le=30)
+    overdue_wait_weight: float = P(
+        2.0, "months of waiting per month", ASSUMPTION + ": a household on the waiting list that "
+        "sees the township behind on what it owes movers (the source stresses paying on time, "
+        "按时兑现) loses patience twice as fast; 1 turns the effect off",
+        "How many months of waiting a month counts for, on the patience clock of every "
+        "registered household, while the township owes households deferred payments.",
+        ge=1, le=12)
 
 
 class Livelihood(Strict):
