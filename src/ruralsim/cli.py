@@ -438,13 +438,13 @@ def cmd_run(args) -> int:
         print_summary(result.summary, out, args.lang)
         print_budget(result.summary)
         if "plan_years" in result.summary:
-            print_plan(result.summary)
+            print_plan(result.summary, result.scenario)
         if args.counterfactual:
             print_counterfactual(result.summary["counterfactual"])
     return EXIT_OK
 
 
-def print_plan(summary: dict) -> None:
+def print_plan(summary: dict, sc=None) -> None:
     """The township's plan year by year: forecast, money for new registrations and works, the
     quota and the registrations it admitted, actual revenue and spending (million CNY)."""
     print("乡镇年度计划（百万元）/ the township's plan (million CNY):")
@@ -462,6 +462,22 @@ def print_plan(summary: dict) -> None:
           f"{summary['plan_deferred_households_cny'] / 1e6:,.1f}; 未付工程款 / contractors unpaid: "
           f"{summary['plan_unpaid_works_cny'] / 1e6:,.1f}; 工程等资金（期·月）/ works waiting for "
           f"money (phase-months): {summary['plan_works_waiting_months']:,}")
+    owed = dict(sorted(((k, v) for k, v in (summary.get("deferred_household_by_line_cny")
+                                            or {}).items() if v >= 0.05e6),   # shown as ≥ 0.1
+                       key=lambda kv: -kv[1]))
+    if owed:
+        from .report.labels import line_label
+
+        def name(k: str) -> str:
+            if sc is None:
+                return k
+            zh, en = (line_label(sc, f"exp_{k}_cny", lang) for lang in ("zh", "en"))
+            return zh if zh == en else f"{zh} {en}"
+        print("  延付给谁（百万元）/ deferred to whom (million CNY): " + "; ".join(
+            f"{name(k)} {v / 1e6:,.1f}" for k, v in owed.items()))
+    if summary.get("households_gave_up_while_owed"):
+        print(f"  拖欠期间提前放弃登记 / gave up sooner while owed: "
+              f"{summary['households_gave_up_while_owed']:,} 户 households")
 
 
 def budget_lines(summary: dict) -> list[str]:

@@ -5,8 +5,8 @@ the metrics; sweeps, ``compare``, ``decompose`` and the sensitivity analysis kee
 them by name, and every one of those names is checked here (:func:`check_metric_names`);
 ``ruralsim metrics`` prints the list.  Nested summary entries are named with dots
 (``by_type.poor.moved``); their middle part (a household type, an instrument, a revenue
-source) depends on the scenario and is written ``<type>``, ``<instrument>``, ``<source>``
-in the declaration.
+source, a payment line) depends on the scenario and is written ``<type>``, ``<instrument>``,
+``<source>``, ``<line>`` in the declaration.
 
 * ``unit``: what the number counts or measures;
 * ``better``: +1 more is better, -1 less is better, 0 neither (context, or an input);
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 #: Placeholders for the scenario-dependent middle part of nested metric names.
-PLACEHOLDERS = ("<type>", "<instrument>", "<source>")
+PLACEHOLDERS = ("<type>", "<instrument>", "<source>", "<line>")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ _DECLARED: tuple[tuple[str, str, int | None, bool], ...] = (
     ("median_move_month_by_type.<type>", "month", -1, True),
     ("households_ever_registered", _H, 1, False), ("share_ever_registered", _S, None, False),
     ("households_never_registered", _H, -1, False), ("households_reneged", _H, None, False),
+    ("households_gave_up_while_owed", _H, -1, False),
     ("households_rebuilt", _H, -1, False), ("households_kept_old_house", _H, None, False),
     ("share_movers_kept_old_house", _S, -1, False), ("households_returned", _H, None, False),
     ("households_waiting_final", _H, -1, False),
@@ -95,7 +96,8 @@ _DECLARED: tuple[tuple[str, str, int | None, bool], ...] = (
     ("peak_arrears_cny", _C, -1, False), ("months_in_arrears", _M, None, False),
     ("interest_paid_cny", _C, -1, False), ("arrears_interest_paid_cny", _C, -1, False),
     ("months_overcommitted", _M, -1, False), ("peak_deferred_household_cny", _C, -1, False),
-    ("months_household_payments_deferred", _M, -1, False), ("final_cash_cny", _C, 1, False),
+    ("months_household_payments_deferred", _M, -1, False),
+    ("deferred_household_by_line_cny.<line>", _C, -1, False), ("final_cash_cny", _C, 1, False),
     ("final_debt_cny", _C, -1, False), ("developer_peak_debt_cny", _C, -1, False),
     ("developer_final_debt_cny", _C, -1, False), ("developer_interest_cny", _C, -1, False),
     ("maintenance_saved_cny", _C, 1, False), ("dividends_paid_cny", _C, 1, False),

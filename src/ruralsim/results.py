@@ -228,6 +228,7 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "share_ever_registered": float(ever_reg.mean()) if n else 0.0,
         "households_never_registered": int((~ever_reg).sum()),
         "households_reneged": int(reneged.sum()),
+        "households_gave_up_while_owed": int(ts["new_reneges_overdue"].sum()),
         "households_rebuilt": int(((fl & F_REBUILT) != 0).sum()),
         "households_kept_old_house": int(kept.sum()),
         "share_movers_kept_old_house": _share(kept, ever_moved),
@@ -282,6 +283,8 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "months_overcommitted": int(ts["overcommitted"].sum()),
         "peak_deferred_household_cny": float(ts["deferred_household_cny"].max()),
         "months_household_payments_deferred": int((ts["deferred_household_cny"] > 0.5).sum()),
+        "deferred_household_by_line_cny": {k.removeprefix("exp_").removesuffix("_cny"): v
+                                           for k, v in sorted(m.tr.deferred_by_line.items())},
         "final_cash_cny": float(ts["cash_cny"].iloc[-1]),
         "final_debt_cny": float(ts["debt_cny"].iloc[-1]),
         "developer_peak_debt_cny": float(ts["developer_debt_cny"].max()),

@@ -31,6 +31,7 @@ import numpy as np
 from .. import compiled as _c
 from .state import ABANDONED, BUILDING, DONE, NO_MONTH, PLANNED, triangular_ppf
 from .builders import free_slots, grow, price_factor
+from .waiting import switch_groups
 
 
 
@@ -255,6 +256,7 @@ class DemandSupply:
         self.sp = sp = sc.supply
         C = len(sc.communities)
         self.C = C
+        self._other = np.arange(2 * C) ^ 1   # the other kind of a group's community
         self.w = wk.init_works(sc.communities, m.streams, sp.apartments.units_per_building)
         sites = np.repeat(np.arange(C), [sum(s.building_sites for s in c.sections)
                                          for c in sc.communities])
@@ -379,6 +381,7 @@ class DemandSupply:
         wanted[COURTYARD::2] = plots_free > 0
         wanted[APARTMENT::2] = np.bincount(self.b.community, weights=self._units_free(),
                                            minlength=self.C) > 0
+        self._switch_kinds(wanted, t)
         cand = self._ordered_waiting(wanted)
         if cand.size:
             kind = hh.kind[cand]
@@ -444,6 +447,21 @@ class DemandSupply:
         put("supply_price_factor", t, float(self.factor.max()))
         put("supply_plots_open", t, int(self.plots_open.sum()))
         put("supply_sites_open", t, int(self.b.site_open.sum()))
+
+    def _switch_kinds(self, free: np.ndarray, t: int) -> None:
+        """Households with no home yet who waited ``behaviour.switch_kind_after_months`` for a
+        kind with nothing free while the other kind of their community has a plot or unit
+        free take the other kind (as step 6 does with built units; ``free`` is per group)."""
+        if (~free & free[self._other]).any():
+            wl, hh = self.m.waiting, self.m.hh
+            w = wl.ids
+            sw = switch_groups(wl.group, t - hh.month_registered[w], free.astype(np.int64),
+                               self.m.b.switch_kind_after_months) & (self.stage[w] == NONE)
+            if sw.any():
+                ids = w[sw]
+                wl.remove(wl.key[sw])
+                hh.kind[ids] ^= 1
+                wl.add(ids, self.keys(ids))
 
     def _units_ready(self) -> np.ndarray:
         """Units of buildings whose start share is reached but that have not started."""

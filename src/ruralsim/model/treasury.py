@@ -76,6 +76,8 @@ class Treasury:
         self.reserve = 0.0
         #: Household payments deferred (CNY) since the run began.
         self.deferred_in_all = 0.0
+        #: The same, by payment line (whom the township kept waiting).
+        self.deferred_by_line: dict[str, float] = defaultdict(float)
 
     @property
     def arrears(self) -> float:
@@ -126,6 +128,7 @@ class Treasury:
         if amount - paid >= HALF_FEN_CNY:   # rounding of sums is not a debt
             self.deferred[line] += amount - paid
             self.deferred_in_all += amount - paid
+            self.deferred_by_line[line] += amount - paid
 
     def pay_deferred(self, t: int, budget: list[float] | None = None) -> None:
         """Pay what is owed to households, oldest lines first, as far as possible (within
