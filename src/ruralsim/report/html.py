@@ -412,7 +412,7 @@ def run_blocks(r, name: str, lang: str):
     from .leader import plan_blocks, village_blocks, works_blocks
 
     start = _start(r)
-    return (plan_blocks(name, r.summary, start, lang)
+    return (plan_blocks(name, r.summary, start, lang, r.scenario)
             + works_blocks(name, r.communities, start, lang)
             + village_blocks(name, r.villages, r.scenario, start, lang))
 

@@ -149,6 +149,8 @@ Summary = create_model(
     plan_years_quota_binding=(Annotated[int, Field(ge=0, le=10**6)] | None, None),
     budget=(BudgetSummary | None, None),
     phases=(Number | None, None),
+    plan_deferred_households_cny=(Number | None, None),
+    deferred_household_by_line_cny=(dict[Name, Number] | None, None),
     **{key: (Number | None, ...) for key, *_ in METRICS})
 
 

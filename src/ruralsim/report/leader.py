@@ -315,8 +315,9 @@ def _date(month, start) -> str:
     return month_date(int(month), start) if start else str(int(month))
 
 
-def plan_blocks(name: str, summary, start, lang: str) -> list[Block]:
-    """The township's yearly plan: forecast, appropriations, quota opened and whether it bound."""
+def plan_blocks(name: str, summary, start, lang: str, sc=None) -> list[Block]:
+    """The township's yearly plan: forecast, appropriations, quota opened and whether it bound;
+    what it deferred to households, to whom, and who gave up sooner because of it."""
     years = summary.plan_years
     if not years:
         return []
@@ -355,7 +356,39 @@ def plan_blocks(name: str, summary, start, lang: str) -> list[Block]:
     nb = sum(1 for y in years if y.quota is not None and y.registrations >= y.quota)
     out.append(Block("p", _z(lang, f"{len(years)}年中有{nb}年名额用尽。",
                              f"The quota was used up in {nb} of {len(years)} years.")))
+    owed = deferral_words(summary, sc, lang)
+    if owed:
+        out.append(Block("p", owed))
     return out
+
+
+def deferral_words(summary, sc, lang: str) -> str:
+    """What the township deferred to households, the largest lines, and how many registered
+    households gave up sooner while it owed them ('' when it deferred nothing)."""
+    from .labels import LINE_LABELS
+
+    def label(k: str) -> str:
+        if f"exp_{k}_cny" in LINE_LABELS:
+            return LINE_LABELS[f"exp_{k}_cny"][0 if lang == "zh" else 1]
+        for i in (sc.policy.instruments if sc is not None else ()):
+            if k == f"instr_{i.name}":
+                return (i.label_zh if lang == "zh" else i.label_en) or i.name.replace("_", " ")
+        return k.removeprefix("instr_").replace("_", " ")
+
+    total = summary.plan_deferred_households_cny or 0.0
+    gave_up = summary.households_gave_up_while_owed or 0
+    if total < 0.5 and not gave_up:
+        return ""
+    lines = sorted((summary.deferred_household_by_line_cny or {}).items(), key=lambda kv: -kv[1])
+    top = [(label(k), v) for k, v in lines[:3] if v >= 0.5]
+    if lang == "zh":
+        whom = "（主要是" + "、".join(f"{n}{_money(v, lang)}" for n, v in top) + "）" if top else ""
+        return (f"乡镇共延付农户款{_money(total, lang)}{whom}；拖欠期间，登记等待的农户等得更没耐心，"
+                f"有{int(gave_up):,}户比原来更早放弃了登记。")
+    whom = " (mostly " + ", ".join(f"{n} {_money(v, lang)}" for n, v in top) + ")" if top else ""
+    return (f"The township deferred {_money(total, lang)} of payments to households{whom}; "
+            f"while it owed them, registered households lost patience faster and "
+            f"{int(gave_up):,} gave up sooner than they otherwise would have.")
 
 
 def works_blocks(name: str, communities, start, lang: str) -> list[Block]:
