@@ -187,10 +187,10 @@ def test_the_plan_section_says_what_was_deferred_to_whom_and_who_gave_up(tmp_pat
     assert main(["run", "weak_finance", "--seed", "1", "--out", str(out), "--quiet",
                  "--no-figures"]) == 0
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert s["households_gave_up_while_owed"] > 0 and s["plan_deferred_households_cny"] > 0
+    assert s["registrations_given_up_while_owed"] > 0 and s["plan_deferred_households_cny"] > 0
     top = max(s["deferred_household_by_line_cny"].items(), key=lambda kv: kv[1])
     zh = _html([out], tmp_path, name="zh.html")
-    assert "乡镇共延付农户款" in zh and f"有{s['households_gave_up_while_owed']:,}户比原来更早放弃" in zh
+    assert "乡镇共延付农户款" in zh and f"有{s['registrations_given_up_while_owed']:,}次登记比原来更早被放弃" in zh
     en = _html([out], tmp_path, "--lang", "en", name="en.html")
-    assert f"{s['households_gave_up_while_owed']:,} gave up sooner" in en
+    assert f"{s['registrations_given_up_while_owed']:,} registrations were given up sooner" in en
     assert top[0] == "instr_free_housing_vulnerable" and "Free housing for the poor" in en

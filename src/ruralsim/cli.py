@@ -475,9 +475,9 @@ def print_plan(summary: dict, sc=None) -> None:
             return zh if zh == en else f"{zh} {en}"
         print("  延付给谁（百万元）/ deferred to whom (million CNY): " + "; ".join(
             f"{name(k)} {v / 1e6:,.1f}" for k, v in owed.items()))
-    if summary.get("households_gave_up_while_owed"):
-        print(f"  拖欠期间提前放弃登记 / gave up sooner while owed: "
-              f"{summary['households_gave_up_while_owed']:,} 户 households")
+    if summary.get("registrations_given_up_while_owed"):
+        print(f"  拖欠期间提前放弃的登记 / registrations given up sooner while owed: "
+              f"{summary['registrations_given_up_while_owed']:,}")
 
 
 def budget_lines(summary: dict) -> list[str]:

@@ -57,7 +57,7 @@ _DECLARED: tuple[tuple[str, str, int | None, bool], ...] = (
     ("median_move_month_by_type.<type>", "month", -1, True),
     ("households_ever_registered", _H, 1, False), ("share_ever_registered", _S, None, False),
     ("households_never_registered", _H, -1, False), ("households_reneged", _H, None, False),
-    ("households_gave_up_while_owed", _H, -1, False),
+    ("registrations_given_up_while_owed", "registrations", -1, False),
     ("households_rebuilt", _H, -1, False), ("households_kept_old_house", _H, None, False),
     ("share_movers_kept_old_house", _S, -1, False), ("households_returned", _H, None, False),
     ("households_waiting_final", _H, -1, False),

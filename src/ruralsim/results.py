@@ -228,7 +228,7 @@ def summarize(m: "Model", ts: pd.DataFrame, meta: dict[str, Any]) -> dict[str, A
         "share_ever_registered": float(ever_reg.mean()) if n else 0.0,
         "households_never_registered": int((~ever_reg).sum()),
         "households_reneged": int(reneged.sum()),
-        "households_gave_up_while_owed": int(ts["new_reneges_overdue"].sum()),
+        "registrations_given_up_while_owed": int(ts["new_reneges_overdue"].sum()),
         "households_rebuilt": int(((fl & F_REBUILT) != 0).sum()),
         "households_kept_old_house": int(kept.sum()),
         "share_movers_kept_old_house": _share(kept, ever_moved),

@@ -233,8 +233,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("share_ever_registered", "曾报名的农户比例", "Share of households that ever registered",
            "share", +1),
     Metric("households_reneged", "报名后放弃的户数", "Households that gave up waiting", "count", -1),
-    Metric("households_gave_up_while_owed", "政府拖欠期间提前放弃的户数",
-           "Households that gave up sooner while the township owed movers", "count", -1),
+    Metric("registrations_given_up_while_owed", "政府拖欠期间提前放弃的登记(次)",
+           "Registrations given up sooner while the township owed movers", "count", -1),
     Metric("households_kept_old_house", "保留旧房(两头住或返回)的户数",
            "Households that kept their old house", "count", -1),   # homestead not freed
     Metric("households_returned", "返回旧村的户数", "Households that returned", "count", -1),

@@ -376,7 +376,7 @@ def deferral_words(summary, sc, lang: str) -> str:
         return k.removeprefix("instr_").replace("_", " ")
 
     total = summary.plan_deferred_households_cny or 0.0
-    gave_up = summary.households_gave_up_while_owed or 0
+    gave_up = summary.registrations_given_up_while_owed or 0
     if total < 0.5 and not gave_up:
         return ""
     lines = sorted((summary.deferred_household_by_line_cny or {}).items(), key=lambda kv: -kv[1])
@@ -384,11 +384,12 @@ def deferral_words(summary, sc, lang: str) -> str:
     if lang == "zh":
         whom = "（主要是" + "、".join(f"{n}{_money(v, lang)}" for n, v in top) + "）" if top else ""
         return (f"乡镇共延付农户款{_money(total, lang)}{whom}；拖欠期间，登记等待的农户等得更没耐心，"
-                f"有{int(gave_up):,}户比原来更早放弃了登记。")
+                f"有{int(gave_up):,}次登记比原来更早被放弃。")
     whom = " (mostly " + ", ".join(f"{n} {_money(v, lang)}" for n, v in top) + ")" if top else ""
     return (f"The township deferred {_money(total, lang)} of payments to households{whom}; "
             f"while it owed them, registered households lost patience faster and "
-            f"{int(gave_up):,} gave up sooner than they otherwise would have.")
+            f"{int(gave_up):,} registrations were given up sooner than they otherwise would "
+            f"have been.")
 
 
 def works_blocks(name: str, communities, start, lang: str) -> list[Block]:
