@@ -47,7 +47,8 @@ class GivingUp:
         self.overdue_step = b.overdue_wait_weight - 1.0   # extra months per overdue month
         self.overdue_extra = 0.0   # extra months counted so far, the same for everyone
         # due month + overdue_extra at registration, per household (only when it can matter)
-        self.due_clock = np.full(pop.hh.n, np.inf) if self.overdue_step > 0 else None
+        self.due_clock = (np.full(pop.hh.n, np.inf, dtype=np.float32)
+                          if self.overdue_step > 0 else None)
 
     def schedule(self, ids: np.ndarray, t: int) -> None:
         """Households ``ids`` registered in month ``t``: when they give up if still waiting."""
