@@ -84,6 +84,8 @@ FACTORS: tuple[Factor, ...] = (
     Factor("behaviour.house_kept_factor", "behaviour", 0.0, 0.6),
     Factor("behaviour.renege_slope_per_month2", "behaviour", 0.001, 0.02),
     Factor("behaviour.trust_shift_overdue", "behaviour", -2.0, 0.0),
+    Factor("behaviour.overdue_wait_weight", "behaviour", 1.0, 4.0),
+    Factor("behaviour.switch_kind_after_months", "behaviour", 3, 36),
     Factor("behaviour.credit_years_of_income", "behaviour", 0.5, 3.0),
     # households and livelihoods
     Factor("income_growth", "households", 0.5, 1.5, _types("income_growth_per_year"), True),
@@ -122,7 +124,7 @@ FACTORS: tuple[Factor, ...] = (
     Factor("strategy.withdrawal.threshold_share", "strategy", 0.2, 0.6),
     Factor("strategy.withdrawal.decay_per_month", "strategy", 0.02, 0.1),
 )
-INTEGER_FACTORS = ("government.construction_teams",)
+INTEGER_FACTORS = ("government.construction_teams", "behaviour.switch_kind_after_months")
 
 
 def _overrides(values: dict[str, float], base) -> list[tuple[str, Any]]:
