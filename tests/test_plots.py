@@ -162,6 +162,29 @@ def test_comparison_lines_stay_visible_when_they_coincide():
     plt.close(fig)
 
 
+def test_comparison_figures_name_scenarios_by_their_titles():
+    """A comparison holds identifiers; its figure and slide name them at display time."""
+    from ruralsim.experiments import compare
+    from ruralsim.report.experiment_plots import plot_comparison
+    from ruralsim.report.slides import slide_compare
+
+    cmp = compare(["teaching", "teaching_naive", "weak_finance"], reps=2, seed=1, progress=False,
+                  overrides=["run.horizon_months=12"])
+    assert cmp.names == ["teaching", "teaching_naive", "weak_finance"]
+    for lang, titles in (("zh", ["抓两头、带中间", "自愿搬迁、不分先后(不针对、不优先、保留服务)",
+                                 "weak_finance"]),
+                         ("en", ["Both ends first, then the middle",
+                                 "Voluntary, untargeted (no priority, services kept)",
+                                 "weak_finance"])):
+        fig = plot_comparison(cmp, lang=lang)
+        assert [x.get_text() for x in fig.legends[0].get_texts()] == titles
+        plt.close(fig)
+    fig = slide_compare(cmp, "en")
+    assert [x.get_text() for x in fig.legends[0].get_texts()] == [
+        "Both ends first", "Voluntary, untargeted", "weak_finance"]
+    plt.close(fig)
+
+
 def test_animation_legend_covers_no_bar_and_the_strip_is_explained(result):
     from ruralsim.report.animation import _layout
     from ruralsim.report.labels import t
