@@ -142,6 +142,31 @@ def test_village_map_numbers_its_villages_and_names_them_in_a_key(result):
     plt.close(fig)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_village_map_labels_do_not_overlap_on_nanpu(lang):
+    """Nanpu's villages 24 and 4, 18 and 11 lie almost on top of each other: their numbers,
+    and the communities' names, are drawn apart, inside their panel (as saved, at 110 dpi)."""
+    from matplotlib.text import Text
+
+    r = ruralsim.simulate("nanpu", seed=1, overrides=["run.horizon_months=12"])
+    fig = plots.plot_village_map(r.villages, r.scenario, lang=lang)
+    plots.png_bytes(fig, 110)
+    renderer = fig.canvas.get_renderer()
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    n = int((r.villages["month"] == 0).sum())
+    for ax in panels:
+        texts = [x for x in ax.texts if x.get_text()]
+        assert len(texts) == n + len(r.scenario.communities)
+        # the text's own box (an annotation's extent would include its leader line)
+        boxes = [Text.get_window_extent(x, renderer) for x in texts]
+        for i, a in enumerate(boxes):
+            assert ax.bbox.x0 <= a.x0 and a.x1 <= ax.bbox.x1, texts[i].get_text()
+            assert ax.bbox.y0 <= a.y0 and a.y1 <= ax.bbox.y1, texts[i].get_text()
+            for j in range(i):
+                assert not a.overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())
+    plt.close(fig)
+
+
 def test_comparison_lines_stay_visible_when_they_coincide():
     from ruralsim.experiments import compare
     from ruralsim.report.experiment_plots import plot_comparison
