@@ -236,12 +236,29 @@ def test_the_goal_seek_form_becomes_an_optimize_spec(base):
         goalseek.run_goal_seek(base, None, start, late)
     with pytest.raises(SpecError, match="目标入住比例"):
         goalseek.build_spec(sc, goalseek.GoalSeek(target_share=1.5), start)
-    # the cash subsidy searched is the scenario's own cash payment, never a compensation
-    assert goalseek.subsidy_amount(load_scenario("nanpu"))[0] == "cash_or_cement"
-    qinhuai = load_scenario("nanjing_qinhuai")
-    assert goalseek.subsidy_amount(qinhuai) is None
-    with pytest.raises(SpecError, match="no cash subsidy"):
-        goalseek.build_spec(qinhuai, goalseek.GoalSeek(levers=("subsidy",)))
+    # a scenario without a one-off cash payment to every household has no cash lever
+    unpaid = load_scenario("teaching", ["policy.instruments.cash_subsidy.cost_once_cny=0"])
+    assert goalseek.subsidy_amount(unpaid) is None
+    with pytest.raises(SpecError, match="no one-off cash payment"):
+        goalseek.build_spec(unpaid, goalseek.GoalSeek(levers=("subsidy",)))
+
+
+@pytest.mark.parametrize("name, instrument, top", [
+    ("teaching", "cash_subsidy", 20_000), ("nanpu", "cash_or_cement", 20_000),
+    ("nanjing_qinhuai", "expropriation_compensation", 180_000)])
+def test_the_cash_lever_finds_the_scenarios_one_off_cash_payment(name, instrument, top):
+    """Whatever it is called: paid once to every household, worth what it costs, the largest
+    (Nanpu's 300 yuan certificate fee waiver is one too, but smaller), searched from 0 to twice
+    its amount (at least to 20,000)."""
+    from ruralsim.app import goalseek
+
+    sc = load_scenario(name)
+    assert goalseek.subsidy_amount(sc)[0] == instrument
+    spec = goalseek.build_spec(sc, goalseek.GoalSeek(levers=("subsidy",)))
+    (lever,) = spec.levers
+    assert lever.key == f"policy.instruments.{instrument}.value_cny"
+    assert lever.also == [f"policy.instruments.{instrument}.cost_once_cny"]
+    assert lever.range == [0, top] and lever.step == top / 20
 
 
 def test_a_candidate_picked_into_an_option_is_the_candidate(base, goal_seek):

@@ -91,20 +91,62 @@ def test_slides_are_16_9_with_no_text_below_14_pt():
     assert (w, h) == (1920, 1080) and min_font_pt(fig) >= MIN_PT >= 14
 
 
-def test_demo_prints_a_line_per_stage_when_not_on_a_terminal(tmp_path):
-    # stdout and stderr are pipes here, as in a log: stages are printed, bars are not
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo, short, run once in a subprocess whose stdout and stderr are pipes."""
+    out = tmp_path_factory.mktemp("demo") / "d"
     code = ("from ruralsim.demo import run_demo; import pathlib; "
-            f"run_demo(pathlib.Path({str(tmp_path / 'd')!r}), reps=2, animate=False, horizon=24)")
+            f"run_demo(pathlib.Path({str(out)!r}), reps=2, animate=False, horizon=24)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=600)
     assert p.returncode == 0, p.stderr
+    return p, out
+
+
+def test_demo_prints_a_line_per_stage_when_not_on_a_terminal(demo):
+    # stdout and stderr are pipes here, as in a log: stages are printed, bars are not
+    p, out = demo
     lines = p.stdout.splitlines()
     assert [ln[:5] for ln in lines if ln.startswith("[")] == ["[1/5]", "[2/5]", "[3/5]",
                                                               "[4/5]", "[5/5]"]
     assert any("2 replications" in ln for ln in lines) and "demo done" in lines[-1]
     assert "\r" not in p.stderr
-    assert sorted(p.name for p in (tmp_path / "d" / "slides").iterdir()) == [
+    assert sorted(p.name for p in (out / "slides").iterdir()) == [
         "1_who_moves_when.png", "2_taken_apart.png", "3_compared.png"]
+
+
+def test_demo_tables_keep_identifiers_and_the_reports_show_titles(demo):
+    """compare.csv is data: it names the scenarios by identifier, whatever the report's
+    language; the report names them by their titles, in Chinese and in English."""
+    import pandas as pd
+
+    from ruralsim.demo import STRATEGIES
+    from ruralsim.report.html import build_report
+    from ruralsim.report.labels import STRATEGY_TITLES
+
+    _, out = demo
+    table = pd.read_csv(out / "comparison" / "compare.csv", encoding="utf-8-sig")
+    assert list(dict.fromkeys(table["scenario"])) == [s for _, s in STRATEGIES]
+    for path in out.rglob("*.csv"):     # no title written as data anywhere in the demo
+        text = path.read_text(encoding="utf-8-sig")
+        assert not [zh for zh, _ in STRATEGY_TITLES.values() if zh in text], path
+    dirs = [out / "decomposition", out / "comparison"] + [out / k for k, _ in STRATEGIES]
+    zh = (out / "report.html").read_text(encoding="utf-8")
+    en = build_report(dirs, lang="en")
+    for name, (title_zh, title_en) in STRATEGY_TITLES.items():
+        # the comparison table and the headline table (one run each) name them by title
+        assert f"<th>{title_zh}</th>" in zh and f"<th>{title_en}</th>" in en
+        assert f"<th>{title_zh}<br>" in zh and f"<th>{title_en}<br>" in en
+        assert f"<th>{name}</th>" not in zh + en and f"<th>{name}<br>" not in zh + en
+    assert "与“抓两头、带中间”相比，“先动员中间户”" in zh
+    assert "Middle first compared with Both ends first, then the middle" in en
+    docx = pytest.importorskip("docx")
+    from ruralsim.report.docx import build_docx
+    from ruralsim.report.inputs import load_report_inputs
+
+    heads = [[c.text for c in tb.rows[0].cells] for tb in
+             build_docx(load_report_inputs(dirs), "en").tables]
+    assert [t for _, t in STRATEGY_TITLES.values()] in [h[1:] for h in heads]
 
 
 def test_the_notebooks_extra_opens_and_runs_them():
@@ -125,8 +167,9 @@ def test_the_notebooks_extra_opens_and_runs_them():
 
 
 def test_a_strategy_title_written_in_one_language_is_shown_in_the_other():
-    """A comparison table written by the Chinese demo holds Chinese titles; the English report
-    redrawn from it names the strategies in English (and back)."""
+    """A comparison table written by an older Chinese demo holds Chinese titles (the demo now
+    writes identifiers); the English report made from it names the strategies in English
+    (and back)."""
     from ruralsim.report.labels import STRATEGY_SHORT, STRATEGY_TITLES, scenario_title
 
     for key, (zh, en) in STRATEGY_TITLES.items():

@@ -2,6 +2,8 @@
 affordability statement before the run.  Properties over seeds use common random numbers."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -106,6 +108,27 @@ def test_an_unaffordable_package_is_flagged_and_the_source_package_is_not():
     assert not bad["affordable"] and "cannot pay" in bad["warnings"][0]
     line = next(x for x in bad["lines"] if "cash_or_cement" in x)
     assert "80,000 yuan" in line and "years of the township's own revenue" in line and "万元" in line
+
+
+def test_the_cost_statement_names_instruments_by_their_labels_in_both_languages(capsys):
+    assert main(["validate", "scenarios/nanpu.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"  Free housing for the poor: [\d,]+ yuan each for about", out)
+    assert re.search(r"/ 特困户五保户免费入住：每户[\d,]+元", out)
+    assert "2,000 CNY cash or 10 t cement: 2,000 yuan each" in out
+    names = [i.name for i in load_scenario("scenarios/nanpu.yaml").model.policy.instruments]
+    assert "free_housing_vulnerable" in names and not [n for n in names if n in out]
+
+
+def test_the_cost_statement_falls_back_to_the_other_label_then_the_identifier(capsys):
+    assert main(["validate", "scenarios/nanpu.yaml",
+                 "--set", "policy.instruments.cash_or_cement.label_en=''",
+                 "--set", "policy.instruments.subsidised_loan.label_en=''",
+                 "--set", "policy.instruments.subsidised_loan.label_zh=''"]) == 0
+    out = capsys.readouterr().out
+    # no English label: the Chinese one in both; no label at all: the identifier
+    assert "每户补助2000元现金或10吨水泥: 2,000 yuan each" in out
+    assert "subsidised_loan: 2,700 yuan each" in out and "/ subsidised_loan：每户2,700元" in out
 
 
 def test_awards_sized_for_nanpu_are_flagged_in_a_small_town_and_scaled_awards_are_not():

@@ -142,6 +142,31 @@ def test_village_map_numbers_its_villages_and_names_them_in_a_key(result):
     plt.close(fig)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_village_map_labels_do_not_overlap_on_nanpu(lang):
+    """Nanpu's villages 24 and 4, 18 and 11 lie almost on top of each other: their numbers,
+    and the communities' names, are drawn apart, inside their panel (as saved, at 110 dpi)."""
+    from matplotlib.text import Text
+
+    r = ruralsim.simulate("nanpu", seed=1, overrides=["run.horizon_months=12"])
+    fig = plots.plot_village_map(r.villages, r.scenario, lang=lang)
+    plots.png_bytes(fig, 110)
+    renderer = fig.canvas.get_renderer()
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    n = int((r.villages["month"] == 0).sum())
+    for ax in panels:
+        texts = [x for x in ax.texts if x.get_text()]
+        assert len(texts) == n + len(r.scenario.communities)
+        # the text's own box (an annotation's extent would include its leader line)
+        boxes = [Text.get_window_extent(x, renderer) for x in texts]
+        for i, a in enumerate(boxes):
+            assert ax.bbox.x0 <= a.x0 and a.x1 <= ax.bbox.x1, texts[i].get_text()
+            assert ax.bbox.y0 <= a.y0 and a.y1 <= ax.bbox.y1, texts[i].get_text()
+            for j in range(i):
+                assert not a.overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())
+    plt.close(fig)
+
+
 def test_comparison_lines_stay_visible_when_they_coincide():
     from ruralsim.experiments import compare
     from ruralsim.report.experiment_plots import plot_comparison
@@ -159,6 +184,29 @@ def test_comparison_lines_stay_visible_when_they_coincide():
         assert lines[0].get_linewidth() > lines[1].get_linewidth()   # the first shows around
         assert ax.get_legend() is None
     assert len(fig.legends) == 1                                     # one legend, below
+    plt.close(fig)
+
+
+def test_comparison_figures_name_scenarios_by_their_titles():
+    """A comparison holds identifiers; its figure and slide name them at display time."""
+    from ruralsim.experiments import compare
+    from ruralsim.report.experiment_plots import plot_comparison
+    from ruralsim.report.slides import slide_compare
+
+    cmp = compare(["teaching", "teaching_naive", "weak_finance"], reps=2, seed=1, progress=False,
+                  overrides=["run.horizon_months=12"])
+    assert cmp.names == ["teaching", "teaching_naive", "weak_finance"]
+    for lang, titles in (("zh", ["抓两头、带中间", "自愿搬迁、不分先后(不针对、不优先、保留服务)",
+                                 "weak_finance"]),
+                         ("en", ["Both ends first, then the middle",
+                                 "Voluntary, untargeted (no priority, services kept)",
+                                 "weak_finance"])):
+        fig = plot_comparison(cmp, lang=lang)
+        assert [x.get_text() for x in fig.legends[0].get_texts()] == titles
+        plt.close(fig)
+    fig = slide_compare(cmp, "en")
+    assert [x.get_text() for x in fig.legends[0].get_texts()] == [
+        "Both ends first", "Voluntary, untargeted", "weak_finance"]
     plt.close(fig)
 
 

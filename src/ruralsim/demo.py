@@ -142,25 +142,15 @@ def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int 
         save_one(lambda x: plot_decomposition(d, lang=x), ddir / "figures", "decomposition",
                  fig_lang, 100)
         record_language(ddir / "figures", fig_lang)
-        # the strategies compared: named in the report's language in compare.csv, and in
-        # each figure's language in its legend
+        # the strategies compared: compare.csv keeps the scenarios' identifiers (a table is
+        # data); the report and the figures name them by their titles when they show them
         stage(f"比较三种策略：每种重复{reps}次", f"the three strategies compared: {reps} "
               "replications each")
         cmp = compare([loaded[k] for k in keys], reps=reps, seed=seed, progress=bars)
-        names = dict(zip([loaded[k].name for k in keys], [_title(k, report_lang) for k in keys]))
-        write_csv(cmp.table.assign(scenario=cmp.table["scenario"].map(names)),
-                  cdir / "compare.csv")
+        write_csv(cmp.table, cdir / "compare.csv")
 
-        def named(x: str, short: bool = False):
-            cmp.names = [_title(k, x, short) for k in keys]
-            for reps_, name in zip(cmp.replications, cmp.names):
-                reps_.name = name
-            return cmp
-
-        def compared(x: str):
-            return plot_comparison(named(x), lang=x)
-
-        save_one(compared, cdir / "figures", "compare", fig_lang, 100)
+        save_one(lambda x: plot_comparison(cmp, lang=x), cdir / "figures", "compare", fig_lang,
+                 100)
         record_language(cdir / "figures", fig_lang)
         # slides for a projector (16:9), in the figures' language
         stage("投影用幻灯片(16:9)", "slides for a projector (16:9)")
@@ -169,8 +159,7 @@ def run_demo(out: Path, force: bool = False, lang: str | None = None, seed: int 
         save_one(lambda x: slide_who_moves([(_title(k, x, True), results[k]) for k in keys], x),
                  sdir, "1_who_moves_when", fig_lang, DPI)
         save_one(lambda x: slide_effects(d, x), sdir, "2_taken_apart", fig_lang, DPI)
-        save_one(lambda x: slide_compare(named(x, short=True), x), sdir, "3_compared",
-                 fig_lang, DPI)
+        save_one(lambda x: slide_compare(cmp, x), sdir, "3_compared", fig_lang, DPI)
         plt.close("all")
         if animate:
             stage("村庄动画(三种策略并排)", "the villages animated, three strategies side by side")

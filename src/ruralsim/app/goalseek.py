@@ -9,9 +9,9 @@ an :class:`~ruralsim.app.logic.Option`: the search runs exactly the scenario
 card reproduces the candidate's scenario (only its name is the card's).
 
 The settings searched (the levers of ``scenarios/optimize/teaching_budget.yaml`` that an
-option card holds): the scenario's cash subsidy per household (what a household receives is
-what the township pays), the month registration opens, the share below which services are
-withdrawn, and an added package (or interest-free instead of interest-subsidised loans).
+option card holds): the scenario's one-off cash payment per household (:func:`subsidy_amount`
+says which instrument that is), the month registration opens, the share below which services
+are withdrawn, and an added package (or interest-free instead of interest-subsidised loans).
 
 Example:
     >>> from ruralsim.app import logic
@@ -44,7 +44,9 @@ MAX_REPS = 6
 FINALISTS = 3
 #: The settings the page searches: id -> (zh, en).
 LEVERS = {
-    "subsidy": ("现金补贴(元/户，0–20,000)", "Cash subsidy (CNY per household, 0–20,000)"),
+    "subsidy": ("一次性现金补助(元/户，0到现额的两倍，至少到20,000)",
+                "One-off cash payment (CNY per household, 0 to twice the current amount, at "
+                "least to 20,000)"),
     "registration": ("登记开始月份(第0–24月)", "Month registration opens (0–24)"),
     "withdrawal": ("撤出公共服务的剩余比例(30%–70%)",
                    "Share remaining below which services are withdrawn (30%–70%)"),
@@ -71,16 +73,50 @@ class GoalSeek:
     seed: int = 1
 
 
+#: The cash lever's range: 0 to twice the scenario's amount, at least to this (CNY per
+#: household), in :data:`SUBSIDY_LEVELS` steps of whole thousands.
+SUBSIDY_MIN_TOP_CNY = 20_000
+SUBSIDY_LEVELS = 20
+
+
+def is_cash_payment(inst) -> bool:
+    """Whether instrument ``inst`` is a one-off cash payment to every household: paid once
+    at the move (a one-off cost, nothing monthly, no loan, not the price of a home), worth to
+    the household exactly what it costs the township (money only: no persuasion or pressure,
+    no income gain or easier farming added), and offered to all households (no eligibility by
+    type, village or income)."""
+    el = inst.eligible
+    return (inst.value_cny > 0 and inst.cost_once_cny == inst.value_cny
+            and not inst.cost_monthly_cny and not inst.revenue_monthly_cny
+            and not inst.credit_cny and not inst.covers_price and not inst.utility_shift
+            and not inst.income_gain_cny_per_year and not inst.field_distance_relief
+            and el.types is None and el.villages is None and el.max_income_cny_per_year is None)
+
+
 def subsidy_amount(sc: LoadedScenario) -> tuple[str, str, float] | None:
-    """The scenario's cash subsidy: (instrument name, label, CNY per household) of its first
-    cash instrument (``cash`` in its name) paid once whose value to a household is what it
-    costs the township; None when it has none (compensation and fee waivers are not
-    searched)."""
-    for inst in sc.model.policy.instruments:
-        if ("cash" in inst.name and inst.value_cny > 0 and inst.cost_once_cny == inst.value_cny
-                and not inst.credit_cny and not inst.cost_monthly_cny):
-            return inst.name, str(inst.label_zh or inst.name), float(inst.value_cny)
-    return None
+    """The scenario's one-off cash payment that the goal-seek searches: (instrument name,
+    Chinese label, CNY per household) of the largest of its instruments that
+    :func:`is_cash_payment` (the first of equals); None when it has none.  The largest, so
+    that a small fee waiver is not searched instead of the subsidy (Nanpu's 2,000 yuan
+    ``cash_or_cement``, not its 300 yuan ``certificate_fee_waiver``); in an expropriation
+    (nanjing_qinhuai) that is the compensation."""
+    found = [i for i in sc.model.policy.instruments if is_cash_payment(i)]
+    if not found:
+        return None
+    inst = max(found, key=lambda i: i.value_cny)       # max keeps the first of equals
+    return inst.name, str(inst.label_zh or inst.name), float(inst.value_cny)
+
+
+def subsidy_range(amount: float) -> tuple[float, float]:
+    """The cash lever's (top, step) for a scenario paying ``amount``: 0 to twice the amount,
+    at least to :data:`SUBSIDY_MIN_TOP_CNY`, in :data:`SUBSIDY_LEVELS` steps of whole
+    thousands.
+
+    >>> subsidy_range(2000), subsidy_range(90_000)
+    ((20000.0, 1000.0), (180000.0, 9000.0))
+    """
+    step = 1000.0 * math.ceil(max(SUBSIDY_MIN_TOP_CNY, 2 * amount) / SUBSIDY_LEVELS / 1000)
+    return step * SUBSIDY_LEVELS, step
 
 
 def package_choices(option: Option) -> list[list[str]]:
@@ -98,13 +134,15 @@ def package_choices(option: Option) -> list[list[str]]:
 
 def levers(start: LoadedScenario, option: Option, form: GoalSeek) -> list[dict]:
     """The levers of ``optimize`` for the settings ticked (a setting the scenario lacks, as a
-    cash subsidy, is left out)."""
+    one-off cash payment (:func:`subsidy_amount`), is left out)."""
     out: list[dict] = []
-    if "subsidy" in form.levers and subsidy_amount(start) is not None:
-        name = subsidy_amount(start)[0]
+    cash = subsidy_amount(start) if "subsidy" in form.levers else None
+    if cash is not None:
+        name = cash[0]
+        top, step = subsidy_range(cash[2])
         out.append({"key": f"policy.instruments.{name}.value_cny",
                     "also": [f"policy.instruments.{name}.cost_once_cny"],
-                    "range": [0, 20000], "step": 1000})
+                    "range": [0, top], "step": step})
     if "registration" in form.levers:
         out.append({"key": "policy.registration_opens_month", "range": [0, 24], "step": 3})
     if "withdrawal" in form.levers:
@@ -157,7 +195,8 @@ def build_spec(start: LoadedScenario, form: GoalSeek, option: Option | None = No
                             f"每次2–{MAX_REPS}次重复"))
     if not data["levers"]:
         issues.append(Issue("goal-seek", "levers", "tick at least one setting to adjust "
-                            "(this scenario has no cash subsidy) / 请至少勾选一项可调整的设置"))
+                            "(this scenario has no one-off cash payment to every household) / "
+                            "请至少勾选一项可调整的设置(本情景没有发给每户的一次性现金补助)"))
     if issues:
         raise SpecError(issues)
     return parse_spec(data, "goal-seek")
@@ -279,7 +318,7 @@ class _OptionProblem(Problem):
 
 # ----------------------------------------------------------------------------- in words
 def settings_text(gs: GoalSeekResult, values: dict[str, Any], lang: str = "zh") -> str:
-    """A candidate's settings in words, e.g. '现金补贴8,000元/户；第3月开始登记；…'."""
+    """A candidate's settings in words, e.g. '一次性现金补助8,000元/户；第3月开始登记；…'."""
     from .logic import package_label
 
     zh = lang == "zh"
@@ -287,8 +326,9 @@ def settings_text(gs: GoalSeekResult, values: dict[str, Any], lang: str = "zh") 
     order = [lv.key for lv in gs.result.problem.spec.levers]
     for key, v in sorted(values.items(), key=lambda kv: order.index(kv[0])
                          if kv[0] in order else len(order)):
-        if key.endswith(".value_cny"):
-            parts.append(f"现金补贴{v:,.0f}元/户" if zh else f"cash subsidy {v:,.0f} CNY/household")
+        if key.endswith(".value_cny"):     # (labels may carry the scenario's amount)
+            parts.append(f"一次性现金补助{v:,.0f}元/户" if zh else
+                         f"one-off cash payment {v:,.0f} CNY/household")
         elif key == "policy.registration_opens_month":
             parts.append(f"第{int(v)}月开始登记" if zh else f"registration opens in month {int(v)}")
         elif key == "strategy.withdrawal.threshold_share":

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..outputs import write_bytes_atomic
 from .formatting import estimate_parts, fmt_metric
-from .labels import METRICS, metric_label, t
+from .labels import METRICS, metric_label, scenario_title, t
 
 
 def require_docx() -> None:
@@ -82,8 +82,7 @@ def build_docx(inputs, lang: str = "zh", target_share: float | None = None,
     _blocks(doc, decision_blocks(inputs, lang, target_share, target_month))
     summaries = []
     for r in inputs.runs:
-        name = r.summary.scenario
-        summaries.append((name, r.summary))
+        summaries.append((scenario_title(r.summary.scenario, lang), r.summary))
     if summaries:
         doc.add_heading(t("report_headline", lang), level=2)
         head = [t("report_metric", lang)] + [
@@ -114,7 +113,8 @@ def build_docx(inputs, lang: str = "zh", target_share: float | None = None,
                 value, interval = estimate_parts(metric, *args, lang, diff=i > 0)
                 row.append(f"{value} {interval}".strip())
             rows.append(row)
-        _table(doc, [t("report_metric", lang)] + names, rows)
+        _table(doc, [t("report_metric", lang)] + [scenario_title(str(n), lang) for n in names],
+               rows)
         _figures(doc, c.figures, lang, figure_caption, in_language, Cm)
     for r, (name, _) in zip(inputs.runs, summaries):
         _blocks(doc, run_blocks(r, name, lang))

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .labels import t  # noqa: E402
+from .labels import scenario_title, t  # noqa: E402
 
 COLORS = ("#1f78b4", "#e31a1c", "#33a02c", "#ff7f00", "#6a3d9a", "#b15928")
 BAND_METRICS = (("n_ever_moved", "households", 1.0), ("n_waiting", "households", 1.0),
@@ -68,9 +68,11 @@ def _date_ticks(ax, start: tuple[int, int] | None, months: int) -> None:
 
 def plot_bands(comparison, metric: str, ax=None, lang: str | None = None, scale: float = 1.0,
                unit_key: str = "households", legend: bool = True,
-               start: tuple[int, int] | None = None):
+               start: tuple[int, int] | None = None, short: bool = False):
     """Median and 5-95% band of ``metric`` per month; each scenario in its own colour, line
-    style and marker (see :func:`line_style`).  Amounts owed (:data:`OWED`) are drawn below
+    style and marker (see :func:`line_style`), named in the legend by its title in ``lang``
+    (:func:`~ruralsim.report.labels.scenario_title`, ``short`` for the short form; any other
+    name as it is).  Amounts owed (:data:`OWED`) are drawn below
     zero and cash is cash in hand (never below zero), as in a run's charts; ``start`` (year,
     month) puts calendar dates under the months.  A metric that is zero throughout gets a
     note in the panel instead of empty axes."""
@@ -94,7 +96,8 @@ def plot_bands(comparison, metric: str, ax=None, lang: str | None = None, scale:
             ax.fill_between(b["month"], sign * b["q05"] * scale, sign * b["q95"] * scale,
                             color=st["color"], alpha=0.15, lw=0)
             ax.plot(b["month"], sign * b["q50"] * scale,
-                    label=displayable(name, f"scenario {i + 1}"), **st)
+                    label=displayable(scenario_title(str(name), lang, short),
+                                      f"scenario {i + 1}"), **st)
         zh, en = TITLES.get(metric, (metric, metric))
         if sign < 0:
             zh, en = zh + "，画在零线以下", en + ", drawn below zero"
@@ -113,7 +116,8 @@ def plot_bands(comparison, metric: str, ax=None, lang: str | None = None, scale:
 
 def plot_comparison(comparison, lang: str | None = None, start: tuple[int, int] | None = None):
     """Side-by-side panels with bands: households moved, waiting, stranded; cash, financing
-    gap; land freed; one legend for all, below the panels."""
+    gap; land freed; one legend for all, below the panels (scenarios named as in
+    :func:`plot_bands`)."""
     lang = resolve_lang(lang)
     with plt.rc_context(apply_fonts(lang)):
         fig, axes = plt.subplots(2, 3, figsize=(15, 8.4), layout="constrained")

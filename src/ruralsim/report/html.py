@@ -434,11 +434,13 @@ def render_report(inputs: ReportInputs, lang: str = "zh", target_share: float | 
     names = [r.summary.scenario for r in inputs.runs]
     summaries = []
     for r, name in zip(inputs.runs, names):
+        title = scenario_title(name, lang)     # a teaching strategy by its title
+        shown = title if title == name else f"{title} ({name})"
         if names.count(name) > 1:   # two runs of one scenario: tell them apart by folder
-            name = f"{name} ({r.folder.name})"
-        summaries.append((name, r.summary))
+            title = shown = f"{shown} ({r.folder.name})"
+        summaries.append((title, r.summary))
         if r.scenario is not None:
-            body.append(h("<h2>{}: {}</h2>", _t("scenario", lang), name))
+            body.append(h("<h2>{}: {}</h2>", _t("scenario", lang), shown))
             body.append(describe_scenario(r.scenario, r.summary, lang))
     if summaries:
         body.append(h("<h2>{}</h2>", _t("headline", lang)))

@@ -275,7 +275,12 @@ def plot_village_map(villages: pd.DataFrame, sc, months: list[int] | None = None
                      lang: str | None = None):
     """Villages shaded by the share of households remaining at chosen months, and the new
     communities (★, named), from the scenario's coordinates.  Villages carry numbers, and a
-    key below the panels gives their names.  None when coordinates are missing."""
+    key below the panels gives their names.  None when coordinates are missing.
+
+    No two labels overlap (:func:`_place_labels`): a village's number sits on its circle
+    unless it would cover another label or a community's star; then it is moved the least
+    distance that frees it, boxed, with a thin line to its village.  Community names sit
+    above their star, else below, right or left of it, else further out."""
     lang = resolve_lang(lang)
     first = villages[villages["month"] == 0]
     if first["x_km"].isna().any() or any(c.x_km is None for c in sc.communities):
@@ -289,28 +294,21 @@ def plot_village_map(villages: pd.DataFrame, sc, months: list[int] | None = None
     pad = 0.08 * span + 0.3                   # room for the largest circle at the edge
     key = _village_key(names, lang)
     n_rows = len(key)
+    cx = np.array([c.x_km for c in sc.communities], dtype=float)
+    cy = np.array([c.y_km for c in sc.communities], dtype=float)
     with plt.rc_context(apply_fonts(lang)):
         fig, axes = plt.subplots(1, len(months), figsize=(3.6 * len(months), 4.1 + 0.2 * n_rows),
                                  layout="constrained", squeeze=False)
         size = 400 * first["n_households_start"].to_numpy() / first["n_households_start"].max()
         small = len(names) > 40
+        shares = []
         for ax, mth in zip(axes[0], months):
             d = villages[villages["month"] == mth]
+            shares.append(d["share_present"].to_numpy(float))
             sc_ = ax.scatter(d["x_km"], d["y_km"], s=size, c=d["share_present"], cmap="YlOrBr",
                              vmin=0, vmax=1, edgecolors="k", linewidths=0.5)
-            # plain texts inside the panel, left out of the layout (they cannot widen it):
-            # cheaper to measure and draw than annotations
-            for i, (x, y, share) in enumerate(zip(d["x_km"], d["y_km"], d["share_present"])):
-                ax.text(x, y, str(i + 1), ha="center", va="center",
-                        fontsize=5 if small else 6.5, color="w" if share > 0.6 else "k",
-                        in_layout=False)
-            ax.scatter([c.x_km for c in sc.communities], [c.y_km for c in sc.communities],
-                       marker="*", s=260, color="#1f78b4", edgecolors="k", linewidths=0.6,
-                       zorder=3)
-            for j, c in enumerate(sc.communities):
-                ax.annotate(displayable(c.name, f"C{j + 1}"), (c.x_km, c.y_km), xytext=(0, 8),
-                            textcoords="offset points", ha="center", va="bottom", fontsize=7,
-                            color="#1f4e79", zorder=4)
+            ax.scatter(cx, cy, marker="*", s=STAR_SIZE, color="#1f78b4", edgecolors="k",
+                       linewidths=0.6, zorder=3)
             ax.set_title(f"{t('month', lang)} {mth} ({_date(villages, mth, sc)})", fontsize=9)
             ax.set_xlim(xs.min() - pad, xs.max() + pad)
             ax.set_ylim(ys.min() - pad, ys.max() + pad)
@@ -320,7 +318,118 @@ def plot_village_map(villages: pd.DataFrame, sc, months: list[int] | None = None
         fig.colorbar(sc_, ax=axes[0].tolist(), label=t("share_remaining", lang), fraction=0.03)
         fig.suptitle(t("map_title", lang) + " (★ " + t("community", lang) + ")")
         fig.supxlabel("\n".join(key), fontsize=7)
+        # the labels are placed on the panels as they will be drawn: the layout and the
+        # panels' aspect first (the labels are left out of the layout, so it stays as it is)
+        fig.get_layout_engine().execute(fig)
+        renderer = fig.canvas.get_renderer()
+        vx, vy = first["x_km"].to_numpy(float), first["y_km"].to_numpy(float)
+        for ax, share in zip(axes[0], shares):
+            ax.apply_aspect()                 # the panel's box as drawn (equal aspect)
+            _label_map(ax, renderer, vx, vy, np.sqrt(size) / 2, share, cx, cy,
+                       [displayable(c.name, f"C{j + 1}") for j, c in enumerate(sc.communities)],
+                       5 if small else 6.5)
     return fig
+
+
+#: Area of a community's star on the village map (points squared, as ``scatter``'s ``s``).
+STAR_SIZE = 260
+#: Room kept around each label on the map (points).
+LABEL_MARGIN_PT = 1.0
+
+
+def _label_map(ax, renderer, vx, vy, radii_pt, share, cx, cy, cnames, fontsize) -> None:
+    """The numbers of the villages at (``vx``, ``vy``) (circles of ``radii_pt``; ``share``
+    of households remaining) and the names ``cnames`` of the communities at (``cx``,
+    ``cy``), placed by :func:`_place_labels`."""
+    px = renderer.points_to_pixels(1.0)
+    to_px = ax.transData.transform
+    vpts, cpts = to_px(np.column_stack([vx, vy])), to_px(np.column_stack([cx, cy]))
+    star = np.sqrt(STAR_SIZE) / 2 * px                # the star's half width, in pixels
+    stars = np.column_stack([cpts - star, cpts + star])
+    labels = [(str(i + 1), x, y, fontsize, "k") for i, (x, y) in enumerate(zip(vx, vy))]
+    labels += [(n, x, y, 7, "#1f4e79") for n, x, y in zip(cnames, cx, cy)]
+    margin = LABEL_MARGIN_PT * px
+    wh = []
+    for text, x, y, pt, _ in labels:              # each label's size, as it will be drawn
+        a = ax.text(x, y, text, ha="center", va="center", fontsize=pt)
+        b = a.get_window_extent(renderer)
+        wh.append((b.width + 2 * margin, b.height + 2 * margin))
+        a.remove()
+    wh = np.array(wh)
+    frame = ax.bbox.extents
+    nv = len(vx)
+    # a village's number: on its circle, else nudged out in steps of half its height, the
+    # nearest free place first; a community's name: beside its star (above, below, right,
+    # left), else further out
+    cands = [_rings(wh[i], 0.5 * wh[i, 1], (0.0, 0.0)) for i in range(nv)]
+    for k in range(len(cnames)):
+        w, h = wh[nv + k]
+        gap = star + 2 * px                       # clear of the star and its edge
+        sides = [(0.0, gap + h / 2), (0.0, -gap - h / 2), (gap + w / 2, 0.0), (-gap - w / 2, 0.0)]
+        cands.append(np.concatenate([_rings(wh[nv + k], 0.5 * h, side, rings=4)
+                                     for side in sides])[_side_order(len(sides), 4)])
+    offsets = _place_labels(np.vstack([vpts, cpts]), wh, cands, frame, stars)
+    for i, ((text, x, y, pt, color), (ox, oy)) in enumerate(zip(labels, offsets)):
+        kw = dict(xytext=(ox / px, oy / px), textcoords="offset points", ha="center",
+                  va="center", fontsize=pt, color=color, in_layout=False, zorder=4)
+        if i < nv and (ox or oy):      # a number moved off its circle's centre: boxed
+            kw["bbox"] = dict(boxstyle="square,pad=0.1", fc="w", ec="none", alpha=0.85)
+            if np.hypot(ox, oy) > radii_pt[i] * px:     # off its circle: a line to it
+                kw["arrowprops"] = dict(arrowstyle="-", lw=0.4, color="0.3", shrinkA=0,
+                                        shrinkB=0)
+        elif i < nv:                   # on its circle: white on the dark ones
+            kw["color"] = "w" if share[i] > 0.6 else "k"
+        else:
+            kw["zorder"] = 5
+        ax.annotate(text, (x, y), **kw)
+
+
+def _rings(wh, step: float, centre=(0.0, 0.0), rings: int = 12) -> np.ndarray:
+    """Candidate offsets (pixels) of a label of size ``wh``: ``centre``, then ``rings`` rings
+    around it ``step`` apart, each in the order right, left, up, down and the diagonals."""
+    dirs = np.array([(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)],
+                    dtype=float)
+    out = [np.array([centre], dtype=float)]
+    for k in range(1, rings + 1):
+        out.append(np.asarray(centre, dtype=float) + k * step * dirs)
+    return np.vstack(out)
+
+
+def _side_order(n_sides: int, rings: int) -> np.ndarray:
+    """Order of candidates made by :func:`_rings` around ``n_sides`` sides: each side's own
+    place first, then ring 1 of every side, ring 2, and so on."""
+    per = 1 + 8 * rings
+    idx = [s * per for s in range(n_sides)]
+    for k in range(rings):
+        for s in range(n_sides):
+            idx.extend(range(s * per + 1 + 8 * k, s * per + 9 + 8 * k))
+    return np.array(idx)
+
+
+def _place_labels(points, wh, candidates, frame, obstacles) -> np.ndarray:
+    """Offsets (pixels) of labels of sizes ``wh`` (width, height) centred at ``points`` plus
+    an offset: for each label in turn, the first of its ``candidates`` whose box lies inside
+    ``frame`` (x0, y0, x1, y1) and overlaps neither a label placed before it nor one of the
+    ``obstacles`` (boxes, rows x0, y0, x1, y1).  Where every candidate collides, the one that
+    collides with the fewest boxes (the first of those).  Deterministic: the same inputs give
+    the same places."""
+    boxes = np.empty((0, 4))
+    obstacles = np.asarray(obstacles, dtype=float).reshape(-1, 4)
+    out = np.zeros((len(points), 2))
+    for i, (p, (w, h), cand) in enumerate(zip(points, wh, candidates)):
+        c = p + cand                                              # candidate centres
+        box = np.column_stack([c[:, 0] - w / 2, c[:, 1] - h / 2, c[:, 0] + w / 2,
+                               c[:, 1] + h / 2])
+        inside = ((box[:, 0] >= frame[0]) & (box[:, 1] >= frame[1]) & (box[:, 2] <= frame[2])
+                  & (box[:, 3] <= frame[3]))
+        others = np.vstack([boxes, obstacles])
+        hits = ((box[:, None, 0] < others[None, :, 2]) & (box[:, None, 2] > others[None, :, 0])
+                & (box[:, None, 1] < others[None, :, 3])
+                & (box[:, None, 3] > others[None, :, 1])).sum(axis=1) + ~inside
+        k = int(np.argmin(hits))                  # the first free one, else the least bad
+        out[i] = cand[k]
+        boxes = np.vstack([boxes, box[k]])
+    return out
 
 
 def _village_key(names: list[str], lang: str, per_row: int = 10) -> list[str]:

@@ -135,14 +135,15 @@ def slide_effects(decomposition, lang: str | None = None, metrics=SLIDE_EFFECTS)
 
 
 def slide_compare(comparison, lang: str | None = None, metrics=SLIDE_BANDS):
-    """The strategies over replications: median and 5-95% band of ``metrics``."""
+    """The strategies over replications: median and 5-95% band of ``metrics``; each named by
+    its short title (:func:`~ruralsim.report.labels.scenario_title`)."""
     lang = resolve_lang(lang)
     with plt.rc_context(apply_fonts(lang) | {"font.size": MIN_PT}):
         fig, axes = plt.subplots(1, len(metrics), figsize=SIZE, dpi=DPI, layout="constrained",
                                  squeeze=False)
         for ax, (metric, unit, scale) in zip(axes[0], metrics):
             plot_bands(comparison, metric, ax=ax, lang=lang, scale=scale, unit_key=unit,
-                       legend=False)
+                       legend=False, short=True)
         handles, labels = axes[0][0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncol=len(labels),
                    frameon=False)
