@@ -84,8 +84,13 @@ def is_cash_payment(inst) -> bool:
     at the move (a one-off cost, nothing monthly, no loan, not the price of a home), worth to
     the household exactly what it costs the township (money only: no persuasion or pressure,
     no income gain or easier farming added), and offered to all households (no eligibility by
-    type, village or income)."""
+    type, village or income).  Compensation for the old house and land (an instrument whose
+    name or label says compensation, 补偿) is not a payment the township may search down to
+    nothing: it is set by the compensation standards the law requires."""
     el = inst.eligible
+    words = f"{inst.name} {inst.label_en or ''}".lower()
+    if "compensation" in words or "补偿" in (inst.label_zh or ""):
+        return False
     return (inst.value_cny > 0 and inst.cost_once_cny == inst.value_cny
             and not inst.cost_monthly_cny and not inst.revenue_monthly_cny
             and not inst.credit_cny and not inst.covers_price and not inst.utility_shift
@@ -98,8 +103,8 @@ def subsidy_amount(sc: LoadedScenario) -> tuple[str, str, float] | None:
     Chinese label, CNY per household) of the largest of its instruments that
     :func:`is_cash_payment` (the first of equals); None when it has none.  The largest, so
     that a small fee waiver is not searched instead of the subsidy (Nanpu's 2,000 yuan
-    ``cash_or_cement``, not its 300 yuan ``certificate_fee_waiver``); in an expropriation
-    (nanjing_qinhuai) that is the compensation."""
+    ``cash_or_cement``, not its 300 yuan ``certificate_fee_waiver``); an expropriation's
+    compensation (nanjing_qinhuai) is not one."""
     found = [i for i in sc.model.policy.instruments if is_cash_payment(i)]
     if not found:
         return None

@@ -107,16 +107,17 @@ T = {
     "gs_intro": ("说出目标和预算，程序从一个方案出发，调整下面勾选的设置，找出达到目标、不超预算且花钱"
                  "最少的组合。每个候选都可以填入一个方案，再到“③ 运行与结果”中与其他方案比较。"
                  "“一次性现金补助”指情景中发给每户、搬迁时一次付清、农户所得正是政府所付(不含贷款、"
-                 "按月支出和住房)的补助，如有几项取金额最大的一项(南蒲的每户2000元现金或水泥；"
-                 "征地拆迁中即拆迁补偿)。",
+                 "按月支出和住房)的补助，如有几项取金额最大的一项(南蒲的每户2000元现金或水泥)；"
+                 "拆迁补偿由法定标准决定，不作调整。",
                  "State a target and a budget: starting from one option, the program adjusts "
                  "the settings ticked below and looks for the cheapest combination that reaches "
                  "the target within the budget. Any candidate can be put into an option and "
                  "compared with the others in “③ Run and results”. The “one-off cash payment” is "
                  "the scenario's payment to every household, made once at the move, that is "
                  "worth to the household what it costs the township (no loan, no monthly cost, "
-                 "not a home); of several, the largest (Nanpu's 2,000 yuan in cash or cement; "
-                 "the compensation in an expropriation)."),
+                 "not a home); of several, the largest (Nanpu's 2,000 yuan in cash or cement). "
+                 "Compensation for expropriation is set by the legal standards and is not "
+                 "searched."),
     "gs_start": ("从哪个方案出发", "Start from option"),
     "gs_share": ("目标：入住比例(%)", "Target: share of households moved (%)"),
     "gs_month": ("在第几个月末", "by the end of month"),
