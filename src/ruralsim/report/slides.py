@@ -46,13 +46,23 @@ def min_font_pt(fig) -> float:
     return min(x.get_fontsize() for x in _texts(fig))
 
 
+#: Characters a line may not start with (closing brackets and punctuation stay on the line
+#: before, as Chinese typesetting does).
+NO_LINE_START = ")）]】》，。、：；！？,.:;!?"
+
+
 def _wrap(text: str, width: int) -> str:
-    """``text`` in lines of at most ``width`` characters (a CJK character counts two)."""
+    r"""``text`` in lines of at most ``width`` characters (a CJK character counts two; a
+    closing bracket or punctuation mark never starts a line).
+
+    >>> _wrap("已搬入新社区户数(累计)", 20)
+    '已搬入新社区户数(累\n计)'
+    """
     lines, line, n = [], "", 0
     for word in (text.split(" ") if text.isascii() else list(text)):
         w = len(word) if word.isascii() else 2 * len(word)
         sep = " " if text.isascii() and line else ""
-        if line and n + len(sep) + w > width:
+        if line and n + len(sep) + w > width and word[0] not in NO_LINE_START:
             lines.append(line)
             line, n, sep = "", 0, ""
         line += sep + word
