@@ -2,8 +2,8 @@
 
 >>> import ruralsim
 >>> result = ruralsim.simulate("scenarios/teaching.yaml", seed=1)
->>> sorted(result.summary)[:2]
-['apartment_share_of_registrations', 'communities']
+>>> result.summary["households"], result.summary["seed"]
+(600, '1')
 
 The public names (:func:`simulate`, :func:`load_scenario`, :func:`replicate`,
 :func:`compare`, :func:`decompose`, :func:`sweep`, :func:`optimize`, :class:`ScenarioError`,

@@ -20,8 +20,8 @@ writes docs/sensitivity.md, docs/sensitivity/*.csv and docs/sensitivity/*.png.
 
 Example:
     >>> out = evaluate({"behaviour.b_service": 3.0}, seeds=[1], horizon=48)
-    >>> sorted(out)[:2]
-    ['households_moved_because_of_withdrawal', 'months_to_50pct_moved']
+    >>> "households_moved_because_of_withdrawal" in out, "months_to_50pct_moved" in out
+    (True, True)
 """
 from __future__ import annotations
 

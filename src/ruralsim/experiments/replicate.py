@@ -7,8 +7,8 @@ packages compared this way differ only where the policy acts.
 Example:
     >>> from ruralsim.experiments import replicate
     >>> reps = replicate("teaching", reps=3, seed=1)
-    >>> reps.summary.shape[0], sorted(reps.bands("n_moved").columns)[:2]
-    (3, ['month', 'q05'])
+    >>> reps.summary.shape[0], sorted(reps.bands("n_ever_moved").columns)[:2]
+    (3, ['mean', 'month'])
 """
 from __future__ import annotations
 
@@ -55,7 +55,12 @@ class Replications:
     errors: pd.DataFrame         # failed replications: rep, error
 
     def bands(self, metric: str, quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
-        """Per-month quantiles of ``metric`` across replications (columns q05, q50, q95...)."""
+        """Per-month quantiles of ``metric`` across replications (columns q05, q50, q95...);
+        a metric the replications did not keep is a :class:`KeyError` naming those kept."""
+        if not (self.timeseries["metric"] == metric).any():
+            kept = ", ".join(sorted(self.timeseries["metric"].unique()))
+            raise KeyError(f"no time series {metric!r} in these replications (kept: {kept}) / "
+                           f"重复运行未保留时间序列 {metric!r}（已保留：{kept}）")
         wide = self.timeseries[self.timeseries["metric"] == metric].pivot(
             index="month", columns="rep", values="value")
         q = wide.quantile(list(quantiles), axis=1).T

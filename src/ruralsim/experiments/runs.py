@@ -9,7 +9,7 @@ Example:
     >>> spec = RunSpec(0, load_scenario("teaching"), seed=1, columns=("n_moved",))
     >>> out = run_one(spec)
     >>> out["status"], len(out["timeseries"]["n_moved"])
-    ('ok', 120)
+    ('ok', 150)
 """
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ demand gates.
 
 Example:
     >>> order_key(np.array([0, 1, 2]), "demand_first", np.array([0.5, 2.0, 1.0]), None).tolist()
-    [2, 0, 1]
+    [1, 2, 0]
 """
 from __future__ import annotations
 

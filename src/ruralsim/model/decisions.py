@@ -212,7 +212,7 @@ def village_shares(n0: np.ndarray, count: np.ndarray, community: np.ndarray, n_c
     ``behaviour.social_prior_households: 0``; a lone household still feels the package,
     outreach, a finished phase of its community and lost services).
 
-    >>> village_shares(np.array([1, 99]), np.array([0, 50]), np.array([0, 0]), 1, 0.0).round(3).tolist()
+    >>> village_shares(np.array([1, 99]), np.array([0, 50]), np.array([0, 0]), 1, 10.0).round(3).tolist()
     [0.5, 0.505]
     """
     n0f = n0.astype(np.float64)
