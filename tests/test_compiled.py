@@ -212,3 +212,34 @@ def test_exposure_to_status_codes_is_the_exposure_to_their_states(cross):
         np.testing.assert_array_equal(e0, e1)
         for name in p0:
             np.testing.assert_array_equal(p0[name], p1[name])
+
+
+@pytest.mark.parametrize("weights", [(0.5, 5.0), (0.5, 2.5), (0.3, 2.5)])
+def test_ties_kept_up_to_date_equal_the_sums_anew(weights):
+    """Sums of the ties' states kept up to date month by month as status codes change (when
+    exact: registered_weight and w_bellwether make multiples of one power of two) give the
+    same exposure, to the bit, as summing every household anew, on both paths."""
+    from ruralsim.model.influence import Ties, tie_states
+
+    rw, wb = weights
+    rng = np.random.default_rng(11)
+    n, V = 3_001, 25          # not a multiple of 8: the last codes are compared one by one
+    village = np.sort(rng.integers(0, V, n))
+    kin = village * 6 + rng.integers(0, 6, n)
+    paths = [False, True] if HAS_NUMBA else [False]
+    for enabled in paths:
+        with mock.patch.object(compiled, "ENABLED", enabled and compiled.ENABLED):
+            ties = Ties(village, kin, rng.random(n) < 0.1, rng.integers(0, 3, V), 1.0, 0.4, wb,
+                        0.2)
+            assert ties.exact(np.array([0.0, rw, 1.0])) == (rw == 0.5)
+            status = np.zeros(n, dtype=np.int8)
+            for month in range(6):
+                change = rng.choice(n, 200, replace=False)
+                status[change] = rng.integers(0, 6, change.size)
+                idx = rng.choice(n, 700, replace=False)
+                e1, p1 = ties.exposure_of_status(status, rw, idx)
+                e1, p1 = e1.copy(), {k: v.copy() for k, v in p1.items()}
+                e0, p0 = ties.exposure(tie_states(status, rw), idx)
+                np.testing.assert_array_equal(e0, e1)
+                for name in p0:
+                    np.testing.assert_array_equal(p0[name], p1[name])

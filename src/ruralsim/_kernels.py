@@ -224,18 +224,15 @@ def first_per_group(group, limit):
 
 
 @_jit
-def tie_exposure(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_villages, n_kin,
-                 n_comm, wk, wn, cross, out):
-    """influence.Ties.exposure: household j's state is ``shows[code[j]]`` (a status code and
-    what each status shows, or ``arange`` and the states themselves) and its weight
-    multiplier ``wb`` if a bellwether else 1; the weighted sums in np.bincount's order (a
-    state of 0 adds +0 and is skipped: the sums are the same), then each household's parts in
-    numpy's order of operations; ``out`` is [5, len(idx)]: kin, neighbours, bellwethers,
-    other villages, total."""
-    sv_b = np.zeros(n_villages)
-    sv_o = np.zeros(n_villages)
-    sk_b = np.zeros(n_kin)
-    sk_o = np.zeros(n_kin)
+def tie_sums(code, shows, village, kin, bell, wb, sv_b, sv_o, sk_b, sk_o):
+    """The weighted sums of what ties show, by village and kin group, bellwethers apart:
+    household j's state is ``shows[code[j]]`` and its weight ``wb`` if a bellwether else 1;
+    the sums in np.bincount's order (a state of 0 adds +0 and is skipped: the sums are the
+    same).  The four sum arrays are overwritten."""
+    sv_b[:] = 0.0
+    sv_o[:] = 0.0
+    sk_b[:] = 0.0
+    sk_o[:] = 0.0
     for j in range(village.size):
         sj = shows[code[j]]
         if sj == 0.0:
@@ -248,9 +245,81 @@ def tie_exposure(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_vi
             w = 1.0 * sj
             sv_o[village[j]] += w
             sk_o[kin[j]] += w
+
+
+@_jit
+def _tie_change(j, code, seen, shows, village, kin, bell, wb, sv_b, sv_o, sk_b, sk_o):
+    """Household ``j``: from code ``seen[j]`` to ``code[j]`` in the sums; 1 if it changed."""
+    c = code[j]
+    p = seen[j]
+    if c == p:
+        return 0
+    seen[j] = c
+    if bell[j]:
+        d = wb * shows[c] - wb * shows[p]
+        sv_b[village[j]] += d
+        sk_b[kin[j]] += d
+    else:
+        d = 1.0 * shows[c] - 1.0 * shows[p]
+        sv_o[village[j]] += d
+        sk_o[kin[j]] += d
+    return 1
+
+
+@_jit
+def tie_sums_update(code, seen, code_words, seen_words, shows, village, kin, bell, wb, sv_b,
+                    sv_o, sk_b, sk_o):
+    """Bring the sums of :func:`tie_sums` from the codes ``seen`` to the codes ``code``:
+    each household whose code changed takes its old weight out and puts its new one in, and
+    ``seen`` becomes ``code``.  Exact (the same bits as :func:`tie_sums`) only when every sum
+    of weights is exact in any order (influence.Ties.exact); returns the households changed.
+    ``code_words`` and ``seen_words``: the first ``8 × w`` one-byte codes as ``w`` 64-bit
+    words (or empty), compared eight households at a time."""
+    k = 0
+    start = 0
+    if code_words.size > 0:
+        for w in range(code_words.size):
+            if code_words[w] != seen_words[w]:
+                for j in range(8 * w, 8 * w + 8):
+                    k += _tie_change(j, code, seen, shows, village, kin, bell, wb, sv_b, sv_o,
+                                     sk_b, sk_o)
+        start = 8 * code_words.size
+    for j in range(start, village.size):
+        k += _tie_change(j, code, seen, shows, village, kin, bell, wb, sv_b, sv_o, sk_b, sk_o)
+    return k
+
+
+@_jit
+def tie_response_argument(e, theta, ids, width, out):
+    """``out = (e − θ[ids]) / width × 0.5``, the argument of tanh in influence.response, in
+    numpy's order of operations (Influence.terms)."""
+    for q in range(ids.size):
+        x = e[q] - theta[ids[q]]
+        x = x / width
+        out[q] = x * 0.5
+
+
+@_jit
+def tie_response_term(tanh_x, at_zero, ids, b_social, out):
+    """``out = float32(((tanh_x + 1) × 0.5 − at_zero[ids]) × b_social)``: the ties term
+    after numpy's tanh, in numpy's order of operations (Influence.terms)."""
+    for q in range(ids.size):
+        x = tanh_x[q] + 1.0
+        x = x * 0.5
+        x = x - at_zero[ids[q]]
+        x = x * b_social
+        out[q] = np.float32(x)
+
+
+@_jit
+def tie_parts(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_comm, wk, wn,
+              cross, sv_b, sv_o, sk_b, sk_o, out):
+    """Each household's parts of its exposure from the sums (:func:`tie_sums`), in numpy's
+    order of operations; ``out`` is [5, len(idx)]: kin, neighbours, bellwethers, other
+    villages, total."""
     sc = np.zeros(n_comm)
     if cross > 0:
-        for v in range(n_villages):
+        for v in range(sv_b.size):
             sc[cov[v]] += sv_b[v] + sv_o[v]
     cw = wn * cross
     for q in range(idx.size):
@@ -278,3 +347,16 @@ def tie_exposure(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_vi
             a = b = d = e = 0.0
         out[0, q], out[1, q], out[2, q], out[3, q] = a, b, d, e
         out[4, q] = a + b + d + e
+
+
+@_jit
+def tie_exposure(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_villages, n_kin,
+                 n_comm, wk, wn, cross, out):
+    """influence.Ties.exposure: :func:`tie_sums`, then :func:`tie_parts`."""
+    sv_b = np.zeros(n_villages)
+    sv_o = np.zeros(n_villages)
+    sk_b = np.zeros(n_kin)
+    sk_o = np.zeros(n_kin)
+    tie_sums(code, shows, village, kin, bell, wb, sv_b, sv_o, sk_b, sk_o)
+    tie_parts(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_comm, wk, wn,
+              cross, sv_b, sv_o, sk_b, sk_o, out)

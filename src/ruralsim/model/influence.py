@@ -108,6 +108,87 @@ class Ties:
         self.Mc = np.bincount(self.community_of_village, weights=self.Mv, minlength=self.n_comm)
         self._buf = np.empty(0)   # exposure_of_status's output, reused month after month
         self._split: tuple | None = None   # numpy path: the ties by bellwether (_numpy)
+        # observe(): the status codes seen, what each code shows, the sums of the ties'
+        # states by village and kin group (bellwethers apart) and whether they are exact
+        self._seen: np.ndarray | None = None
+        self._shows: np.ndarray | None = None
+        self._sums: tuple[np.ndarray, ...] | None = None
+        self._exact = False
+
+    def exact(self, shows: np.ndarray) -> bool:
+        """Whether every sum of the ties' weighted states is exact in float64 whatever the
+        order of its terms: each weighted state (``w_bellwether × s`` or ``s``) is a multiple
+        of one power of two ``q`` and ``households × max |term| / q`` stays below 2**53, so
+        that every partial sum is a representable multiple of ``q``.  Then the sums can be
+        kept up to date household by household as codes change (:meth:`observe`) and are
+        the same bits as the sums over all households (e.g. ``registered_weight`` 0.5 and
+        ``w_bellwether`` 5, the defaults: multiples of 0.5)."""
+        terms = np.concatenate([shows, float(self.w_bellwether) * shows])
+        if not np.all(np.isfinite(terms)):
+            return False
+        top = float(np.abs(terms).max()) * max(1, self.village.size)
+        for k in range(0, 40):
+            q = np.ldexp(terms, k)    # terms × 2**k, exact
+            if np.all(q == np.floor(q)):
+                return top * 2.0 ** k < 2.0 ** 53
+        return False
+
+    def observe(self, status: np.ndarray, registered_weight: float) -> None:
+        """Take the households' status codes as the states their ties show (until the next
+        call): the sums by village and kin group are brought up to date from the codes seen
+        last, household by household where the codes changed, when the sums are exact
+        (:meth:`exact`); otherwise they are summed anew over all households."""
+        shows = _shows(registered_weight)
+        code = np.minimum(status, shows.size - 1) if status.size and \
+            int(status.max()) >= shows.size else status
+        fresh = self._sums is None or self._shows is None or \
+            not np.array_equal(shows, self._shows)
+        if fresh:
+            self._shows, self._exact = shows, self.exact(shows)
+            self._sums = (np.zeros(self.n_villages), np.zeros(self.n_villages),
+                          np.zeros(self.n_kin), np.zeros(self.n_kin))
+        if fresh or not self._exact:
+            self._seen = np.array(code, dtype=status.dtype, copy=True)
+            self._sum_all()
+            return
+        seen = self._seen
+        if _c.ENABLED:   # one-byte codes compared eight at a time, as 64-bit words
+            code = np.ascontiguousarray(code)
+            nw = code.size // 8 if code.itemsize == 1 and seen.itemsize == 1 else 0
+            _c.tie_sums_update(code, seen, code[:8 * nw].view(np.uint64),
+                               seen[:8 * nw].view(np.uint64), shows, self.village, self.kin,
+                               self.bell, float(self.w_bellwether), *self._sums)
+            return
+        ch = np.flatnonzero(code != seen)
+        if ch.size == 0:
+            return
+        sv_b, sv_o, sk_b, sk_o = self._sums
+        new, old = shows[code[ch]], shows[seen[ch]]
+        seen[ch] = code[ch]
+        bw = self.bell[ch]
+        wb = float(self.w_bellwether)
+        d = wb * new[bw] - wb * old[bw]     # each term exact (see exact())
+        np.add.at(sv_b, self.village[ch[bw]], d)
+        np.add.at(sk_b, self.kin[ch[bw]], d)
+        d = new[~bw] - old[~bw]
+        np.add.at(sv_o, self.village[ch[~bw]], d)
+        np.add.at(sk_o, self.kin[ch[~bw]], d)
+
+    def _sum_all(self) -> None:
+        """The sums over all households of the states of the codes seen."""
+        if _c.ENABLED:
+            _c.tie_sums(self._seen, self._shows, self.village, self.kin, self.bell,
+                        float(self.w_bellwether), *self._sums)
+            return
+        rows_b, rows_o, v_b, v_o, k_b, k_o, m_b = self._split_ties()
+        s = self._shows[self._seen]
+        ms_b = m_b * s.take(rows_b)   # (m s)[bw]
+        ms_o = s.take(rows_o)         # (m s)[~bw]: m is exactly 1 for ordinary households
+        for out, (g, w, size) in zip(self._sums, ((v_b, ms_b, self.n_villages),
+                                                  (v_o, ms_o, self.n_villages),
+                                                  (k_b, ms_b, self.n_kin),
+                                                  (k_o, ms_o, self.n_kin))):
+            out[:] = np.bincount(g, weights=w, minlength=size)
 
     def exposure(self, s: np.ndarray, idx: np.ndarray | None = None
                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -122,14 +203,25 @@ class Ties:
     def exposure_of_status(self, status: np.ndarray, registered_weight: float,
                            idx: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """:meth:`exposure` to the states the households' status codes show
-        (:func:`tie_states`); on the compiled path without building the states, and into a
-        buffer that the next call overwrites (use the result before calling again)."""
+        (:func:`tie_states`): :meth:`observe`, then :meth:`exposure_observed`."""
+        self.observe(status, registered_weight)
+        return self.exposure_observed(idx)
+
+    def exposure_observed(self, idx: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """:meth:`exposure` of households ``idx`` to the states of the codes last observed
+        (:meth:`observe`); on the compiled path into a buffer that the next call overwrites
+        (use the result before calling again)."""
         if _c.ENABLED:   # into a buffer kept between calls (read before the next call)
             if self._buf.size < 5 * idx.size:
                 self._buf = np.empty(5 * max(idx.size, 2 * self._buf.size // 5))
             out = self._buf[:5 * idx.size].reshape(5, idx.size)
-            return self._compiled(status, _shows(registered_weight), idx, out)
-        return self._numpy(tie_states(status, registered_weight), idx)
+            _c.tie_parts(self._seen, self._shows, np.ascontiguousarray(idx, dtype=np.int64),
+                         self.village, self.kin, self.bell, float(self.w_bellwether), self.Mv,
+                         self.Mk, self.Mc, self.community_of_village, self.n_comm,
+                         float(self.w_kin), float(self.w_neighbour), float(self.cross_weight),
+                         *self._sums, out)
+            return out[4], dict(zip(SOURCES, out[:4]))
+        return self._numpy_parts(*self._sums, self._shows[self._seen[idx]], idx)
 
     def _compiled(self, code: np.ndarray, shows: np.ndarray, idx: np.ndarray,
                   out: np.ndarray | None = None):
@@ -144,23 +236,30 @@ class Ties:
                         float(self.cross_weight), out)
         return out[4], dict(zip(SOURCES, out[:4]))
 
-    def _numpy(self, s: np.ndarray, idx: np.ndarray):
+    def _split_ties(self) -> tuple:
         if self._split is None:   # the ties split by bellwether once (they are fixed)
             bw = self.bell
             ix = np.int32 if self.village.dtype == np.int32 else np.int64
             rows_b, rows_o = np.flatnonzero(bw).astype(ix), np.flatnonzero(~bw).astype(ix)
             self._split = (rows_b, rows_o, self.village[rows_b], self.village[rows_o],
                            self.kin[rows_b], self.kin[rows_o], self.m[rows_b])
-        rows_b, rows_o, v_b, v_o, k_b, k_o, m_b = self._split
-        bw = self.bell
+        return self._split
+
+    def _numpy(self, s: np.ndarray, idx: np.ndarray):
+        rows_b, rows_o, v_b, v_o, k_b, k_o, m_b = self._split_ties()
         ms_b = m_b * s.take(rows_b)   # (m s)[bw]
         ms_o = s.take(rows_o)         # (m s)[~bw]: m is exactly 1 for ordinary households
         Sv_b = np.bincount(v_b, weights=ms_b, minlength=self.n_villages)
         Sv_o = np.bincount(v_o, weights=ms_o, minlength=self.n_villages)
         Sk_b = np.bincount(k_b, weights=ms_b, minlength=self.n_kin)
         Sk_o = np.bincount(k_o, weights=ms_o, minlength=self.n_kin)
+        return self._numpy_parts(Sv_b, Sv_o, Sk_b, Sk_o, s[idx], idx)
+
+    def _numpy_parts(self, Sv_b, Sv_o, Sk_b, Sk_o, si: np.ndarray, idx: np.ndarray):
+        """Each household's parts of its exposure from the sums (``si``: its own state)."""
+        bw = self.bell
         v, k = self.village[idx], self.kin[idx]
-        mi, si, bi = self.m[idx], s[idx], bw[idx]
+        mi, bi = self.m[idx], bw[idx]
         own = mi * si                                              # i is not its own tie
         wk, wn = self.w_kin, self.w_neighbour
         kin_o = Sk_o[k] - np.where(bi, 0.0, own)
@@ -231,7 +330,6 @@ class Influence:
         # the response at no exposure, F(−θ/width), fixed per household
         self.at_zero = response(np.zeros(self.theta.size), self.theta, self.inf.width)
         self.zero = None
-        self.s: np.ndarray | None = None
         self.s_month = -1
         self.received = np.zeros(len(SOURCES))
         for name in SOURCES:
@@ -243,13 +341,9 @@ class Influence:
         source."""
         inf = self.inf
         if self.s_month != t:          # tie states once a month (before anyone registers)
-            status = self.pop.hh.status   # compiled: the status codes, read in the kernel
-            self.s = status.copy() if _c.ENABLED else tie_states(status, inf.registered_weight)
+            self.ties.observe(self.pop.hh.status, inf.registered_weight)
             self.s_month = t
-        if _c.ENABLED:
-            e, parts = self.ties.exposure_of_status(self.s, inf.registered_weight, ids)
-        else:
-            e, parts = self.ties.exposure(self.s, ids)
+        e, parts = self.ties.exposure_observed(ids)
         if alive is not None and alive.any():
             rows = np.flatnonzero(alive)
             if rows.size == alive.size:   # all deciding: the same values, no copy
@@ -260,6 +354,14 @@ class Influence:
                 self.rec.put(f"influence_{name}", t, float(total / rows.size))
             self.received += sums
         # response(e, θ) − response(0, θ), times b_social, in place in one work array
+        if _c.ENABLED:   # the same operations in two passes around numpy's own tanh
+            ids = np.ascontiguousarray(ids, dtype=np.int64)
+            x = np.empty(ids.size)
+            _c.tie_response_argument(e, self.theta, ids, float(inf.width), x)
+            np.tanh(x, out=x)
+            out = np.empty(ids.size, dtype=np.float32)
+            _c.tie_response_term(x, self.at_zero, ids, float(inf.b_social), out)
+            return out
         x = self.theta.take(ids)
         np.subtract(e, x, out=x)     # response(e, θ): as :func:`response`, in place
         x /= inf.width
