@@ -248,25 +248,6 @@ def tie_sums(code, shows, village, kin, bell, wb, sv_b, sv_o, sk_b, sk_o):
 
 
 @_jit
-def _tie_change(j, code, seen, shows, village, kin, bell, wb, sv_b, sv_o, sk_b, sk_o):
-    """Household ``j``: from code ``seen[j]`` to ``code[j]`` in the sums; 1 if it changed."""
-    c = code[j]
-    p = seen[j]
-    if c == p:
-        return 0
-    seen[j] = c
-    if bell[j]:
-        d = wb * shows[c] - wb * shows[p]
-        sv_b[village[j]] += d
-        sk_b[kin[j]] += d
-    else:
-        d = 1.0 * shows[c] - 1.0 * shows[p]
-        sv_o[village[j]] += d
-        sk_o[kin[j]] += d
-    return 1
-
-
-@_jit
 def tie_sums_update(code, seen, code_words, seen_words, shows, village, kin, bell, wb, sv_b,
                     sv_o, sk_b, sk_o):
     """Bring the sums of :func:`tie_sums` from the codes ``seen`` to the codes ``code``:
@@ -276,16 +257,35 @@ def tie_sums_update(code, seen, code_words, seen_words, shows, village, kin, bel
     ``code_words`` and ``seen_words``: the first ``8 × w`` one-byte codes as ``w`` 64-bit
     words (or empty), compared eight households at a time."""
     k = 0
-    start = 0
-    if code_words.size > 0:
-        for w in range(code_words.size):
-            if code_words[w] != seen_words[w]:
-                for j in range(8 * w, 8 * w + 8):
-                    k += _tie_change(j, code, seen, shows, village, kin, bell, wb, sv_b, sv_o,
-                                     sk_b, sk_o)
-        start = 8 * code_words.size
-    for j in range(start, village.size):
-        k += _tie_change(j, code, seen, shows, village, kin, bell, wb, sv_b, sv_o, sk_b, sk_o)
+    n = village.size
+    nw = code_words.size
+    w = 0
+    j = 0
+    while j < n:
+        if w < nw:   # a word of eight households: skip it when no code changed
+            if code_words[w] == seen_words[w]:
+                w += 1
+                j += 8
+                continue
+            end = j + 8
+            w += 1
+        else:
+            end = n
+        while j < end:
+            c = code[j]
+            p = seen[j]
+            if c != p:
+                seen[j] = c
+                k += 1
+                if bell[j]:
+                    d = wb * shows[c] - wb * shows[p]
+                    sv_b[village[j]] += d
+                    sk_b[kin[j]] += d
+                else:
+                    d = 1.0 * shows[c] - 1.0 * shows[p]
+                    sv_o[village[j]] += d
+                    sk_o[kin[j]] += d
+            j += 1
     return k
 
 
