@@ -360,3 +360,27 @@ def tie_exposure(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_vi
     tie_sums(code, shows, village, kin, bell, wb, sv_b, sv_o, sk_b, sk_o)
     tie_parts(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_comm, wk, wn,
               cross, sv_b, sv_o, sk_b, sk_o, out)
+
+
+# ------------------------------------------------------------------ supply's waiting list
+
+
+@_jit
+def keys_in_stage(keys, lo, hi, id_mask, stage, want, also, mask):
+    """The keys of segments ``[lo[s], hi[s])`` of a sorted key list, in order, whose household
+    (``key & id_mask``) is at stage ``want`` and, when ``also`` is not empty, has ``also``
+    set; each as ``key & mask``.  One pass, no temporaries (supply.DemandSupply)."""
+    n = 0
+    for s in range(lo.size):
+        n += hi[s] - lo[s]
+    out = np.empty(n, dtype=np.int64)
+    check = also.size > 0
+    k = 0
+    for s in range(lo.size):
+        for j in range(lo[s], hi[s]):
+            key = keys[j]
+            i = key & id_mask
+            if stage[i] == want and (not check or also[i]):
+                out[k] = key & mask
+                k += 1
+    return out[:k].copy()

@@ -59,7 +59,7 @@ PATH = f"compiled (numba {NUMBA_VERSION})" if ENABLED else "numpy"
 KERNELS = ("philox_words", "philox_unit", "philox_packed", "log_hazard", "accumulate",
            "shock_argument", "yearly_finances", "merge_sorted", "drop_sorted", "drop_positions",
            "first_per_group", "tie_exposure", "tie_sums", "tie_sums_update", "tie_parts",
-           "tie_response_argument", "tie_response_term")
+           "tie_response_argument", "tie_response_term", "keys_in_stage")
 
 
 #: Household-months below which a single run in a fresh process (``ruralsim run``) takes
@@ -133,4 +133,6 @@ def warm_up() -> None:
     k.tie_sums_update(i8, i8.copy(), u8, u8.copy(), d, i4, i4, b, 1.0, *sums)
     k.tie_response_argument(d, d, a, 1.0, d.copy())
     k.tie_response_term(d, d, a, 1.0, f.copy())
+    k.keys_in_stage(a, a[:1], a[1:], np.int64(1), i8, np.int8(0), b[:0], np.int64(1))
+    k.keys_in_stage(a, a[:1], a[1:], np.int64(1), i8, np.int8(0), b, np.int64(1))
     k.tie_parts(i8, d, a, i4, i4, b, 1.0, d, d, d, a, 2, 1.0, 1.0, 0.0, *sums, np.zeros((5, 2)))
