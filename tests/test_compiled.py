@@ -243,3 +243,8 @@ def test_ties_kept_up_to_date_equal_the_sums_anew(weights):
                 np.testing.assert_array_equal(e0, e1)
                 for name in p0:
                     np.testing.assert_array_equal(p0[name], p1[name])
+                alive = rng.random(idx.size) < 0.8   # the parts of the flagged entries only
+                e2, p2 = ties.exposure_observed(idx, alive)
+                np.testing.assert_array_equal(e2[alive], e0[alive])
+                for name in p0:
+                    np.testing.assert_array_equal(p2[name], p0[name][alive])

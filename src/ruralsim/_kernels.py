@@ -313,16 +313,23 @@ def tie_response_term(tanh_x, at_zero, ids, b_social, out):
 
 @_jit
 def tie_parts(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_comm, wk, wn,
-              cross, sv_b, sv_o, sk_b, sk_o, out):
+              cross, sv_b, sv_o, sk_b, sk_o, alive, out):
     """Each household's parts of its exposure from the sums (:func:`tie_sums`), in numpy's
     order of operations; ``out`` is [5, len(idx)]: kin, neighbours, bellwethers, other
-    villages, total."""
+    villages, total.  With ``alive`` (not empty) only the rows ``q`` where it is set are
+    computed: their parts go to the first columns in order (returns how many), their total
+    to column ``q``, and the other rows' total is 0."""
     sc = np.zeros(n_comm)
     if cross > 0:
         for v in range(sv_b.size):
             sc[cov[v]] += sv_b[v] + sv_o[v]
     cw = wn * cross
+    some = alive.size > 0
+    col = 0
     for q in range(idx.size):
+        if some and not alive[q]:
+            out[4, q] = 0.0
+            continue
         i = idx[q]
         v = village[i]
         k = kin[i]
@@ -345,8 +352,10 @@ def tie_parts(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_comm,
             a, b, d, e = p0 / denom, p1 / denom, p2 / denom, p3 / denom
         else:
             a = b = d = e = 0.0
-        out[0, q], out[1, q], out[2, q], out[3, q] = a, b, d, e
+        out[0, col], out[1, col], out[2, col], out[3, col] = a, b, d, e
         out[4, q] = a + b + d + e
+        col += 1
+    return col
 
 
 @_jit
@@ -359,7 +368,7 @@ def tie_exposure(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_vi
     sk_o = np.zeros(n_kin)
     tie_sums(code, shows, village, kin, bell, wb, sv_b, sv_o, sk_b, sk_o)
     tie_parts(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_comm, wk, wn,
-              cross, sv_b, sv_o, sk_b, sk_o, out)
+              cross, sv_b, sv_o, sk_b, sk_o, np.zeros(0, dtype=np.bool_), out)
 
 
 # ------------------------------------------------------------------ supply's waiting list

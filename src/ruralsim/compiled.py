@@ -135,4 +135,6 @@ def warm_up() -> None:
     k.tie_response_term(d, d, a, 1.0, f.copy())
     k.keys_in_stage(a, a[:1], a[1:], np.int64(1), i8, np.int8(0), b[:0], np.int64(1))
     k.keys_in_stage(a, a[:1], a[1:], np.int64(1), i8, np.int8(0), b, np.int64(1))
-    k.tie_parts(i8, d, a, i4, i4, b, 1.0, d, d, d, a, 2, 1.0, 1.0, 0.0, *sums, np.zeros((5, 2)))
+    for live in (b[:0], b):
+        k.tie_parts(i8, d, a, i4, i4, b, 1.0, d, d, d, a, 2, 1.0, 1.0, 0.0, *sums, live,
+                    np.zeros((5, 2)))

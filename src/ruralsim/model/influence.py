@@ -33,6 +33,7 @@ from .. import compiled as _c
 from .state import ALLOCATED, MOVED, REGISTERED, RETURNED, TWO_HOMES
 
 SOURCES = ("kin", "neighbours", "bellwethers", "other_villages")
+_ALL = np.zeros(0, dtype=bool)   # tie_parts: every row
 
 
 def kin_groups(village: np.ndarray, u: np.ndarray, mean_size: float) -> np.ndarray:
@@ -207,21 +208,29 @@ class Ties:
         self.observe(status, registered_weight)
         return self.exposure_observed(idx)
 
-    def exposure_observed(self, idx: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def exposure_observed(self, idx: np.ndarray, alive: np.ndarray | None = None
+                          ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """:meth:`exposure` of households ``idx`` to the states of the codes last observed
         (:meth:`observe`); on the compiled path into a buffer that the next call overwrites
-        (use the result before calling again)."""
+        (use the result before calling again).  With ``alive`` (a flag per entry of ``idx``)
+        the parts are those of the flagged entries only, in order, and the exposure of the
+        others is 0."""
         if _c.ENABLED:   # into a buffer kept between calls (read before the next call)
             if self._buf.size < 5 * idx.size:
                 self._buf = np.empty(5 * max(idx.size, 2 * self._buf.size // 5))
             out = self._buf[:5 * idx.size].reshape(5, idx.size)
-            _c.tie_parts(self._seen, self._shows, np.ascontiguousarray(idx, dtype=np.int64),
-                         self.village, self.kin, self.bell, float(self.w_bellwether), self.Mv,
-                         self.Mk, self.Mc, self.community_of_village, self.n_comm,
-                         float(self.w_kin), float(self.w_neighbour), float(self.cross_weight),
-                         *self._sums, out)
-            return out[4], dict(zip(SOURCES, out[:4]))
-        return self._numpy_parts(*self._sums, self._shows[self._seen[idx]], idx)
+            n = _c.tie_parts(self._seen, self._shows, np.ascontiguousarray(idx, dtype=np.int64),
+                             self.village, self.kin, self.bell, float(self.w_bellwether),
+                             self.Mv, self.Mk, self.Mc, self.community_of_village, self.n_comm,
+                             float(self.w_kin), float(self.w_neighbour),
+                             float(self.cross_weight), *self._sums,
+                             _ALL if alive is None else alive, out)
+            return out[4], dict(zip(SOURCES, out[:4, :n]))
+        e, parts = self._numpy_parts(*self._sums, self._shows[self._seen[idx]], idx)
+        if alive is not None:
+            rows = np.flatnonzero(alive)
+            parts = {s: p.take(rows) for s, p in parts.items()}
+        return e, parts
 
     def _compiled(self, code: np.ndarray, shows: np.ndarray, idx: np.ndarray,
                   out: np.ndarray | None = None):
@@ -343,15 +352,21 @@ class Influence:
         if self.s_month != t:          # tie states once a month (before anyone registers)
             self.ties.observe(self.pop.hh.status, inf.registered_weight)
             self.s_month = t
-        e, parts = self.ties.exposure_observed(ids)
-        if alive is not None and alive.any():
-            rows = np.flatnonzero(alive)
-            if rows.size == alive.size:   # all deciding: the same values, no copy
-                sums = np.array([parts[s].sum() for s in SOURCES])
-            else:
-                sums = np.array([parts[s].take(rows).sum() for s in SOURCES])
+        if _c.ENABLED and alive is not None:   # the parts of the deciding households only
+            e, parts = self.ties.exposure_observed(ids, alive)
+            n = parts["kin"].size
+        else:
+            e, parts = self.ties.exposure_observed(ids)
+            n = 0
+            if alive is not None and alive.any():
+                rows = np.flatnonzero(alive)
+                n = rows.size
+                if rows.size < alive.size:
+                    parts = {s: p.take(rows) for s, p in parts.items()}
+        if alive is not None and n:
+            sums = np.array([parts[s].sum() for s in SOURCES])
             for name, total in zip(SOURCES, sums):   # ndarray.mean: the same sum / count
-                self.rec.put(f"influence_{name}", t, float(total / rows.size))
+                self.rec.put(f"influence_{name}", t, float(total / n))
             self.received += sums
         # response(e, θ) − response(0, θ), times b_social, in place in one work array
         if _c.ENABLED:   # the same operations in two passes around numpy's own tanh
