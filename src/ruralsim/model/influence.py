@@ -115,6 +115,7 @@ class Ties:
         self._shows: np.ndarray | None = None
         self._sums: tuple[np.ndarray, ...] | None = None
         self._exact = False
+        self._denom_kb: np.ndarray | bool | None = None   # _denominators(), once
 
     def exact(self, shows: np.ndarray) -> bool:
         """Whether every sum of the ties' weighted states is exact in float64 whatever the
@@ -226,10 +227,13 @@ class Ties:
                              float(self.cross_weight), *self._sums,
                              _ALL if alive is None else alive, out)
             return out[4], dict(zip(SOURCES, out[:4, :n]))
-        e, parts = self._numpy_parts(*self._sums, self._shows[self._seen[idx]], idx)
-        if alive is not None:
-            rows = np.flatnonzero(alive)
-            parts = {s: p.take(rows) for s, p in parts.items()}
+        if alive is None:
+            return self._numpy_parts(*self._sums, self._shows[self._seen[idx]], idx)
+        rows = np.flatnonzero(alive)
+        sub = idx[rows]
+        total, parts = self._numpy_parts(*self._sums, self._shows[self._seen[sub]], sub)
+        e = np.zeros(idx.size)
+        e[rows] = total
         return e, parts
 
     def _compiled(self, code: np.ndarray, shows: np.ndarray, idx: np.ndarray,
@@ -264,18 +268,52 @@ class Ties:
         Sk_o = np.bincount(k_o, weights=ms_o, minlength=self.n_kin)
         return self._numpy_parts(Sv_b, Sv_o, Sk_b, Sk_o, s[idx], idx)
 
+    def _denominator(self, v: np.ndarray, k: np.ndarray, mi: np.ndarray) -> np.ndarray:
+        """The weight of a household's ties (fixed): ``wn (Mv − Mk) + wk (Mk − m)`` and, with
+        ties to other villages, ``+ cw (Mc − Mv)``, by village ``v``, kin group ``k`` and own
+        multiplier ``mi``."""
+        wk, wn = self.w_kin, self.w_neighbour
+        Mk = self.Mk[k]
+        denom = wn * (self.Mv[v] - Mk) + wk * (Mk - mi)
+        if self.cross_weight > 0:
+            denom = denom + wn * self.cross_weight * (self.Mc[self.community_of_village[v]]
+                                                       - self.Mv[v])
+        return denom
+
+    def _denominators(self) -> np.ndarray | None:
+        """:meth:`_denominator` by kin group and bellwether flag (entry ``2 k + bell``),
+        computed once, when a kin group lies in one village (as :func:`kin_groups` makes
+        them); else None."""
+        if self._denom_kb is None:
+            denom = self._denominator(self.village, self.kin, self.m)
+            key = 2 * self.kin.astype(np.int64) + self.bell
+            table = np.zeros(2 * self.n_kin)
+            table[key] = denom
+            vil_of = np.full(self.n_kin, -1, dtype=np.int64)
+            vil_of[self.kin] = self.village
+            one = bool(np.array_equal(vil_of[self.kin], self.village)) and \
+                bool(np.array_equal(table[key], denom))
+            self._denom_kb = table if one else False
+        return self._denom_kb if self._denom_kb is not False else None
+
     def _numpy_parts(self, Sv_b, Sv_o, Sk_b, Sk_o, si: np.ndarray, idx: np.ndarray):
-        """Each household's parts of its exposure from the sums (``si``: its own state)."""
-        bw = self.bell
+        """Each household's parts of its exposure from the sums (``si``: its own state), in
+        the order of operations of the compiled kernel (each value gathered once)."""
+        bi = self.bell[idx]
         v, k = self.village[idx], self.kin[idx]
-        mi, bi = self.m[idx], bw[idx]
+        mi = np.where(bi, float(self.w_bellwether), 1.0)         # self.m[idx]
         own = mi * si                                              # i is not its own tie
         wk, wn = self.w_kin, self.w_neighbour
-        kin_o = Sk_o[k] - np.where(bi, 0.0, own)
-        kin_b = Sk_b[k] - np.where(bi, own, 0.0)
-        nb_o = Sv_o[v] - Sk_o[k]                                   # non-kin ordinary ties
-        nb_b = Sv_b[v] - Sk_b[k]                                   # non-kin bellwether ties
-        denom = wn * (self.Mv[v] - self.Mk[k]) + wk * (self.Mk[k] - mi)
+        sko, skb = Sk_o[k], Sk_b[k]
+        kin_o = sko - np.where(bi, 0.0, own)
+        kin_b = skb - np.where(bi, own, 0.0)
+        nb_o = Sv_o[v] - sko                                       # non-kin ordinary ties
+        nb_b = Sv_b[v] - skb                                       # non-kin bellwether ties
+        table = self._denominators()
+        if table is not None:
+            denom = table[2 * k.astype(np.int64) + bi]
+        else:
+            denom = self._denominator(v, k, mi)
         parts = {"kin": wk * kin_o, "neighbours": wn * nb_o,
                  "bellwethers": wk * kin_b + wn * nb_b}
         if self.cross_weight > 0:
@@ -284,7 +322,6 @@ class Ties:
             c = self.community_of_village[v]
             cw = wn * self.cross_weight
             parts["other_villages"] = cw * (Sc[c] - Sv_b[v] - Sv_o[v])
-            denom = denom + cw * (self.Mc[c] - self.Mv[v])
         else:
             parts["other_villages"] = np.zeros(idx.size)
         safe = denom > 0
@@ -352,17 +389,8 @@ class Influence:
         if self.s_month != t:          # tie states once a month (before anyone registers)
             self.ties.observe(self.pop.hh.status, inf.registered_weight)
             self.s_month = t
-        if _c.ENABLED and alive is not None:   # the parts of the deciding households only
-            e, parts = self.ties.exposure_observed(ids, alive)
-            n = parts["kin"].size
-        else:
-            e, parts = self.ties.exposure_observed(ids)
-            n = 0
-            if alive is not None and alive.any():
-                rows = np.flatnonzero(alive)
-                n = rows.size
-                if rows.size < alive.size:
-                    parts = {s: p.take(rows) for s, p in parts.items()}
+        e, parts = self.ties.exposure_observed(ids, alive)   # parts: of those deciding
+        n = parts["kin"].size
         if alive is not None and n:
             sums = np.array([parts[s].sum() for s in SOURCES])
             for name, total in zip(SOURCES, sums):   # ndarray.mean: the same sum / count
