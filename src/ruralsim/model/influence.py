@@ -326,8 +326,10 @@ class Ties:
             parts["other_villages"] = np.zeros(idx.size)
         safe = denom > 0
         out = {}
+        every = bool(safe.all())   # then a plain division: the same numbers, no mask
         for name, p in parts.items():
-            out[name] = np.divide(p, denom, out=np.zeros(idx.size), where=safe)
+            out[name] = np.divide(p, denom, out=p) if every else \
+                np.divide(p, denom, out=np.zeros(idx.size), where=safe)
         total = out["kin"] + out["neighbours"] + out["bellwethers"] + out["other_villages"]
         return total, out
 
