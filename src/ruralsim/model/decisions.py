@@ -109,6 +109,11 @@ class ActiveSet:
         if k == 0:
             return
         need = self.n + k
+        if need > self._buf["ids"].size and self.n_dead:
+            # rows that left make room first: compacting keeps the order of the rows
+            # deciding, so the new rows follow them as they would after the dead ones
+            self.compact()
+            need = self.n + k
         if need > self._buf["ids"].size:
             cap = max(need, 2 * self._buf["ids"].size, 1024)
             for f, arr in self._buf.items():
