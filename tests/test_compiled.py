@@ -250,3 +250,40 @@ def test_ties_kept_up_to_date_equal_the_sums_anew(weights):
                 np.testing.assert_array_equal(e2[alive], e0[alive])
                 for name in p0:
                     np.testing.assert_array_equal(p2[name], p0[name][alive])
+
+
+@NO_NUMBA
+def test_the_compiled_sum_is_numpys_sum():
+    """The compiled kernels sum as numpy does (pairwise, leaves of 128 in eight lanes): the
+    same bits for every length, large ones included."""
+    from ruralsim._kernels import pairwise_sum
+
+    rng = np.random.default_rng(5)
+    for n in [*range(0, 300), 1_000, 8_191, 8_192, 8_193, 65_537, 433_032]:
+        a = rng.standard_normal(n) * rng.choice([1e-3, 1.0, 1e6], n)
+        assert pairwise_sum(a) == a.sum(), n
+
+
+@NO_NUMBA
+@pytest.mark.parametrize("cross", [0.0, 0.3])
+def test_the_ties_response_argument_and_sums_equal_the_parts(cross):
+    """Ties.response_argument (compiled, no parts kept) gives the argument of tanh and the
+    parts' sums over the deciding households, to the bit, as the parts do."""
+    from ruralsim.model.influence import Ties
+
+    rng = np.random.default_rng(9)
+    n, V = 5_003, 30
+    village = np.sort(rng.integers(0, V, n))
+    kin = village * 7 + rng.integers(0, 7, n)
+    ties = Ties(village, kin, rng.random(n) < 0.1, rng.integers(0, 3, V), 1.0, 0.4, 5.0, cross)
+    ties.observe(rng.integers(0, 6, n).astype(np.int8), 0.5)
+    theta = rng.random(n)
+    for size in (5, 129, 4_000):
+        idx = np.sort(rng.choice(n, size, replace=False))
+        alive = rng.random(size) < 0.9
+        arg, sums, k = ties.response_argument(idx, alive, theta, 0.1)
+        e, parts = ties.exposure_observed(idx, alive)
+        assert k == int(alive.sum())
+        assert sums.tolist() == [parts[s].sum() for s in parts]
+        expect = (e[alive] - theta[idx[alive]]) / 0.1 * 0.5
+        np.testing.assert_array_equal(arg[alive], expect)

@@ -290,16 +290,6 @@ def tie_sums_update(code, seen, code_words, seen_words, shows, village, kin, bel
 
 
 @_jit
-def tie_response_argument(e, theta, ids, width, out):
-    """``out = (e − θ[ids]) / width × 0.5``, the argument of tanh in influence.response, in
-    numpy's order of operations (Influence.terms)."""
-    for q in range(ids.size):
-        x = e[q] - theta[ids[q]]
-        x = x / width
-        out[q] = x * 0.5
-
-
-@_jit
 def tie_response_term(tanh_x, at_zero, ids, b_social, out):
     """``out = float32(((tanh_x + 1) × 0.5 − at_zero[ids]) × b_social)``: the ties term
     after numpy's tanh, in numpy's order of operations (Influence.terms)."""
@@ -393,3 +383,184 @@ def keys_in_stage(keys, lo, hi, id_mask, stage, want, also, mask):
                 out[k] = key & mask
                 k += 1
     return out[:k].copy()
+
+
+# ------------------------------------------------------------------ numpy's sum, streamed
+
+_PW_BLOCK = 128   # numpy's PW_BLOCKSIZE: pairwise summation's leaves hold at most 128 values
+
+
+@_jit
+def _pairwise_leaves(n_total, out):
+    """The sizes of the leaves of numpy's pairwise summation of ``n_total`` values, left to
+    right, into ``out``; returns how many (no recursion: numba's cache does not keep
+    recursive functions)."""
+    ns = np.empty(128, dtype=np.int64)
+    top = 0
+    ns[0] = n_total
+    k = 0
+    while top >= 0:
+        n = ns[top]
+        top -= 1
+        if n <= _PW_BLOCK:
+            out[k] = n
+            k += 1
+        else:   # the right half waits under the left one
+            n2 = n // 2
+            n2 -= n2 % 8
+            ns[top + 1] = n - n2
+            ns[top + 2] = n2
+            top += 2
+    return k
+
+
+@_jit
+def _pairwise_combine(n_total, leaf_sums):
+    """numpy's pairwise sum of ``n_total`` values from the sums of its leaves: each split
+    adds its left half's sum and its right half's, in that order."""
+    ns = np.empty(128, dtype=np.int64)
+    state = np.zeros(128, dtype=np.int64)
+    left = np.empty(128)
+    top = 0
+    ns[0] = n_total
+    at = 0
+    ret = 0.0
+    while top >= 0:
+        n = ns[top]
+        if n <= _PW_BLOCK:
+            ret = leaf_sums[at]
+            at += 1
+            top -= 1
+            continue
+        n2 = n // 2
+        n2 -= n2 % 8
+        if state[top] == 0:     # the left half first
+            state[top] = 1
+            top += 1
+            ns[top], state[top] = n2, 0
+        elif state[top] == 1:   # then the right half
+            left[top] = ret
+            state[top] = 2
+            top += 1
+            ns[top], state[top] = n - n2, 0
+        else:
+            ret = left[top] + ret
+            top -= 1
+    return ret
+
+
+@_jit
+def pairwise_sum(a):
+    """``a.sum()`` of a contiguous float64 array as numpy computes it (pairwise summation,
+    leaves of at most 128 values summed in eight lanes): the same bits.  A test checks it
+    against numpy's own sum."""
+    sizes = np.empty(a.size // 32 + 2, dtype=np.int64)
+    n_leaves = _pairwise_leaves(a.size, sizes)
+    sums = np.empty(max(n_leaves, 1))
+    lanes = np.empty(8)
+    pos = 0
+    for leaf in range(n_leaves):
+        n = sizes[leaf]
+        if n < 8:
+            res = 0.0
+            for i in range(n):
+                res += a[pos + i]
+        else:
+            for j in range(8):
+                lanes[j] = a[pos + j]
+            i = 8
+            while i < n - (n % 8):
+                for j in range(8):
+                    lanes[j] += a[pos + i + j]
+                i += 8
+            res = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + \
+                ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
+            while i < n:
+                res += a[pos + i]
+                i += 1
+        sums[leaf] = res
+        pos += n
+    return 0.0 + _pairwise_combine(a.size, sums)
+
+
+@_jit
+def tie_response_sums(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov, n_comm, wk,
+                      wn, cross, sv_b, sv_o, sk_b, sk_o, alive, n_alive, theta, width, arg,
+                      sums):
+    """:func:`tie_parts` of the rows flagged ``alive`` (``n_alive`` of them) without keeping
+    the parts: ``arg[q]`` = the argument of tanh in the ties' response, ``(exposure −
+    θ[idx[q]]) / width × 0.5`` (an exposure of 0 for the rows not flagged), and ``sums`` the
+    four parts summed over the flagged rows as numpy sums them (:func:`pairwise_sum`,
+    streamed: the same bits as ``parts.sum()``)."""
+    sc = np.zeros(n_comm)
+    if cross > 0:
+        for v in range(sv_b.size):
+            sc[cov[v]] += sv_b[v] + sv_o[v]
+    cw = wn * cross
+    sizes = np.empty(n_alive // 32 + 2, dtype=np.int64)
+    n_leaves = _pairwise_leaves(n_alive, sizes)
+    leaf_sums = np.zeros((4, n_leaves))
+    lanes = np.empty((4, 8))
+    res = np.zeros(4)
+    vals = np.empty(4)
+    leaf = 0
+    p = 0
+    n_l = sizes[0]
+    cut = n_l - n_l % 8
+    for q in range(idx.size):
+        i = idx[q]
+        if not alive[q]:
+            arg[q] = ((0.0 - theta[i]) / width) * 0.5
+            continue
+        v = village[i]
+        k = kin[i]
+        mi = wb if bell[i] else 1.0
+        own = mi * shows[code[i]]
+        kin_o = sk_o[k] - (0.0 if bell[i] else own)
+        kin_b = sk_b[k] - (own if bell[i] else 0.0)
+        nb_o = sv_o[v] - sk_o[k]
+        nb_b = sv_b[v] - sk_b[k]
+        denom = wn * (Mv[v] - Mk[k]) + wk * (Mk[k] - mi)
+        p0 = wk * kin_o
+        p1 = wn * nb_o
+        p2 = wk * kin_b + wn * nb_b
+        p3 = 0.0
+        if cross > 0:
+            c = cov[v]
+            p3 = cw * (sc[c] - sv_b[v] - sv_o[v])
+            denom = denom + cw * (Mc[c] - Mv[v])
+        if denom > 0:
+            a, b, d, e = p0 / denom, p1 / denom, p2 / denom, p3 / denom
+        else:
+            a = b = d = e = 0.0
+        arg[q] = (((a + b + d + e) - theta[i]) / width) * 0.5
+        vals[0], vals[1], vals[2], vals[3] = a, b, d, e
+        # numpy's pairwise summation, one value at a time (pairwise_sum)
+        if n_l < 8:
+            for s in range(4):
+                res[s] = (0.0 if p == 0 else res[s]) + vals[s]
+        else:
+            if p < 8:
+                for s in range(4):
+                    lanes[s, p] = vals[s]
+            elif p < cut:
+                for s in range(4):
+                    lanes[s, p % 8] += vals[s]
+            else:
+                for s in range(4):
+                    res[s] += vals[s]
+            if p == cut - 1:
+                for s in range(4):
+                    res[s] = ((lanes[s, 0] + lanes[s, 1]) + (lanes[s, 2] + lanes[s, 3])) + \
+                        ((lanes[s, 4] + lanes[s, 5]) + (lanes[s, 6] + lanes[s, 7]))
+        p += 1
+        if p == n_l:
+            for s in range(4):
+                leaf_sums[s, leaf] = res[s]
+            leaf += 1
+            p = 0
+            if leaf < n_leaves:
+                n_l = sizes[leaf]
+                cut = n_l - n_l % 8
+    for s in range(4):
+        sums[s] = 0.0 + _pairwise_combine(n_alive, leaf_sums[s])

@@ -236,6 +236,23 @@ class Ties:
         e[rows] = total
         return e, parts
 
+    def response_argument(self, idx: np.ndarray, alive: np.ndarray, theta: np.ndarray,
+                          width: float) -> tuple[np.ndarray, np.ndarray, int]:
+        """Compiled path: the argument of tanh in the response of households ``idx`` to the
+        codes last observed, ``(exposure − θ) / width × 0.5`` (an exposure of 0 where
+        ``alive`` is not set), and the parts of the exposure summed over the entries flagged
+        ``alive`` (the same bits as ``parts.sum()`` of :meth:`exposure_observed`), without
+        keeping the parts; and how many are flagged."""
+        idx = np.ascontiguousarray(idx, dtype=np.int64)
+        n = int(np.count_nonzero(alive))
+        arg, sums = np.empty(idx.size), np.zeros(len(SOURCES))
+        _c.tie_response_sums(self._seen, self._shows, idx, self.village, self.kin, self.bell,
+                             float(self.w_bellwether), self.Mv, self.Mk, self.Mc,
+                             self.community_of_village, self.n_comm, float(self.w_kin),
+                             float(self.w_neighbour), float(self.cross_weight), *self._sums,
+                             alive, n, theta, float(width), arg, sums)
+        return arg, sums, n
+
     def _compiled(self, code: np.ndarray, shows: np.ndarray, idx: np.ndarray,
                   out: np.ndarray | None = None):
         """One pass for the sums, one for the households (the same numbers as numpy)."""
@@ -391,22 +408,22 @@ class Influence:
         if self.s_month != t:          # tie states once a month (before anyone registers)
             self.ties.observe(self.pop.hh.status, inf.registered_weight)
             self.s_month = t
-        e, parts = self.ties.exposure_observed(ids, alive)   # parts: of those deciding
-        n = parts["kin"].size
-        if alive is not None and n:
-            sums = np.array([parts[s].sum() for s in SOURCES])
-            for name, total in zip(SOURCES, sums):   # ndarray.mean: the same sum / count
-                self.rec.put(f"influence_{name}", t, float(total / n))
-            self.received += sums
-        # response(e, θ) − response(0, θ), times b_social, in place in one work array
         if _c.ENABLED:   # the same operations in two passes around numpy's own tanh
             ids = np.ascontiguousarray(ids, dtype=np.int64)
-            x = np.empty(ids.size)
-            _c.tie_response_argument(e, self.theta, ids, float(inf.width), x)
+            x, sums, n = self.ties.response_argument(
+                ids, np.ones(ids.size, dtype=bool) if alive is None else alive, self.theta,
+                inf.width)
+            if alive is not None and n:
+                self._record(sums, n, t)
             np.tanh(x, out=x)
             out = np.empty(ids.size, dtype=np.float32)
             _c.tie_response_term(x, self.at_zero, ids, float(inf.b_social), out)
             return out
+        e, parts = self.ties.exposure_observed(ids, alive)   # parts: of those deciding
+        n = parts["kin"].size
+        if alive is not None and n:
+            self._record(np.array([parts[s].sum() for s in SOURCES]), n, t)
+        # response(e, θ) − response(0, θ), times b_social, in place in one work array
         x = self.theta.take(ids)
         np.subtract(e, x, out=x)     # response(e, θ): as :func:`response`, in place
         x /= inf.width
@@ -417,6 +434,12 @@ class Influence:
         x -= self.at_zero.take(ids)
         x *= inf.b_social
         return x.astype(np.float32)
+
+    def _record(self, sums: np.ndarray, n: int, t: int) -> None:
+        """The exposure the ``n`` households deciding received this month, by source."""
+        for name, total in zip(SOURCES, sums):   # ndarray.mean: the same sum / count
+            self.rec.put(f"influence_{name}", t, float(total / n))
+        self.received += sums
 
     def summary(self) -> dict:
         tot = self.received
