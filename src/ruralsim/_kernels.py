@@ -450,36 +450,45 @@ def _pairwise_combine(n_total, leaf_sums):
 
 
 @_jit
+def _leaf_sum(a, n):
+    """numpy's sum of a leaf of ``n`` <= 128 values (``a[:n]``): sequential below 8 values,
+    else eight lanes added pairwise and the rest in order."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@_jit
 def pairwise_sum(a):
     """``a.sum()`` of a contiguous float64 array as numpy computes it (pairwise summation,
     leaves of at most 128 values summed in eight lanes): the same bits.  A test checks it
     against numpy's own sum."""
     sizes = np.empty(a.size // 32 + 2, dtype=np.int64)
     n_leaves = _pairwise_leaves(a.size, sizes)
-    sums = np.empty(max(n_leaves, 1))
-    lanes = np.empty(8)
+    sums = np.zeros(max(n_leaves, 1))
     pos = 0
     for leaf in range(n_leaves):
-        n = sizes[leaf]
-        if n < 8:
-            res = 0.0
-            for i in range(n):
-                res += a[pos + i]
-        else:
-            for j in range(8):
-                lanes[j] = a[pos + j]
-            i = 8
-            while i < n - (n % 8):
-                for j in range(8):
-                    lanes[j] += a[pos + i + j]
-                i += 8
-            res = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + \
-                ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
-            while i < n:
-                res += a[pos + i]
-                i += 1
-        sums[leaf] = res
-        pos += n
+        sums[leaf] = _leaf_sum(a[pos:pos + sizes[leaf]], sizes[leaf])
+        pos += sizes[leaf]
     return 0.0 + _pairwise_combine(a.size, sums)
 
 
@@ -490,8 +499,8 @@ def tie_response_sums(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov,
     """:func:`tie_parts` of the rows flagged ``alive`` (``n_alive`` of them) without keeping
     the parts: ``arg[q]`` = the argument of tanh in the ties' response, ``(exposure −
     θ[idx[q]]) / width × 0.5`` (an exposure of 0 for the rows not flagged), and ``sums`` the
-    four parts summed over the flagged rows as numpy sums them (:func:`pairwise_sum`,
-    streamed: the same bits as ``parts.sum()``)."""
+    four parts summed over the flagged rows as numpy sums them (:func:`pairwise_sum`, a
+    leaf of at most 128 rows at a time: the same bits as ``parts.sum()``)."""
     sc = np.zeros(n_comm)
     if cross > 0:
         for v in range(sv_b.size):
@@ -500,67 +509,43 @@ def tie_response_sums(code, shows, idx, village, kin, bell, wb, Mv, Mk, Mc, cov,
     sizes = np.empty(n_alive // 32 + 2, dtype=np.int64)
     n_leaves = _pairwise_leaves(n_alive, sizes)
     leaf_sums = np.zeros((4, n_leaves))
-    lanes = np.empty((4, 8))
-    res = np.zeros(4)
-    vals = np.empty(4)
-    leaf = 0
-    p = 0
-    n_l = sizes[0]
-    cut = n_l - n_l % 8
-    for q in range(idx.size):
-        i = idx[q]
-        if not alive[q]:
-            arg[q] = ((0.0 - theta[i]) / width) * 0.5
-            continue
-        v = village[i]
-        k = kin[i]
-        mi = wb if bell[i] else 1.0
-        own = mi * shows[code[i]]
-        kin_o = sk_o[k] - (0.0 if bell[i] else own)
-        kin_b = sk_b[k] - (own if bell[i] else 0.0)
-        nb_o = sv_o[v] - sk_o[k]
-        nb_b = sv_b[v] - sk_b[k]
-        denom = wn * (Mv[v] - Mk[k]) + wk * (Mk[k] - mi)
-        p0 = wk * kin_o
-        p1 = wn * nb_o
-        p2 = wk * kin_b + wn * nb_b
-        p3 = 0.0
-        if cross > 0:
-            c = cov[v]
-            p3 = cw * (sc[c] - sv_b[v] - sv_o[v])
-            denom = denom + cw * (Mc[c] - Mv[v])
-        if denom > 0:
-            a, b, d, e = p0 / denom, p1 / denom, p2 / denom, p3 / denom
-        else:
-            a = b = d = e = 0.0
-        arg[q] = (((a + b + d + e) - theta[i]) / width) * 0.5
-        vals[0], vals[1], vals[2], vals[3] = a, b, d, e
-        # numpy's pairwise summation, one value at a time (pairwise_sum)
-        if n_l < 8:
-            for s in range(4):
-                res[s] = (0.0 if p == 0 else res[s]) + vals[s]
-        else:
-            if p < 8:
-                for s in range(4):
-                    lanes[s, p] = vals[s]
-            elif p < cut:
-                for s in range(4):
-                    lanes[s, p % 8] += vals[s]
+    buf = np.empty((4, _PW_BLOCK))
+    q = 0
+    for leaf in range(n_leaves):
+        n_l = sizes[leaf]
+        for col in range(n_l):
+            while not alive[q]:
+                arg[q] = ((0.0 - theta[idx[q]]) / width) * 0.5
+                q += 1
+            i = idx[q]
+            v = village[i]
+            k = kin[i]
+            mi = wb if bell[i] else 1.0
+            own = mi * shows[code[i]]
+            kin_o = sk_o[k] - (0.0 if bell[i] else own)
+            kin_b = sk_b[k] - (own if bell[i] else 0.0)
+            nb_o = sv_o[v] - sk_o[k]
+            nb_b = sv_b[v] - sk_b[k]
+            denom = wn * (Mv[v] - Mk[k]) + wk * (Mk[k] - mi)
+            p0 = wk * kin_o
+            p1 = wn * nb_o
+            p2 = wk * kin_b + wn * nb_b
+            p3 = 0.0
+            if cross > 0:
+                c = cov[v]
+                p3 = cw * (sc[c] - sv_b[v] - sv_o[v])
+                denom = denom + cw * (Mc[c] - Mv[v])
+            if denom > 0:
+                a, b, d, e = p0 / denom, p1 / denom, p2 / denom, p3 / denom
             else:
-                for s in range(4):
-                    res[s] += vals[s]
-            if p == cut - 1:
-                for s in range(4):
-                    res[s] = ((lanes[s, 0] + lanes[s, 1]) + (lanes[s, 2] + lanes[s, 3])) + \
-                        ((lanes[s, 4] + lanes[s, 5]) + (lanes[s, 6] + lanes[s, 7]))
-        p += 1
-        if p == n_l:
-            for s in range(4):
-                leaf_sums[s, leaf] = res[s]
-            leaf += 1
-            p = 0
-            if leaf < n_leaves:
-                n_l = sizes[leaf]
-                cut = n_l - n_l % 8
+                a = b = d = e = 0.0
+            arg[q] = (((a + b + d + e) - theta[i]) / width) * 0.5
+            buf[0, col], buf[1, col], buf[2, col], buf[3, col] = a, b, d, e
+            q += 1
+        for s in range(4):
+            leaf_sums[s, leaf] = _leaf_sum(buf[s], n_l)
+    while q < idx.size:   # rows after the last flagged one
+        arg[q] = ((0.0 - theta[idx[q]]) / width) * 0.5
+        q += 1
     for s in range(4):
         sums[s] = 0.0 + _pairwise_combine(n_alive, leaf_sums[s])
