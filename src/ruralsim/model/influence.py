@@ -103,9 +103,9 @@ class Ties:
         self.n_villages = self.community_of_village.size
         self.n_kin = int(self.kin.max()) + 1 if self.kin.size else 0
         self.n_comm = int(self.community_of_village.max()) + 1 if self.n_villages else 0
-        self.m = np.where(self.bell, self.w_bellwether, 1.0)      # weight multiplier of j
-        self.Mv = np.bincount(self.village, weights=self.m, minlength=self.n_villages)
-        self.Mk = np.bincount(self.kin, weights=self.m, minlength=self.n_kin)
+        m = self.multiplier()
+        self.Mv = np.bincount(self.village, weights=m, minlength=self.n_villages)
+        self.Mk = np.bincount(self.kin, weights=m, minlength=self.n_kin)
         self.Mc = np.bincount(self.community_of_village, weights=self.Mv, minlength=self.n_comm)
         self._buf = np.empty(0)   # exposure_of_status's output, reused month after month
         self._split: tuple | None = None   # numpy path: the ties by bellwether (_numpy)
@@ -116,6 +116,11 @@ class Ties:
         self._sums: tuple[np.ndarray, ...] | None = None
         self._exact = False
         self._denom_kb: np.ndarray | bool | None = None   # _denominators(), once
+
+    def multiplier(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """The weight multiplier of households ``rows`` as ties: ``w_bellwether`` for a
+        bellwether, else 1 (made when needed, not kept: 8 bytes a household)."""
+        return np.where(self.bell[rows], self.w_bellwether, 1.0)
 
     def exact(self, shows: np.ndarray) -> bool:
         """Whether every sum of the ties' weighted states is exact in float64 whatever the
@@ -272,7 +277,7 @@ class Ties:
             ix = np.int32 if self.village.dtype == np.int32 else np.int64
             rows_b, rows_o = np.flatnonzero(bw).astype(ix), np.flatnonzero(~bw).astype(ix)
             self._split = (rows_b, rows_o, self.village[rows_b], self.village[rows_o],
-                           self.kin[rows_b], self.kin[rows_o], self.m[rows_b])
+                           self.kin[rows_b], self.kin[rows_o], self.multiplier(rows_b))
         return self._split
 
     def _numpy(self, s: np.ndarray, idx: np.ndarray):
@@ -302,7 +307,7 @@ class Ties:
         computed once, when a kin group lies in one village (as :func:`kin_groups` makes
         them); else None."""
         if self._denom_kb is None:
-            denom = self._denominator(self.village, self.kin, self.m)
+            denom = self._denominator(self.village, self.kin, self.multiplier())
             key = 2 * self.kin.astype(np.int64) + self.bell
             table = np.zeros(2 * self.n_kin)
             table[key] = denom
@@ -318,7 +323,7 @@ class Ties:
         the order of operations of the compiled kernel (each value gathered once)."""
         bi = self.bell[idx]
         v, k = self.village[idx], self.kin[idx]
-        mi = np.where(bi, float(self.w_bellwether), 1.0)         # self.m[idx]
+        mi = np.where(bi, self.w_bellwether, 1.0)                 # multiplier(idx)
         own = mi * si                                              # i is not its own tie
         wk, wn = self.w_kin, self.w_neighbour
         sko, skb = Sk_o[k], Sk_b[k]
