@@ -34,6 +34,8 @@ from .state import ALLOCATED, MOVED, REGISTERED, RETURNED, TWO_HOMES
 
 SOURCES = ("kin", "neighbours", "bellwethers", "other_villages")
 _ALL = np.zeros(0, dtype=bool)   # tie_parts: every row
+#: Households whose ties' exposure the numpy path computes at once (bounds working arrays).
+_CHUNK = 1 << 16
 
 
 def kin_groups(village: np.ndarray, u: np.ndarray, mean_size: float) -> np.ndarray:
@@ -107,7 +109,6 @@ class Ties:
         self.Mv = np.bincount(self.village, weights=m, minlength=self.n_villages)
         self.Mk = np.bincount(self.kin, weights=m, minlength=self.n_kin)
         self.Mc = np.bincount(self.community_of_village, weights=self.Mv, minlength=self.n_comm)
-        self._buf = np.empty(0)   # exposure_of_status's output, reused month after month
         self._split: tuple | None = None   # numpy path: the ties by bellwether (_numpy)
         # observe(): the status codes seen, what each code shows, the sums of the ties'
         # states by village and kin group (bellwethers apart) and whether they are exact
@@ -217,14 +218,12 @@ class Ties:
     def exposure_observed(self, idx: np.ndarray, alive: np.ndarray | None = None
                           ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """:meth:`exposure` of households ``idx`` to the states of the codes last observed
-        (:meth:`observe`); on the compiled path into a buffer that the next call overwrites
-        (use the result before calling again).  With ``alive`` (a flag per entry of ``idx``)
-        the parts are those of the flagged entries only, in order, and the exposure of the
-        others is 0."""
-        if _c.ENABLED:   # into a buffer kept between calls (read before the next call)
-            if self._buf.size < 5 * idx.size:
-                self._buf = np.empty(5 * max(idx.size, 2 * self._buf.size // 5))
-            out = self._buf[:5 * idx.size].reshape(5, idx.size)
+        (:meth:`observe`).  With ``alive`` (a flag per entry of ``idx``) the parts are those
+        of the flagged entries only, in order, and the exposure of the others is 0.  The
+        numpy path works through the households in chunks (per household: the same
+        numbers), so that its working arrays stay small."""
+        if _c.ENABLED:
+            out = np.empty((5, idx.size))
             n = _c.tie_parts(self._seen, self._shows, np.ascontiguousarray(idx, dtype=np.int64),
                              self.village, self.kin, self.bell, float(self.w_bellwether),
                              self.Mv, self.Mk, self.Mc, self.community_of_village, self.n_comm,
@@ -232,13 +231,16 @@ class Ties:
                              float(self.cross_weight), *self._sums,
                              _ALL if alive is None else alive, out)
             return out[4], dict(zip(SOURCES, out[:4, :n]))
-        if alive is None:
-            return self._numpy_parts(*self._sums, self._shows[self._seen[idx]], idx)
-        rows = np.flatnonzero(alive)
-        sub = idx[rows]
-        total, parts = self._numpy_parts(*self._sums, self._shows[self._seen[sub]], sub)
+        rows = np.arange(idx.size) if alive is None else np.flatnonzero(alive)
         e = np.zeros(idx.size)
-        e[rows] = total
+        parts = {s: np.empty(rows.size) for s in SOURCES}
+        for a in range(0, rows.size, _CHUNK):
+            r = rows[a:a + _CHUNK]
+            sub = idx[r]
+            total, p = self._numpy_parts(*self._sums, self._shows[self._seen[sub]], sub)
+            e[r] = total
+            for s in SOURCES:
+                parts[s][a:a + _CHUNK] = p[s]
         return e, parts
 
     def response_argument(self, idx: np.ndarray, alive: np.ndarray, theta: np.ndarray,
