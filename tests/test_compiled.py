@@ -212,3 +212,78 @@ def test_exposure_to_status_codes_is_the_exposure_to_their_states(cross):
         np.testing.assert_array_equal(e0, e1)
         for name in p0:
             np.testing.assert_array_equal(p0[name], p1[name])
+
+
+@pytest.mark.parametrize("weights", [(0.5, 5.0), (0.5, 2.5), (0.3, 2.5)])
+def test_ties_kept_up_to_date_equal_the_sums_anew(weights):
+    """Sums of the ties' states kept up to date month by month as status codes change (when
+    exact: registered_weight and w_bellwether make multiples of one power of two) give the
+    same exposure, to the bit, as summing every household anew, on both paths."""
+    from ruralsim.model.influence import Ties, tie_states
+
+    rw, wb = weights
+    rng = np.random.default_rng(11)
+    n, V = 3_001, 25          # not a multiple of 8: the last codes are compared one by one
+    village = np.sort(rng.integers(0, V, n))
+    kin = village * 6 + rng.integers(0, 6, n)
+    if rw != 0.5:   # kin groups across villages too (no table of denominators)
+        kin = rng.integers(0, 60, n)
+    paths = [False, True] if HAS_NUMBA else [False]
+    for enabled in paths:
+        with mock.patch.object(compiled, "ENABLED", enabled and compiled.ENABLED):
+            ties = Ties(village, kin, rng.random(n) < 0.1, rng.integers(0, 3, V), 1.0, 0.4, wb,
+                        0.2)
+            assert ties.exact(np.array([0.0, rw, 1.0])) == (rw == 0.5)
+            status = np.zeros(n, dtype=np.int8)
+            for month in range(6):
+                change = rng.choice(n, 200, replace=False)
+                status[change] = rng.integers(0, 6, change.size)
+                idx = rng.choice(n, 700, replace=False)
+                e1, p1 = ties.exposure_of_status(status, rw, idx)
+                e1, p1 = e1.copy(), {k: v.copy() for k, v in p1.items()}
+                e0, p0 = ties.exposure(tie_states(status, rw), idx)
+                np.testing.assert_array_equal(e0, e1)
+                for name in p0:
+                    np.testing.assert_array_equal(p0[name], p1[name])
+                alive = rng.random(idx.size) < 0.8   # the parts of the flagged entries only
+                e2, p2 = ties.exposure_observed(idx, alive)
+                np.testing.assert_array_equal(e2[alive], e0[alive])
+                for name in p0:
+                    np.testing.assert_array_equal(p2[name], p0[name][alive])
+
+
+@NO_NUMBA
+def test_the_compiled_sum_is_numpys_sum():
+    """The compiled kernels sum as numpy does (pairwise, leaves of 128 in eight lanes): the
+    same bits for every length, large ones included."""
+    from ruralsim._kernels import pairwise_sum
+
+    rng = np.random.default_rng(5)
+    for n in [*range(0, 300), 1_000, 8_191, 8_192, 8_193, 65_537, 433_032]:
+        a = rng.standard_normal(n) * rng.choice([1e-3, 1.0, 1e6], n)
+        assert pairwise_sum(a) == a.sum(), n
+
+
+@NO_NUMBA
+@pytest.mark.parametrize("cross", [0.0, 0.3])
+def test_the_ties_response_argument_and_sums_equal_the_parts(cross):
+    """Ties.response_argument (compiled, no parts kept) gives the argument of tanh and the
+    parts' sums over the deciding households, to the bit, as the parts do."""
+    from ruralsim.model.influence import Ties
+
+    rng = np.random.default_rng(9)
+    n, V = 5_003, 30
+    village = np.sort(rng.integers(0, V, n))
+    kin = village * 7 + rng.integers(0, 7, n)
+    ties = Ties(village, kin, rng.random(n) < 0.1, rng.integers(0, 3, V), 1.0, 0.4, 5.0, cross)
+    ties.observe(rng.integers(0, 6, n).astype(np.int8), 0.5)
+    theta = rng.random(n)
+    for size in (5, 129, 4_000):
+        idx = np.sort(rng.choice(n, size, replace=False))
+        alive = rng.random(size) < 0.9
+        arg, sums, k = ties.response_argument(idx, alive, theta, 0.1)
+        e, parts = ties.exposure_observed(idx, alive)
+        assert k == int(alive.sum())
+        assert sums.tolist() == [parts[s].sum() for s in parts]
+        expect = (e[alive] - theta[idx[alive]]) / 0.1 * 0.5
+        np.testing.assert_array_equal(arg[alive], expect)

@@ -58,7 +58,9 @@ PATH = f"compiled (numba {NUMBA_VERSION})" if ENABLED else "numpy"
 #: The kernels (:mod:`ruralsim._kernels`), imported when one is first used.
 KERNELS = ("philox_words", "philox_unit", "philox_packed", "log_hazard", "accumulate",
            "shock_argument", "yearly_finances", "merge_sorted", "drop_sorted", "drop_positions",
-           "first_per_group", "tie_exposure")
+           "first_per_group", "tie_exposure", "tie_sums", "tie_sums_update", "tie_parts",
+           "tie_response_term", "keys_in_stage",
+           "tie_response_sums", "pairwise_sum")
 
 
 #: Household-months below which a single run in a fresh process (``ruralsim run``) takes
@@ -126,3 +128,16 @@ def warm_up() -> None:
     for code in (i8, a):
         k.tie_exposure(code, d, a, i4, i4, b, 1.0, d, d, d, a, 2, 2, 2, 1.0, 1.0, 0.0,
                        np.zeros((5, 2)))
+    sums = (d.copy(), d.copy(), d.copy(), d.copy())   # influence.Ties.observe and its parts
+    k.tie_sums(i8, d, i4, i4, b, 1.0, *sums)
+    u8 = np.zeros(1, np.uint64)
+    k.tie_sums_update(i8, i8.copy(), u8, u8.copy(), d, i4, i4, b, 1.0, *sums)
+    k.tie_response_term(d, d, a, 1.0, f.copy())
+    k.keys_in_stage(a, a[:1], a[1:], np.int64(1), i8, np.int8(0), b[:0], np.int64(1))
+    k.tie_response_sums(i8, d, a, i4, i4, b, 1.0, d, d, d, a, 2, 1.0, 1.0, 0.0, *sums, b, 0,
+                        d, 1.0, d.copy(), np.zeros(4))
+    k.pairwise_sum(d)
+    k.keys_in_stage(a, a[:1], a[1:], np.int64(1), i8, np.int8(0), b, np.int64(1))
+    for live in (b[:0], b):
+        k.tie_parts(i8, d, a, i4, i4, b, 1.0, d, d, d, a, 2, 1.0, 1.0, 0.0, *sums, live,
+                    np.zeros((5, 2)))

@@ -109,6 +109,11 @@ class ActiveSet:
         if k == 0:
             return
         need = self.n + k
+        if need > self._buf["ids"].size and self.n_dead:
+            # rows that left make room first: compacting keeps the order of the rows
+            # deciding, so the new rows follow them as they would after the dead ones
+            self.compact()
+            need = self.n + k
         if need > self._buf["ids"].size:
             cap = max(need, 2 * self._buf["ids"].size, 1024)
             for f, arr in self._buf.items():
@@ -161,9 +166,11 @@ class ActiveSet:
         n = self.n
         if n == 0:
             return np.zeros(0, dtype=np.int64)
-        if self._scratch is None or self._scratch[0].size < n:
-            self._scratch = (np.empty(self._buf["ids"].size, _F),
-                             np.empty(self._buf["ids"].size, _F))
+        two = not _c.ENABLED   # the compiled path needs one scratch array
+        if self._scratch is None or self._scratch[0].size < n or \
+                (two and self._scratch[1].size < n):
+            cap = self._buf["ids"].size
+            self._scratch = (np.empty(cap, _F), np.empty(cap if two else 0, _F))
         v, w = self._scratch[0][:n], self._scratch[1][:n]
         if _c.ENABLED:   # the same float32 operations in one pass; numpy's own exp
             _c.log_hazard(np.asarray(table, dtype=_F), self.code, self.A, self.hv0, self.hslope,

@@ -22,7 +22,7 @@ from . import households as hhm
 from .decisions import ActiveSet
 from .policy import Eligible, eligible_mask
 from .state import ALLOCATED, Clock, Ledger, Population, Villages
-from .terms import Terms
+from .terms import REFRESH_CHUNK, Terms
 
 
 class CalendarItems:
@@ -43,8 +43,10 @@ class CalendarItems:
             clock.year += 1
             hh = self.pop.hh
             idx = np.flatnonzero(hh.status <= ALLOCATED)   # not yet moved
-            hhm.yearly_update(self.sc, self.streams, hh, idx, clock.year,
-                              self.ledger.dividend_phy[hh.village[idx]])
+            for a in range(0, idx.size, REFRESH_CHUNK):   # household by household: in chunks
+                part = idx[a:a + REFRESH_CHUNK]            # the working arrays stay small
+                hhm.yearly_update(self.sc, self.streams, hh, part, clock.year,
+                                  self.ledger.dividend_phy[hh.village[part]])
             clock.months_since_update = 0
             clock.year_due = False
             if not clock.policy_dirty:

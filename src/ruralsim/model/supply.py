@@ -221,6 +221,7 @@ def view_term(occupied: np.ndarray, facilities_share: np.ndarray, b_homes: float
 # ---------------------------------------------------------------------------- the process
 #: Where a household stands in the supply pipeline (demand mode).
 NONE, PLOT, BUILDING_HOME, BOUGHT, HOME_DONE = range(5)
+_NO_BOOL = np.zeros(0, dtype=bool)   # keys_in_stage: no second condition
 #: Kind codes (as ruralsim.state.KINDS).
 APARTMENT, COURTYARD = 0, 1
 #: Time-series columns of the supply process (demand mode only).
@@ -352,17 +353,45 @@ class DemandSupply:
         g = groups.astype(np.int64)
         lo = np.searchsorted(keys, g << shift)
         hi = np.searchsorted(keys, (g + 1) << shift)
+        cons = self.consented()
+        if _c.ENABLED:   # one pass: the (rule, id) part of the keys of those with no home yet
+            if groups.size == wanted.size:
+                lo, hi = np.zeros(1, dtype=np.int64), np.array([keys.size], dtype=np.int64)
+            low = _c.keys_in_stage(keys, lo.astype(np.int64), hi.astype(np.int64),
+                                   np.int64((1 << ID_BITS) - 1), self.stage, np.int8(NONE),
+                                   _NO_BOOL if cons is None else cons,
+                                   np.int64((1 << (RULE_BITS + ID_BITS)) - 1))
+            return np.sort(low, kind="stable") & ((1 << ID_BITS) - 1)
         if groups.size < wanted.size:
             keys = np.concatenate([keys[a:b] for a, b in zip(lo.tolist(), hi.tolist())])
         ids = keys & ((1 << ID_BITS) - 1)
         keep = self.stage[ids] == NONE
-        cons = self.consented()
         if cons is not None:
             keep &= cons[ids]
         # the key without its group bits is (the allocation rule's part, id): one sort of it
         # is the lexsort by rule then id; stable (timsort) merges the list's sorted groups
         low = keys[keep] & ((1 << (RULE_BITS + ID_BITS)) - 1)
         return np.sort(low, kind="stable") & ((1 << ID_BITS) - 1)
+
+    def _waiting_at(self, stage: int, also: np.ndarray | None = None) -> np.ndarray:
+        """Households on the waiting list at ``stage`` (and, with ``also``, with it set), in
+        the list's order."""
+        wl = self.m.waiting
+        if wl.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        if _c.ENABLED:   # one pass over the keys, no temporaries
+            from .waiting import ID_BITS
+
+            keys = wl.key
+            mask = np.int64((1 << ID_BITS) - 1)
+            return _c.keys_in_stage(keys, np.zeros(1, dtype=np.int64),
+                                    np.array([keys.size], dtype=np.int64), mask, self.stage,
+                                    np.int8(stage), _NO_BOOL if also is None else also, mask)
+        w = wl.ids
+        keep = self.stage[w] == stage
+        if also is not None:
+            keep &= also[w]
+        return w[keep]
 
     def _units_free(self) -> np.ndarray:
         """Units free in open, unfinished buildings (per building row)."""
@@ -396,8 +425,7 @@ class DemandSupply:
             # 4 presales for apartment households (before builders count demand)
             self._presell(cand[kind == APARTMENT], t)
         # 2 courtyard starts: plot holders who can pay, while builder slots are free
-        holders = m.waiting.ids if m.waiting.size else np.zeros(0, dtype=np.int64)
-        holders = holders[self.stage[holders] == PLOT]
+        holders = self._waiting_at(PLOT)
         ready, cost, funded, credit = self._able(holders, t)
         c_ready = self._community(holders[ready])
         busy = self._busy()
@@ -592,8 +620,7 @@ class DemandSupply:
     def _township_pays(self, rows: np.ndarray) -> None:
         """A building starts: the township pays the whole price of the units it gives for free
         or rents out (covers_price instruments) into the building's finance."""
-        w = self.m.waiting.ids
-        w = w[(self.stage[w] == BOUGHT) & self.funded[w]]
+        w = self._waiting_at(BOUGHT, self.funded)
         self._township_pays_for(w[self._of_rows(self.building[w], rows)])
 
     def _township_pays_for(self, ids: np.ndarray) -> None:
@@ -609,8 +636,7 @@ class DemandSupply:
         paid) and wait for a unit again."""
         if rows.size == 0:
             return
-        w = self.m.waiting.ids
-        w = w[self.stage[w] == BOUGHT]
+        w = self._waiting_at(BOUGHT)
         w = w[self._of_rows(self.building[w], rows)]
         own = w[~self.funded[w]]
         self.m.hh.savings_cny[own] += self.prepaid[own]
@@ -631,8 +657,7 @@ class DemandSupply:
                                                      minlength=self.C).astype(np.int64)
         f = np.unique(c)
         self.first_home_done[f[self.first_home_done[f] < 0]] = t
-        bought = self.m.waiting.ids
-        bought = bought[self.stage[bought] == BOUGHT]
+        bought = self._waiting_at(BOUGHT)
         bought = bought[self._of_rows(self.building[bought], rows)]
         self.stage[bought] = HOME_DONE
         return bought

@@ -129,15 +129,13 @@ class Terms:
     def refresh(self, active, t: int) -> None:
         """Recompute the decision terms of the households deciding (policy changed), in chunks
         so that the working arrays stay small."""
-        ids = active.members()
-        if ids.size:
-            names = ("A", "hv0", "hslope", "g0", "gflow", "C")
-            out = {k: np.empty(ids.size, dtype=np.float32) for k in names}
-            for a in range(0, ids.size, REFRESH_CHUNK):
-                terms = self.decision_terms(ids[a:a + REFRESH_CHUNK], t)
-                for k, v in zip(names, terms):
-                    out[k][a:a + REFRESH_CHUNK] = v
-            active.set_terms(**out)
+        rows = np.flatnonzero(active.alive) if active.n_dead else None
+        names = ("A", "hv0", "hslope", "g0", "gflow", "C")
+        for a in range(0, active.size, REFRESH_CHUNK):   # into the set's rows, chunk by chunk
+            r = slice(a, a + REFRESH_CHUNK) if rows is None else rows[a:a + REFRESH_CHUNK]
+            terms = self.decision_terms(active.ids[r], t)
+            for k, v in zip(names, terms):
+                getattr(active, k)[r] = v
 
     def refresh_finances(self, active) -> None:
         """A new year: only the affordability term of the households deciding changes."""
