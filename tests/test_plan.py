@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import ruralsim
@@ -253,3 +254,13 @@ def test_when_money_binds_the_plan_explains_every_month_a_larger_subsidy_moves_f
     # the plan saw it coming: a smaller quota, and nothing drawn on the arrears cap
     assert high.summary["plan_quota_total"] < low.summary["plan_quota_total"]
     assert high.summary["months_overcommitted"] == 0
+
+
+def test_the_cost_of_a_mover_is_the_same_in_chunks(monkeypatch):
+    """The plan's expected cost of a mover is computed in chunks of households: any chunk size
+    gives the same run, bit for bit."""
+    from ruralsim.model import plan
+
+    whole = ruralsim.simulate("weak_finance", seed=2).timeseries
+    monkeypatch.setattr(plan, "CHUNK", 97)
+    pd.testing.assert_frame_equal(ruralsim.simulate("weak_finance", seed=2).timeseries, whole)

@@ -48,6 +48,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+#: Households per chunk of the expected cost of a mover (working arrays of this size, not of
+#: every household: the run's peak memory at 10^6 households).
+CHUNK = 65_536
 #: Lines of the plan, in the order money is appropriated to them.
 LINES = ("debt_service", "upkeep", "households_due", "works_under_way", "reserve",
          "households_promised", "works_new", "households_new")
@@ -328,16 +331,29 @@ class TownshipPlan:
     def mover_cost(self, t: int) -> float:
         """Expected township cost of one more mover: the mean, over households not yet moved,
         of the instruments they would receive (one-off, monthly net of revenue over their
-        months, the unit price where one covers it) and compensation if demolished."""
-        from . import households as hhm
-        from .policy import active_at
+        months, the unit price where one covers it) and compensation if demolished.
+
+        Each household's cost depends on that household only, so it is computed in chunks of
+        :data:`CHUNK` households (smaller working arrays at 10^6 households) into one array
+        whose mean is taken once (the same number as in one piece)."""
         from .state import ALLOCATED
 
-        m = self.m
-        hh, vil, com = m.hh, m.vil, m.com
+        hh = self.m.hh
         ids = np.flatnonzero(hh.status <= ALLOCATED)
         if ids.size == 0:
             return 0.0
+        total = np.empty(ids.size)
+        for a in range(0, ids.size, CHUNK):
+            total[a:a + CHUNK] = self._costs(ids[a:a + CHUNK], t)
+        return float(total.mean())
+
+    def _costs(self, ids: np.ndarray, t: int) -> np.ndarray:
+        """The township's expected cost of moving each of households ``ids`` (mover_cost)."""
+        from . import households as hhm
+        from .policy import active_at
+
+        m = self.m
+        hh, vil, com = m.hh, m.vil, m.com
         cost = np.zeros(ids.size)
         covered = np.zeros(ids.size, dtype=bool)
         price = None
@@ -371,11 +387,11 @@ class TownshipPlan:
         if flat is not None:
             cost += flat
         if self.sc.policy.compensation.cny_per_m2 == 0:   # none paid: nothing to add
-            return float(cost.mean())
+            return cost
         comp = hhm.compensation(self.sc, hh, ids, t)
         if self.sc.policy.compensation.requires_demolition:
             comp = comp * hhm.demolishes(self.sc, m.streams, hh, ids, t)
-        return float((cost + comp).mean())
+        return cost + comp
 
     def _own_schedule(self):
         from .construction import remaining_cost, remaining_housing
