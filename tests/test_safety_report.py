@@ -375,7 +375,7 @@ def test_lone_surrogates_in_names_never_break_writing_the_report(base, tmp_path,
     run = _run_copy(base, tmp_path / "run")
     code, err = _report(capsys, run, other, "--out", tmp_path / "r.html")
     assert code == 0, err
-    assert "teaching (run-\ufffd)" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "(teaching) (run-\ufffd)" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
 def test_oversized_input_files_are_refused_before_reading(base, tmp_path, capsys, monkeypatch):

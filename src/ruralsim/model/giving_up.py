@@ -55,8 +55,9 @@ class GivingUp:
         e = self.terms.per_spell("renege", ids)
         wait = renege_wait(self.pop.hh.patience[ids].astype(np.float64), e, self.slope)
         due = t + np.ceil(np.maximum(wait, 1.0))
-        if self.due_clock is not None:
-            self.due_clock[ids] = due + self.overdue_extra
+        if self.due_clock is not None:   # a wait beyond float32's range is never due: inf
+            with np.errstate(over="ignore"):
+                self.due_clock[ids] = due + self.overdue_extra
         keep = due < self.H
         for month, group in by_month(due[keep], ids[keep]):
             self.queues.renege[month].append((group, t))
