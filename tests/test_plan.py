@@ -107,7 +107,7 @@ def test_an_unaffordable_package_is_flagged_and_the_source_package_is_not():
     bad = affordability(load_scenario(None, subsidy(80_000)).model)
     assert ok["affordable"] and not ok["warnings"]
     assert not bad["affordable"] and "cannot pay" in bad["warnings"][0]
-    line = next(x for x in bad["lines"] if "cash_or_cement" in x)
+    line = next(x for x in bad["lines"] if "2,000 CNY cash or 10 t cement" in x)
     assert "80,000 yuan" in line and "years of the township's own revenue" in line and "万元" in line
 
 

@@ -576,49 +576,18 @@ def cmd_validate(args) -> int:
 
 
 def print_affordability(m) -> list[str]:
-    """Print what the package will cost against the township's own revenue (model/plan.py,
-    :func:`affordability_lines`); returns the warnings (a package, awards or programme the
-    plan cannot pay for)."""
+    """Print what the package will cost against the township's own revenue (model/plan.py
+    :func:`affordability`: instruments named by their labels); returns the warnings (a
+    package, awards or programme the plan cannot pay for)."""
     from .model.plan import affordability
 
     a = affordability(m)
-    lines = affordability_lines(a, m)
+    lines = a["lines"]
     if lines:
         print("政策包的预期成本 / expected cost of the package:")
         for line in lines:
             print(f"  {line}")
     return a["warnings"]
-
-
-def instrument_labels(m) -> dict[str, tuple[str, str]]:
-    """(Chinese, English) name of each instrument of scenario ``m``: its label in that
-    language, else its label in the other, else its identifier."""
-    return {i.name: (i.label_zh or i.label_en or i.name, i.label_en or i.label_zh or i.name)
-            for i in m.policy.instruments}
-
-
-def affordability_lines(a: dict, m) -> list[str]:
-    """Bilingual lines of the package's expected cost (``a``: :func:`model.plan.affordability`
-    of scenario ``m``): one per instrument that costs money, named by its labels, then the
-    package in all against the township's own revenue."""
-    labels = instrument_labels(m)
-    lines = []
-    for i in a["items"]:
-        zh, en = labels.get(i["name"], (i["name"], i["name"]))
-        yrs = i["years_of_own_revenue"]
-        y_en = f", {yrs:.1f} years of the township's own revenue" if yrs is not None else ""
-        y_zh = f"，相当于乡镇{yrs:.1f}年的自有收入" if yrs is not None else ""
-        lines.append(f"{en}: {i['per_recipient_cny']:,.0f} yuan each for about "
-                     f"{i['recipients']:,.0f} movers, {i['total_cny'] / 1e6:,.1f} million yuan"
-                     f"{y_en} / {zh}：每户{i['per_recipient_cny']:,.0f}元，约"
-                     f"{i['recipients']:,.0f}户搬迁，共{i['total_cny'] / 1e4:,.0f}万元{y_zh}")
-    own_py, package = a["own_revenue_per_year_cny"], a["package_cny"]
-    if own_py > 0:
-        lines.append(f"the package in all: {package / 1e6:,.1f} million yuan, "
-                     f"{package / own_py:.1f} years of the township's own revenue "
-                     f"({own_py / 1e6:,.1f} million a year) / 政策包合计{package / 1e4:,.0f}万元，"
-                     f"相当于乡镇{package / own_py:.1f}年的自有收入（每年{own_py / 1e4:,.0f}万元）")
-    return lines
 
 
 #: Planned units below this share of households draw a warning from ``validate``.

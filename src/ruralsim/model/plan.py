@@ -225,7 +225,9 @@ def affordability(sc) -> dict:
         if per <= 0:
             continue
         n = movers * _eligible_share(ins.eligible, shares, village_hh)
-        items.append({"name": ins.name, "label_zh": ins.label_zh or ins.name,
+        items.append({"name": ins.name,   # labels: its own, else the other language's, else
+                      "label_zh": ins.label_zh or ins.label_en or ins.name,   # its identifier
+                      "label_en": ins.label_en or ins.label_zh or ins.name,
                       "per_recipient_cny": per, "recipients": n, "total_cny": per * n,
                       "years_of_own_revenue": per * n / own_py if own_py > 0 else None})
     package = sum(i["total_cny"] for i in items)
@@ -241,9 +243,9 @@ def affordability(sc) -> dict:
         yrs = i["years_of_own_revenue"]
         y_en = f", {yrs:.1f} years of the township's own revenue" if yrs is not None else ""
         y_zh = f"，相当于乡镇{yrs:.1f}年的自有收入" if yrs is not None else ""
-        lines.append(f"the {i['per_recipient_cny']:,.0f} yuan {i['name']} for about "
-                     f"{i['recipients']:,.0f} movers is {i['total_cny'] / 1e6:,.1f} million yuan"
-                     f"{y_en} / {i['label_zh']}每户{i['per_recipient_cny']:,.0f}元，约"
+        lines.append(f"{i['label_en']}: {i['per_recipient_cny']:,.0f} yuan each for about "
+                     f"{i['recipients']:,.0f} movers, {i['total_cny'] / 1e6:,.1f} million yuan"
+                     f"{y_en} / {i['label_zh']}：每户{i['per_recipient_cny']:,.0f}元，约"
                      f"{i['recipients']:,.0f}户搬迁，共{i['total_cny'] / 1e4:,.0f}万元{y_zh}")
     if own_py > 0:
         lines.append(f"the package in all: {package / 1e6:,.1f} million yuan, "
