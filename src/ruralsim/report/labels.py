@@ -179,13 +179,17 @@ LINE_LABELS = {
 
 
 def line_label(sc, col: str, lang: str) -> str:
-    """Readable label of a revenue or expenditure column, from the scenario where it can."""
+    """Readable label of a revenue or expenditure column, from the scenario where it can
+    (a full scenario, or the report's reading of scenario.json, which has no revenue lines
+    or awards; ``sc`` None: the column's own words)."""
     if col in LINE_LABELS:
         zh, en = LINE_LABELS[col]
         return zh if lang == "zh" else en
     name = col.removeprefix("rev_").removeprefix("exp_").removesuffix("_cny")
-    for kind, items in (("", sc.government.revenues), ("instr_", sc.policy.instruments),
-                        ("award_", sc.policy.awards)):
+    gov, pol = getattr(sc, "government", None), getattr(sc, "policy", None)
+    for kind, items in (("", getattr(gov, "revenues", ())),
+                        ("instr_", getattr(pol, "instruments", ())),
+                        ("award_", getattr(pol, "awards", ()))):
         for i in items:
             if name == kind + i.name:
                 label = i.label_zh if lang == "zh" else getattr(i, "label_en", "")

@@ -365,22 +365,14 @@ def plan_blocks(name: str, summary, start, lang: str, sc=None) -> list[Block]:
 def deferral_words(summary, sc, lang: str) -> str:
     """What the township deferred to households, the largest lines, and how many registered
     households gave up sooner while it owed them ('' when it deferred nothing)."""
-    from .labels import LINE_LABELS
-
-    def label(k: str) -> str:
-        if f"exp_{k}_cny" in LINE_LABELS:
-            return LINE_LABELS[f"exp_{k}_cny"][0 if lang == "zh" else 1]
-        for i in (sc.policy.instruments if sc is not None else ()):
-            if k == f"instr_{i.name}":
-                return (i.label_zh if lang == "zh" else i.label_en) or i.name.replace("_", " ")
-        return k.removeprefix("instr_").replace("_", " ")
+    from .labels import line_label
 
     total = summary.plan_deferred_households_cny or 0.0
     gave_up = summary.registrations_given_up_while_owed or 0
     if total < 0.5 and not gave_up:
         return ""
     lines = sorted((summary.deferred_household_by_line_cny or {}).items(), key=lambda kv: -kv[1])
-    top = [(label(k), v) for k, v in lines[:3] if v >= 0.5]
+    top = [(line_label(sc, f"exp_{k}_cny", lang), v) for k, v in lines[:3] if v >= 0.5]
     if lang == "zh":
         whom = "（主要是" + "、".join(f"{n}{_money(v, lang)}" for n, v in top) + "）" if top else ""
         return (f"乡镇共延付农户款{_money(total, lang)}{whom}；拖欠期间，登记等待的农户等得更没耐心，"
