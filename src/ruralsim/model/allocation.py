@@ -40,13 +40,8 @@ class Allocation:
             return
         if ((free <= 0) & (free[self.other] > 0)).any():
             w = wl.ids
-            sw = switch_groups(wl.group, t - hh.month_registered[w], free,
-                               self.b.switch_kind_after_months)
-            if sw.any():
-                ids = w[sw]
-                wl.remove(wl.key[sw])
-                hh.kind[ids] ^= 1
-                wl.add(ids, self.keys(ids))
+            wl.change_kind(switch_groups(wl.group, t - hh.month_registered[w], free,
+                                         self.b.switch_kind_after_months), hh.kind, self.keys)
         got = wl.serve(free, self._consented())
         if got.size == 0:
             return

@@ -485,11 +485,7 @@ class DemandSupply:
             w = wl.ids
             sw = switch_groups(wl.group, t - hh.month_registered[w], free.astype(np.int64),
                                self.m.b.switch_kind_after_months) & (self.stage[w] == NONE)
-            if sw.any():
-                ids = w[sw]
-                wl.remove(wl.key[sw])
-                hh.kind[ids] ^= 1
-                wl.add(ids, self.keys(ids))
+            wl.change_kind(sw, hh.kind, self.keys)
 
     def _units_ready(self) -> np.ndarray:
         """Units of buildings whose start share is reached but that have not started."""

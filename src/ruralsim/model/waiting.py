@@ -139,6 +139,17 @@ class WaitingList:
             return
         self._drop(np.searchsorted(self._key, keys))
 
+    def change_kind(self, at: np.ndarray, kind: np.ndarray, keys) -> None:
+        """The households at the list's positions flagged in ``at`` take the other unit kind
+        (``kind``: the households' kind array, changed in place) and are re-keyed by ``keys``
+        (:class:`WaitKeys`) into their new group."""
+        if not at.any():
+            return
+        ids = self.ids[at]
+        self.remove(self.key[at])
+        kind[ids] ^= 1
+        self.add(ids, keys(ids))
+
     def serve(self, free: np.ndarray, eligible: np.ndarray | None = None) -> np.ndarray:
         """Take the first ``free[g]`` households of each group ``g``; returns their ids.
 
