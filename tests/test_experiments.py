@@ -291,3 +291,12 @@ def test_cli_compare_writes_table_and_figures(tmp_path, capsys):
     t = pd.read_csv(out / "compare.csv")
     assert set(t["scenario"]) == {"teaching", "voluntary"}
     assert (out / "figures" / "compare.png").exists()
+
+
+def test_bands_of_a_series_not_kept_names_the_series_kept():
+    from ruralsim.experiments import replicate
+
+    reps = replicate("teaching", reps=2, seed=1)
+    with pytest.raises(KeyError, match=r"no time series 'n_moved'.*kept: .*n_ever_moved"):
+        reps.bands("n_moved")
+    assert set(reps.bands("n_ever_moved").columns) >= {"month", "q05", "q50", "q95", "mean"}
